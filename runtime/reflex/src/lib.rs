@@ -1,0 +1,243 @@
+//! The Reflex Layer: the fast gate in front of the Orchestrator. It detects PII and prompt
+//! injection in one pass, caches results in process, and limits each user's request rate.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+pub mod detect;
+mod ratelimit;
+
+pub use detect::{Detector, Findings, InjectionMatch, PiiMatch, Severity};
+pub use ratelimit::RateLimiter;
+
+/// The longest text `/process` accepts, in characters.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+/// How the service is set up; built from the command line in `main`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Entries in the in-process result cache; 0 turns the cache off.
+    pub cache_capacity: u64,
+    pub cache_ttl: Duration,
+    /// Sustained requests per second allowed per user; 0 turns rate limiting off.
+    pub rate_limit_per_second: f64,
+    pub rate_limit_burst: f64,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            cache_capacity: 10_000,
+            cache_ttl: Duration::from_secs(300),
+            rate_limit_per_second: 50.0,
+            rate_limit_burst: 100.0,
+            body_limit_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Shared state of the service: the compiled detector, the cache and the rate limiter.
+pub struct AppState {
+    detector: Detector,
+    cache: Option<moka::sync::Cache<u64, Arc<CachedScan>>>,
+    hasher: std::collections::hash_map::RandomState,
+    rate_limiter: Option<RateLimiter>,
+}
+
+struct CachedScan {
+    text: Box<str>,
+    flags: u8,
+    findings: Findings,
+}
+
+impl AppState {
+    pub fn new(config: &Config) -> Arc<AppState> {
+        let cache = (config.cache_capacity > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(config.cache_capacity)
+                .time_to_live(config.cache_ttl)
+                .build()
+        });
+        let rate_limiter = (config.rate_limit_per_second > 0.0)
+            .then(|| RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst));
+        Arc::new(AppState {
+            detector: Detector::new(),
+            cache,
+            hasher: Default::default(),
+            rate_limiter,
+        })
+    }
+}
+
+/// The service's routes, instrumented with `/health`, `/metrics` and the body limit.
+pub fn app(state: Arc<AppState>, config: &Config) -> Router {
+    let router = Router::new()
+        .route("/process", post(process))
+        .route("/ready", get(ready))
+        .with_state(state);
+    serving::instrument(router, serving::Metrics::new(), config.body_limit_bytes)
+}
+
+/// The body of `POST /process`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRequest {
+    pub text: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default = "yes")]
+    pub check_pii: bool,
+    #[serde(default = "yes")]
+    pub check_injection: bool,
+    #[serde(default = "yes")]
+    pub use_cache: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The answer of `POST /process`.
+#[derive(Debug, Serialize)]
+pub struct ProcessResponse {
+    pub request_id: String,
+    pub status: &'static str,
+    pub pii_detected: bool,
+    pub pii_matches: Vec<PiiMatch>,
+    pub injection_detected: bool,
+    pub injection_matches: Vec<InjectionMatch>,
+    pub cache_hit: bool,
+    pub processing_time_us: u64,
+}
+
+/// A client error, sent as `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+async fn process(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<ProcessRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let Json(request) = body.map_err(|rejection| ApiError {
+        status: rejection.status(),
+        code: "invalid_request",
+        message: rejection.body_text(),
+    })?;
+    if request.text.trim().is_empty() {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "empty_text",
+            message: "field `text` is empty".into(),
+        });
+    }
+    // Byte length bounds the character count from above, so count only when it could matter.
+    if request.text.len() > MAX_TEXT_CHARS && request.text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "text_too_long",
+            message: format!("field `text` is over {MAX_TEXT_CHARS} characters"),
+        });
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    if let Some(limiter) = &state.rate_limiter {
+        let user = request.user_id.as_deref().unwrap_or("anonymous");
+        if !limiter.allow(user) {
+            let answer = ProcessResponse {
+                request_id,
+                status: "rate_limited",
+                pii_detected: false,
+                pii_matches: Vec::new(),
+                injection_detected: false,
+                injection_matches: Vec::new(),
+                cache_hit: false,
+                processing_time_us: started.elapsed().as_micros() as u64,
+            };
+            return Ok((StatusCode::TOO_MANY_REQUESTS, Json(answer)).into_response());
+        }
+    }
+    let (findings, cache_hit) = scan_cached(&state, &request);
+    let answer = ProcessResponse {
+        request_id,
+        status: if findings.is_blocked() {
+            "blocked"
+        } else {
+            "success"
+        },
+        pii_detected: !findings.pii.is_empty(),
+        injection_detected: !findings.injection.is_empty(),
+        pii_matches: findings.pii,
+        injection_matches: findings.injection,
+        cache_hit,
+        processing_time_us: started.elapsed().as_micros() as u64,
+    };
+    Ok(Json(answer).into_response())
+}
+
+/// Scans through the cache. The key is a hash of text and flags; the entry keeps the text, so
+/// a hash collision is a miss, never a wrong answer.
+fn scan_cached(state: &AppState, request: &ProcessRequest) -> (Findings, bool) {
+    let flags = u8::from(request.check_pii) | (u8::from(request.check_injection) << 1);
+    let cache = match &state.cache {
+        Some(cache) if request.use_cache => cache,
+        _ => {
+            let findings =
+                state
+                    .detector
+                    .scan(&request.text, request.check_pii, request.check_injection);
+            return (findings, false);
+        }
+    };
+    let mut hasher = state.hasher.build_hasher();
+    request.text.hash(&mut hasher);
+    flags.hash(&mut hasher);
+    let key = hasher.finish();
+    if let Some(hit) = cache.get(&key)
+        && hit.flags == flags
+        && *hit.text == *request.text
+    {
+        return (hit.findings.clone(), true);
+    }
+    let findings = state
+        .detector
+        .scan(&request.text, request.check_pii, request.check_injection);
+    cache.insert(
+        key,
+        Arc::new(CachedScan {
+            text: request.text.as_str().into(),
+            flags,
+            findings: findings.clone(),
+        }),
+    );
+    (findings, false)
+}
+
+/// Ready once the detector is built, which happens before the listener is bound.
+async fn ready(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let (pii, injection) = state.detector.families();
+    Json(serde_json::json!({"ready": true, "pii_types": pii, "injection_families": injection}))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,54 @@
+//! The `reflex` binary: parses flags, binds, serves until Ctrl-C or SIGTERM.
+
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The Reflex Layer: PII and prompt-injection gate with a result cache and rate limit.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Opts {
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to bind; 0 picks a free one (the bound address is printed on stdout).
+    #[arg(long, default_value_t = 8001)]
+    port: u16,
+    /// Entries in the in-process result cache; 0 turns it off.
+    #[arg(long, default_value_t = 10_000)]
+    cache_capacity: u64,
+    /// Seconds a cached result lives.
+    #[arg(long, default_value_t = 300)]
+    cache_ttl_seconds: u64,
+    /// Requests per second allowed per user (token bucket); 0 turns rate limiting off.
+    #[arg(long, default_value_t = 50.0)]
+    rate_limit: f64,
+    /// Burst size of each user's token bucket.
+    #[arg(long, default_value_t = 100.0)]
+    rate_limit_burst: f64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    body_limit_bytes: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    serving::init_tracing();
+    let opts = Opts::parse();
+    let config = reflex::Config {
+        cache_capacity: opts.cache_capacity,
+        cache_ttl: Duration::from_secs(opts.cache_ttl_seconds),
+        rate_limit_per_second: opts.rate_limit,
+        rate_limit_burst: opts.rate_limit_burst,
+        body_limit_bytes: opts.body_limit_bytes,
+    };
+    let state = reflex::AppState::new(&config);
+    let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
+    tracing::info!(addr = %listener.local_addr()?, "reflex layer listening");
+    serving::serve(
+        listener,
+        reflex::app(state, &config),
+        serving::shutdown_signal(),
+    )
+    .await
+}

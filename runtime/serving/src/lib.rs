@@ -1,0 +1,262 @@
+//! What every reference service shares: binding and announcing its address, `/health` and
+//! Prometheus `/metrics`, per-route request instrumentation, body limits and graceful shutdown.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+mod process;
+
+pub use process::{ProcessStats, read_self_stats};
+
+/// The line a service prints on stdout once it listens; the harness reads it to learn the port.
+pub const LISTENING_PREFIX: &str = "listening on http://";
+
+/// Binds `host:port` (port 0 means any) and announces the bound address on stdout.
+pub async fn bind_and_announce(host: &str, port: u16) -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind((host, port))
+        .await
+        .with_context(|| format!("binding {host}:{port}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    announce(addr);
+    Ok(listener)
+}
+
+/// Prints the machine-readable "listening" line and flushes it, so a parent process sees it at once.
+pub fn announce(addr: SocketAddr) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout must not stop the service; the line is only a courtesy to the parent.
+    let _ = writeln!(stdout, "{LISTENING_PREFIX}{addr}");
+    let _ = stdout.flush();
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        // Small JSON answers must not wait for Nagle's algorithm.
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received, draining");
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays machine-readable.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Adds `/health`, `/metrics`, per-route instrumentation and a request body limit to a service's
+/// router. The service keeps its own `/ready`, since only it knows its dependencies.
+pub fn instrument(router: Router, metrics: Arc<Metrics>, body_limit_bytes: usize) -> Router {
+    let for_metrics = metrics.clone();
+    router
+        .route("/health", get(health))
+        .route("/metrics", get(move || render_metrics(for_metrics.clone())))
+        .layer(middleware::from_fn_with_state(metrics, track))
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
+}
+
+/// Request counts and latency histograms per route, rendered in the Prometheus text format.
+#[derive(Default)]
+pub struct Metrics {
+    routes: RwLock<HashMap<String, Arc<RouteMetrics>>>,
+}
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS_SECONDS: [f64; 16] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+struct RouteMetrics {
+    method: String,
+    by_status_class: [AtomicU64; 5],
+    buckets: [AtomicU64; BUCKETS_SECONDS.len()],
+    count: AtomicU64,
+    sum_nanos: AtomicU64,
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Metrics> {
+        Arc::new(Metrics::default())
+    }
+
+    /// Records one request. The read lock is uncontended once every route has been seen.
+    pub fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let existing = self
+            .routes
+            .read()
+            .expect("metrics lock")
+            .get(route)
+            .cloned();
+        let route_metrics = match existing {
+            Some(found) => found,
+            None => self
+                .routes
+                .write()
+                .expect("metrics lock")
+                .entry(route.to_owned())
+                .or_insert_with(|| Arc::new(RouteMetrics::new(method)))
+                .clone(),
+        };
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        route_metrics.by_status_class[class].fetch_add(1, Ordering::Relaxed);
+        if let Some(bucket) = BUCKETS_SECONDS.iter().position(|&le| seconds <= le) {
+            route_metrics.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        }
+        route_metrics.count.fetch_add(1, Ordering::Relaxed);
+        route_metrics
+            .sum_nanos
+            .fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition of every route plus the process's RSS and CPU.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(4096);
+        let routes = self.routes.read().expect("metrics lock");
+        let mut names: Vec<&String> = routes.keys().collect();
+        names.sort();
+        out.push_str("# HELP http_requests_total Requests answered, by route and status class.\n");
+        out.push_str("# TYPE http_requests_total counter\n");
+        for name in &names {
+            let route = &routes[*name];
+            for (idx, counter) in route.by_status_class.iter().enumerate() {
+                let n = counter.load(Ordering::Relaxed);
+                if n > 0 {
+                    let _ = writeln!(
+                        out,
+                        "http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}xx\"}} {}",
+                        route.method,
+                        name,
+                        idx + 1,
+                        n
+                    );
+                }
+            }
+        }
+        out.push_str("# HELP http_request_duration_seconds Time from request to response head.\n");
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        for name in &names {
+            let route = &routes[*name];
+            let labels = format!("method=\"{}\",route=\"{}\"", route.method, name);
+            let mut cumulative = 0;
+            for (le, bucket) in BUCKETS_SECONDS.iter().zip(&route.buckets) {
+                cumulative += bucket.load(Ordering::Relaxed);
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}"
+                );
+            }
+            let count = route.count.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
+            );
+            let sum = route.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {sum}");
+            let _ = writeln!(
+                out,
+                "http_request_duration_seconds_count{{{labels}}} {count}"
+            );
+        }
+        if let Ok(stats) = read_self_stats() {
+            out.push_str("# HELP process_resident_memory_bytes Resident set size.\n");
+            out.push_str("# TYPE process_resident_memory_bytes gauge\n");
+            let _ = writeln!(out, "process_resident_memory_bytes {}", stats.rss_bytes);
+            out.push_str("# HELP process_cpu_seconds_total User and system CPU time.\n");
+            out.push_str("# TYPE process_cpu_seconds_total counter\n");
+            let _ = writeln!(out, "process_cpu_seconds_total {}", stats.cpu_seconds);
+        }
+        out
+    }
+}
+
+impl RouteMetrics {
+    fn new(method: &str) -> RouteMetrics {
+        RouteMetrics {
+            method: method.to_owned(),
+            by_status_class: Default::default(),
+            buckets: Default::default(),
+            count: AtomicU64::new(0),
+            sum_nanos: AtomicU64::new(0),
+        }
+    }
+}
+
+async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    // Unmatched paths share one label so a scan of random URLs cannot grow the map.
+    // MatchedPath clones an Arc, so the hot path allocates nothing here.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    metrics.record(
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn render_metrics(metrics: Arc<Metrics>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+}
+
+#[cfg(test)]
+mod tests;
