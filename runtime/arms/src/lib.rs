@@ -1,1 +1,315 @@
-//! stub
+//! The Arms: workers the Orchestrator routes tasks to. One binary serves any arm kind; each
+//! call goes through the LLM provider under a semaphore that bounds concurrent LLM calls.
+
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+pub mod llm;
+
+pub use llm::{LlmModel, Provider};
+
+/// The kinds of arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArmKind {
+    Planner,
+    Coder,
+    Executor,
+    Retriever,
+    Judge,
+    Guardian,
+}
+
+impl ArmKind {
+    pub const ALL: [ArmKind; 6] = [
+        ArmKind::Planner,
+        ArmKind::Coder,
+        ArmKind::Executor,
+        ArmKind::Retriever,
+        ArmKind::Judge,
+        ArmKind::Guardian,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArmKind::Planner => "planner",
+            ArmKind::Coder => "coder",
+            ArmKind::Executor => "executor",
+            ArmKind::Retriever => "retriever",
+            ArmKind::Judge => "judge",
+            ArmKind::Guardian => "guardian",
+        }
+    }
+
+    /// What this arm can do; the Orchestrator routes by these names.
+    pub fn capabilities(self) -> &'static [&'static str] {
+        match self {
+            ArmKind::Planner => &["planning", "decomposition"],
+            ArmKind::Coder => &["code_generation", "debugging", "refactoring"],
+            ArmKind::Executor => &["command_execution", "tool_use"],
+            ArmKind::Retriever => &["search", "retrieval", "knowledge"],
+            ArmKind::Judge => &["validation", "evaluation", "fact_checking"],
+            ArmKind::Guardian => &["safety", "pii_redaction", "policy"],
+        }
+    }
+
+    fn system_prompt(self) -> String {
+        match self {
+            ArmKind::Planner => "You are a planner. Answer with JSON {\"steps\":[{\"id\",\"arm\",\"goal\",\"depends_on\"}]} using arms retriever, coder, executor, judge, guardian.".into(),
+            other => format!("You are the {} arm of an agent system. Do the task and answer concisely.", other.as_str()),
+        }
+    }
+}
+
+impl FromStr for ArmKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ArmKind, String> {
+        ArmKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                format!("unknown arm kind {text:?}; expected one of planner, coder, executor, retriever, judge, guardian")
+            })
+    }
+}
+
+/// How an arm is set up; built from the command line in `main`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub kind: ArmKind,
+    pub arm_id: String,
+    /// Concurrent LLM calls allowed; further calls wait for a permit.
+    pub max_concurrent_llm: usize,
+    pub body_limit_bytes: usize,
+}
+
+pub struct AppState {
+    config: Config,
+    provider: Provider,
+    llm_permits: Semaphore,
+}
+
+impl AppState {
+    pub fn new(config: Config, provider: Provider) -> Arc<AppState> {
+        Arc::new(AppState {
+            llm_permits: Semaphore::new(config.max_concurrent_llm.max(1)),
+            config,
+            provider,
+        })
+    }
+}
+
+pub fn app(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.body_limit_bytes;
+    let router = Router::new()
+        .route("/execute", post(execute))
+        .route("/capabilities", get(capabilities))
+        .route("/ready", get(ready))
+        .with_state(state);
+    serving::instrument(router, serving::Metrics::new(), body_limit)
+}
+
+/// The body of `POST /execute`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecuteRequest {
+    pub task: serde_json::Value,
+    pub request_id: String,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: f64,
+}
+
+fn default_timeout() -> f64 {
+    30.0
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExecuteResponse {
+    pub task_id: String,
+    pub success: bool,
+    pub result: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ArmError>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArmError {
+    pub code: String,
+    pub message: String,
+    pub retryable: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Provenance {
+    pub arm_id: String,
+    pub processing_time_ms: f64,
+    pub llm_time_ms: f64,
+    pub tokens: u32,
+}
+
+/// One step of a plan the planner arm returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStep {
+    pub id: String,
+    pub arm: ArmKind,
+    pub goal: String,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+}
+
+async fn execute(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<ExecuteRequest>, JsonRejection>,
+) -> Response {
+    let started = Instant::now();
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) => {
+            let body = serde_json::json!({"error": {"code": "invalid_request", "message": rejection.body_text()}});
+            return (rejection.status(), Json(body)).into_response();
+        }
+    };
+    if !(request.timeout_seconds > 0.0 && request.timeout_seconds.is_finite()) {
+        let body = serde_json::json!({"error": {"code": "invalid_request", "message": "field `timeout_seconds` must be a positive number"}});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    let task_id = request.task["task_id"]
+        .as_str()
+        .map_or_else(|| request.request_id.clone(), str::to_owned);
+    let goal = request.task["goal"].as_str().unwrap_or_default();
+    let prompt = match &request.task {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let timeout = Duration::from_secs_f64(request.timeout_seconds);
+    let kind = state.config.kind;
+    let outcome = tokio::time::timeout(timeout, async {
+        // The permit bounds concurrent LLM calls; waiting for it counts against the timeout.
+        let _permit = state
+            .llm_permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        state.provider.complete(kind, &prompt).await
+    })
+    .await
+    .unwrap_or(Err(llm::LlmError::Timeout(timeout)));
+    let (success, result, error, llm_time_ms, tokens) = match outcome {
+        Ok(completion) => {
+            let result = match kind {
+                ArmKind::Planner => {
+                    let steps =
+                        parse_plan(&completion.text).unwrap_or_else(|| heuristic_plan(goal));
+                    serde_json::json!({"plan": {"steps": steps}, "text": completion.text})
+                }
+                _ => serde_json::json!({"text": completion.text}),
+            };
+            (
+                true,
+                result,
+                None,
+                completion.llm_time.as_secs_f64() * 1000.0,
+                completion.tokens,
+            )
+        }
+        Err(error) => {
+            let arm_error = ArmError {
+                code: error.code().into(),
+                message: error.to_string(),
+                retryable: error.retryable(),
+            };
+            (false, serde_json::Value::Null, Some(arm_error), 0.0, 0)
+        }
+    };
+    Json(ExecuteResponse {
+        task_id,
+        success,
+        result,
+        error,
+        provenance: Provenance {
+            arm_id: state.config.arm_id.clone(),
+            processing_time_ms: started.elapsed().as_secs_f64() * 1000.0,
+            llm_time_ms,
+            tokens,
+        },
+    })
+    .into_response()
+}
+
+/// A plan from an LLM's JSON answer, when it is one.
+fn parse_plan(text: &str) -> Option<Vec<PlanStep>> {
+    #[derive(Deserialize)]
+    struct Plan {
+        steps: Vec<PlanStep>,
+    }
+    let plan: Plan = serde_json::from_str(text.trim()).ok()?;
+    (!plan.steps.is_empty()).then_some(plan.steps)
+}
+
+/// A deterministic plan derived from the goal: two independent steps, then a judge that
+/// depends on both, and for some goals a guardian review last. It gives complex tasks the
+/// shape of real plans (a concurrent wave, then dependent steps) when the LLM is simulated.
+pub fn heuristic_plan(goal: &str) -> Vec<PlanStep> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    goal.hash(&mut hasher);
+    let hash = hasher.finish();
+    let second = if hash % 2 == 0 {
+        ArmKind::Coder
+    } else {
+        ArmKind::Executor
+    };
+    let step = |id: &str, arm: ArmKind, what: &str, depends_on: &[&str]| PlanStep {
+        id: id.into(),
+        arm,
+        goal: format!("{what}: {goal}"),
+        depends_on: depends_on.iter().map(|dep| (*dep).to_owned()).collect(),
+    };
+    let mut steps = vec![
+        step("s1", ArmKind::Retriever, "gather context", &[]),
+        step("s2", second, "do the work", &[]),
+        step("s3", ArmKind::Judge, "check the result", &["s1", "s2"]),
+    ];
+    if hash % 3 == 0 {
+        steps.push(step("s4", ArmKind::Guardian, "review for safety", &["s3"]));
+    }
+    steps
+}
+
+async fn capabilities(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "arm_id": state.config.arm_id,
+        "kind": state.config.kind,
+        "capabilities": state.config.kind.capabilities(),
+        "max_concurrent_llm": state.config.max_concurrent_llm,
+        "llm": state.provider.describe(),
+    }))
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    match state.provider.check().await {
+        Ok(()) => {
+            Json(serde_json::json!({"ready": true, "kind": state.config.kind})).into_response()
+        }
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"ready": false, "reason": reason})),
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,106 @@
-fn main() {}
+//! The `arm` binary: one arm of the given kind, with a simulated or OpenAI-compatible LLM.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use arms::{ArmKind, LlmModel, Provider};
+use clap::Parser;
+
+/// An arm: planner, coder, executor, retriever, judge or guardian.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Opts {
+    /// Which arm to serve.
+    #[arg(long)]
+    kind: ArmKind,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to bind; 0 picks a free one (the bound address is printed on stdout).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Identifier reported in provenance; defaults to the kind.
+    #[arg(long)]
+    arm_id: Option<String>,
+    /// Concurrent LLM calls allowed (a semaphore); further calls wait.
+    #[arg(long, default_value_t = 32)]
+    max_concurrent_llm: usize,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    body_limit_bytes: usize,
+    /// Base URL of an OpenAI-compatible endpoint; without it the LLM is simulated.
+    #[arg(long)]
+    llm_url: Option<String>,
+    /// Model name sent to the OpenAI-compatible endpoint.
+    #[arg(long, default_value = "gpt-4o-mini")]
+    llm_model: String,
+    /// Environment variable that holds the endpoint's API key.
+    #[arg(long, default_value = "OPENAI_API_KEY")]
+    llm_api_key_env: String,
+    /// Seed of the simulated LLM.
+    #[arg(long, default_value_t = 42)]
+    llm_seed: u64,
+    /// Multiplies every simulated time; 0 answers at once.
+    #[arg(long, default_value_t = 1.0)]
+    llm_latency_scale: f64,
+    /// Probability that a simulated call fails with a retryable error.
+    #[arg(long, default_value_t = 0.0)]
+    llm_error_rate: f64,
+    /// Median simulated time to first token in ms [default: per kind, 30 to 200].
+    #[arg(long)]
+    llm_ttft_ms: Option<f64>,
+    /// Sigma of the log-normal time to first token.
+    #[arg(long)]
+    llm_ttft_sigma: Option<f64>,
+    /// Mean simulated output tokens [default: per kind, 20 to 160].
+    #[arg(long)]
+    llm_output_tokens: Option<u32>,
+    /// Simulated output tokens per second.
+    #[arg(long)]
+    llm_tokens_per_second: Option<f64>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    serving::init_tracing();
+    let opts = Opts::parse();
+    anyhow::ensure!(
+        opts.llm_latency_scale >= 0.0 && (0.0..=1.0).contains(&opts.llm_error_rate),
+        "--llm-latency-scale must be >= 0 and --llm-error-rate within 0..=1"
+    );
+    let provider = match &opts.llm_url {
+        Some(url) => Provider::OpenAi(
+            arms::llm::OpenAiClient::new(
+                url,
+                &opts.llm_model,
+                std::env::var(&opts.llm_api_key_env).ok(),
+                Duration::from_secs(120),
+            )
+            .with_context(|| format!("setting up the LLM client for {url}"))?,
+        ),
+        None => {
+            let defaults = LlmModel::for_kind(opts.kind);
+            let model = LlmModel {
+                ttft_ms: opts.llm_ttft_ms.unwrap_or(defaults.ttft_ms),
+                ttft_sigma: opts.llm_ttft_sigma.unwrap_or(defaults.ttft_sigma),
+                output_tokens: opts.llm_output_tokens.unwrap_or(defaults.output_tokens),
+                tokens_per_second: opts
+                    .llm_tokens_per_second
+                    .unwrap_or(defaults.tokens_per_second),
+                error_rate: opts.llm_error_rate,
+                latency_scale: opts.llm_latency_scale,
+            };
+            Provider::Simulated(arms::llm::SimulatedLlm::new(model, opts.llm_seed))
+        }
+    };
+    let config = arms::Config {
+        kind: opts.kind,
+        arm_id: opts.arm_id.unwrap_or_else(|| opts.kind.as_str().to_owned()),
+        max_concurrent_llm: opts.max_concurrent_llm,
+        body_limit_bytes: opts.body_limit_bytes,
+    };
+    tracing::info!(kind = opts.kind.as_str(), llm = %provider.describe(), "arm starting");
+    let state = arms::AppState::new(config, provider);
+    let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
+    serving::serve(listener, arms::app(state), serving::shutdown_signal()).await
+}

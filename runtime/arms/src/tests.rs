@@ -1,0 +1,163 @@
+//! Tests of the simulated LLM and of `/execute` over a real socket.
+
+use super::*;
+use llm::SimulatedLlm;
+
+#[test]
+fn the_simulated_model_is_seeded() {
+    let model = LlmModel::for_kind(ArmKind::Coder);
+    let a: Vec<_> = {
+        let llm = SimulatedLlm::new(model, 7);
+        (0..20).map(|_| llm.draw()).collect()
+    };
+    let b: Vec<_> = {
+        let llm = SimulatedLlm::new(model, 7);
+        (0..20).map(|_| llm.draw()).collect()
+    };
+    let c: Vec<_> = {
+        let llm = SimulatedLlm::new(model, 8);
+        (0..20).map(|_| llm.draw()).collect()
+    };
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn the_simulated_model_follows_its_parameters() {
+    let model = LlmModel {
+        error_rate: 0.25,
+        ..LlmModel::for_kind(ArmKind::Judge)
+    };
+    let llm = SimulatedLlm::new(model, 1);
+    let draws: Vec<_> = (0..4000).map(|_| llm.draw()).collect();
+    let mut ttfts: Vec<f64> = draws.iter().map(|d| d.0.as_secs_f64() * 1000.0).collect();
+    ttfts.sort_by(f64::total_cmp);
+    let median = ttfts[ttfts.len() / 2];
+    assert!((90.0..110.0).contains(&median), "median ttft {median}");
+    assert!(draws.iter().all(|d| (25..=75).contains(&d.1)));
+    let failures = draws.iter().filter(|d| d.2).count() as f64 / draws.len() as f64;
+    assert!((0.22..0.28).contains(&failures), "error rate {failures}");
+    let zero = SimulatedLlm::new(
+        LlmModel {
+            latency_scale: 0.0,
+            ..model
+        },
+        1,
+    );
+    assert_eq!(zero.draw().0, Duration::ZERO);
+}
+
+#[test]
+fn heuristic_plans_have_a_concurrent_wave_and_valid_dependencies() {
+    for goal in ["a", "b", "c", "refactor the parser", "summarise"] {
+        let plan = heuristic_plan(goal);
+        assert!(plan.len() >= 3);
+        let independent = plan.iter().filter(|s| s.depends_on.is_empty()).count();
+        assert!(independent >= 2);
+        for (idx, step) in plan.iter().enumerate() {
+            for dep in &step.depends_on {
+                assert!(plan[..idx].iter().any(|earlier| &earlier.id == dep));
+            }
+        }
+    }
+}
+
+async fn start(kind: ArmKind, model: LlmModel, max_concurrent_llm: usize) -> String {
+    let config = Config {
+        kind,
+        arm_id: format!("{}-test", kind.as_str()),
+        max_concurrent_llm,
+        body_limit_bytes: 1 << 20,
+    };
+    let state = AppState::new(config, Provider::Simulated(SimulatedLlm::new(model, 3)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serving::serve(listener, app(state), std::future::pending()));
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn planner_answers_a_plan_with_provenance() {
+    let base = start(
+        ArmKind::Planner,
+        LlmModel {
+            latency_scale: 0.0,
+            ..LlmModel::for_kind(ArmKind::Planner)
+        },
+        4,
+    )
+    .await;
+    let answer: ExecuteResponse = reqwest::Client::new()
+        .post(format!("{base}/execute"))
+        .json(&serde_json::json!({"task": {"goal": "build a thing", "task_id": "t-1"}, "request_id": "r-1", "timeout_seconds": 5}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer.success);
+    assert_eq!(answer.task_id, "t-1");
+    assert_eq!(answer.provenance.arm_id, "planner-test");
+    let steps: Vec<PlanStep> =
+        serde_json::from_value(answer.result["plan"]["steps"].clone()).unwrap();
+    assert_eq!(steps, heuristic_plan("build a thing"));
+}
+
+#[tokio::test]
+async fn the_semaphore_bounds_concurrent_llm_calls_and_timeouts_are_errors() {
+    // Each call takes about 200 ms; with one permit, the third of three concurrent calls
+    // cannot finish within 450 ms.
+    let model = LlmModel {
+        ttft_ms: 200.0,
+        ttft_sigma: 0.0,
+        output_tokens: 1,
+        tokens_per_second: 1e9,
+        error_rate: 0.0,
+        latency_scale: 1.0,
+    };
+    let base = start(ArmKind::Coder, model, 1).await;
+    let client = reqwest::Client::new();
+    let call = |id: u32| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client
+                .post(format!("{base}/execute"))
+                .json(&serde_json::json!({"task": "write code", "request_id": format!("r{id}"), "timeout_seconds": 0.45}))
+                .send()
+                .await
+                .unwrap()
+                .json::<ExecuteResponse>()
+                .await
+                .unwrap()
+        }
+    };
+    let (a, b, c) = tokio::join!(call(1), call(2), call(3));
+    let answers = [a, b, c];
+    let failed: Vec<_> = answers.iter().filter(|a| !a.success).collect();
+    assert_eq!(failed.len(), 1, "{answers:?}");
+    let error = failed[0].error.as_ref().unwrap();
+    assert_eq!(error.code, "llm_timeout");
+    assert!(error.retryable);
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field() {
+    let base = start(ArmKind::Judge, LlmModel::for_kind(ArmKind::Judge), 1).await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/execute"))
+        .json(&serde_json::json!({"task": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("request_id"),
+        "{body}"
+    );
+}
