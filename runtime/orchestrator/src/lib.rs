@@ -1,1 +1,493 @@
-//! stub
+//! The Orchestrator: takes task contracts, gates them through the Reflex Layer, persists them,
+//! plans and routes them to arms, and answers their status, waiting for completion on request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, watch};
+
+pub mod cache;
+pub mod clients;
+pub mod engine;
+pub mod store;
+
+pub use store::{Status, Store, TaskView};
+
+/// The longest goal accepted, in bytes.
+pub const MAX_GOAL_BYTES: usize = 100_000;
+/// The longest a `GET /tasks/{id}?wait=` may wait.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// How the Orchestrator is set up; built from the command line in `main`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://path?mode=rwc` or `postgres://…`.
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub redis_url: Option<String>,
+    pub reflex_url: Option<String>,
+    /// Arm kind to base URL.
+    pub arm_urls: HashMap<String, String>,
+    /// Tasks run at once; more wait, persisted as pending.
+    pub max_concurrent_tasks: usize,
+    pub max_retries: u32,
+    pub arm_timeout: Duration,
+    pub default_task_timeout: Duration,
+    pub cache_capacity: u64,
+    pub cache_ttl: Duration,
+    pub body_limit_bytes: usize,
+}
+
+impl Config {
+    pub fn new(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            db_max_connections: 16,
+            redis_url: None,
+            reflex_url: None,
+            arm_urls: HashMap::new(),
+            max_concurrent_tasks: 512,
+            max_retries: 2,
+            arm_timeout: Duration::from_secs(60),
+            default_task_timeout: Duration::from_secs(300),
+            cache_capacity: 10_000,
+            cache_ttl: Duration::from_secs(300),
+            body_limit_bytes: 1 << 20,
+        }
+    }
+}
+
+/// A task contract, the body of `POST /tasks`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskContract {
+    pub goal: String,
+    pub user_id: String,
+    pub priority: Priority,
+    #[serde(default)]
+    pub constraints: Option<serde_json::Value>,
+    #[serde(default)]
+    pub context: Option<serde_json::Value>,
+    #[serde(default)]
+    pub acceptance_criteria: Option<serde_json::Value>,
+    #[serde(default)]
+    pub budget: Option<Budget>,
+    #[serde(default)]
+    pub kind: TaskKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    #[default]
+    Simple,
+    Complex,
+}
+
+/// Limits on a task. Time and tokens are enforced; cost is recorded with the contract only.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_time_seconds: Option<f64>,
+    #[serde(default)]
+    pub max_cost_usd: Option<f64>,
+}
+
+/// Shared state of the service.
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub cache: cache::TaskCache,
+    pub clients: clients::Clients,
+    pub capabilities: HashMap<String, Vec<String>>,
+    pub task_permits: Semaphore,
+    /// One channel per task that is still running, flipped when it ends, for long-polls.
+    waiters: Mutex<HashMap<String, watch::Sender<bool>>>,
+}
+
+/// Connects to the database (migrating it), Redis when configured, and warms the arms'
+/// capabilities.
+pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
+    let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+    let cache = cache::TaskCache::new(
+        config.redis_url.as_deref(),
+        config.cache_capacity,
+        config.cache_ttl,
+    )
+    .await?;
+    let clients = clients::Clients::new(
+        config.reflex_url.clone(),
+        config.arm_urls.clone(),
+        config.max_retries,
+        config.arm_timeout,
+    )?;
+    let mut capabilities = clients.capabilities().await;
+    // An arm that did not answer yet still gets routed to by its kind's known capabilities.
+    for kind in clients.arm_kinds() {
+        capabilities
+            .entry(kind.to_owned())
+            .or_insert_with(|| default_capabilities(kind));
+    }
+    Ok(Arc::new(AppState {
+        task_permits: Semaphore::new(config.max_concurrent_tasks.max(1)),
+        config,
+        store,
+        cache,
+        clients,
+        capabilities,
+        waiters: Mutex::new(HashMap::new()),
+    }))
+}
+
+fn default_capabilities(kind: &str) -> Vec<String> {
+    let names: &[&str] = match kind {
+        "planner" => &["planning"],
+        "coder" => &["code_generation"],
+        "executor" => &["command_execution"],
+        "retriever" => &["search"],
+        "judge" => &["validation"],
+        "guardian" => &["safety"],
+        _ => &[],
+    };
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+/// Restarts every task that was accepted but not finished (say, before a crash): accepted
+/// work is never dropped. Returns how many were resumed.
+pub async fn resume_unfinished(state: &Arc<AppState>) -> anyhow::Result<usize> {
+    let unfinished = state.store.unfinished_tasks().await?;
+    let count = unfinished.len();
+    for (task_id, contract_json) in unfinished {
+        match serde_json::from_str::<TaskContract>(&contract_json) {
+            Ok(contract) => spawn_task(state, task_id, contract),
+            Err(error) => {
+                let message = format!("stored contract is unreadable: {error}");
+                state
+                    .store
+                    .finish_task(&task_id, Status::Failed, None, Some(&message), now_us())
+                    .await?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+pub fn app(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.body_limit_bytes;
+    let router = Router::new()
+        .route("/tasks", post(submit))
+        .route("/tasks/{id}", get(get_task))
+        .route("/ready", get(ready))
+        .with_state(state);
+    serving::instrument(router, serving::Metrics::new(), body_limit)
+}
+
+/// An error answer: `{"error": {"code", "message", …}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = serde_json::json!({"code": self.code, "message": self.message});
+        if let Some(details) = self.details {
+            error["details"] = details;
+        }
+        (self.status, Json(serde_json::json!({"error": error}))).into_response()
+    }
+}
+
+async fn submit(
+    State(state): State<Arc<AppState>>,
+    body: Result<Json<TaskContract>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(contract) = body.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "invalid_contract",
+            rejection.body_text(),
+        )
+    })?;
+    if contract.goal.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_contract",
+            "field `goal` is empty",
+        ));
+    }
+    if contract.goal.len() > MAX_GOAL_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_contract",
+            format!("field `goal` is over {MAX_GOAL_BYTES} bytes"),
+        ));
+    }
+    if let Some(seconds) = contract
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.max_time_seconds)
+        && !(seconds > 0.0 && seconds.is_finite())
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_contract",
+            "field `budget.max_time_seconds` must be a positive number",
+        ));
+    }
+    gate(&state, &contract).await?;
+
+    let task_id = uuid::Uuid::new_v4().to_string();
+    let contract_json = serde_json::to_string(&contract).expect("contracts serialise");
+    let new_task = store::NewTask {
+        id: &task_id,
+        user_id: &contract.user_id,
+        goal: &contract.goal,
+        priority: priority_str(contract.priority),
+        kind: if contract.kind == TaskKind::Complex {
+            "complex"
+        } else {
+            "simple"
+        },
+        contract_json: &contract_json,
+        created_at_us: now_us(),
+    };
+    state.store.insert_task(&new_task).await.map_err(|error| {
+        tracing::error!(error = format!("{error:#}"), "could not persist a task");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the task could not be stored",
+        )
+    })?;
+    spawn_task(&state, task_id.clone(), contract);
+    let body = serde_json::json!({"task_id": task_id, "status": "pending"});
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Asks the Reflex Layer about the goal: blocked → 400 naming the findings.
+async fn gate(state: &AppState, contract: &TaskContract) -> Result<(), ApiError> {
+    let verdict = state
+        .clients
+        .check_reflex(&contract.goal, &contract.user_id)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "reflex layer call failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "reflex_unavailable",
+                "the Reflex Layer could not be reached",
+            )
+        })?;
+    let Some(verdict) = verdict else {
+        return Ok(());
+    };
+    match verdict.status.as_str() {
+        "blocked" => {
+            let kinds: Vec<&str> = verdict
+                .injection_matches
+                .iter()
+                .filter_map(|found| found["injection_type"].as_str())
+                .collect();
+            Err(ApiError {
+                details: Some(serde_json::json!({
+                    "injection_matches": verdict.injection_matches,
+                    "pii_matches": verdict.pii_matches,
+                })),
+                ..ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "blocked_by_reflex",
+                    format!(
+                        "the goal was blocked by the Reflex Layer: {}",
+                        kinds.join(", ")
+                    ),
+                )
+            })
+        }
+        "rate_limited" => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("user {} is over their request rate", contract.user_id),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn spawn_task(state: &Arc<AppState>, task_id: String, contract: TaskContract) {
+    let (sender, _) = watch::channel(false);
+    state
+        .waiters
+        .lock()
+        .expect("waiters lock")
+        .insert(task_id.clone(), sender);
+    tokio::spawn(engine::run_task(state.clone(), task_id, contract));
+}
+
+/// Caches a finished task's view and wakes whoever waits for it. The database row was written
+/// before this, so a waiter that finds no channel reads a terminal row.
+async fn publish_final(state: &AppState, task_id: &str) {
+    match state.store.get_task(task_id).await {
+        Ok(Some(view)) => {
+            let json: Arc<str> = serde_json::to_string(&view)
+                .expect("views serialise")
+                .into();
+            state.cache.put(task_id, json).await;
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            task_id,
+            "could not read a finished task"
+        ),
+    }
+    if let Some(sender) = state.waiters.lock().expect("waiters lock").remove(task_id) {
+        sender.send_replace(true);
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct GetQuery {
+    /// How long to wait for the task to finish, as `30s`, `500ms`…
+    wait: Option<String>,
+}
+
+async fn get_task(
+    State(state): State<Arc<AppState>>,
+    Path(task_id): Path<String>,
+    Query(query): Query<GetQuery>,
+) -> Result<Response, ApiError> {
+    let wait = match query.wait.as_deref() {
+        Some(text) => humantime::parse_duration(text)
+            .map_err(|error| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("query parameter `wait`: {error} (expected e.g. 30s)"),
+                )
+            })?
+            .min(MAX_WAIT),
+        None => Duration::ZERO,
+    };
+    if let Some((json, level)) = state.cache.get(&task_id).await {
+        return Ok(json_response(json.as_bytes().to_vec(), level));
+    }
+    if !wait.is_zero() {
+        let receiver = state
+            .waiters
+            .lock()
+            .expect("waiters lock")
+            .get(&task_id)
+            .map(watch::Sender::subscribe);
+        if let Some(mut receiver) = receiver {
+            let _ = tokio::time::timeout(wait, receiver.wait_for(|done| *done)).await;
+            if let Some((json, level)) = state.cache.get(&task_id).await {
+                return Ok(json_response(json.as_bytes().to_vec(), level));
+            }
+        }
+    }
+    let view = state.store.get_task(&task_id).await.map_err(|error| {
+        tracing::error!(
+            error = format!("{error:#}"),
+            task_id,
+            "could not read a task"
+        );
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the task could not be read",
+        )
+    })?;
+    match view {
+        Some(view) => Ok(Json(view).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no task {task_id}"),
+        )),
+    }
+}
+
+fn json_response(body: Vec<u8>, level: cache::Level) -> Response {
+    let level = match level {
+        cache::Level::L1 => "l1",
+        cache::Level::L2 => "l2",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::HeaderName::from_static("x-cache"), level),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let checks = async {
+        state
+            .store
+            .ping()
+            .await
+            .map_err(|error| format!("database: {error}"))?;
+        state.cache.check().await?;
+        state.clients.check_dependencies().await
+    };
+    match checks.await {
+        Ok(()) => Json(serde_json::json!({"ready": true})).into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"ready": false, "reason": reason})),
+        )
+            .into_response(),
+    }
+}
+
+fn priority_str(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Low => "low",
+        Priority::Medium => "medium",
+        Priority::High => "high",
+        Priority::Critical => "critical",
+    }
+}
+
+/// Microseconds since the Unix epoch: the time unit stored in the database.
+pub fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_micros() as i64)
+}

@@ -1,1 +1,94 @@
-fn main() {}
+//! The `orchestrator` binary: parses flags, connects and migrates the database, resumes
+//! unfinished tasks, serves until Ctrl-C or SIGTERM.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// The Orchestrator: task intake, planning, routing to arms, persistence and caching.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Opts {
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to bind; 0 picks a free one (the bound address is printed on stdout).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Database: `sqlite://FILE?mode=rwc` (embedded, created if missing) or `postgres://…`.
+    #[arg(long, default_value = "sqlite://orchestrator.db?mode=rwc")]
+    database_url: String,
+    /// Connections in the database pool.
+    #[arg(long, default_value_t = 16)]
+    db_max_connections: u32,
+    /// Redis for the second cache level (optional): `redis://127.0.0.1:6379`.
+    #[arg(long)]
+    redis_url: Option<String>,
+    /// Base URL of the Reflex Layer; without it goals are not gated.
+    #[arg(long)]
+    reflex_url: Option<String>,
+    /// An arm, as KIND=URL (repeat for each arm): `--arm coder=http://127.0.0.1:8012`.
+    #[arg(long = "arm", value_name = "KIND=URL")]
+    arms: Vec<String>,
+    /// Tasks that run at once; more wait as pending.
+    #[arg(long, default_value_t = 512)]
+    max_concurrent_tasks: usize,
+    /// Retries of a failed arm or Reflex call (connection errors, 5xx, retryable arm errors).
+    #[arg(long, default_value_t = 2)]
+    max_retries: u32,
+    /// Time an arm has for one call, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    arm_timeout_seconds: f64,
+    /// Time a task has when its contract sets no budget, in seconds.
+    #[arg(long, default_value_t = 300.0)]
+    task_timeout_seconds: f64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    body_limit_bytes: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    serving::init_tracing();
+    let opts = Opts::parse();
+    let mut arm_urls = HashMap::new();
+    for arm in &opts.arms {
+        let (kind, url) = arm
+            .split_once('=')
+            .with_context(|| format!("--arm {arm:?}: expected KIND=URL"))?;
+        arm_urls.insert(kind.to_owned(), url.to_owned());
+    }
+    anyhow::ensure!(
+        opts.arm_timeout_seconds > 0.0 && opts.task_timeout_seconds > 0.0,
+        "--arm-timeout-seconds and --task-timeout-seconds must be positive"
+    );
+    let config = orchestrator::Config {
+        db_max_connections: opts.db_max_connections,
+        redis_url: opts.redis_url,
+        reflex_url: opts.reflex_url,
+        arm_urls,
+        max_concurrent_tasks: opts.max_concurrent_tasks,
+        max_retries: opts.max_retries,
+        arm_timeout: Duration::from_secs_f64(opts.arm_timeout_seconds),
+        default_task_timeout: Duration::from_secs_f64(opts.task_timeout_seconds),
+        body_limit_bytes: opts.body_limit_bytes,
+        ..orchestrator::Config::new(&opts.database_url)
+    };
+    let state = orchestrator::build_state(config).await?;
+    let resumed = orchestrator::resume_unfinished(&state).await?;
+    if resumed > 0 {
+        tracing::info!(resumed, "resumed unfinished tasks");
+    }
+    let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
+    tracing::info!(addr = %listener.local_addr()?, "orchestrator listening");
+    let served = serving::serve(
+        listener,
+        orchestrator::app(state.clone()),
+        serving::shutdown_signal(),
+    )
+    .await;
+    state.store.close().await;
+    served
+}

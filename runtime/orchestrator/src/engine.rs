@@ -1,0 +1,452 @@
+//! Running a task: a simple task goes to one arm chosen by capability; a complex task goes to
+//! the planner first, then each step runs on the arm the plan names as soon as the steps it
+//! depends on are done, independent steps concurrently. Every status change is persisted.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::task::JoinSet;
+
+use crate::store::{NewStep, Status};
+use crate::{AppState, TaskContract, TaskKind, now_us};
+
+/// Runs one accepted task to a terminal state, then publishes its final view.
+pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContract) {
+    let _permit = state
+        .task_permits
+        .acquire()
+        .await
+        .expect("task semaphore never closed");
+    if let Err(error) = state.store.mark_running(&task_id, now_us()).await {
+        tracing::error!(%error, task_id, "could not mark the task running");
+    }
+    let limit = contract
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.max_time_seconds)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(state.config.default_task_timeout);
+    let outcome = match tokio::time::timeout(limit, execute(&state, &task_id, &contract)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(format!(
+            "time budget of {:.1}s exceeded",
+            limit.as_secs_f64()
+        )),
+    };
+    let (status, result, error) = match outcome {
+        Ok(result) => (Status::Completed, Some(result.to_string()), None),
+        Err(message) => (Status::Failed, None, Some(message)),
+    };
+    if let Err(error) = state
+        .store
+        .finish_task(
+            &task_id,
+            status,
+            result.as_deref(),
+            error.as_deref(),
+            now_us(),
+        )
+        .await
+    {
+        tracing::error!(%error, task_id, "could not persist the task's outcome");
+    }
+    crate::publish_final(&state, &task_id).await;
+}
+
+async fn execute(
+    state: &Arc<AppState>,
+    task_id: &str,
+    contract: &TaskContract,
+) -> Result<serde_json::Value, String> {
+    let result = match contract.kind {
+        TaskKind::Simple => run_simple(state, task_id, contract).await?,
+        TaskKind::Complex => run_complex(state, task_id, contract).await?,
+    };
+    if let Some(max_tokens) = contract
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.max_tokens)
+    {
+        let used = result["tokens"].as_u64().unwrap_or(0);
+        if used > max_tokens {
+            return Err(format!(
+                "token budget exceeded: used {used} of {max_tokens}"
+            ));
+        }
+    }
+    Ok(result)
+}
+
+async fn run_simple(
+    state: &AppState,
+    task_id: &str,
+    contract: &TaskContract,
+) -> Result<serde_json::Value, String> {
+    let arm = route(&contract.goal, &state.capabilities)
+        .ok_or_else(|| "no arm is configured that can take this task".to_owned())?;
+    let task = serde_json::json!({
+        "task_id": task_id,
+        "goal": contract.goal,
+        "constraints": contract.constraints,
+        "context": contract.context,
+        "acceptance_criteria": contract.acceptance_criteria,
+    });
+    let answer = state
+        .clients
+        .execute(&arm, &task, task_id)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(serde_json::json!({
+        "arm": arm,
+        "output": answer.result,
+        "provenance": answer.provenance,
+        "tokens": tokens_of(&answer.provenance),
+    }))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Step {
+    id: String,
+    arm: String,
+    goal: String,
+    #[serde(default)]
+    depends_on: Vec<String>,
+}
+
+async fn run_complex(
+    state: &Arc<AppState>,
+    task_id: &str,
+    contract: &TaskContract,
+) -> Result<serde_json::Value, String> {
+    let planning = serde_json::json!({
+        "task_id": task_id,
+        "goal": contract.goal,
+        "constraints": contract.constraints,
+        "context": contract.context,
+    });
+    let plan = state
+        .clients
+        .execute("planner", &planning, task_id)
+        .await
+        .map_err(|error| format!("planning failed: {error}"))?;
+    let steps: Vec<Step> = serde_json::from_value(plan.result["plan"]["steps"].clone())
+        .map_err(|error| format!("the planner's plan is unreadable: {error}"))?;
+    validate_plan(&steps, |arm| state.clients.has_arm(arm))?;
+    let depends_on_json: Vec<String> = steps
+        .iter()
+        .map(|step| serde_json::to_string(&step.depends_on).expect("strings serialise"))
+        .collect();
+    let new_steps: Vec<NewStep<'_>> = steps
+        .iter()
+        .zip(&depends_on_json)
+        .map(|(step, deps)| NewStep {
+            step_id: &step.id,
+            arm: &step.arm,
+            goal: &step.goal,
+            depends_on_json: deps,
+        })
+        .collect();
+    state
+        .store
+        .insert_steps(task_id, &new_steps)
+        .await
+        .map_err(|error| error.to_string())?;
+
+    let mut tokens = tokens_of(&plan.provenance);
+    let mut outputs: HashMap<String, serde_json::Value> = HashMap::new();
+    let mut started: HashSet<&str> = HashSet::new();
+    let mut running = JoinSet::new();
+    let mut failure = None;
+    loop {
+        // Start every step whose dependencies are all done.
+        if failure.is_none() {
+            for step in &steps {
+                if started.contains(step.id.as_str())
+                    || !step.depends_on.iter().all(|dep| outputs.contains_key(dep))
+                {
+                    continue;
+                }
+                started.insert(&step.id);
+                let context: serde_json::Map<String, serde_json::Value> = step
+                    .depends_on
+                    .iter()
+                    .map(|dep| (dep.clone(), outputs[dep].clone()))
+                    .collect();
+                running.spawn(run_step(
+                    state.clone(),
+                    task_id.to_owned(),
+                    step.clone(),
+                    context,
+                ));
+            }
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        match joined {
+            Ok(Ok((step_id, output, step_tokens))) => {
+                tokens += step_tokens;
+                outputs.insert(step_id, output);
+            }
+            Ok(Err(message)) => failure = failure.or(Some(message)),
+            Err(join_error) => failure = failure.or(Some(format!("a step panicked: {join_error}"))),
+        }
+    }
+    if let Some(message) = failure {
+        for step in steps
+            .iter()
+            .filter(|step| !started.contains(step.id.as_str()))
+        {
+            let _ = state
+                .store
+                .update_step(
+                    task_id,
+                    &step.id,
+                    "cancelled",
+                    None,
+                    None,
+                    None,
+                    Some(now_us()),
+                )
+                .await;
+        }
+        return Err(message);
+    }
+    Ok(serde_json::json!({
+        "plan": plan.result["plan"],
+        "outputs": outputs,
+        "tokens": tokens,
+    }))
+}
+
+async fn run_step(
+    state: Arc<AppState>,
+    task_id: String,
+    step: Step,
+    context: serde_json::Map<String, serde_json::Value>,
+) -> Result<(String, serde_json::Value, u64), String> {
+    let store = &state.store;
+    let started = now_us();
+    store
+        .update_step(
+            &task_id,
+            &step.id,
+            "running",
+            None,
+            None,
+            Some(started),
+            None,
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    let task = serde_json::json!({
+        "task_id": task_id,
+        "step_id": step.id,
+        "goal": step.goal,
+        "context": context,
+    });
+    let request_id = format!("{task_id}:{}", step.id);
+    match state.clients.execute(&step.arm, &task, &request_id).await {
+        Ok(answer) => {
+            let output = answer.result;
+            store
+                .update_step(
+                    &task_id,
+                    &step.id,
+                    "completed",
+                    Some(&output.to_string()),
+                    None,
+                    None,
+                    Some(now_us()),
+                )
+                .await
+                .map_err(|error| error.to_string())?;
+            Ok((step.id, output, tokens_of(&answer.provenance)))
+        }
+        Err(error) => {
+            let message = format!("step {} failed: {error}", step.id);
+            let _ = store
+                .update_step(
+                    &task_id,
+                    &step.id,
+                    "failed",
+                    None,
+                    Some(&message),
+                    None,
+                    Some(now_us()),
+                )
+                .await;
+            Err(message)
+        }
+    }
+}
+
+/// A plan is runnable when step ids are unique, every dependency names an earlier-declared or
+/// later step of the plan, every arm is configured, and there is no cycle.
+fn validate_plan(steps: &[Step], has_arm: impl Fn(&str) -> bool) -> Result<(), String> {
+    if steps.is_empty() {
+        return Err("the planner returned an empty plan".into());
+    }
+    let ids: HashSet<&str> = steps.iter().map(|step| step.id.as_str()).collect();
+    if ids.len() != steps.len() {
+        return Err("the plan repeats a step id".into());
+    }
+    for step in steps {
+        if !has_arm(&step.arm) {
+            return Err(format!(
+                "step {} names arm {:?}, which is not configured",
+                step.id, step.arm
+            ));
+        }
+        if let Some(missing) = step
+            .depends_on
+            .iter()
+            .find(|dep| !ids.contains(dep.as_str()))
+        {
+            return Err(format!(
+                "step {} depends on unknown step {missing}",
+                step.id
+            ));
+        }
+    }
+    // Kahn's algorithm: every step must become ready at some point.
+    let mut done: HashSet<&str> = HashSet::new();
+    while done.len() < steps.len() {
+        let before = done.len();
+        for step in steps {
+            if step
+                .depends_on
+                .iter()
+                .all(|dep| done.contains(dep.as_str()))
+            {
+                done.insert(&step.id);
+            }
+        }
+        if done.len() == before {
+            return Err("the plan has a dependency cycle".into());
+        }
+    }
+    Ok(())
+}
+
+/// Which capability a goal asks for, by its words; the arm that offers it takes the task.
+pub fn route(goal: &str, capabilities: &HashMap<String, Vec<String>>) -> Option<String> {
+    const WANTS: [(&[&str], &str); 5] = [
+        (
+            &["search", "find", "look up", "retrieve", "research"],
+            "search",
+        ),
+        (
+            &["run ", "execute", "command", "deploy", "shell"],
+            "command_execution",
+        ),
+        (
+            &["verify", "check", "validate", "review", "evaluate"],
+            "validation",
+        ),
+        (&["redact", "safety", "policy", "sanitize"], "safety"),
+        (
+            &[
+                "code",
+                "implement",
+                "function",
+                "refactor",
+                "bug",
+                "program",
+            ],
+            "code_generation",
+        ),
+    ];
+    let lower = goal.to_ascii_lowercase();
+    let wanted = WANTS
+        .iter()
+        .find(|(words, _)| words.iter().any(|word| lower.contains(word)))
+        .map_or("code_generation", |(_, capability)| *capability);
+    let mut offering: Vec<&String> = capabilities
+        .iter()
+        .filter(|(_, names)| names.iter().any(|name| name == wanted))
+        .map(|(arm, _)| arm)
+        .collect();
+    offering.sort();
+    if let Some(arm) = offering.first() {
+        return Some((*arm).clone());
+    }
+    // No arm offers it: any worker arm will do rather than refusing the task.
+    let mut workers: Vec<&String> = capabilities
+        .keys()
+        .filter(|arm| *arm != "planner")
+        .collect();
+    workers.sort();
+    workers.first().map(|arm| (*arm).clone())
+}
+
+fn tokens_of(provenance: &serde_json::Value) -> u64 {
+    provenance["tokens"].as_u64().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(id: &str, arm: &str, deps: &[&str]) -> Step {
+        Step {
+            id: id.into(),
+            arm: arm.into(),
+            goal: "g".into(),
+            depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn plans_with_cycles_unknown_steps_or_arms_are_rejected() {
+        let any = |_: &str| true;
+        assert!(validate_plan(&[step("a", "coder", &[]), step("b", "judge", &["a"])], any).is_ok());
+        let cycle = validate_plan(
+            &[step("a", "coder", &["b"]), step("b", "judge", &["a"])],
+            any,
+        );
+        assert_eq!(cycle.unwrap_err(), "the plan has a dependency cycle");
+        let unknown = validate_plan(&[step("a", "coder", &["z"])], any);
+        assert!(unknown.unwrap_err().contains("unknown step z"));
+        let no_arm = validate_plan(&[step("a", "wizard", &[])], |arm| arm != "wizard");
+        assert!(no_arm.unwrap_err().contains("\"wizard\""));
+    }
+
+    #[test]
+    fn routing_follows_capabilities() {
+        let capabilities: HashMap<String, Vec<String>> = [
+            ("coder", vec!["code_generation"]),
+            ("retriever", vec!["search"]),
+            ("judge", vec!["validation"]),
+            ("planner", vec!["planning"]),
+        ]
+        .into_iter()
+        .map(|(arm, caps)| {
+            (
+                arm.to_owned(),
+                caps.into_iter().map(str::to_owned).collect(),
+            )
+        })
+        .collect();
+        assert_eq!(
+            route("Find papers on caching", &capabilities).as_deref(),
+            Some("retriever")
+        );
+        assert_eq!(
+            route("Implement a parser", &capabilities).as_deref(),
+            Some("coder")
+        );
+        assert_eq!(
+            route("Validate the report", &capabilities).as_deref(),
+            Some("judge")
+        );
+        // Nobody offers command execution: a worker arm, never the planner.
+        assert_eq!(
+            route("execute the script", &capabilities).as_deref(),
+            Some("coder")
+        );
+        assert_eq!(route("anything", &HashMap::new()), None);
+    }
+}

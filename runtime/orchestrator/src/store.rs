@@ -1,0 +1,393 @@
+//! Persistence of tasks and their steps through sqlx. One interface serves SQLite (the embedded
+//! default) and PostgreSQL: the same migrations and the same portable queries.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Serialize;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Task states; `completed`, `failed` and `cancelled` are terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        [
+            Status::Pending,
+            Status::Running,
+            Status::Completed,
+            Status::Failed,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+}
+
+/// A task as it is inserted.
+#[derive(Debug, Clone)]
+pub struct NewTask<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub goal: &'a str,
+    pub priority: &'a str,
+    pub kind: &'a str,
+    pub contract_json: &'a str,
+    pub created_at_us: i64,
+}
+
+/// A step of a plan as it is inserted.
+#[derive(Debug, Clone)]
+pub struct NewStep<'a> {
+    pub step_id: &'a str,
+    pub arm: &'a str,
+    pub goal: &'a str,
+    pub depends_on_json: &'a str,
+}
+
+/// A task with its steps, as `GET /tasks/{id}` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    pub task_id: String,
+    pub status: Status,
+    pub user_id: String,
+    pub goal: String,
+    pub priority: String,
+    pub kind: String,
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub created_at_us: i64,
+    pub started_at_us: Option<i64>,
+    pub finished_at_us: Option<i64>,
+    pub timings: Timings,
+    pub steps: Vec<StepView>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub queued_ms: Option<f64>,
+    pub run_ms: Option<f64>,
+    pub total_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    pub step_id: String,
+    pub arm: String,
+    pub goal: String,
+    pub depends_on: serde_json::Value,
+    pub status: String,
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub started_at_us: Option<i64>,
+    pub finished_at_us: Option<i64>,
+}
+
+/// The database behind the Orchestrator.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`), creating a SQLite file if needed,
+    /// and applies the migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let is_sqlite = url.starts_with("sqlite:");
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        // WAL lets readers run beside the one writer; the busy timeout makes
+                        // writers queue instead of failing with "database is locked".
+                        sqlx::raw_sql(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .execute(conn)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .with_context(|| format!("connecting to the database {}", redact(url)))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .with_context(|| format!("migrating the database {}", redact(url)))?;
+        Ok(Store { pool })
+    }
+
+    /// A round trip to the database, for `/ready`.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn insert_task(&self, task: &NewTask<'_>) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO tasks (id, user_id, goal, priority, kind, contract, status, created_at_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
+        )
+        .bind(task.id)
+        .bind(task.user_id)
+        .bind(task.goal)
+        .bind(task.priority)
+        .bind(task.kind)
+        .bind(task.contract_json)
+        .bind(task.created_at_us)
+        .execute(&self.pool)
+        .await
+        .with_context(|| format!("inserting task {}", task.id))?;
+        Ok(())
+    }
+
+    pub async fn mark_running(&self, id: &str, at_us: i64) -> anyhow::Result<()> {
+        sqlx::query("UPDATE tasks SET status = 'running', started_at_us = $1 WHERE id = $2")
+            .bind(at_us)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .with_context(|| format!("marking task {id} running"))?;
+        Ok(())
+    }
+
+    pub async fn finish_task(
+        &self,
+        id: &str,
+        status: Status,
+        result_json: Option<&str>,
+        error: Option<&str>,
+        at_us: i64,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE tasks SET status = $1, result = $2, error = $3, finished_at_us = $4 WHERE id = $5",
+        )
+        .bind(status.as_str())
+        .bind(result_json)
+        .bind(error)
+        .bind(at_us)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .with_context(|| format!("finishing task {id}"))?;
+        Ok(())
+    }
+
+    /// Replaces a task's steps with `steps`, all pending, in one transaction and one
+    /// multi-row insert.
+    pub async fn insert_steps(&self, task_id: &str, steps: &[NewStep<'_>]) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM task_steps WHERE task_id = $1")
+            .bind(task_id)
+            .execute(&mut *tx)
+            .await?;
+        if !steps.is_empty() {
+            const COLUMNS: usize = 6;
+            let mut sql = String::with_capacity(128 + steps.len() * 48);
+            sql.push_str(
+                "INSERT INTO task_steps (task_id, step_id, position, arm, goal, depends_on, status) VALUES ",
+            );
+            for idx in 0..steps.len() {
+                let base = idx * COLUMNS;
+                if idx > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, 'pending')",
+                    base + 1,
+                    base + 2,
+                    base + 3,
+                    base + 4,
+                    base + 5,
+                    base + 6
+                ));
+            }
+            // Audited: the string holds only numbered placeholders; every value is bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (position, step) in steps.iter().enumerate() {
+                query = query
+                    .bind(task_id)
+                    .bind(step.step_id)
+                    .bind(position as i64)
+                    .bind(step.arm)
+                    .bind(step.goal)
+                    .bind(step.depends_on_json);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit()
+            .await
+            .with_context(|| format!("writing the steps of task {task_id}"))?;
+        Ok(())
+    }
+
+    pub async fn update_step(
+        &self,
+        task_id: &str,
+        step_id: &str,
+        status: &str,
+        result_json: Option<&str>,
+        error: Option<&str>,
+        started_at_us: Option<i64>,
+        finished_at_us: Option<i64>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE task_steps SET status = $1, result = COALESCE($2, result), error = $3, \
+             started_at_us = COALESCE($4, started_at_us), finished_at_us = $5 \
+             WHERE task_id = $6 AND step_id = $7",
+        )
+        .bind(status)
+        .bind(result_json)
+        .bind(error)
+        .bind(started_at_us)
+        .bind(finished_at_us)
+        .bind(task_id)
+        .bind(step_id)
+        .execute(&self.pool)
+        .await
+        .with_context(|| format!("updating step {step_id} of task {task_id}"))?;
+        Ok(())
+    }
+
+    /// A task and its steps in one query (a join, not one query per step).
+    pub async fn get_task(&self, id: &str) -> anyhow::Result<Option<TaskView>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.status, t.user_id, t.goal, t.priority, t.kind, t.result, t.error, \
+                    t.created_at_us, t.started_at_us, t.finished_at_us, \
+                    s.step_id, s.arm, s.goal AS step_goal, s.depends_on, s.status AS step_status, \
+                    s.result AS step_result, s.error AS step_error, \
+                    s.started_at_us AS step_started, s.finished_at_us AS step_finished \
+             FROM tasks t LEFT JOIN task_steps s ON s.task_id = t.id \
+             WHERE t.id = $1 ORDER BY s.position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .with_context(|| format!("reading task {id}"))?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut view = task_from_row(first)?;
+        for row in &rows {
+            if let Some(step_id) = row.try_get::<Option<String>, _>("step_id")? {
+                view.steps.push(StepView {
+                    step_id,
+                    arm: row.try_get("arm")?,
+                    goal: row.try_get("step_goal")?,
+                    depends_on: parse_json(row.try_get::<String, _>("depends_on")?.as_str()),
+                    status: row.try_get("step_status")?,
+                    result: row
+                        .try_get::<Option<String>, _>("step_result")?
+                        .map(|text| parse_json(&text)),
+                    error: row.try_get("step_error")?,
+                    started_at_us: row.try_get("step_started")?,
+                    finished_at_us: row.try_get("step_finished")?,
+                });
+            }
+        }
+        Ok(Some(view))
+    }
+
+    /// Tasks accepted but not finished, oldest first, with their contracts: work to resume
+    /// after a restart.
+    pub async fn unfinished_tasks(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, contract FROM tasks WHERE status IN ('pending', 'running') ORDER BY created_at_us",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("listing unfinished tasks")?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("contract")?)))
+            .collect()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn task_from_row(row: &AnyRow) -> anyhow::Result<TaskView> {
+    let status_text: String = row.try_get("status")?;
+    let status = Status::parse(&status_text)
+        .with_context(|| format!("unknown task status {status_text:?} in the database"))?;
+    let created_at_us: i64 = row.try_get("created_at_us")?;
+    let started_at_us: Option<i64> = row.try_get("started_at_us")?;
+    let finished_at_us: Option<i64> = row.try_get("finished_at_us")?;
+    let ms = |from: i64, to: i64| (to - from) as f64 / 1000.0;
+    Ok(TaskView {
+        task_id: row.try_get("id")?,
+        status,
+        user_id: row.try_get("user_id")?,
+        goal: row.try_get("goal")?,
+        priority: row.try_get("priority")?,
+        kind: row.try_get("kind")?,
+        result: row
+            .try_get::<Option<String>, _>("result")?
+            .map(|text| parse_json(&text)),
+        error: row.try_get("error")?,
+        created_at_us,
+        started_at_us,
+        finished_at_us,
+        timings: Timings {
+            queued_ms: started_at_us.map(|started| ms(created_at_us, started)),
+            run_ms: started_at_us.zip(finished_at_us).map(|(s, f)| ms(s, f)),
+            total_ms: finished_at_us.map(|finished| ms(created_at_us, finished)),
+        },
+        steps: Vec::new(),
+    })
+}
+
+fn parse_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
