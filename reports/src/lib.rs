@@ -1,1 +1,213 @@
-//! stub
+//! `RunReport`, the one serialised output contract of a run, and its pure renderers
+//! (Markdown and a terminal summary). Renderers read only a `RunReport`, so an old
+//! `report.json` can be rendered again; nothing here touches files.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+mod render;
+
+pub use render::{format_value, margin_percent, render_markdown, render_terminal};
+
+/// Bumped whenever a field changes meaning or is removed; adding an optional field is not a bump.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub schema_version: u32,
+    pub run_id: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    /// `development` or `production`: which column of the resource table applies.
+    pub profile: String,
+    pub git_commit: Option<String>,
+    pub machine: Machine,
+    /// Shortened durations (`--quick`).
+    pub quick: bool,
+    /// Every scenario of the suite ran (no `--scenario` filter), so every row must be measured.
+    pub full_suite: bool,
+    /// The run was stopped by Ctrl-C or SIGTERM before it finished.
+    pub interrupted: bool,
+    pub verdict: Verdict,
+    /// Why the verdict is not `pass`, one sentence each.
+    pub verdict_reasons: Vec<String>,
+    /// One entry per budget row.
+    pub targets: Vec<Target>,
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    pub hostname: String,
+    pub os: String,
+    pub kernel: String,
+    pub cpu_model: String,
+    pub cpus: u32,
+    pub memory_bytes: u64,
+}
+
+/// One row of a budget table and how this run measured it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    /// `latency`, `throughput` or `resources`.
+    pub table: String,
+    /// Stable id of the component: `reflex`, `orchestrator_simple`, `arm`…
+    pub component: String,
+    /// The component as the spec names it: "Orchestrator (simple)".
+    pub component_name: String,
+    /// `p50`, `p95`, `p99`, `throughput`, `memory` or `cpu`.
+    pub metric: String,
+    pub limit: f64,
+    /// `ms`, `req/s`, `tasks/min`, `MB` or `cores`.
+    pub unit: String,
+    /// `below` for latency and resources (measured must stay under the limit), `above` for
+    /// throughput.
+    pub direction: Direction,
+    pub measured: Option<f64>,
+    pub scenario: Option<String>,
+    pub verdict: TargetVerdict,
+    /// Why it failed or was not measured, or what else a reader must know.
+    pub note: Option<String>,
+    /// Files that explain this row (flamegraphs, heap profiles), relative to the report.
+    #[serde(default)]
+    pub artifacts: Vec<Artifact>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Below,
+    Above,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetVerdict {
+    Pass,
+    Fail,
+    NotMeasured,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub kind: String,
+    pub path: String,
+}
+
+/// What one scenario did and saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub description: String,
+    pub file: String,
+    /// Budget rows this scenario measures, as `latency.reflex`, `cpu.arm`…
+    pub measures: Vec<String>,
+    /// `open 10000/s` or `closed 50 users`.
+    pub load: String,
+    /// The arms' LLM model, as the arms were started.
+    pub llm: String,
+    /// `started` (the harness ran the stack) or the base URLs it was pointed at.
+    pub target: String,
+    pub warmup_seconds: f64,
+    pub duration_seconds: f64,
+    /// False when the generator could not hold the offered load; its rows are not trusted.
+    pub valid: bool,
+    pub invalid_reasons: Vec<String>,
+    /// Set when the scenario could not run at all (say, a service did not start).
+    pub error: Option<String>,
+    pub requests: Vec<RequestResult>,
+    pub processes: Vec<ProcessResult>,
+    pub generator: GeneratorResult,
+    /// Where the services' logs are, relative to the report.
+    pub logs: Vec<String>,
+}
+
+/// One request kind over the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestResult {
+    pub kind: String,
+    /// The arrival rate offered to this kind (open model), per second.
+    pub offered_per_second: Option<f64>,
+    /// Requests whose intended send time fell in the measured window.
+    pub sent: u64,
+    pub ok: u64,
+    /// Failures by kind: `http_503`, `timeout`, `task_failed`…
+    pub errors: BTreeMap<String, u64>,
+    /// Successful completions per second of the measured window.
+    pub achieved_per_second: f64,
+    /// From the intended send time (coordinated-omission-correct), in microseconds.
+    pub latency: Percentiles,
+    /// From the actual send time, in microseconds.
+    pub service_time: Percentiles,
+    /// The HdrHistograms of record (V2 + DEFLATE, base64), so percentiles can be recomputed
+    /// and runs merged exactly.
+    pub latency_histogram: String,
+    pub service_time_histogram: String,
+}
+
+impl RequestResult {
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    pub fn error_rate(&self) -> f64 {
+        if self.sent == 0 {
+            0.0
+        } else {
+            self.error_count() as f64 / self.sent as f64
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub count: u64,
+    pub mean_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p95_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+}
+
+/// One process of the system under test over the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessResult {
+    /// `reflex`, `orchestrator` or `arm`.
+    pub component: String,
+    /// `reflex`, `orchestrator`, `arm-coder`…
+    pub name: String,
+    pub pid: Option<u32>,
+    /// Peak resident set size.
+    pub rss_peak_bytes: Option<u64>,
+    /// Mean CPU over the measured window, in cores.
+    pub cpu_cores_mean: Option<f64>,
+    /// `proc` (read from /proc by PID) or `metrics` (scraped from the service's /metrics).
+    pub source: String,
+}
+
+/// The load generator's own cost: it shares the machine with the system under test.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorResult {
+    pub cpu_seconds: f64,
+    pub cpu_us_per_request: f64,
+    /// How late the generator sent requests against their intended times.
+    pub schedule_lag_p99_us: u64,
+    pub schedule_lag_max_us: u64,
+    /// Times the in-flight cap was reached: the system under test fell behind.
+    pub in_flight_cap_hits: u64,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,290 @@
+//! Markdown and terminal renderings of a `RunReport`.
+
+use std::fmt::Write;
+
+use crate::{Direction, RunReport, ScenarioResult, Target, TargetVerdict, Verdict};
+
+/// How far a measurement is on the passing side of its limit, in percent of the limit;
+/// negative when it is on the failing side.
+pub fn margin_percent(target: &Target) -> Option<f64> {
+    let measured = target.measured?;
+    if target.limit == 0.0 {
+        return None;
+    }
+    Some(match target.direction {
+        Direction::Below => (target.limit - measured) / target.limit * 100.0,
+        Direction::Above => (measured - target.limit) / target.limit * 100.0,
+    })
+}
+
+/// A value in its unit, with as many decimals as the unit deserves.
+pub fn format_value(value: f64, unit: &str) -> String {
+    match unit {
+        "ms" if value < 10.0 => format!("{value:.2}"),
+        "ms" if value < 100.0 => format!("{value:.1}"),
+        "ms" => format!("{value:.0}"),
+        "cores" => format!("{value:.3}"),
+        "MB" => format!("{value:.1}"),
+        _ => format!("{value:.0}"),
+    }
+}
+
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Invalid => "INVALID",
+    }
+}
+
+fn target_word(verdict: TargetVerdict) -> &'static str {
+    match verdict {
+        TargetVerdict::Pass => "pass",
+        TargetVerdict::Fail => "FAIL",
+        TargetVerdict::NotMeasured => "not measured",
+    }
+}
+
+fn limit_text(target: &Target) -> String {
+    let sign = match target.direction {
+        Direction::Below => "<",
+        Direction::Above => ">",
+    };
+    // Limits are round numbers from the spec; show them as written.
+    let limit = if target.limit.fract() == 0.0 {
+        format!("{:.0}", target.limit)
+    } else {
+        format_value(target.limit, &target.unit)
+    };
+    format!("{sign} {limit} {}", target.unit)
+}
+
+fn measured_text(target: &Target) -> String {
+    target.measured.map_or_else(
+        || "–".to_owned(),
+        |value| format!("{} {}", format_value(value, &target.unit), target.unit),
+    )
+}
+
+fn margin_text(target: &Target) -> String {
+    margin_percent(target).map_or_else(|| "–".to_owned(), |margin| format!("{margin:+.0}%"))
+}
+
+fn metric_text(metric: &str) -> String {
+    match metric {
+        "p50" | "p95" | "p99" => metric.to_uppercase(),
+        "cpu" => "CPU".to_owned(),
+        other => {
+            let mut chars = other.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        }
+    }
+}
+
+fn counts(report: &RunReport) -> (usize, usize, usize) {
+    let count = |wanted| report.targets.iter().filter(|t| t.verdict == wanted).count();
+    (
+        count(TargetVerdict::Pass),
+        count(TargetVerdict::Fail),
+        count(TargetVerdict::NotMeasured),
+    )
+}
+
+/// The whole report as Markdown: verdict, the three budget tables, then each scenario.
+pub fn render_markdown(report: &RunReport) -> String {
+    let mut out = String::with_capacity(8192);
+    let (pass, fail, not_measured) = counts(report);
+    let _ = writeln!(out, "# octoperf run {}: {}\n", report.run_id, verdict_word(report.verdict));
+    let _ = writeln!(
+        out,
+        "{pass} rows pass, {fail} fail, {not_measured} not measured. Profile **{}**{}{}.\n",
+        report.profile,
+        if report.quick { ", quick run" } else { "" },
+        if report.interrupted { ", **interrupted**" } else { "" },
+    );
+    let machine = &report.machine;
+    let _ = writeln!(
+        out,
+        "Started {}, finished {}. Commit `{}`. Machine `{}`: {} CPUs ({}), {:.1} GiB, {} {}.\n",
+        report.started_at,
+        report.finished_at,
+        report.git_commit.as_deref().unwrap_or("unknown"),
+        machine.hostname,
+        machine.cpus,
+        machine.cpu_model,
+        machine.memory_bytes as f64 / f64::from(1u32 << 30),
+        machine.os,
+        machine.kernel,
+    );
+    if !report.verdict_reasons.is_empty() {
+        out.push_str("## Why not pass\n\n");
+        for reason in &report.verdict_reasons {
+            let _ = writeln!(out, "- {reason}");
+        }
+        out.push('\n');
+    }
+    for (table, title) in [
+        ("latency", "Latency".to_owned()),
+        ("throughput", "Throughput".to_owned()),
+        ("resources", format!("Resources ({})", report.profile)),
+    ] {
+        let rows: Vec<&Target> = report.targets.iter().filter(|t| t.table == table).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "## {title}\n");
+        out.push_str("| Component | Metric | Measured | Limit | Margin | Verdict | Scenario |\n");
+        out.push_str("|---|---|---:|---:|---:|---|---|\n");
+        for target in &rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                target.component_name,
+                metric_text(&target.metric),
+                measured_text(target),
+                limit_text(target),
+                margin_text(target),
+                target_word(target.verdict),
+                target.scenario.as_deref().unwrap_or("–"),
+            );
+        }
+        let notes: Vec<&&Target> = rows.iter().filter(|t| t.note.is_some()).collect();
+        if !notes.is_empty() {
+            out.push('\n');
+            for target in notes {
+                let _ = writeln!(
+                    out,
+                    "- {} {}: {}",
+                    target.component_name,
+                    metric_text(&target.metric),
+                    target.note.as_deref().unwrap_or_default()
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str("## Scenarios\n");
+    for scenario in &report.scenarios {
+        render_scenario(&mut out, scenario);
+    }
+    out
+}
+
+fn ms(us: u64) -> String {
+    format_value(us as f64 / 1000.0, "ms")
+}
+
+fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
+    let _ = writeln!(out, "\n### {}\n\n{}\n", scenario.name, scenario.description);
+    let _ = writeln!(
+        out,
+        "- File `{}`; measures {}.\n- Load: {}; warm-up {}s, measured {}s.\n- LLM: {}.\n- Target: {}.",
+        scenario.file,
+        scenario.measures.join(", "),
+        scenario.load,
+        scenario.warmup_seconds,
+        scenario.duration_seconds,
+        scenario.llm,
+        scenario.target,
+    );
+    if let Some(error) = &scenario.error {
+        let _ = writeln!(out, "- **Did not run**: {error}");
+    }
+    if !scenario.valid {
+        let _ = writeln!(out, "- **Invalid**: {}", scenario.invalid_reasons.join("; "));
+    }
+    let generator = &scenario.generator;
+    let _ = writeln!(
+        out,
+        "- Generator: {:.2} CPU-seconds ({:.1} µs per request); schedule lag P99 {} ms, max {} ms; in-flight cap reached {} times.\n",
+        generator.cpu_seconds,
+        generator.cpu_us_per_request,
+        ms(generator.schedule_lag_p99_us),
+        ms(generator.schedule_lag_max_us),
+        generator.in_flight_cap_hits,
+    );
+    if !scenario.requests.is_empty() {
+        out.push_str("| Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | Service P99 ms |\n");
+        out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        for request in &scenario.requests {
+            let errors = if request.errors.is_empty() {
+                "0".to_owned()
+            } else {
+                request
+                    .errors
+                    .iter()
+                    .map(|(kind, n)| format!("{kind}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                request.kind,
+                request.sent,
+                request.ok,
+                errors,
+                request.achieved_per_second,
+                ms(request.latency.p50_us),
+                ms(request.latency.p95_us),
+                ms(request.latency.p99_us),
+                ms(request.latency.max_us),
+                ms(request.service_time.p99_us),
+            );
+        }
+        out.push('\n');
+    }
+    if !scenario.processes.is_empty() {
+        out.push_str("| Process | PID | Peak RSS MB | CPU cores (mean) | Source |\n");
+        out.push_str("|---|---:|---:|---:|---|\n");
+        for process in &scenario.processes {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                process.name,
+                process.pid.map_or_else(|| "–".to_owned(), |pid| pid.to_string()),
+                process
+                    .rss_peak_bytes
+                    .map_or_else(|| "–".to_owned(), |rss| format_value(rss as f64 / 1e6, "MB")),
+                process
+                    .cpu_cores_mean
+                    .map_or_else(|| "–".to_owned(), |cpu| format_value(cpu, "cores")),
+                process.source,
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// A short summary for the terminal: the verdict, then one line per row.
+pub fn render_terminal(report: &RunReport) -> String {
+    let mut out = String::with_capacity(4096);
+    let (pass, fail, not_measured) = counts(report);
+    let _ = writeln!(
+        out,
+        "octoperf {}: {} ({pass} pass, {fail} fail, {not_measured} not measured; profile {}{})",
+        report.run_id,
+        verdict_word(report.verdict),
+        report.profile,
+        if report.quick { ", quick" } else { "" },
+    );
+    for reason in &report.verdict_reasons {
+        let _ = writeln!(out, "  ! {reason}");
+    }
+    for target in &report.targets {
+        let _ = writeln!(
+            out,
+            "  {:<10} {:<24} {:<10} {:>14} {:>16} {:>6}  {}",
+            target.table,
+            target.component_name,
+            metric_text(&target.metric),
+            measured_text(target),
+            limit_text(target),
+            margin_text(target),
+            target_word(target.verdict),
+        );
+    }
+    out
+}

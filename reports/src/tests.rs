@@ -1,0 +1,197 @@
+//! Snapshot tests of the renderers and the JSON contract.
+
+use super::*;
+use expect_test::expect;
+
+fn target(table: &str, component: &str, name: &str, metric: &str, limit: f64, unit: &str, measured: Option<f64>, verdict: TargetVerdict) -> Target {
+    Target {
+        table: table.into(),
+        component: component.into(),
+        component_name: name.into(),
+        metric: metric.into(),
+        limit,
+        unit: unit.into(),
+        direction: if table == "throughput" { Direction::Above } else { Direction::Below },
+        measured,
+        scenario: measured.map(|_| "reflex".to_owned()),
+        verdict,
+        note: None,
+        artifacts: Vec::new(),
+    }
+}
+
+fn sample() -> RunReport {
+    let mut errors = BTreeMap::new();
+    errors.insert("http_503".to_owned(), 3);
+    RunReport {
+        schema_version: SCHEMA_VERSION,
+        run_id: "20261126T120000Z-abcd".into(),
+        started_at: "2026-11-26T12:00:00Z".into(),
+        finished_at: "2026-11-26T12:01:00Z".into(),
+        profile: "development".into(),
+        git_commit: Some("0123abc".into()),
+        machine: Machine {
+            hostname: "box".into(),
+            os: "Debian 12".into(),
+            kernel: "6.1.0".into(),
+            cpu_model: "Example CPU".into(),
+            cpus: 2,
+            memory_bytes: 24 << 30,
+        },
+        quick: true,
+        full_suite: false,
+        interrupted: false,
+        verdict: Verdict::Fail,
+        verdict_reasons: vec!["1 budget row failed".into()],
+        targets: vec![
+            target("latency", "reflex", "Reflex Layer", "p99", 20.0, "ms", Some(1.234), TargetVerdict::Pass),
+            Target {
+                note: Some("the offered rate was not sustained".into()),
+                ..target("throughput", "reflex", "Reflex Layer", "throughput", 10_000.0, "req/s", Some(9_000.0), TargetVerdict::Fail)
+            },
+            target("resources", "reflex", "Reflex", "memory", 100.0, "MB", Some(12.5), TargetVerdict::Pass),
+            Target {
+                note: Some("no scenario in this run measures it".into()),
+                ..target("resources", "arm", "Arm", "cpu", 1.0, "cores", None, TargetVerdict::NotMeasured)
+            },
+        ],
+        scenarios: vec![ScenarioResult {
+            name: "reflex".into(),
+            description: "Reflex Layer at 10,000 req/s.".into(),
+            file: "scenarios/reflex.toml".into(),
+            measures: vec!["latency.reflex".into(), "throughput.reflex".into()],
+            load: "open 10000/s".into(),
+            llm: "none".into(),
+            target: "started".into(),
+            warmup_seconds: 2.0,
+            duration_seconds: 8.0,
+            valid: true,
+            invalid_reasons: Vec::new(),
+            error: None,
+            requests: vec![RequestResult {
+                kind: "reflex_process".into(),
+                offered_per_second: Some(10_000.0),
+                sent: 80_000,
+                ok: 79_997,
+                errors,
+                achieved_per_second: 9_999.6,
+                latency: Percentiles { count: 80_000, mean_us: 600.0, p50_us: 500, p90_us: 800, p95_us: 900, p99_us: 1_234, p999_us: 3_000, max_us: 9_000 },
+                service_time: Percentiles { count: 80_000, mean_us: 300.0, p50_us: 250, p90_us: 400, p95_us: 450, p99_us: 700, p999_us: 1_500, max_us: 5_000 },
+                latency_histogram: String::new(),
+                service_time_histogram: String::new(),
+            }],
+            processes: vec![ProcessResult {
+                component: "reflex".into(),
+                name: "reflex".into(),
+                pid: Some(4242),
+                rss_peak_bytes: Some(12_500_000),
+                cpu_cores_mean: Some(0.2345),
+                source: "proc".into(),
+            }],
+            generator: GeneratorResult {
+                cpu_seconds: 2.5,
+                cpu_us_per_request: 31.2,
+                schedule_lag_p99_us: 1_100,
+                schedule_lag_max_us: 4_000,
+                in_flight_cap_hits: 0,
+            },
+            logs: vec!["logs/reflex.log".into()],
+        }],
+    }
+}
+
+#[test]
+fn markdown_snapshot() {
+    expect![[r#"
+        # octoperf run 20261126T120000Z-abcd: FAIL
+
+        2 rows pass, 1 fail, 1 not measured. Profile **development**, quick run.
+
+        Started 2026-11-26T12:00:00Z, finished 2026-11-26T12:01:00Z. Commit `0123abc`. Machine `box`: 2 CPUs (Example CPU), 24.0 GiB, Debian 12 6.1.0.
+
+        ## Why not pass
+
+        - 1 budget row failed
+
+        ## Latency
+
+        | Component | Metric | Measured | Limit | Margin | Verdict | Scenario |
+        |---|---|---:|---:|---:|---|---|
+        | Reflex Layer | P99 | 1.23 ms | < 20 ms | +94% | pass | reflex |
+
+        ## Throughput
+
+        | Component | Metric | Measured | Limit | Margin | Verdict | Scenario |
+        |---|---|---:|---:|---:|---|---|
+        | Reflex Layer | Throughput | 9000 req/s | > 10000 req/s | -10% | FAIL | reflex |
+
+        - Reflex Layer Throughput: the offered rate was not sustained
+
+        ## Resources (development)
+
+        | Component | Metric | Measured | Limit | Margin | Verdict | Scenario |
+        |---|---|---:|---:|---:|---|---|
+        | Reflex | Memory | 12.5 MB | < 100 MB | +88% | pass | reflex |
+        | Arm | CPU | – | < 1 cores | – | not measured | – |
+
+        - Arm CPU: no scenario in this run measures it
+
+        ## Scenarios
+
+        ### reflex
+
+        Reflex Layer at 10,000 req/s.
+
+        - File `scenarios/reflex.toml`; measures latency.reflex, throughput.reflex.
+        - Load: open 10000/s; warm-up 2s, measured 8s.
+        - LLM: none.
+        - Target: started.
+        - Generator: 2.50 CPU-seconds (31.2 µs per request); schedule lag P99 1.10 ms, max 4.00 ms; in-flight cap reached 0 times.
+
+        | Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | Service P99 ms |
+        |---|---:|---:|---|---:|---:|---:|---:|---:|---:|
+        | reflex_process | 80000 | 79997 | http_503: 3 | 9999.6 | 0.50 | 0.90 | 1.23 | 9.00 | 0.70 |
+
+        | Process | PID | Peak RSS MB | CPU cores (mean) | Source |
+        |---|---:|---:|---:|---|
+        | reflex | 4242 | 12.5 | 0.234 | proc |
+
+    "#]].assert_eq(&render_markdown(&sample()));
+}
+
+#[test]
+fn terminal_snapshot() {
+    expect![[r#"
+        octoperf 20261126T120000Z-abcd: FAIL (2 pass, 1 fail, 1 not measured; profile development, quick)
+          ! 1 budget row failed
+          latency    Reflex Layer             P99               1.23 ms          < 20 ms   +94%  pass
+          throughput Reflex Layer             Throughput     9000 req/s    > 10000 req/s   -10%  FAIL
+          resources  Reflex                   Memory            12.5 MB         < 100 MB   +88%  pass
+          resources  Arm                      CPU                     –        < 1 cores      –  not measured
+    "#]].assert_eq(&render_terminal(&sample()));
+}
+
+#[test]
+fn json_round_trips_with_the_contract_field_names() {
+    let report = sample();
+    let json = serde_json::to_value(&report).unwrap();
+    for field in ["schema_version", "run_id", "profile", "git_commit", "machine", "verdict", "targets"] {
+        assert!(json.get(field).is_some(), "{field} missing");
+    }
+    let row = &json["targets"][0];
+    for field in ["table", "component", "metric", "limit", "unit", "measured", "scenario", "verdict"] {
+        assert!(row.get(field).is_some(), "targets[].{field} missing");
+    }
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["targets"][3]["verdict"], "not_measured");
+    let back: RunReport = serde_json::from_value(json).unwrap();
+    assert_eq!(back, report);
+}
+
+#[test]
+fn margins_are_positive_on_the_passing_side() {
+    let report = sample();
+    assert_eq!(margin_percent(&report.targets[0]).map(f64::round), Some(94.0));
+    assert_eq!(margin_percent(&report.targets[1]).map(f64::round), Some(-10.0));
+    assert_eq!(margin_percent(&report.targets[3]), None);
+}
