@@ -1,0 +1,451 @@
+//! The budget tables (`scenarios/budgets.toml`, the spec's three tables as data), what each
+//! row needs from a scenario, and the verdict of every row over a run's scenario results.
+
+use std::path::Path;
+
+use reports::{Direction, ScenarioResult, Target, TargetVerdict};
+use serde::Deserialize;
+
+use crate::scenario::{RequestKind, ScenarioError};
+
+/// A row measured with more errors than this share of its requests fails, whatever its latency.
+pub const MAX_ERROR_RATE: f64 = 0.01;
+/// A throughput row passes only when this share of the offered rate completed successfully.
+pub const MIN_SUSTAINED_SHARE: f64 = 0.99;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Development,
+    Production,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Development => "development",
+            Profile::Production => "production",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Profile, String> {
+        match text {
+            "development" => Ok(Profile::Development),
+            "production" => Ok(Profile::Production),
+            other => Err(format!("unknown profile {other:?}: expected development or production")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budgets {
+    pub latency: Vec<LatencyRow>,
+    pub throughput: Vec<ThroughputRow>,
+    pub resources: Vec<ResourceRow>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyRow {
+    pub component: String,
+    pub name: String,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThroughputRow {
+    pub component: String,
+    pub name: String,
+    pub min_per_second: Option<f64>,
+    pub min_per_minute: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRow {
+    pub component: String,
+    pub name: String,
+    pub memory_mb: ByProfile,
+    pub cpu_cores: ByProfile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByProfile {
+    pub development: f64,
+    pub production: f64,
+}
+
+impl ByProfile {
+    fn get(&self, profile: Profile) -> f64 {
+        match profile {
+            Profile::Development => self.development,
+            Profile::Production => self.production,
+        }
+    }
+}
+
+const LATENCY_COMPONENTS: [&str; 6] = [
+    "reflex",
+    "orchestrator_simple",
+    "orchestrator_complex",
+    "arms",
+    "e2e_simple",
+    "e2e_complex",
+];
+const THROUGHPUT_COMPONENTS: [&str; 3] = ["reflex", "orchestrator", "arms"];
+const RESOURCE_COMPONENTS: [&str; 3] = ["orchestrator", "arm", "reflex"];
+
+/// Reads and checks the budget file.
+pub fn load(path: &Path) -> Result<Budgets, ScenarioError> {
+    let file = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|error| ScenarioError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read the budget file: {error}"),
+    })?;
+    parse(&file, &source)
+}
+
+pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
+    let budgets: Budgets = toml::from_str(source).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        ScenarioError {
+            file: file.to_owned(),
+            line: source[..offset.min(source.len())].matches('\n').count() + 1,
+            message: error.message().trim().to_owned(),
+        }
+    })?;
+    let whole_file = |message: String| ScenarioError {
+        file: file.to_owned(),
+        line: 0,
+        message,
+    };
+    for row in &budgets.latency {
+        if !LATENCY_COMPONENTS.contains(&row.component.as_str()) {
+            return Err(whole_file(format!("[[latency]] component {:?} is unknown; expected one of {LATENCY_COMPONENTS:?}", row.component)));
+        }
+    }
+    for row in &budgets.throughput {
+        if !THROUGHPUT_COMPONENTS.contains(&row.component.as_str()) {
+            return Err(whole_file(format!("[[throughput]] component {:?} is unknown; expected one of {THROUGHPUT_COMPONENTS:?}", row.component)));
+        }
+        if row.min_per_second.is_some() == row.min_per_minute.is_some() {
+            return Err(whole_file(format!("[[throughput]] {}: set exactly one of min_per_second and min_per_minute", row.component)));
+        }
+    }
+    for row in &budgets.resources {
+        if !RESOURCE_COMPONENTS.contains(&row.component.as_str()) {
+            return Err(whole_file(format!("[[resources]] component {:?} is unknown; expected one of {RESOURCE_COMPONENTS:?}", row.component)));
+        }
+    }
+    Ok(budgets)
+}
+
+/// Checks a row id of a scenario's `measures`: `latency.<c>`, `throughput.<c>`, `memory.<c>`
+/// or `cpu.<c>`.
+pub fn parse_row_id(row: &str) -> Result<(&str, &str), String> {
+    let (table, component) = row
+        .split_once('.')
+        .ok_or_else(|| format!("{row:?} is not a row id such as \"latency.reflex\""))?;
+    let known: &[&str] = match table {
+        "latency" => &LATENCY_COMPONENTS,
+        "throughput" => &THROUGHPUT_COMPONENTS,
+        "memory" | "cpu" => &RESOURCE_COMPONENTS,
+        _ => return Err(format!("{row:?}: unknown table {table:?}; expected latency, throughput, memory or cpu")),
+    };
+    if !known.contains(&component) {
+        return Err(format!("{row:?}: unknown component {component:?} for {table}; expected one of {known:?}"));
+    }
+    Ok((table, component))
+}
+
+/// What a scenario must have for a row to be measured by it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowNeeds {
+    pub request_kinds: Vec<RequestKind>,
+    pub open_model: bool,
+    pub llm: LlmNeed,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LlmNeed {
+    #[default]
+    Any,
+    /// The Orchestrator rows time orchestration alone: the arms answer at once.
+    ZeroLatency,
+    /// The Arms and End-to-end rows run under the scenario's LLM model.
+    Model,
+}
+
+/// How each row is measured; ARCHITECTURE.md states the same in prose.
+pub fn row_requirements(row: &str) -> RowNeeds {
+    let Ok((table, component)) = parse_row_id(row) else {
+        return RowNeeds::default();
+    };
+    match table {
+        "latency" => RowNeeds {
+            request_kinds: vec![latency_source(component)],
+            open_model: false,
+            llm: match component {
+                "orchestrator_simple" | "orchestrator_complex" => LlmNeed::ZeroLatency,
+                "arms" | "e2e_simple" | "e2e_complex" => LlmNeed::Model,
+                _ => LlmNeed::Any,
+            },
+        },
+        "throughput" => RowNeeds {
+            request_kinds: vec![match component {
+                "reflex" => RequestKind::ReflexProcess,
+                "arms" => RequestKind::ArmExecute,
+                _ => RequestKind::TaskSimple,
+            }],
+            open_model: true,
+            llm: LlmNeed::Any,
+        },
+        _ => RowNeeds::default(),
+    }
+}
+
+fn latency_source(component: &str) -> RequestKind {
+    match component {
+        "reflex" => RequestKind::ReflexProcess,
+        "arms" => RequestKind::ArmExecute,
+        "orchestrator_complex" | "e2e_complex" => RequestKind::TaskComplex,
+        _ => RequestKind::TaskSimple,
+    }
+}
+
+/// Request kinds whose successful completions count toward a throughput row.
+fn throughput_sources(component: &str) -> &'static [RequestKind] {
+    match component {
+        "reflex" => &[RequestKind::ReflexProcess],
+        "arms" => &[RequestKind::ArmExecute],
+        _ => &[RequestKind::TaskSimple, RequestKind::TaskComplex],
+    }
+}
+
+/// One measurement of a row by one scenario.
+struct Measurement<'a> {
+    value: f64,
+    scenario: &'a ScenarioResult,
+    failure: Option<String>,
+}
+
+/// The verdict of every budget row over the scenario results. Where several scenarios measure
+/// a row, the worst measurement counts.
+pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult]) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for row in &budgets.latency {
+        let row_id = format!("latency.{}", row.component);
+        let kind = latency_source(&row.component).as_str();
+        for (metric, limit) in [("p50", row.p50_ms), ("p95", row.p95_ms), ("p99", row.p99_ms)] {
+            let measure = |scenario: &ScenarioResult| {
+                let request = scenario.requests.iter().find(|r| r.kind == kind)?;
+                let us = match metric {
+                    "p50" => request.latency.p50_us,
+                    "p95" => request.latency.p95_us,
+                    _ => request.latency.p99_us,
+                };
+                if request.latency.count == 0 {
+                    return None;
+                }
+                Some((us as f64 / 1000.0, error_failure(request)))
+            };
+            let base = Target {
+                table: "latency".into(),
+                component: row.component.clone(),
+                component_name: row.name.clone(),
+                metric: metric.into(),
+                limit,
+                unit: "ms".into(),
+                direction: Direction::Below,
+                measured: None,
+                scenario: None,
+                verdict: TargetVerdict::NotMeasured,
+                note: None,
+                artifacts: Vec::new(),
+            };
+            targets.push(judge(base, &row_id, scenarios, measure));
+        }
+    }
+    for row in &budgets.throughput {
+        let row_id = format!("throughput.{}", row.component);
+        let (limit, unit, scale) = match (row.min_per_second, row.min_per_minute) {
+            (Some(per_second), _) => (per_second, "req/s", 1.0),
+            (_, Some(per_minute)) => (per_minute, "tasks/min", 60.0),
+            _ => unreachable!("checked when the budget file was parsed"),
+        };
+        let sources = throughput_sources(&row.component);
+        let measure = |scenario: &ScenarioResult| {
+            let requests: Vec<_> = scenario
+                .requests
+                .iter()
+                .filter(|r| sources.iter().any(|kind| kind.as_str() == r.kind))
+                .collect();
+            if requests.is_empty() {
+                return None;
+            }
+            let achieved: f64 = requests.iter().map(|r| r.achieved_per_second).sum::<f64>() * scale;
+            let offered: f64 = requests.iter().filter_map(|r| r.offered_per_second).sum::<f64>() * scale;
+            let mut failure = requests.iter().find_map(|r| error_failure(r));
+            if failure.is_none() && offered < limit {
+                failure = Some(format!("the scenario offered only {offered:.0} {unit}, below the target"));
+            }
+            if failure.is_none() && achieved < offered * MIN_SUSTAINED_SHARE {
+                failure = Some(format!("the offered {offered:.0} {unit} was not sustained"));
+            }
+            Some((achieved, failure))
+        };
+        let base = Target {
+            table: "throughput".into(),
+            component: row.component.clone(),
+            component_name: row.name.clone(),
+            metric: "throughput".into(),
+            limit,
+            unit: unit.into(),
+            direction: Direction::Above,
+            measured: None,
+            scenario: None,
+            verdict: TargetVerdict::NotMeasured,
+            note: None,
+            artifacts: Vec::new(),
+        };
+        targets.push(judge(base, &row_id, scenarios, measure));
+    }
+    for row in &budgets.resources {
+        for (metric, limit, unit) in [
+            ("memory", row.memory_mb.get(profile), "MB"),
+            ("cpu", row.cpu_cores.get(profile), "cores"),
+        ] {
+            let row_id = format!("{metric}.{}", row.component);
+            let measure = |scenario: &ScenarioResult| {
+                let values: Vec<f64> = scenario
+                    .processes
+                    .iter()
+                    .filter(|p| p.component == row.component)
+                    .filter_map(|p| match metric {
+                        "memory" => p.rss_peak_bytes.map(|bytes| bytes as f64 / 1e6),
+                        _ => p.cpu_cores_mean,
+                    })
+                    .collect();
+                let worst = values.into_iter().reduce(f64::max)?;
+                Some((worst, None))
+            };
+            let base = Target {
+                table: "resources".into(),
+                component: row.component.clone(),
+                component_name: row.name.clone(),
+                metric: metric.into(),
+                limit,
+                unit: unit.into(),
+                direction: Direction::Below,
+                measured: None,
+                scenario: None,
+                verdict: TargetVerdict::NotMeasured,
+                note: None,
+                artifacts: Vec::new(),
+            };
+            targets.push(judge(base, &row_id, scenarios, measure));
+        }
+    }
+    // A throughput row holds only if the latency budgets measured in its scenario held too.
+    let failed_latency: Vec<(String, String)> = targets
+        .iter()
+        .filter(|t| t.table == "latency" && t.verdict == TargetVerdict::Fail)
+        .filter_map(|t| Some((t.scenario.clone()?, format!("{} {}", t.component_name, t.metric.to_uppercase()))))
+        .collect();
+    for target in targets.iter_mut().filter(|t| t.table == "throughput" && t.verdict == TargetVerdict::Pass) {
+        let broken: Vec<&str> = failed_latency
+            .iter()
+            .filter(|(scenario, _)| Some(scenario) == target.scenario.as_ref())
+            .map(|(_, row)| row.as_str())
+            .collect();
+        if !broken.is_empty() {
+            target.verdict = TargetVerdict::Fail;
+            target.note = Some(format!("the latency budget was not held at this rate: {}", broken.join(", ")));
+        }
+    }
+    targets
+}
+
+fn error_failure(request: &reports::RequestResult) -> Option<String> {
+    let rate = request.error_rate();
+    (rate > MAX_ERROR_RATE).then(|| {
+        format!(
+            "{:.1}% of {} requests failed (over {:.0}%)",
+            rate * 100.0,
+            request.kind,
+            MAX_ERROR_RATE * 100.0
+        )
+    })
+}
+
+/// Fills a target from the scenarios that measure `row_id`: the worst valid measurement.
+fn judge<'a>(
+    mut target: Target,
+    row_id: &str,
+    scenarios: &'a [ScenarioResult],
+    measure: impl Fn(&'a ScenarioResult) -> Option<(f64, Option<String>)>,
+) -> Target {
+    let claiming: Vec<&ScenarioResult> = scenarios
+        .iter()
+        .filter(|s| s.measures.iter().any(|m| m == row_id))
+        .collect();
+    if claiming.is_empty() {
+        target.note = Some("no scenario in this run measures it".into());
+        return target;
+    }
+    let mut measurements: Vec<Measurement<'a>> = Vec::new();
+    let mut unusable = Vec::new();
+    for scenario in claiming {
+        if let Some(error) = &scenario.error {
+            unusable.push(format!("{} did not run: {error}", scenario.name));
+        } else if !scenario.valid {
+            unusable.push(format!("{} was invalid: {}", scenario.name, scenario.invalid_reasons.join("; ")));
+        } else if let Some((value, failure)) = measure(scenario) {
+            measurements.push(Measurement { value, scenario, failure });
+        } else {
+            unusable.push(format!("{} recorded nothing for it", scenario.name));
+        }
+    }
+    // Any unusable scenario leaves the row unproven, even if another measured it.
+    if !unusable.is_empty() {
+        target.note = Some(unusable.join("; "));
+        if let Some(worst) = measurements.first() {
+            target.measured = Some(worst.value);
+            target.scenario = Some(worst.scenario.name.clone());
+        }
+        return target;
+    }
+    let worse = |a: f64, b: f64| match target.direction {
+        Direction::Below => a > b,
+        Direction::Above => a < b,
+    };
+    let worst = measurements
+        .iter()
+        .reduce(|acc, m| if worse(m.value, acc.value) || m.failure.is_some() && acc.failure.is_none() { m } else { acc })
+        .expect("at least one measurement");
+    target.measured = Some(worst.value);
+    target.scenario = Some(worst.scenario.name.clone());
+    let within = match target.direction {
+        Direction::Below => worst.value < target.limit,
+        Direction::Above => worst.value >= target.limit,
+    };
+    target.verdict = if within && worst.failure.is_none() {
+        TargetVerdict::Pass
+    } else {
+        TargetVerdict::Fail
+    };
+    target.note = worst.failure.clone();
+    target
+}
+
+#[cfg(test)]
+mod tests;

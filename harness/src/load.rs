@@ -1,0 +1,396 @@
+//! The load engine. The open model sends each request at its intended time whatever the
+//! system does, and times it from that intended time, so a stalled server cannot hide its
+//! stall (coordinated omission); the service time from the actual send is recorded beside it.
+//! The closed model runs N users back to back. Results go into HdrHistograms per request
+//! kind; nothing is stored per request.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use tokio::sync::{Semaphore, watch};
+
+use crate::mix::{Destination, Mix, Prepared};
+use crate::scenario::RequestKind;
+
+/// Base URLs of the services under test.
+#[derive(Debug, Clone, Default)]
+pub struct Endpoints {
+    pub reflex: Option<String>,
+    pub orchestrator: Option<String>,
+    pub arms: BTreeMap<String, String>,
+}
+
+/// The shape of one run of load.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub shape: Shape,
+    /// When the first request is due.
+    pub start: Instant,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub max_in_flight: usize,
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    Open { per_second: f64 },
+    Closed { users: u32 },
+}
+
+impl Plan {
+    pub fn measure_start(&self) -> Instant {
+        self.start + self.warmup
+    }
+
+    pub fn end(&self) -> Instant {
+        self.start + self.warmup + self.duration
+    }
+}
+
+/// Histograms and counters of one request kind, over the measured window only.
+pub struct KindRecorder {
+    pub kind: RequestKind,
+    latency: Mutex<Histogram<u64>>,
+    service: Mutex<Histogram<u64>>,
+    sent: AtomicU64,
+    ok: AtomicU64,
+    errors: Mutex<BTreeMap<String, u64>>,
+}
+
+/// What the generator records, shared by all request tasks.
+pub struct Recorder {
+    pub kinds: Vec<KindRecorder>,
+    /// Every request, warm-up included, for progress lines.
+    pub total_sent: AtomicU64,
+    pub total_errors: AtomicU64,
+    pub in_flight: AtomicU64,
+}
+
+/// Microsecond histograms from 1 µs to one hour at 3 significant figures.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds")
+}
+
+impl Recorder {
+    pub fn new(kinds: &[RequestKind]) -> Recorder {
+        Recorder {
+            kinds: kinds
+                .iter()
+                .map(|kind| KindRecorder {
+                    kind: *kind,
+                    latency: Mutex::new(new_histogram()),
+                    service: Mutex::new(new_histogram()),
+                    sent: AtomicU64::new(0),
+                    ok: AtomicU64::new(0),
+                    errors: Mutex::new(BTreeMap::new()),
+                })
+                .collect(),
+            total_sent: AtomicU64::new(0),
+            total_errors: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+        }
+    }
+
+    fn record(&self, kind_idx: usize, measured: bool, latency: Duration, service: Duration, outcome: &Result<(), String>) {
+        if outcome.is_err() {
+            self.total_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        if !measured {
+            return;
+        }
+        let recorder = &self.kinds[kind_idx];
+        recorder.sent.fetch_add(1, Ordering::Relaxed);
+        // Failed requests are timed too: a slow failure is still a slow answer.
+        recorder
+            .latency
+            .lock()
+            .expect("histogram lock")
+            .saturating_record(latency.as_micros().max(1) as u64);
+        recorder
+            .service
+            .lock()
+            .expect("histogram lock")
+            .saturating_record(service.as_micros().max(1) as u64);
+        match outcome {
+            Ok(()) => {
+                recorder.ok.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(kind) => {
+                *recorder.errors.lock().expect("errors lock").entry(kind.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+/// One request kind's results over the measured window.
+pub struct KindResult {
+    pub kind: RequestKind,
+    pub sent: u64,
+    pub ok: u64,
+    pub errors: BTreeMap<String, u64>,
+    pub latency: Histogram<u64>,
+    pub service: Histogram<u64>,
+}
+
+/// What one run of load produced.
+pub struct LoadOutcome {
+    pub kinds: Vec<KindResult>,
+    /// Lateness of the open-model dispatcher against the schedule, in microseconds.
+    pub schedule_lag: Histogram<u64>,
+    pub in_flight_cap_hits: u64,
+    /// Requests still unanswered when the drain gave up.
+    pub abandoned: u64,
+    pub cancelled: bool,
+}
+
+/// Runs `plan`, sending requests drawn from `mix` to `endpoints`, until the plan ends or
+/// `cancel` turns true.
+pub async fn run(plan: &Plan, mut mix: Mix, endpoints: Arc<Endpoints>, recorder: Arc<Recorder>, cancel: watch::Receiver<bool>) -> LoadOutcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(plan.max_in_flight.min(1024))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client without TLS always builds");
+    let context = Arc::new(Context {
+        client,
+        endpoints,
+        recorder: recorder.clone(),
+        timeout: plan.request_timeout,
+        urls: Mutex::new(HashMap::new()),
+    });
+    let permits = Arc::new(Semaphore::new(plan.max_in_flight));
+    let mut schedule_lag = new_histogram();
+    let mut in_flight_cap_hits = 0;
+    let mut cancelled = false;
+    match plan.shape {
+        Shape::Open { per_second } => {
+            let interval = Duration::from_secs_f64(1.0 / per_second);
+            let total = ((plan.warmup + plan.duration).as_secs_f64() * per_second).ceil() as u64;
+            let measure_start = plan.measure_start();
+            let end = plan.end();
+            // After waiting on the in-flight cap, lateness is the server's doing, not the
+            // generator's: lag is not recorded until the schedule is caught up again.
+            let mut catching_up = false;
+            let mut cancel = cancel.clone();
+            for idx in 0..total {
+                let intended = plan.start + interval.mul_f64(idx as f64);
+                if intended >= end {
+                    break;
+                }
+                if intended > Instant::now() {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(intended.into()) => {}
+                        _ = cancel.wait_for(|stop| *stop) => { cancelled = true; break; }
+                    }
+                }
+                if *cancel.borrow() {
+                    cancelled = true;
+                    break;
+                }
+                let lateness = Instant::now().saturating_duration_since(intended);
+                if catching_up && lateness < Duration::from_millis(1) {
+                    catching_up = false;
+                }
+                if !catching_up && intended >= measure_start {
+                    schedule_lag.saturating_record(lateness.as_micros().max(1) as u64);
+                }
+                let permit = match permits.clone().try_acquire_owned() {
+                    Ok(permit) => permit,
+                    Err(_) => {
+                        in_flight_cap_hits += 1;
+                        catching_up = true;
+                        tokio::select! {
+                            permit = permits.clone().acquire_owned() => permit.expect("semaphore never closed"),
+                            _ = cancel.wait_for(|stop| *stop) => { cancelled = true; break; }
+                        }
+                    }
+                };
+                let request = mix.next_request();
+                let measured = intended >= measure_start;
+                let context = context.clone();
+                tokio::spawn(async move {
+                    context.send(request, intended, measured).await;
+                    drop(permit);
+                });
+            }
+        }
+        Shape::Closed { users } => {
+            let mix = Arc::new(Mutex::new(mix));
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..users {
+                let context = context.clone();
+                let mix = mix.clone();
+                let cancel = cancel.clone();
+                let (start, measure_start, end) = (plan.start, plan.measure_start(), plan.end());
+                tasks.spawn(async move {
+                    tokio::time::sleep_until(start.into()).await;
+                    loop {
+                        let now = Instant::now();
+                        if now >= end || *cancel.borrow() {
+                            break;
+                        }
+                        let request = mix.lock().expect("mix lock").next_request();
+                        // In the closed model a user sends when the last answer came: the
+                        // intended time is now, and latency equals service time.
+                        context.send(request, now, now >= measure_start).await;
+                    }
+                });
+            }
+            let mut cancel = cancel.clone();
+            tokio::select! {
+                () = async { while tasks.join_next().await.is_some() {} } => {}
+                _ = cancel.wait_for(|stop| *stop) => { cancelled = true; tasks.abort_all(); }
+            }
+        }
+    }
+    // Drain: wait for the requests in flight, at most one request timeout more.
+    let drain = permits.acquire_many(plan.max_in_flight as u32);
+    let mut cancel_drain = cancel.clone();
+    tokio::select! {
+        _ = tokio::time::timeout(plan.request_timeout + Duration::from_secs(2), drain) => {}
+        _ = cancel_drain.wait_for(|stop| *stop) => { cancelled = true; }
+    }
+    let abandoned = recorder.in_flight.load(Ordering::Relaxed);
+    let kinds = recorder
+        .kinds
+        .iter()
+        .map(|kind| KindResult {
+            kind: kind.kind,
+            sent: kind.sent.load(Ordering::Relaxed),
+            ok: kind.ok.load(Ordering::Relaxed),
+            errors: kind.errors.lock().expect("errors lock").clone(),
+            latency: kind.latency.lock().expect("histogram lock").clone(),
+            service: kind.service.lock().expect("histogram lock").clone(),
+        })
+        .collect();
+    LoadOutcome {
+        kinds,
+        schedule_lag,
+        in_flight_cap_hits,
+        abandoned,
+        cancelled,
+    }
+}
+
+struct Context {
+    client: reqwest::Client,
+    endpoints: Arc<Endpoints>,
+    recorder: Arc<Recorder>,
+    timeout: Duration,
+    /// Full URLs per destination, built once.
+    urls: Mutex<HashMap<Destination, Arc<str>>>,
+}
+
+impl Context {
+    async fn send(&self, request: Prepared, intended: Instant, measured: bool) {
+        self.recorder.total_sent.fetch_add(1, Ordering::Relaxed);
+        self.recorder.in_flight.fetch_add(1, Ordering::Relaxed);
+        let sent_at = Instant::now();
+        let kind_idx = request.kind_idx;
+        let outcome = match tokio::time::timeout(self.timeout, self.exchange(request)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err("timeout".to_owned()),
+        };
+        let done = Instant::now();
+        self.recorder.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.recorder.record(
+            kind_idx,
+            measured,
+            done.saturating_duration_since(intended),
+            done.saturating_duration_since(sent_at),
+            &outcome,
+        );
+    }
+
+    fn url(&self, destination: &Destination) -> Result<Arc<str>, String> {
+        let mut urls = self.urls.lock().expect("urls lock");
+        if let Some(url) = urls.get(destination) {
+            return Ok(url.clone());
+        }
+        let endpoints = &self.endpoints;
+        let url: Arc<str> = match destination {
+            Destination::Reflex => format!("{}/process", endpoints.reflex.as_deref().ok_or("no_reflex_url")?).into(),
+            Destination::Orchestrator => format!("{}/tasks", endpoints.orchestrator.as_deref().ok_or("no_orchestrator_url")?).into(),
+            Destination::Arm(arm) => format!("{}/execute", endpoints.arms.get(arm).ok_or("no_arm_url")?).into(),
+        };
+        urls.insert(destination.clone(), url.clone());
+        Ok(url)
+    }
+
+    /// One request and its answer; `Err` carries the error kind for the report.
+    async fn exchange(&self, request: Prepared) -> Result<(), String> {
+        let url = self.url(&request.destination)?;
+        let response = self
+            .client
+            .post(&*url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(request.body)
+            .send()
+            .await
+            .map_err(|error| transport_error(&error))?;
+        let status = response.status().as_u16();
+        match request.kind {
+            RequestKind::ReflexProcess => {
+                let _ = response.bytes().await.map_err(|error| transport_error(&error))?;
+                if status == 200 { Ok(()) } else { Err(format!("http_{status}")) }
+            }
+            RequestKind::ArmExecute => {
+                let body = response.bytes().await.map_err(|error| transport_error(&error))?;
+                if status != 200 {
+                    return Err(format!("http_{status}"));
+                }
+                let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|_| "bad_body".to_owned())?;
+                if answer["success"].as_bool() == Some(true) {
+                    Ok(())
+                } else {
+                    Err(format!("arm_{}", answer["error"]["code"].as_str().unwrap_or("failed")))
+                }
+            }
+            RequestKind::TaskSimple | RequestKind::TaskComplex => {
+                let body = response.bytes().await.map_err(|error| transport_error(&error))?;
+                if status != 202 {
+                    return Err(format!("http_{status}"));
+                }
+                let accepted: serde_json::Value = serde_json::from_slice(&body).map_err(|_| "bad_body".to_owned())?;
+                let task_id = accepted["task_id"].as_str().ok_or("bad_body")?;
+                // Long-poll until the task ends: completion is timed exactly, not to a polling
+                // interval.
+                let wait = self.timeout.as_secs().max(1);
+                let view: serde_json::Value = self
+                    .client
+                    .get(format!("{url}/{task_id}?wait={wait}s"))
+                    .send()
+                    .await
+                    .map_err(|error| transport_error(&error))?
+                    .json()
+                    .await
+                    .map_err(|error| transport_error(&error))?;
+                match view["status"].as_str() {
+                    Some("completed") => Ok(()),
+                    Some("failed") => Err("task_failed".into()),
+                    Some("cancelled") => Err("task_cancelled".into()),
+                    _ => Err("task_timeout".into()),
+                }
+            }
+        }
+    }
+}
+
+fn transport_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timeout".into()
+    } else if error.is_connect() {
+        "connect".into()
+    } else if error.is_decode() {
+        "bad_body".into()
+    } else {
+        "io".into()
+    }
+}

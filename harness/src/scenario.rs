@@ -1,0 +1,581 @@
+//! Scenario files (`scenarios/*.toml`): the stack to start or point at, the arms' LLM model,
+//! the load model, the request mix, and the budget rows the scenario measures. A file with an
+//! error is rejected before anything starts, naming the file, the line and the field.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::budget;
+
+/// A scenario file with an error: where, and what.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ScenarioError {
+    pub file: String,
+    /// 1-based; 0 when the error is about the file as a whole.
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub file: String,
+    /// Budget rows, as `latency.reflex`, `throughput.orchestrator`, `memory.arm`…
+    pub measures: Vec<String>,
+    pub stack: StackSpec,
+    pub llm: LlmSpec,
+    pub load: LoadSpec,
+    pub requests: Vec<RequestSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    description: String,
+    measures: Spanned<Vec<String>>,
+    stack: Spanned<StackSpec>,
+    llm: Option<Spanned<LlmSpec>>,
+    load: Spanned<LoadSpec>,
+    requests: Spanned<Vec<RequestSpec>>,
+}
+
+/// Components the harness can start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Component {
+    Reflex,
+    Arms,
+    Orchestrator,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    /// Components the harness starts, each its own process on loopback.
+    #[serde(default)]
+    pub start: Vec<Component>,
+    /// Services already running: `reflex`, `orchestrator` or an arm kind, to a base URL.
+    #[serde(default)]
+    pub base_url: BTreeMap<String, String>,
+    /// Arm kinds to start with `arms`.
+    #[serde(default = "all_arm_kinds")]
+    pub arms: Vec<String>,
+    #[serde(default)]
+    pub reflex_args: Vec<String>,
+    #[serde(default)]
+    pub orchestrator_args: Vec<String>,
+    #[serde(default)]
+    pub arm_args: Vec<String>,
+}
+
+pub const ARM_KINDS: [&str; 6] = ["planner", "coder", "executor", "retriever", "judge", "guardian"];
+
+fn all_arm_kinds() -> Vec<String> {
+    ARM_KINDS.iter().map(|kind| (*kind).to_owned()).collect()
+}
+
+/// The arms' LLM: simulated (the default) or an OpenAI-compatible endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSpec {
+    /// Multiplies every simulated time; 0 makes the LLM answer at once.
+    #[serde(default = "one")]
+    pub latency_scale: f64,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub error_rate: f64,
+    pub ttft_ms: Option<f64>,
+    pub output_tokens: Option<u32>,
+    pub tokens_per_second: Option<f64>,
+    /// An OpenAI-compatible endpoint instead of the simulation.
+    pub url: Option<String>,
+    pub model: Option<String>,
+}
+
+impl Default for LlmSpec {
+    fn default() -> LlmSpec {
+        LlmSpec {
+            latency_scale: 1.0,
+            seed: default_seed(),
+            error_rate: 0.0,
+            ttft_ms: None,
+            output_tokens: None,
+            tokens_per_second: None,
+            url: None,
+            model: None,
+        }
+    }
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+impl LlmSpec {
+    /// True when the arms answer at once: the setting that isolates orchestration cost.
+    pub fn is_zero_latency(&self) -> bool {
+        self.url.is_none() && self.latency_scale == 0.0
+    }
+
+    /// The flags that give an arm this model.
+    pub fn arm_args(&self) -> Vec<String> {
+        if let Some(url) = &self.url {
+            let mut args = vec!["--llm-url".to_owned(), url.clone()];
+            if let Some(model) = &self.model {
+                args.extend(["--llm-model".to_owned(), model.clone()]);
+            }
+            return args;
+        }
+        let mut args = vec![
+            "--llm-latency-scale".to_owned(),
+            self.latency_scale.to_string(),
+            "--llm-seed".to_owned(),
+            self.seed.to_string(),
+            "--llm-error-rate".to_owned(),
+            self.error_rate.to_string(),
+        ];
+        if let Some(ttft) = self.ttft_ms {
+            args.extend(["--llm-ttft-ms".to_owned(), ttft.to_string()]);
+        }
+        if let Some(tokens) = self.output_tokens {
+            args.extend(["--llm-output-tokens".to_owned(), tokens.to_string()]);
+        }
+        if let Some(rate) = self.tokens_per_second {
+            args.extend(["--llm-tokens-per-second".to_owned(), rate.to_string()]);
+        }
+        args
+    }
+
+    /// One line for the report.
+    pub fn describe(&self) -> String {
+        if let Some(url) = &self.url {
+            return format!(
+                "OpenAI-compatible endpoint {url}, model {}",
+                self.model.as_deref().unwrap_or("default")
+            );
+        }
+        if self.is_zero_latency() {
+            return "simulated, zero latency (orchestration only)".to_owned();
+        }
+        let ttft = self
+            .ttft_ms
+            .map_or_else(|| "per-arm defaults 30-200 ms".to_owned(), |ms| format!("{ms} ms"));
+        let tokens = self
+            .output_tokens
+            .map_or_else(|| "per-arm defaults 20-160".to_owned(), |n| n.to_string());
+        let rate = self.tokens_per_second.unwrap_or(400.0);
+        format!(
+            "simulated: median time to first token {ttft} (log-normal, sigma 0.5), output tokens {tokens} at {rate} tokens/s, latency scale {}, error rate {}, seed {}",
+            self.latency_scale, self.error_rate, self.seed
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadModel {
+    /// Requests arrive at a constant rate whatever the system does.
+    Open,
+    /// A fixed number of users, each sending its next request when the last one answered.
+    Closed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSpec {
+    pub model: LoadModel,
+    /// Arrival rate of the open model: `10000/s`, `600/min`.
+    pub rate: Option<Rate>,
+    /// Users of the closed model.
+    pub users: Option<u32>,
+    /// Time at the start whose requests are sent but not measured.
+    pub warmup: Dur,
+    pub duration: Dur,
+    /// Shorter warm-up and duration for `--quick`.
+    pub quick: Option<QuickSpec>,
+    /// Requests in flight at most; past it the generator waits (and says so).
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// The run is invalid when the generator's P99 lateness against the schedule exceeds this.
+    #[serde(default = "default_max_schedule_lag")]
+    pub max_schedule_lag: Dur,
+    /// A request still unanswered after this counts as a `timeout` error.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: Dur,
+}
+
+impl LoadSpec {
+    /// Warm-up and duration, shortened under `--quick` when the scenario says how.
+    pub fn window(&self, quick: bool) -> (Duration, Duration) {
+        match (&self.quick, quick) {
+            (Some(short), true) => (short.warmup.0, short.duration.0),
+            _ => (self.warmup.0, self.duration.0),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self.model {
+            LoadModel::Open => format!("open model, {}", self.rate.map_or_else(String::new, |r| r.to_string())),
+            LoadModel::Closed => format!("closed model, {} users", self.users.unwrap_or(0)),
+        }
+    }
+}
+
+fn default_max_in_flight() -> usize {
+    10_000
+}
+
+fn default_max_schedule_lag() -> Dur {
+    Dur(Duration::from_millis(20))
+}
+
+fn default_request_timeout() -> Dur {
+    Dur(Duration::from_secs(60))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuickSpec {
+    pub warmup: Dur,
+    pub duration: Dur,
+}
+
+/// One weighted kind of request in the mix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    pub kind: RequestKind,
+    #[serde(default = "one_u32")]
+    pub weight: u32,
+    #[serde(default)]
+    pub text: TextSpec,
+    /// For `arm_execute`: the arm kinds to spread calls over, evenly.
+    #[serde(default = "all_arm_kinds")]
+    pub arms: Vec<String>,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// `POST /process` on the Reflex Layer.
+    ReflexProcess,
+    /// `POST /execute` on an arm.
+    ArmExecute,
+    /// A simple task through the Orchestrator, timed to completion.
+    TaskSimple,
+    /// A complex (planned) task through the Orchestrator, timed to completion.
+    TaskComplex,
+}
+
+impl RequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::ReflexProcess => "reflex_process",
+            RequestKind::ArmExecute => "arm_execute",
+            RequestKind::TaskSimple => "task_simple",
+            RequestKind::TaskComplex => "task_complex",
+        }
+    }
+
+    /// The service the request goes to.
+    fn needs(self) -> &'static str {
+        match self {
+            RequestKind::ReflexProcess => "reflex",
+            RequestKind::ArmExecute => "arms",
+            RequestKind::TaskSimple | RequestKind::TaskComplex => "orchestrator",
+        }
+    }
+}
+
+/// How generated texts (prompts for the Reflex Layer, goals for tasks) look.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    #[serde(default = "default_min_chars")]
+    pub min_chars: usize,
+    #[serde(default = "default_max_chars")]
+    pub max_chars: usize,
+    /// Share of texts that carry PII.
+    #[serde(default)]
+    pub pii_ratio: f64,
+    /// Share of texts that carry a prompt injection.
+    #[serde(default)]
+    pub injection_ratio: f64,
+    /// Share of requests that repeat one of `distinct_repeats` texts (cache hits).
+    #[serde(default)]
+    pub repeat_ratio: f64,
+    #[serde(default = "default_distinct_repeats")]
+    pub distinct_repeats: usize,
+    /// Distinct user ids requests are spread over.
+    #[serde(default = "default_users")]
+    pub users: u32,
+}
+
+impl Default for TextSpec {
+    fn default() -> TextSpec {
+        TextSpec {
+            min_chars: default_min_chars(),
+            max_chars: default_max_chars(),
+            pii_ratio: 0.0,
+            injection_ratio: 0.0,
+            repeat_ratio: 0.0,
+            distinct_repeats: default_distinct_repeats(),
+            users: default_users(),
+        }
+    }
+}
+
+fn default_min_chars() -> usize {
+    200
+}
+
+fn default_max_chars() -> usize {
+    800
+}
+
+fn default_distinct_repeats() -> usize {
+    100
+}
+
+fn default_users() -> u32 {
+    1000
+}
+
+/// An arrival rate, in requests per second, written `10000/s` or `600/min`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Rate, String> {
+        let bad = || format!("invalid rate {text:?}: expected a positive number per unit, as \"10000/s\" or \"600/min\"");
+        let (number, unit) = text.trim().split_once('/').ok_or_else(bad)?;
+        let number: f64 = number.trim().replace('_', "").parse().map_err(|_| bad())?;
+        let seconds = match unit.trim() {
+            "s" | "sec" | "second" => 1.0,
+            "min" | "minute" => 60.0,
+            "h" | "hour" => 3600.0,
+            _ => return Err(bad()),
+        };
+        if !(number > 0.0 && number.is_finite()) {
+            return Err(bad());
+        }
+        Ok(Rate {
+            per_second: number / seconds,
+        })
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.per_second >= 1.0 {
+            write!(f, "{}/s", self.per_second)
+        } else {
+            write!(f, "{}/min", self.per_second * 60.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Rate, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A duration written as `10s`, `500ms`, `2m`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dur(pub Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Dur, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        humantime::parse_duration(&text)
+            .map(Dur)
+            .map_err(|error| serde::de::Error::custom(format!("invalid duration {text:?}: {error} (expected e.g. \"10s\")")))
+    }
+}
+
+/// Reads and checks one scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|error| ScenarioError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read the file: {error}"),
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse(&file, &stem, &source)
+}
+
+/// Every scenario file in `dir` (all `*.toml` but `budgets.toml`), sorted by name.
+pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
+    let entries = std::fs::read_dir(dir).map_err(|error| ScenarioError {
+        file: dir.display().to_string(),
+        line: 0,
+        message: format!("cannot list the scenarios folder: {error}"),
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "toml")
+                && path.file_name().is_some_and(|name| name != "budgets.toml")
+        })
+        .collect();
+    paths.sort();
+    paths.iter().map(|path| load(path)).collect()
+}
+
+/// Parses and checks a scenario's text; `file` names it in errors, `stem` is its default name.
+pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioError> {
+    let error_at = |offset: usize, message: String| ScenarioError {
+        file: file.to_owned(),
+        line: line_of(source, offset),
+        message,
+    };
+    let raw: RawScenario = toml::from_str(source).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        error_at(offset, error.message().trim().to_owned())
+    })?;
+
+    let measures_at = raw.measures.span().start;
+    for row in raw.measures.get_ref() {
+        budget::parse_row_id(row).map_err(|message| error_at(measures_at, format!("field `measures`: {message}")))?;
+    }
+    let stack_at = raw.stack.span().start;
+    let stack = raw.stack.into_inner();
+    for kind in &stack.arms {
+        if !ARM_KINDS.contains(&kind.as_str()) {
+            return Err(error_at(stack_at, format!("field `stack.arms`: unknown arm kind {kind:?}")));
+        }
+    }
+    for key in stack.base_url.keys() {
+        if key != "reflex" && key != "orchestrator" && !ARM_KINDS.contains(&key.as_str()) {
+            return Err(error_at(
+                stack_at,
+                format!("field `stack.base_url`: unknown service {key:?} (expected reflex, orchestrator or an arm kind)"),
+            ));
+        }
+    }
+    let llm_at = raw.llm.as_ref().map_or(0, |llm| llm.span().start);
+    let llm = raw.llm.map(Spanned::into_inner).unwrap_or_default();
+    if llm.latency_scale < 0.0 || !(0.0..=1.0).contains(&llm.error_rate) {
+        return Err(error_at(llm_at, "field `llm`: latency_scale must be >= 0 and error_rate within 0..=1".into()));
+    }
+    let load_at = raw.load.span().start;
+    let load = raw.load.into_inner();
+    match load.model {
+        LoadModel::Open if load.rate.is_none() => {
+            return Err(error_at(load_at, "field `load.rate`: the open model needs a rate, as \"100/s\"".into()));
+        }
+        LoadModel::Closed if load.users.unwrap_or(0) == 0 => {
+            return Err(error_at(load_at, "field `load.users`: the closed model needs users >= 1".into()));
+        }
+        _ => {}
+    }
+    if load.duration.0.is_zero() || load.max_in_flight == 0 {
+        return Err(error_at(load_at, "field `load`: duration and max_in_flight must be positive".into()));
+    }
+    let requests_at = raw.requests.span().start;
+    let requests = raw.requests.into_inner();
+    if requests.is_empty() || requests.iter().all(|request| request.weight == 0) {
+        return Err(error_at(requests_at, "field `requests`: at least one request kind with weight > 0".into()));
+    }
+    for request in &requests {
+        let text = &request.text;
+        if text.min_chars == 0 || text.min_chars > text.max_chars {
+            return Err(error_at(requests_at, format!("field `requests.text` of {}: need 0 < min_chars <= max_chars", request.kind.as_str())));
+        }
+        let ratios = [text.pii_ratio, text.injection_ratio, text.repeat_ratio];
+        if ratios.iter().any(|ratio| !(0.0..=1.0).contains(ratio)) || text.pii_ratio + text.injection_ratio > 1.0 {
+            return Err(error_at(requests_at, format!("field `requests.text` of {}: ratios must be within 0..=1, pii_ratio + injection_ratio <= 1", request.kind.as_str())));
+        }
+        if text.distinct_repeats == 0 || text.users == 0 {
+            return Err(error_at(requests_at, format!("field `requests.text` of {}: distinct_repeats and users must be >= 1", request.kind.as_str())));
+        }
+        if let Some(unknown) = request.arms.iter().find(|arm| !ARM_KINDS.contains(&arm.as_str())) {
+            return Err(error_at(requests_at, format!("field `requests.arms`: unknown arm kind {unknown:?}")));
+        }
+        let service = request.kind.needs();
+        let provided = match service {
+            "arms" => stack.start.contains(&Component::Arms) || request.arms.iter().all(|arm| stack.base_url.contains_key(arm)),
+            "reflex" => stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex"),
+            _ => stack.start.contains(&Component::Orchestrator) || stack.base_url.contains_key("orchestrator"),
+        };
+        if !provided {
+            return Err(error_at(
+                stack_at,
+                format!("field `stack`: requests of kind {} need the {service}, which is neither started nor given a base_url", request.kind.as_str()),
+            ));
+        }
+    }
+    if stack.start.contains(&Component::Orchestrator) {
+        let has_reflex = stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex");
+        let has_arms = stack.start.contains(&Component::Arms) || ARM_KINDS.iter().any(|arm| stack.base_url.contains_key(*arm));
+        if !has_reflex || !has_arms {
+            return Err(error_at(stack_at, "field `stack.start`: the orchestrator needs the reflex layer and the arms, started or by base_url".into()));
+        }
+    }
+
+    // Each measured row needs the request kind or process that feeds it, and the right LLM.
+    let kinds: Vec<RequestKind> = requests.iter().filter(|r| r.weight > 0).map(|r| r.kind).collect();
+    for row in raw.measures.get_ref() {
+        let needs = budget::row_requirements(row);
+        if let Some(missing) = needs.request_kinds.iter().find(|kind| !kinds.contains(kind)) {
+            return Err(error_at(measures_at, format!("field `measures`: {row} needs requests of kind {}", missing.as_str())));
+        }
+        if needs.open_model && load.model != LoadModel::Open {
+            return Err(error_at(measures_at, format!("field `measures`: {row} needs the open model, which offers a rate")));
+        }
+        match needs.llm {
+            budget::LlmNeed::ZeroLatency if !llm.is_zero_latency() => {
+                return Err(error_at(measures_at, format!("field `measures`: {row} times orchestration alone and needs `llm.latency_scale = 0`")));
+            }
+            budget::LlmNeed::Model if llm.is_zero_latency() => {
+                return Err(error_at(measures_at, format!("field `measures`: {row} runs under an LLM model; `llm.latency_scale` must not be 0")));
+            }
+            _ => {}
+        }
+    }
+    Ok(Scenario {
+        name: raw.name.unwrap_or_else(|| stem.to_owned()),
+        description: raw.description,
+        file: file.to_owned(),
+        measures: raw.measures.into_inner(),
+        stack,
+        llm,
+        load,
+        requests,
+    })
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests;
