@@ -35,7 +35,9 @@ impl std::str::FromStr for Profile {
         match text {
             "development" => Ok(Profile::Development),
             "production" => Ok(Profile::Production),
-            other => Err(format!("unknown profile {other:?}: expected development or production")),
+            other => Err(format!(
+                "unknown profile {other:?}: expected development or production"
+            )),
         }
     }
 }
@@ -106,10 +108,8 @@ const RESOURCE_COMPONENTS: [&str; 3] = ["orchestrator", "arm", "reflex"];
 /// Reads and checks the budget file.
 pub fn load(path: &Path) -> Result<Budgets, ScenarioError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|error| ScenarioError {
-        file: file.clone(),
-        line: 0,
-        message: format!("cannot read the budget file: {error}"),
+    let source = std::fs::read_to_string(path).map_err(|error| {
+        ScenarioError::file(&file, format!("cannot read the budget file: {error}"))
     })?;
     parse(&file, &source)
 }
@@ -117,33 +117,37 @@ pub fn load(path: &Path) -> Result<Budgets, ScenarioError> {
 pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
     let budgets: Budgets = toml::from_str(source).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
-        ScenarioError {
-            file: file.to_owned(),
-            line: source[..offset.min(source.len())].matches('\n').count() + 1,
-            message: error.message().trim().to_owned(),
-        }
+        ScenarioError::at(file, source, offset, error.message().trim().to_owned())
     })?;
-    let whole_file = |message: String| ScenarioError {
-        file: file.to_owned(),
-        line: 0,
-        message,
-    };
+    let whole_file = |message: String| ScenarioError::file(file, message);
     for row in &budgets.latency {
         if !LATENCY_COMPONENTS.contains(&row.component.as_str()) {
-            return Err(whole_file(format!("[[latency]] component {:?} is unknown; expected one of {LATENCY_COMPONENTS:?}", row.component)));
+            return Err(whole_file(format!(
+                "[[latency]] component {:?} is unknown; expected one of {LATENCY_COMPONENTS:?}",
+                row.component
+            )));
         }
     }
     for row in &budgets.throughput {
         if !THROUGHPUT_COMPONENTS.contains(&row.component.as_str()) {
-            return Err(whole_file(format!("[[throughput]] component {:?} is unknown; expected one of {THROUGHPUT_COMPONENTS:?}", row.component)));
+            return Err(whole_file(format!(
+                "[[throughput]] component {:?} is unknown; expected one of {THROUGHPUT_COMPONENTS:?}",
+                row.component
+            )));
         }
         if row.min_per_second.is_some() == row.min_per_minute.is_some() {
-            return Err(whole_file(format!("[[throughput]] {}: set exactly one of min_per_second and min_per_minute", row.component)));
+            return Err(whole_file(format!(
+                "[[throughput]] {}: set exactly one of min_per_second and min_per_minute",
+                row.component
+            )));
         }
     }
     for row in &budgets.resources {
         if !RESOURCE_COMPONENTS.contains(&row.component.as_str()) {
-            return Err(whole_file(format!("[[resources]] component {:?} is unknown; expected one of {RESOURCE_COMPONENTS:?}", row.component)));
+            return Err(whole_file(format!(
+                "[[resources]] component {:?} is unknown; expected one of {RESOURCE_COMPONENTS:?}",
+                row.component
+            )));
         }
     }
     Ok(budgets)
@@ -159,10 +163,16 @@ pub fn parse_row_id(row: &str) -> Result<(&str, &str), String> {
         "latency" => &LATENCY_COMPONENTS,
         "throughput" => &THROUGHPUT_COMPONENTS,
         "memory" | "cpu" => &RESOURCE_COMPONENTS,
-        _ => return Err(format!("{row:?}: unknown table {table:?}; expected latency, throughput, memory or cpu")),
+        _ => {
+            return Err(format!(
+                "{row:?}: unknown table {table:?}; expected latency, throughput, memory or cpu"
+            ));
+        }
     };
     if !known.contains(&component) {
-        return Err(format!("{row:?}: unknown component {component:?} for {table}; expected one of {known:?}"));
+        return Err(format!(
+            "{row:?}: unknown component {component:?} for {table}; expected one of {known:?}"
+        ));
     }
     Ok((table, component))
 }
@@ -245,7 +255,11 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
     for row in &budgets.latency {
         let row_id = format!("latency.{}", row.component);
         let kind = latency_source(&row.component).as_str();
-        for (metric, limit) in [("p50", row.p50_ms), ("p95", row.p95_ms), ("p99", row.p99_ms)] {
+        for (metric, limit) in [
+            ("p50", row.p50_ms),
+            ("p95", row.p95_ms),
+            ("p99", row.p99_ms),
+        ] {
             let measure = |scenario: &ScenarioResult| {
                 let request = scenario.requests.iter().find(|r| r.kind == kind)?;
                 let us = match metric {
@@ -293,10 +307,16 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 return None;
             }
             let achieved: f64 = requests.iter().map(|r| r.achieved_per_second).sum::<f64>() * scale;
-            let offered: f64 = requests.iter().filter_map(|r| r.offered_per_second).sum::<f64>() * scale;
+            let offered: f64 = requests
+                .iter()
+                .filter_map(|r| r.offered_per_second)
+                .sum::<f64>()
+                * scale;
             let mut failure = requests.iter().find_map(|r| error_failure(r));
             if failure.is_none() && offered < limit {
-                failure = Some(format!("the scenario offered only {offered:.0} {unit}, below the target"));
+                failure = Some(format!(
+                    "the scenario offered only {offered:.0} {unit}, below the target"
+                ));
             }
             if failure.is_none() && achieved < offered * MIN_SUSTAINED_SHARE {
                 failure = Some(format!("the offered {offered:.0} {unit} was not sustained"));
@@ -359,9 +379,17 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
     let failed_latency: Vec<(String, String)> = targets
         .iter()
         .filter(|t| t.table == "latency" && t.verdict == TargetVerdict::Fail)
-        .filter_map(|t| Some((t.scenario.clone()?, format!("{} {}", t.component_name, t.metric.to_uppercase()))))
+        .filter_map(|t| {
+            Some((
+                t.scenario.clone()?,
+                format!("{} {}", t.component_name, t.metric.to_uppercase()),
+            ))
+        })
         .collect();
-    for target in targets.iter_mut().filter(|t| t.table == "throughput" && t.verdict == TargetVerdict::Pass) {
+    for target in targets
+        .iter_mut()
+        .filter(|t| t.table == "throughput" && t.verdict == TargetVerdict::Pass)
+    {
         let broken: Vec<&str> = failed_latency
             .iter()
             .filter(|(scenario, _)| Some(scenario) == target.scenario.as_ref())
@@ -369,7 +397,10 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             .collect();
         if !broken.is_empty() {
             target.verdict = TargetVerdict::Fail;
-            target.note = Some(format!("the latency budget was not held at this rate: {}", broken.join(", ")));
+            target.note = Some(format!(
+                "the latency budget was not held at this rate: {}",
+                broken.join(", ")
+            ));
         }
     }
     targets
@@ -408,9 +439,17 @@ fn judge<'a>(
         if let Some(error) = &scenario.error {
             unusable.push(format!("{} did not run: {error}", scenario.name));
         } else if !scenario.valid {
-            unusable.push(format!("{} was invalid: {}", scenario.name, scenario.invalid_reasons.join("; ")));
+            unusable.push(format!(
+                "{} was invalid: {}",
+                scenario.name,
+                scenario.invalid_reasons.join("; ")
+            ));
         } else if let Some((value, failure)) = measure(scenario) {
-            measurements.push(Measurement { value, scenario, failure });
+            measurements.push(Measurement {
+                value,
+                scenario,
+                failure,
+            });
         } else {
             unusable.push(format!("{} recorded nothing for it", scenario.name));
         }
@@ -430,7 +469,13 @@ fn judge<'a>(
     };
     let worst = measurements
         .iter()
-        .reduce(|acc, m| if worse(m.value, acc.value) || m.failure.is_some() && acc.failure.is_none() { m } else { acc })
+        .reduce(|acc, m| {
+            if worse(m.value, acc.value) || m.failure.is_some() && acc.failure.is_none() {
+                m
+            } else {
+                acc
+            }
+        })
         .expect("at least one measurement");
     target.measured = Some(worst.value);
     target.scenario = Some(worst.scenario.name.clone());

@@ -35,7 +35,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "octoperf", version, about = "Load tests an OctoLLM-style stack against its performance budgets.")]
+#[command(
+    name = "octoperf",
+    version,
+    about = "Load tests an OctoLLM-style stack against its performance budgets."
+)]
 pub struct Opts {
     #[command(subcommand)]
     pub command: Command,
@@ -116,8 +120,12 @@ fn check(files: &FilesOpts) -> u8 {
     let scenarios = scenario::load_dir(&files.scenarios_dir);
     match (budgets, scenarios) {
         (Ok(budgets), Ok(scenarios)) => {
-            let rows = budgets.latency.len() * 3 + budgets.throughput.len() + budgets.resources.len() * 2;
-            println!("{} scenarios and {rows} budget rows are well formed.", scenarios.len());
+            let rows =
+                budgets.latency.len() * 3 + budgets.throughput.len() + budgets.resources.len() * 2;
+            println!(
+                "{} scenarios and {rows} budget rows are well formed.",
+                scenarios.len()
+            );
             for scenario in &scenarios {
                 println!("  {:<24} {}", scenario.name, scenario.measures.join(", "));
             }
@@ -166,7 +174,10 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
     let budgets = budget::load(&opts.files.budgets).map_err(|error| error.to_string())?;
     let all = scenario::load_dir(&opts.files.scenarios_dir).map_err(|error| error.to_string())?;
     if all.is_empty() {
-        return Err(format!("{}: no scenario files", opts.files.scenarios_dir.display()));
+        return Err(format!(
+            "{}: no scenario files",
+            opts.files.scenarios_dir.display()
+        ));
     }
     let full_suite = opts.scenarios.is_empty();
     let scenarios = if full_suite {
@@ -178,7 +189,10 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
                 Some(found) => chosen.push(found.clone()),
                 None => {
                     let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-                    return Err(format!("--scenario {name:?}: no such scenario; known: {}", known.join(", ")));
+                    return Err(format!(
+                        "--scenario {name:?}: no such scenario; known: {}",
+                        known.join(", ")
+                    ));
                 }
             }
         }
@@ -201,12 +215,17 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
             .chain(targets.values());
         for url in given {
             if !stack::is_loopback(url) {
-                return Err(format!("target {url} is not on this machine; pass --allow-non-loopback to load it"));
+                return Err(format!(
+                    "target {url} is not on this machine; pass --allow-non-loopback to load it"
+                ));
             }
         }
     }
     let started = run::rfc3339_now();
-    let nonce = std::process::id() ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nonce = std::process::id()
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
     let run_id = format!("{}-{:04x}", started.replace(['-', ':'], ""), nonce & 0xffff);
     let out_dir = opts
         .out
@@ -250,7 +269,9 @@ async fn run_command(opts: RunOpts) -> u8 {
     let (cancel_tx, cancel_rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        eprintln!("stopping: tearing down the stack and writing what was measured (signal again to quit at once)");
+        eprintln!(
+            "stopping: tearing down the stack and writing what was measured (signal again to quit at once)"
+        );
         let _ = cancel_tx.send(true);
         wait_for_signal().await;
         std::process::exit(i32::from(exit::INTERRUPTED));
@@ -264,10 +285,17 @@ async fn run_command(opts: RunOpts) -> u8 {
         .and_then(|()| std::fs::write(&md_path, reports::render_markdown(&report)));
     print!("{}", reports::render_terminal(&report));
     if let Err(error) = written {
-        eprintln!("error: cannot write the report into {}: {error}", config.out_dir.display());
+        eprintln!(
+            "error: cannot write the report into {}: {error}",
+            config.out_dir.display()
+        );
         return exit::ERROR;
     }
-    println!("report: {}\n        {}", md_path.display(), json_path.display());
+    println!(
+        "report: {}\n        {}",
+        md_path.display(),
+        json_path.display()
+    );
     if report.interrupted {
         return exit::INTERRUPTED;
     }
@@ -279,7 +307,8 @@ async fn run_command(opts: RunOpts) -> u8 {
 }
 
 async fn wait_for_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = async {

@@ -96,7 +96,14 @@ impl Recorder {
         }
     }
 
-    fn record(&self, kind_idx: usize, measured: bool, latency: Duration, service: Duration, outcome: &Result<(), String>) {
+    fn record(
+        &self,
+        kind_idx: usize,
+        measured: bool,
+        latency: Duration,
+        service: Duration,
+        outcome: &Result<(), String>,
+    ) {
         if outcome.is_err() {
             self.total_errors.fetch_add(1, Ordering::Relaxed);
         }
@@ -121,7 +128,12 @@ impl Recorder {
                 recorder.ok.fetch_add(1, Ordering::Relaxed);
             }
             Err(kind) => {
-                *recorder.errors.lock().expect("errors lock").entry(kind.clone()).or_insert(0) += 1;
+                *recorder
+                    .errors
+                    .lock()
+                    .expect("errors lock")
+                    .entry(kind.clone())
+                    .or_insert(0) += 1;
             }
         }
     }
@@ -150,7 +162,13 @@ pub struct LoadOutcome {
 
 /// Runs `plan`, sending requests drawn from `mix` to `endpoints`, until the plan ends or
 /// `cancel` turns true.
-pub async fn run(plan: &Plan, mut mix: Mix, endpoints: Arc<Endpoints>, recorder: Arc<Recorder>, cancel: watch::Receiver<bool>) -> LoadOutcome {
+pub async fn run(
+    plan: &Plan,
+    mut mix: Mix,
+    endpoints: Arc<Endpoints>,
+    recorder: Arc<Recorder>,
+    cancel: watch::Receiver<bool>,
+) -> LoadOutcome {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(plan.max_in_flight.min(1024))
         .pool_idle_timeout(Duration::from_secs(30))
@@ -316,9 +334,22 @@ impl Context {
         }
         let endpoints = &self.endpoints;
         let url: Arc<str> = match destination {
-            Destination::Reflex => format!("{}/process", endpoints.reflex.as_deref().ok_or("no_reflex_url")?).into(),
-            Destination::Orchestrator => format!("{}/tasks", endpoints.orchestrator.as_deref().ok_or("no_orchestrator_url")?).into(),
-            Destination::Arm(arm) => format!("{}/execute", endpoints.arms.get(arm).ok_or("no_arm_url")?).into(),
+            Destination::Reflex => format!(
+                "{}/process",
+                endpoints.reflex.as_deref().ok_or("no_reflex_url")?
+            )
+            .into(),
+            Destination::Orchestrator => format!(
+                "{}/tasks",
+                endpoints
+                    .orchestrator
+                    .as_deref()
+                    .ok_or("no_orchestrator_url")?
+            )
+            .into(),
+            Destination::Arm(arm) => {
+                format!("{}/execute", endpoints.arms.get(arm).ok_or("no_arm_url")?).into()
+            }
         };
         urls.insert(destination.clone(), url.clone());
         Ok(url)
@@ -338,27 +369,45 @@ impl Context {
         let status = response.status().as_u16();
         match request.kind {
             RequestKind::ReflexProcess => {
-                let _ = response.bytes().await.map_err(|error| transport_error(&error))?;
-                if status == 200 { Ok(()) } else { Err(format!("http_{status}")) }
+                let _ = response
+                    .bytes()
+                    .await
+                    .map_err(|error| transport_error(&error))?;
+                if status == 200 {
+                    Ok(())
+                } else {
+                    Err(format!("http_{status}"))
+                }
             }
             RequestKind::ArmExecute => {
-                let body = response.bytes().await.map_err(|error| transport_error(&error))?;
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|error| transport_error(&error))?;
                 if status != 200 {
                     return Err(format!("http_{status}"));
                 }
-                let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|_| "bad_body".to_owned())?;
+                let answer: serde_json::Value =
+                    serde_json::from_slice(&body).map_err(|_| "bad_body".to_owned())?;
                 if answer["success"].as_bool() == Some(true) {
                     Ok(())
                 } else {
-                    Err(format!("arm_{}", answer["error"]["code"].as_str().unwrap_or("failed")))
+                    Err(format!(
+                        "arm_{}",
+                        answer["error"]["code"].as_str().unwrap_or("failed")
+                    ))
                 }
             }
             RequestKind::TaskSimple | RequestKind::TaskComplex => {
-                let body = response.bytes().await.map_err(|error| transport_error(&error))?;
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|error| transport_error(&error))?;
                 if status != 202 {
                     return Err(format!("http_{status}"));
                 }
-                let accepted: serde_json::Value = serde_json::from_slice(&body).map_err(|_| "bad_body".to_owned())?;
+                let accepted: serde_json::Value =
+                    serde_json::from_slice(&body).map_err(|_| "bad_body".to_owned())?;
                 let task_id = accepted["task_id"].as_str().ok_or("bad_body")?;
                 // Long-poll until the task ends: completion is timed exactly, not to a polling
                 // interval.

@@ -4,7 +4,12 @@
 use reports::Machine;
 
 pub fn facts() -> Machine {
-    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default().trim().to_owned();
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
     let os_release = read("/etc/os-release");
     let os = os_release
         .lines()
@@ -44,6 +49,11 @@ pub fn git_commit() -> Option<String> {
             .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
     };
     let commit = run(&["rev-parse", "--short=12", "HEAD"])?;
-    let dirty = run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|status| !status.is_empty());
-    Some(if dirty { format!("{commit}-dirty") } else { commit })
+    let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
+        .is_some_and(|status| !status.is_empty());
+    Some(if dirty {
+        format!("{commit}-dirty")
+    } else {
+        commit
+    })
 }

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
-use reports::{GeneratorResult, Percentiles, ProcessResult, RequestResult, RunReport, ScenarioResult, TargetVerdict, Verdict};
+use reports::{
+    GeneratorResult, Percentiles, ProcessResult, RequestResult, RunReport, ScenarioResult,
+    TargetVerdict, Verdict,
+};
 use tokio::sync::watch;
 
 use crate::budget::{self, Budgets, Profile};
@@ -47,14 +50,20 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
         if *cancel.borrow() {
             break;
         }
-        eprintln!("[{}/{count}] {}: {}", idx + 1, scenario.name, scenario.description);
+        eprintln!(
+            "[{}/{count}] {}: {}",
+            idx + 1,
+            scenario.name,
+            scenario.description
+        );
         let result = run_scenario(config, scenario, cancel.clone()).await;
         eprintln!("{}", one_line_summary(&result));
         results.push(result);
     }
     let interrupted = *cancel.borrow();
     let targets = budget::evaluate(&config.budgets, config.profile, &results);
-    let (verdict, verdict_reasons) = overall_verdict(&targets, &results, interrupted, config.full_suite);
+    let (verdict, verdict_reasons) =
+        overall_verdict(&targets, &results, interrupted, config.full_suite);
     RunReport {
         schema_version: reports::SCHEMA_VERSION,
         run_id: config.run_id.clone(),
@@ -88,7 +97,11 @@ pub fn overall_verdict(
         if let Some(error) = &scenario.error {
             invalid.push(format!("scenario {} did not run: {error}", scenario.name));
         } else if !scenario.valid {
-            invalid.push(format!("scenario {} is invalid: {}", scenario.name, scenario.invalid_reasons.join("; ")));
+            invalid.push(format!(
+                "scenario {} is invalid: {}",
+                scenario.name,
+                scenario.invalid_reasons.join("; ")
+            ));
         }
     }
     if !invalid.is_empty() {
@@ -101,11 +114,20 @@ pub fn overall_verdict(
         .map(|t| format!("{} {}", t.component_name, t.metric))
         .collect();
     if !failed.is_empty() {
-        reasons.push(format!("{} budget rows failed: {}", failed.len(), failed.join(", ")));
+        reasons.push(format!(
+            "{} budget rows failed: {}",
+            failed.len(),
+            failed.join(", ")
+        ));
     }
-    let unmeasured = targets.iter().filter(|t| t.verdict == TargetVerdict::NotMeasured).count();
+    let unmeasured = targets
+        .iter()
+        .filter(|t| t.verdict == TargetVerdict::NotMeasured)
+        .count();
     if full_suite && unmeasured > 0 {
-        reasons.push(format!("{unmeasured} budget rows were not measured by the full suite"));
+        reasons.push(format!(
+            "{unmeasured} budget rows were not measured by the full suite"
+        ));
     }
     if reasons.is_empty() {
         (Verdict::Pass, reasons)
@@ -114,7 +136,11 @@ pub fn overall_verdict(
     }
 }
 
-async fn run_scenario(config: &RunConfig, scenario: &Scenario, cancel: watch::Receiver<bool>) -> ScenarioResult {
+async fn run_scenario(
+    config: &RunConfig,
+    scenario: &Scenario,
+    cancel: watch::Receiver<bool>,
+) -> ScenarioResult {
     let run_dir = config.out_dir.join(&scenario.name);
     let (warmup, duration) = scenario.load.window(config.quick);
     let mut result = ScenarioResult {
@@ -123,7 +149,11 @@ async fn run_scenario(config: &RunConfig, scenario: &Scenario, cancel: watch::Re
         file: scenario.file.clone(),
         measures: scenario.measures.clone(),
         load: scenario.load.describe(),
-        llm: scenario.llm.describe(),
+        llm: if scenario.uses_arms() {
+            scenario.llm.describe()
+        } else {
+            "not used: this stack has no arms".into()
+        },
         target: "started by the harness on loopback".into(),
         warmup_seconds: warmup.as_secs_f64(),
         duration_seconds: duration.as_secs_f64(),
@@ -152,10 +182,19 @@ async fn run_scenario(config: &RunConfig, scenario: &Scenario, cancel: watch::Re
     result.logs = stack
         .logs
         .iter()
-        .map(|path| path.strip_prefix(&config.out_dir).unwrap_or(path).display().to_string())
+        .map(|path| {
+            path.strip_prefix(&config.out_dir)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
         .collect();
     if !stack.external.is_empty() {
-        let names: Vec<String> = stack.external.iter().map(|(_, name, url)| format!("{name} at {url}")).collect();
+        let names: Vec<String> = stack
+            .external
+            .iter()
+            .map(|(_, name, url)| format!("{name} at {url}"))
+            .collect();
         result.target = if stack.services.is_empty() {
             format!("given: {}", names.join(", "))
         } else {
@@ -198,9 +237,26 @@ async fn run_scenario(config: &RunConfig, scenario: &Scenario, cancel: watch::Re
             source: Source::Metrics(url.clone()),
         }))
         .collect();
-    let sampling = tokio::spawn(sample_window(watched, plan.measure_start(), plan.end(), cancel.clone()));
-    let progress = tokio::spawn(report_progress(scenario.name.clone(), recorder.clone(), plan.start, warmup + duration));
-    let outcome = load::run(&plan, mix, Arc::new(stack.endpoints.clone()), recorder.clone(), cancel.clone()).await;
+    let sampling = tokio::spawn(sample_window(
+        watched,
+        plan.measure_start(),
+        plan.end(),
+        cancel.clone(),
+    ));
+    let progress = tokio::spawn(report_progress(
+        scenario.name.clone(),
+        recorder.clone(),
+        plan.start,
+        warmup + duration,
+    ));
+    let outcome = load::run(
+        &plan,
+        mix,
+        Arc::new(stack.endpoints.clone()),
+        recorder.clone(),
+        cancel.clone(),
+    )
+    .await;
     progress.abort();
     let samples = sampling.await.unwrap_or_default();
     for problem in stack.stop().await {
@@ -239,7 +295,9 @@ async fn run_scenario(config: &RunConfig, scenario: &Scenario, cancel: watch::Re
         in_flight_cap_hits: outcome.in_flight_cap_hits,
     };
     if outcome.cancelled {
-        result.invalid_reasons.push("interrupted before the measured window ended".into());
+        result
+            .invalid_reasons
+            .push("interrupted before the measured window ended".into());
     }
     let max_lag = scenario.load.max_schedule_lag.0;
     if result.generator.schedule_lag_p99_us as u128 > max_lag.as_micros() {
@@ -250,7 +308,10 @@ async fn run_scenario(config: &RunConfig, scenario: &Scenario, cancel: watch::Re
         ));
     }
     if outcome.abandoned > 0 {
-        result.invalid_reasons.push(format!("{} requests were still unanswered when the run ended", outcome.abandoned));
+        result.invalid_reasons.push(format!(
+            "{} requests were still unanswered when the run ended",
+            outcome.abandoned
+        ));
     }
     result.valid = result.invalid_reasons.is_empty();
     result
@@ -276,7 +337,12 @@ struct WindowSamples {
 
 /// Samples every process (and the generator itself) at the start and end of the measured
 /// window, and its memory every second in between.
-async fn sample_window(watched: Vec<Watched>, start: Instant, end: Instant, mut cancel: watch::Receiver<bool>) -> WindowSamples {
+async fn sample_window(
+    watched: Vec<Watched>,
+    start: Instant,
+    end: Instant,
+    mut cancel: watch::Receiver<bool>,
+) -> WindowSamples {
     let client = reqwest::Client::new();
     tokio::select! {
         () = tokio::time::sleep_until(start.into()) => {}

@@ -15,10 +15,19 @@ pub struct Sample {
 
 /// Reads `/proc/<pid>/stat` and `/proc/<pid>/status`; `pid` 0 means this process.
 pub fn read_proc(pid: u32) -> std::io::Result<Sample> {
-    let dir = if pid == 0 { "/proc/self".to_owned() } else { format!("/proc/{pid}") };
+    let dir = if pid == 0 {
+        "/proc/self".to_owned()
+    } else {
+        format!("/proc/{pid}")
+    };
     let stat = std::fs::read_to_string(format!("{dir}/stat"))?;
     let status = std::fs::read_to_string(format!("{dir}/status"))?;
-    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, format!("unexpected format of {dir}/stat"));
+    let invalid = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("unexpected format of {dir}/stat"),
+        )
+    };
     let ticks = cpu_ticks(&stat).ok_or_else(invalid)?;
     Ok(Sample {
         cpu_seconds: ticks as f64 / clock_ticks_per_second(),
@@ -38,7 +47,11 @@ fn cpu_ticks(stat: &str) -> Option<u64> {
 
 fn status_kib(status: &str, key: &str) -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with(key))?;
-    line[key.len()..].split_ascii_whitespace().next()?.parse().ok()
+    line[key.len()..]
+        .split_ascii_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -60,7 +73,9 @@ pub async fn read_metrics(client: &reqwest::Client, base: &str) -> Result<Sample
         .text()
         .await
         .map_err(|error| format!("{url}: {error}"))?;
-    parse_metrics(&text).ok_or_else(|| format!("{url} has no process_cpu_seconds_total and process_resident_memory_bytes"))
+    parse_metrics(&text).ok_or_else(|| {
+        format!("{url} has no process_cpu_seconds_total and process_resident_memory_bytes")
+    })
 }
 
 fn parse_metrics(text: &str) -> Option<Sample> {
@@ -88,7 +103,11 @@ mod tests {
         let text = "# TYPE x counter\nprocess_resident_memory_bytes 1048576\nprocess_cpu_seconds_total 2.5\n";
         assert_eq!(
             parse_metrics(text),
-            Some(Sample { cpu_seconds: 2.5, rss_bytes: 1 << 20, rss_peak_bytes: None })
+            Some(Sample {
+                cpu_seconds: 2.5,
+                rss_bytes: 1 << 20,
+                rss_peak_bytes: None
+            })
         );
         assert_eq!(parse_metrics("other 1\n"), None);
     }

@@ -14,12 +14,45 @@ use crate::budget;
 
 /// A scenario file with an error: where, and what.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}:{line}: {message}{}", quote(*.line, .source_line.as_deref()))]
 pub struct ScenarioError {
     pub file: String,
     /// 1-based; 0 when the error is about the file as a whole.
     pub line: usize,
     pub message: String,
+    /// The text of that line, shown under the message.
+    pub source_line: Option<String>,
+}
+
+fn quote(line: usize, text: Option<&str>) -> String {
+    match text {
+        Some(text) if !text.trim().is_empty() => format!("\n    {line} | {}", text.trim_end()),
+        _ => String::new(),
+    }
+}
+
+impl ScenarioError {
+    /// An error at byte `offset` of `source`.
+    pub fn at(file: &str, source: &str, offset: usize, message: String) -> ScenarioError {
+        let offset = offset.min(source.len());
+        let line = source[..offset].matches('\n').count() + 1;
+        ScenarioError {
+            file: file.to_owned(),
+            line,
+            message,
+            source_line: source.lines().nth(line - 1).map(str::to_owned),
+        }
+    }
+
+    /// An error about a whole file.
+    pub fn file(file: &str, message: String) -> ScenarioError {
+        ScenarioError {
+            file: file.to_owned(),
+            line: 0,
+            message,
+            source_line: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +66,16 @@ pub struct Scenario {
     pub llm: LlmSpec,
     pub load: LoadSpec,
     pub requests: Vec<RequestSpec>,
+}
+
+impl Scenario {
+    /// Whether the stack has arms, whose LLM model then shapes the results.
+    pub fn uses_arms(&self) -> bool {
+        self.stack.start.contains(&Component::Arms)
+            || ARM_KINDS
+                .iter()
+                .any(|arm| self.stack.base_url.contains_key(*arm))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,7 +119,14 @@ pub struct StackSpec {
     pub arm_args: Vec<String>,
 }
 
-pub const ARM_KINDS: [&str; 6] = ["planner", "coder", "executor", "retriever", "judge", "guardian"];
+pub const ARM_KINDS: [&str; 6] = [
+    "planner",
+    "coder",
+    "executor",
+    "retriever",
+    "judge",
+    "guardian",
+];
 
 fn all_arm_kinds() -> Vec<String> {
     ARM_KINDS.iter().map(|kind| (*kind).to_owned()).collect()
@@ -170,9 +220,10 @@ impl LlmSpec {
         if self.is_zero_latency() {
             return "simulated, zero latency (orchestration only)".to_owned();
         }
-        let ttft = self
-            .ttft_ms
-            .map_or_else(|| "per-arm defaults 30-200 ms".to_owned(), |ms| format!("{ms} ms"));
+        let ttft = self.ttft_ms.map_or_else(
+            || "per-arm defaults 30-200 ms".to_owned(),
+            |ms| format!("{ms} ms"),
+        );
         let tokens = self
             .output_tokens
             .map_or_else(|| "per-arm defaults 20-160".to_owned(), |n| n.to_string());
@@ -228,7 +279,10 @@ impl LoadSpec {
 
     pub fn describe(&self) -> String {
         match self.model {
-            LoadModel::Open => format!("open model, {}", self.rate.map_or_else(String::new, |r| r.to_string())),
+            LoadModel::Open => format!(
+                "open model, {}",
+                self.rate.map_or_else(String::new, |r| r.to_string())
+            ),
             LoadModel::Closed => format!("closed model, {} users", self.users.unwrap_or(0)),
         }
     }
@@ -368,7 +422,11 @@ impl FromStr for Rate {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Rate, String> {
-        let bad = || format!("invalid rate {text:?}: expected a positive number per unit, as \"10000/s\" or \"600/min\"");
+        let bad = || {
+            format!(
+                "invalid rate {text:?}: expected a positive number per unit, as \"10000/s\" or \"600/min\""
+            )
+        };
         let (number, unit) = text.trim().split_once('/').ok_or_else(bad)?;
         let number: f64 = number.trim().replace('_', "").parse().map_err(|_| bad())?;
         let seconds = match unit.trim() {
@@ -410,20 +468,19 @@ pub struct Dur(pub Duration);
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Dur, D::Error> {
         let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text)
-            .map(Dur)
-            .map_err(|error| serde::de::Error::custom(format!("invalid duration {text:?}: {error} (expected e.g. \"10s\")")))
+        humantime::parse_duration(&text).map(Dur).map_err(|error| {
+            serde::de::Error::custom(format!(
+                "invalid duration {text:?}: {error} (expected e.g. \"10s\")"
+            ))
+        })
     }
 }
 
 /// Reads and checks one scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|error| ScenarioError {
-        file: file.clone(),
-        line: 0,
-        message: format!("cannot read the file: {error}"),
-    })?;
+    let source = std::fs::read_to_string(path)
+        .map_err(|error| ScenarioError::file(&file, format!("cannot read the file: {error}")))?;
     let stem = path
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
@@ -433,10 +490,11 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Every scenario file in `dir` (all `*.toml` but `budgets.toml`), sorted by name.
 pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
-    let entries = std::fs::read_dir(dir).map_err(|error| ScenarioError {
-        file: dir.display().to_string(),
-        line: 0,
-        message: format!("cannot list the scenarios folder: {error}"),
+    let entries = std::fs::read_dir(dir).map_err(|error| {
+        ScenarioError::file(
+            &dir.display().to_string(),
+            format!("cannot list the scenarios folder: {error}"),
+        )
     })?;
     let mut paths: Vec<_> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
@@ -451,11 +509,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
 
 /// Parses and checks a scenario's text; `file` names it in errors, `stem` is its default name.
 pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioError> {
-    let error_at = |offset: usize, message: String| ScenarioError {
-        file: file.to_owned(),
-        line: line_of(source, offset),
-        message,
-    };
+    let error_at =
+        |offset: usize, message: String| ScenarioError::at(file, source, offset, message);
     let raw: RawScenario = toml::from_str(source).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
         error_at(offset, error.message().trim().to_owned())
@@ -463,99 +518,192 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
 
     let measures_at = raw.measures.span().start;
     for row in raw.measures.get_ref() {
-        budget::parse_row_id(row).map_err(|message| error_at(measures_at, format!("field `measures`: {message}")))?;
+        budget::parse_row_id(row)
+            .map_err(|message| error_at(measures_at, format!("field `measures`: {message}")))?;
     }
     let stack_at = raw.stack.span().start;
     let stack = raw.stack.into_inner();
     for kind in &stack.arms {
         if !ARM_KINDS.contains(&kind.as_str()) {
-            return Err(error_at(stack_at, format!("field `stack.arms`: unknown arm kind {kind:?}")));
+            return Err(error_at(
+                stack_at,
+                format!("field `stack.arms`: unknown arm kind {kind:?}"),
+            ));
         }
     }
     for key in stack.base_url.keys() {
         if key != "reflex" && key != "orchestrator" && !ARM_KINDS.contains(&key.as_str()) {
             return Err(error_at(
                 stack_at,
-                format!("field `stack.base_url`: unknown service {key:?} (expected reflex, orchestrator or an arm kind)"),
+                format!(
+                    "field `stack.base_url`: unknown service {key:?} (expected reflex, orchestrator or an arm kind)"
+                ),
             ));
         }
     }
     let llm_at = raw.llm.as_ref().map_or(0, |llm| llm.span().start);
     let llm = raw.llm.map(Spanned::into_inner).unwrap_or_default();
     if llm.latency_scale < 0.0 || !(0.0..=1.0).contains(&llm.error_rate) {
-        return Err(error_at(llm_at, "field `llm`: latency_scale must be >= 0 and error_rate within 0..=1".into()));
+        return Err(error_at(
+            llm_at,
+            "field `llm`: latency_scale must be >= 0 and error_rate within 0..=1".into(),
+        ));
     }
     let load_at = raw.load.span().start;
     let load = raw.load.into_inner();
     match load.model {
         LoadModel::Open if load.rate.is_none() => {
-            return Err(error_at(load_at, "field `load.rate`: the open model needs a rate, as \"100/s\"".into()));
+            return Err(error_at(
+                load_at,
+                "field `load.rate`: the open model needs a rate, as \"100/s\"".into(),
+            ));
         }
         LoadModel::Closed if load.users.unwrap_or(0) == 0 => {
-            return Err(error_at(load_at, "field `load.users`: the closed model needs users >= 1".into()));
+            return Err(error_at(
+                load_at,
+                "field `load.users`: the closed model needs users >= 1".into(),
+            ));
         }
         _ => {}
     }
     if load.duration.0.is_zero() || load.max_in_flight == 0 {
-        return Err(error_at(load_at, "field `load`: duration and max_in_flight must be positive".into()));
+        return Err(error_at(
+            load_at,
+            "field `load`: duration and max_in_flight must be positive".into(),
+        ));
     }
     let requests_at = raw.requests.span().start;
     let requests = raw.requests.into_inner();
     if requests.is_empty() || requests.iter().all(|request| request.weight == 0) {
-        return Err(error_at(requests_at, "field `requests`: at least one request kind with weight > 0".into()));
+        return Err(error_at(
+            requests_at,
+            "field `requests`: at least one request kind with weight > 0".into(),
+        ));
     }
     for request in &requests {
         let text = &request.text;
         if text.min_chars == 0 || text.min_chars > text.max_chars {
-            return Err(error_at(requests_at, format!("field `requests.text` of {}: need 0 < min_chars <= max_chars", request.kind.as_str())));
+            return Err(error_at(
+                requests_at,
+                format!(
+                    "field `requests.text` of {}: need 0 < min_chars <= max_chars",
+                    request.kind.as_str()
+                ),
+            ));
         }
         let ratios = [text.pii_ratio, text.injection_ratio, text.repeat_ratio];
-        if ratios.iter().any(|ratio| !(0.0..=1.0).contains(ratio)) || text.pii_ratio + text.injection_ratio > 1.0 {
-            return Err(error_at(requests_at, format!("field `requests.text` of {}: ratios must be within 0..=1, pii_ratio + injection_ratio <= 1", request.kind.as_str())));
+        if ratios.iter().any(|ratio| !(0.0..=1.0).contains(ratio))
+            || text.pii_ratio + text.injection_ratio > 1.0
+        {
+            return Err(error_at(
+                requests_at,
+                format!(
+                    "field `requests.text` of {}: ratios must be within 0..=1, pii_ratio + injection_ratio <= 1",
+                    request.kind.as_str()
+                ),
+            ));
         }
         if text.distinct_repeats == 0 || text.users == 0 {
-            return Err(error_at(requests_at, format!("field `requests.text` of {}: distinct_repeats and users must be >= 1", request.kind.as_str())));
+            return Err(error_at(
+                requests_at,
+                format!(
+                    "field `requests.text` of {}: distinct_repeats and users must be >= 1",
+                    request.kind.as_str()
+                ),
+            ));
         }
-        if let Some(unknown) = request.arms.iter().find(|arm| !ARM_KINDS.contains(&arm.as_str())) {
-            return Err(error_at(requests_at, format!("field `requests.arms`: unknown arm kind {unknown:?}")));
+        if let Some(unknown) = request
+            .arms
+            .iter()
+            .find(|arm| !ARM_KINDS.contains(&arm.as_str()))
+        {
+            return Err(error_at(
+                requests_at,
+                format!("field `requests.arms`: unknown arm kind {unknown:?}"),
+            ));
         }
         let service = request.kind.needs();
         let provided = match service {
-            "arms" => stack.start.contains(&Component::Arms) || request.arms.iter().all(|arm| stack.base_url.contains_key(arm)),
-            "reflex" => stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex"),
-            _ => stack.start.contains(&Component::Orchestrator) || stack.base_url.contains_key("orchestrator"),
+            "arms" => {
+                stack.start.contains(&Component::Arms)
+                    || request
+                        .arms
+                        .iter()
+                        .all(|arm| stack.base_url.contains_key(arm))
+            }
+            "reflex" => {
+                stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex")
+            }
+            _ => {
+                stack.start.contains(&Component::Orchestrator)
+                    || stack.base_url.contains_key("orchestrator")
+            }
         };
         if !provided {
             return Err(error_at(
                 stack_at,
-                format!("field `stack`: requests of kind {} need the {service}, which is neither started nor given a base_url", request.kind.as_str()),
+                format!(
+                    "field `stack`: requests of kind {} need the {service}, which is neither started nor given a base_url",
+                    request.kind.as_str()
+                ),
             ));
         }
     }
     if stack.start.contains(&Component::Orchestrator) {
-        let has_reflex = stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex");
-        let has_arms = stack.start.contains(&Component::Arms) || ARM_KINDS.iter().any(|arm| stack.base_url.contains_key(*arm));
+        let has_reflex =
+            stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex");
+        let has_arms = stack.start.contains(&Component::Arms)
+            || ARM_KINDS
+                .iter()
+                .any(|arm| stack.base_url.contains_key(*arm));
         if !has_reflex || !has_arms {
             return Err(error_at(stack_at, "field `stack.start`: the orchestrator needs the reflex layer and the arms, started or by base_url".into()));
         }
     }
 
     // Each measured row needs the request kind or process that feeds it, and the right LLM.
-    let kinds: Vec<RequestKind> = requests.iter().filter(|r| r.weight > 0).map(|r| r.kind).collect();
+    let kinds: Vec<RequestKind> = requests
+        .iter()
+        .filter(|r| r.weight > 0)
+        .map(|r| r.kind)
+        .collect();
     for row in raw.measures.get_ref() {
         let needs = budget::row_requirements(row);
-        if let Some(missing) = needs.request_kinds.iter().find(|kind| !kinds.contains(kind)) {
-            return Err(error_at(measures_at, format!("field `measures`: {row} needs requests of kind {}", missing.as_str())));
+        if let Some(missing) = needs
+            .request_kinds
+            .iter()
+            .find(|kind| !kinds.contains(kind))
+        {
+            return Err(error_at(
+                measures_at,
+                format!(
+                    "field `measures`: {row} needs requests of kind {}",
+                    missing.as_str()
+                ),
+            ));
         }
         if needs.open_model && load.model != LoadModel::Open {
-            return Err(error_at(measures_at, format!("field `measures`: {row} needs the open model, which offers a rate")));
+            return Err(error_at(
+                measures_at,
+                format!("field `measures`: {row} needs the open model, which offers a rate"),
+            ));
         }
         match needs.llm {
             budget::LlmNeed::ZeroLatency if !llm.is_zero_latency() => {
-                return Err(error_at(measures_at, format!("field `measures`: {row} times orchestration alone and needs `llm.latency_scale = 0`")));
+                return Err(error_at(
+                    measures_at,
+                    format!(
+                        "field `measures`: {row} times orchestration alone and needs `llm.latency_scale = 0`"
+                    ),
+                ));
             }
             budget::LlmNeed::Model if llm.is_zero_latency() => {
-                return Err(error_at(measures_at, format!("field `measures`: {row} runs under an LLM model; `llm.latency_scale` must not be 0")));
+                return Err(error_at(
+                    measures_at,
+                    format!(
+                        "field `measures`: {row} runs under an LLM model; `llm.latency_scale` must not be 0"
+                    ),
+                ));
             }
             _ => {}
         }
@@ -570,11 +718,6 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         load,
         requests,
     })
-}
-
-/// The 1-based line of a byte offset.
-fn line_of(source: &str, offset: usize) -> usize {
-    source[..offset.min(source.len())].matches('\n').count() + 1
 }
 
 #[cfg(test)]

@@ -61,7 +61,10 @@ impl Stack {
         let mut problems = Vec::new();
         for service in &mut self.services {
             if let Ok(Some(status)) = service.child.try_wait() {
-                problems.push(format!("{} had exited during the run ({status})", service.name));
+                problems.push(format!(
+                    "{} had exited during the run ({status})",
+                    service.name
+                ));
             }
         }
         // Orchestrator first, so it does not see its dependencies vanish mid-request.
@@ -72,7 +75,10 @@ impl Stack {
             match tokio::time::timeout(STOP_GRACE, service.child.wait()).await {
                 Ok(_) => {}
                 Err(_) => {
-                    problems.push(format!("{} ignored SIGTERM for {STOP_GRACE:?} and was killed", service.name));
+                    problems.push(format!(
+                        "{} ignored SIGTERM for {STOP_GRACE:?} and was killed",
+                        service.name
+                    ));
                     let _ = service.child.kill().await;
                 }
             }
@@ -95,7 +101,11 @@ fn terminate(pid: u32) {
 
 /// Starts what the scenario asks for (less what `options.targets` provides), waits until every
 /// service is ready, and returns the stack. On failure, whatever was started is stopped.
-pub async fn start(scenario: &Scenario, options: &StartOptions, mut cancel: watch::Receiver<bool>) -> anyhow::Result<Stack> {
+pub async fn start(
+    scenario: &Scenario,
+    options: &StartOptions,
+    mut cancel: watch::Receiver<bool>,
+) -> anyhow::Result<Stack> {
     let mut stack = Stack {
         endpoints: Endpoints::default(),
         services: Vec::new(),
@@ -119,46 +129,77 @@ pub async fn start(scenario: &Scenario, options: &StartOptions, mut cancel: watc
     }
 }
 
-async fn start_into(stack: &mut Stack, scenario: &Scenario, options: &StartOptions) -> anyhow::Result<()> {
+async fn start_into(
+    stack: &mut Stack,
+    scenario: &Scenario,
+    options: &StartOptions,
+) -> anyhow::Result<()> {
     let spec = &scenario.stack;
     let mut given = spec.base_url.clone();
     given.extend(options.targets.clone());
     let logs_dir = options.run_dir.join("logs");
-    std::fs::create_dir_all(&logs_dir).with_context(|| format!("creating {}", logs_dir.display()))?;
+    std::fs::create_dir_all(&logs_dir)
+        .with_context(|| format!("creating {}", logs_dir.display()))?;
 
     if spec.start.contains(&Component::Reflex) && !given.contains_key("reflex") {
-        let service = spawn_service(options, &logs_dir, "reflex", "reflex", "reflex", &spec.reflex_args).await?;
+        let service = spawn_service(
+            options,
+            &logs_dir,
+            "reflex",
+            "reflex",
+            "reflex",
+            &spec.reflex_args,
+        )
+        .await?;
         stack.logs.push(logs_dir.join("reflex.log"));
         stack.endpoints.reflex = Some(service.base_url.clone());
         stack.services.push(service);
     } else if let Some(url) = given.get("reflex") {
         stack.endpoints.reflex = Some(url.clone());
-        stack.external.push(("reflex", "reflex".into(), url.clone()));
+        stack
+            .external
+            .push(("reflex", "reflex".into(), url.clone()));
     }
 
     let arms_given = spec.arms.iter().any(|arm| given.contains_key(arm));
     if spec.start.contains(&Component::Arms) && !arms_given {
         for kind in &spec.arms {
             let name = format!("arm-{kind}");
-            let mut args = vec!["--kind".to_owned(), kind.clone(), "--arm-id".to_owned(), kind.clone()];
+            let mut args = vec![
+                "--kind".to_owned(),
+                kind.clone(),
+                "--arm-id".to_owned(),
+                kind.clone(),
+            ];
             args.extend(scenario.llm.arm_args());
             args.extend(spec.arm_args.iter().cloned());
             let service = spawn_service(options, &logs_dir, "arm", &name, "arm", &args).await?;
             stack.logs.push(logs_dir.join(format!("{name}.log")));
-            stack.endpoints.arms.insert(kind.clone(), service.base_url.clone());
+            stack
+                .endpoints
+                .arms
+                .insert(kind.clone(), service.base_url.clone());
             stack.services.push(service);
         }
     } else {
-        for (kind, url) in given.iter().filter(|(key, _)| key.as_str() != "reflex" && key.as_str() != "orchestrator") {
+        for (kind, url) in given
+            .iter()
+            .filter(|(key, _)| key.as_str() != "reflex" && key.as_str() != "orchestrator")
+        {
             stack.endpoints.arms.insert(kind.clone(), url.clone());
-            stack.external.push(("arm", format!("arm-{kind}"), url.clone()));
+            stack
+                .external
+                .push(("arm", format!("arm-{kind}"), url.clone()));
         }
     }
 
     if spec.start.contains(&Component::Orchestrator) && !given.contains_key("orchestrator") {
         let database_url = match &options.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", options.run_dir.join("orchestrator.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                options.run_dir.join("orchestrator.db").display()
+            ),
         };
         let mut args = vec!["--database-url".to_owned(), database_url];
         if let Some(reflex) = &stack.endpoints.reflex {
@@ -171,13 +212,23 @@ async fn start_into(stack: &mut Stack, scenario: &Scenario, options: &StartOptio
             args.extend(["--redis-url".to_owned(), redis.clone()]);
         }
         args.extend(spec.orchestrator_args.iter().cloned());
-        let service = spawn_service(options, &logs_dir, "orchestrator", "orchestrator", "orchestrator", &args).await?;
+        let service = spawn_service(
+            options,
+            &logs_dir,
+            "orchestrator",
+            "orchestrator",
+            "orchestrator",
+            &args,
+        )
+        .await?;
         stack.logs.push(logs_dir.join("orchestrator.log"));
         stack.endpoints.orchestrator = Some(service.base_url.clone());
         stack.services.push(service);
     } else if let Some(url) = given.get("orchestrator") {
         stack.endpoints.orchestrator = Some(url.clone());
-        stack.external.push(("orchestrator", "orchestrator".into(), url.clone()));
+        stack
+            .external
+            .push(("orchestrator", "orchestrator".into(), url.clone()));
     }
     Ok(())
 }
@@ -193,10 +244,14 @@ async fn spawn_service(
 ) -> anyhow::Result<Service> {
     let program = options.bin_dir.join(binary);
     if !program.exists() {
-        bail!("{} does not exist: build the runtime first (cargo build --release)", program.display());
+        bail!(
+            "{} does not exist: build the runtime first (cargo build --release)",
+            program.display()
+        );
     }
     let log_path = logs_dir.join(format!("{name}.log"));
-    let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
     let mut command = Command::new(&program);
     command
         .args(["--host", "127.0.0.1", "--port", "0"])
@@ -232,8 +287,16 @@ async fn spawn_service(
         Ok(Some(addr)) => addr,
         outcome => {
             let _ = child.kill().await;
-            let why = if outcome.is_err() { "did not announce its address in time" } else { "exited before listening" };
-            bail!("{name} {why}; its log {} ends with:\n{}", log_path.display(), tail(&log_path, 10));
+            let why = if outcome.is_err() {
+                "did not announce its address in time"
+            } else {
+                "exited before listening"
+            };
+            bail!(
+                "{name} {why}; its log {} ends with:\n{}",
+                log_path.display(),
+                tail(&log_path, 10)
+            );
         }
     };
     // Keep reading stdout so the service never blocks on a full pipe.
@@ -253,7 +316,12 @@ async fn wait_all_ready(stack: &Stack) -> anyhow::Result<()> {
         .services
         .iter()
         .map(|service| (service.name.clone(), service.base_url.clone()))
-        .chain(stack.external.iter().map(|(_, name, url)| (name.clone(), url.clone())));
+        .chain(
+            stack
+                .external
+                .iter()
+                .map(|(_, name, url)| (name.clone(), url.clone())),
+        );
     for (name, base) in urls {
         wait_ready(&client, &name, &base).await?;
     }
@@ -266,9 +334,20 @@ pub async fn wait_ready(client: &reqwest::Client, name: &str, base: &str) -> any
     let url = format!("{base}/ready");
     let mut last = String::new();
     while tokio::time::Instant::now() < deadline {
-        match client.get(&url).timeout(Duration::from_secs(2)).send().await {
+        match client
+            .get(&url)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+        {
             Ok(response) if response.status().is_success() => return Ok(()),
-            Ok(response) => last = format!("HTTP {}: {}", response.status(), response.text().await.unwrap_or_default()),
+            Ok(response) => {
+                last = format!(
+                    "HTTP {}: {}",
+                    response.status(),
+                    response.text().await.unwrap_or_default()
+                )
+            }
             Err(error) => last = error.to_string(),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -292,7 +371,9 @@ pub fn is_loopback(url: &str) -> bool {
     let host = if let Some(v6) = authority.strip_prefix('[') {
         v6.split(']').next().unwrap_or_default()
     } else {
-        authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host)
     };
     host == "localhost"
         || host
@@ -306,10 +387,20 @@ mod tests {
 
     #[test]
     fn only_loopback_hosts_count_as_loopback() {
-        for url in ["http://127.0.0.1:8000", "http://127.5.0.1/x", "http://localhost:1", "http://[::1]:80/"] {
+        for url in [
+            "http://127.0.0.1:8000",
+            "http://127.5.0.1/x",
+            "http://localhost:1",
+            "http://[::1]:80/",
+        ] {
             assert!(is_loopback(url), "{url}");
         }
-        for url in ["http://10.0.0.1:80", "http://example.com", "http://192.168.1.2:8000", "http://[fe80::1]:80"] {
+        for url in [
+            "http://10.0.0.1:80",
+            "http://example.com",
+            "http://192.168.1.2:8000",
+            "http://[fe80::1]:80",
+        ] {
             assert!(!is_loopback(url), "{url}");
         }
     }

@@ -84,7 +84,13 @@ fn metric_text(metric: &str) -> String {
 }
 
 fn counts(report: &RunReport) -> (usize, usize, usize) {
-    let count = |wanted| report.targets.iter().filter(|t| t.verdict == wanted).count();
+    let count = |wanted| {
+        report
+            .targets
+            .iter()
+            .filter(|t| t.verdict == wanted)
+            .count()
+    };
     (
         count(TargetVerdict::Pass),
         count(TargetVerdict::Fail),
@@ -96,13 +102,22 @@ fn counts(report: &RunReport) -> (usize, usize, usize) {
 pub fn render_markdown(report: &RunReport) -> String {
     let mut out = String::with_capacity(8192);
     let (pass, fail, not_measured) = counts(report);
-    let _ = writeln!(out, "# octoperf run {}: {}\n", report.run_id, verdict_word(report.verdict));
+    let _ = writeln!(
+        out,
+        "# octoperf run {}: {}\n",
+        report.run_id,
+        verdict_word(report.verdict)
+    );
     let _ = writeln!(
         out,
         "{pass} rows pass, {fail} fail, {not_measured} not measured. Profile **{}**{}{}.\n",
         report.profile,
         if report.quick { ", quick run" } else { "" },
-        if report.interrupted { ", **interrupted**" } else { "" },
+        if report.interrupted {
+            ", **interrupted**"
+        } else {
+            ""
+        },
     );
     let machine = &report.machine;
     let _ = writeln!(
@@ -193,7 +208,11 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         let _ = writeln!(out, "- **Did not run**: {error}");
     }
     if !scenario.valid {
-        let _ = writeln!(out, "- **Invalid**: {}", scenario.invalid_reasons.join("; "));
+        let _ = writeln!(
+            out,
+            "- **Invalid**: {}",
+            scenario.invalid_reasons.join("; ")
+        );
     }
     let generator = &scenario.generator;
     let _ = writeln!(
@@ -244,10 +263,13 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 process.name,
-                process.pid.map_or_else(|| "–".to_owned(), |pid| pid.to_string()),
                 process
-                    .rss_peak_bytes
-                    .map_or_else(|| "–".to_owned(), |rss| format_value(rss as f64 / 1e6, "MB")),
+                    .pid
+                    .map_or_else(|| "–".to_owned(), |pid| pid.to_string()),
+                process.rss_peak_bytes.map_or_else(
+                    || "–".to_owned(),
+                    |rss| format_value(rss as f64 / 1e6, "MB")
+                ),
                 process
                     .cpu_cores_mean
                     .map_or_else(|| "–".to_owned(), |cpu| format_value(cpu, "cores")),

@@ -3,7 +3,16 @@
 use super::*;
 use expect_test::expect;
 
-fn target(table: &str, component: &str, name: &str, metric: &str, limit: f64, unit: &str, measured: Option<f64>, verdict: TargetVerdict) -> Target {
+fn target(
+    table: &str,
+    component: &str,
+    name: &str,
+    metric: &str,
+    limit: f64,
+    unit: &str,
+    measured: Option<f64>,
+    verdict: TargetVerdict,
+) -> Target {
     Target {
         table: table.into(),
         component: component.into(),
@@ -11,7 +20,11 @@ fn target(table: &str, component: &str, name: &str, metric: &str, limit: f64, un
         metric: metric.into(),
         limit,
         unit: unit.into(),
-        direction: if table == "throughput" { Direction::Above } else { Direction::Below },
+        direction: if table == "throughput" {
+            Direction::Above
+        } else {
+            Direction::Below
+        },
         measured,
         scenario: measured.map(|_| "reflex".to_owned()),
         verdict,
@@ -44,15 +57,51 @@ fn sample() -> RunReport {
         verdict: Verdict::Fail,
         verdict_reasons: vec!["1 budget row failed".into()],
         targets: vec![
-            target("latency", "reflex", "Reflex Layer", "p99", 20.0, "ms", Some(1.234), TargetVerdict::Pass),
+            target(
+                "latency",
+                "reflex",
+                "Reflex Layer",
+                "p99",
+                20.0,
+                "ms",
+                Some(1.234),
+                TargetVerdict::Pass,
+            ),
             Target {
                 note: Some("the offered rate was not sustained".into()),
-                ..target("throughput", "reflex", "Reflex Layer", "throughput", 10_000.0, "req/s", Some(9_000.0), TargetVerdict::Fail)
+                ..target(
+                    "throughput",
+                    "reflex",
+                    "Reflex Layer",
+                    "throughput",
+                    10_000.0,
+                    "req/s",
+                    Some(9_000.0),
+                    TargetVerdict::Fail,
+                )
             },
-            target("resources", "reflex", "Reflex", "memory", 100.0, "MB", Some(12.5), TargetVerdict::Pass),
+            target(
+                "resources",
+                "reflex",
+                "Reflex",
+                "memory",
+                100.0,
+                "MB",
+                Some(12.5),
+                TargetVerdict::Pass,
+            ),
             Target {
                 note: Some("no scenario in this run measures it".into()),
-                ..target("resources", "arm", "Arm", "cpu", 1.0, "cores", None, TargetVerdict::NotMeasured)
+                ..target(
+                    "resources",
+                    "arm",
+                    "Arm",
+                    "cpu",
+                    1.0,
+                    "cores",
+                    None,
+                    TargetVerdict::NotMeasured,
+                )
             },
         ],
         scenarios: vec![ScenarioResult {
@@ -75,8 +124,26 @@ fn sample() -> RunReport {
                 ok: 79_997,
                 errors,
                 achieved_per_second: 9_999.6,
-                latency: Percentiles { count: 80_000, mean_us: 600.0, p50_us: 500, p90_us: 800, p95_us: 900, p99_us: 1_234, p999_us: 3_000, max_us: 9_000 },
-                service_time: Percentiles { count: 80_000, mean_us: 300.0, p50_us: 250, p90_us: 400, p95_us: 450, p99_us: 700, p999_us: 1_500, max_us: 5_000 },
+                latency: Percentiles {
+                    count: 80_000,
+                    mean_us: 600.0,
+                    p50_us: 500,
+                    p90_us: 800,
+                    p95_us: 900,
+                    p99_us: 1_234,
+                    p999_us: 3_000,
+                    max_us: 9_000,
+                },
+                service_time: Percentiles {
+                    count: 80_000,
+                    mean_us: 300.0,
+                    p50_us: 250,
+                    p90_us: 400,
+                    p95_us: 450,
+                    p99_us: 700,
+                    p999_us: 1_500,
+                    max_us: 5_000,
+                },
                 latency_histogram: String::new(),
                 service_time_histogram: String::new(),
             }],
@@ -175,11 +242,28 @@ fn terminal_snapshot() {
 fn json_round_trips_with_the_contract_field_names() {
     let report = sample();
     let json = serde_json::to_value(&report).unwrap();
-    for field in ["schema_version", "run_id", "profile", "git_commit", "machine", "verdict", "targets"] {
+    for field in [
+        "schema_version",
+        "run_id",
+        "profile",
+        "git_commit",
+        "machine",
+        "verdict",
+        "targets",
+    ] {
         assert!(json.get(field).is_some(), "{field} missing");
     }
     let row = &json["targets"][0];
-    for field in ["table", "component", "metric", "limit", "unit", "measured", "scenario", "verdict"] {
+    for field in [
+        "table",
+        "component",
+        "metric",
+        "limit",
+        "unit",
+        "measured",
+        "scenario",
+        "verdict",
+    ] {
         assert!(row.get(field).is_some(), "targets[].{field} missing");
     }
     assert_eq!(json["verdict"], "fail");
@@ -191,7 +275,13 @@ fn json_round_trips_with_the_contract_field_names() {
 #[test]
 fn margins_are_positive_on_the_passing_side() {
     let report = sample();
-    assert_eq!(margin_percent(&report.targets[0]).map(f64::round), Some(94.0));
-    assert_eq!(margin_percent(&report.targets[1]).map(f64::round), Some(-10.0));
+    assert_eq!(
+        margin_percent(&report.targets[0]).map(f64::round),
+        Some(94.0)
+    );
+    assert_eq!(
+        margin_percent(&report.targets[1]).map(f64::round),
+        Some(-10.0)
+    );
     assert_eq!(margin_percent(&report.targets[3]), None);
 }

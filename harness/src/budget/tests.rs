@@ -1,1 +1,359 @@
+//! Budget evaluation: which measurement counts, and when a row passes, fails or is not measured.
 
+use std::collections::BTreeMap;
+
+use reports::{
+    GeneratorResult, Percentiles, ProcessResult, RequestResult, ScenarioResult, Target,
+    TargetVerdict,
+};
+
+use super::*;
+
+fn shipped() -> Budgets {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml");
+    load(&path).unwrap()
+}
+
+fn request(
+    kind: &str,
+    p50_ms: f64,
+    p99_ms: f64,
+    sent: u64,
+    errors: u64,
+    offered: f64,
+    achieved: f64,
+) -> RequestResult {
+    let us = |ms: f64| (ms * 1000.0) as u64;
+    let mut error_counts = BTreeMap::new();
+    if errors > 0 {
+        error_counts.insert("http_503".to_owned(), errors);
+    }
+    RequestResult {
+        kind: kind.into(),
+        offered_per_second: Some(offered),
+        sent,
+        ok: sent - errors,
+        errors: error_counts,
+        achieved_per_second: achieved,
+        latency: Percentiles {
+            count: sent,
+            mean_us: 0.0,
+            p50_us: us(p50_ms),
+            p90_us: us(p99_ms),
+            p95_us: us(p99_ms),
+            p99_us: us(p99_ms),
+            p999_us: us(p99_ms),
+            max_us: us(p99_ms),
+        },
+        service_time: Percentiles::default(),
+        latency_histogram: String::new(),
+        service_time_histogram: String::new(),
+    }
+}
+
+fn scenario(
+    name: &str,
+    measures: &[&str],
+    requests: Vec<RequestResult>,
+    processes: Vec<ProcessResult>,
+) -> ScenarioResult {
+    ScenarioResult {
+        name: name.into(),
+        description: String::new(),
+        file: format!("{name}.toml"),
+        measures: measures.iter().map(|m| (*m).to_owned()).collect(),
+        load: String::new(),
+        llm: String::new(),
+        target: String::new(),
+        warmup_seconds: 1.0,
+        duration_seconds: 10.0,
+        valid: true,
+        invalid_reasons: Vec::new(),
+        error: None,
+        requests,
+        processes,
+        generator: GeneratorResult::default(),
+        logs: Vec::new(),
+    }
+}
+
+fn process(component: &str, name: &str, rss_mb: f64, cores: f64) -> ProcessResult {
+    ProcessResult {
+        component: component.into(),
+        name: name.into(),
+        pid: Some(1),
+        rss_peak_bytes: Some((rss_mb * 1e6) as u64),
+        cpu_cores_mean: Some(cores),
+        source: "proc".into(),
+    }
+}
+
+fn find<'a>(targets: &'a [Target], component: &str, metric: &str) -> &'a Target {
+    targets
+        .iter()
+        .find(|t| t.component == component && t.metric == metric)
+        .unwrap_or_else(|| panic!("no row {component} {metric}"))
+}
+
+#[test]
+fn the_shipped_budgets_have_the_27_rows_of_the_spec() {
+    let budgets = shipped();
+    let targets = evaluate(&budgets, Profile::Development, &[]);
+    assert_eq!(targets.len(), 27);
+    assert!(
+        targets
+            .iter()
+            .all(|t| t.verdict == TargetVerdict::NotMeasured)
+    );
+    assert_eq!(find(&targets, "reflex", "p99").limit, 20.0);
+    assert_eq!(
+        find(&targets, "orchestrator", "throughput").unit,
+        "tasks/min"
+    );
+    assert_eq!(find(&targets, "reflex", "cpu").limit, 0.5);
+    let production = evaluate(&budgets, Profile::Production, &[]);
+    assert_eq!(find(&production, "reflex", "cpu").limit, 1.0);
+    assert_eq!(find(&production, "orchestrator", "memory").limit, 4000.0);
+}
+
+#[test]
+fn latency_rows_pass_under_the_limit_and_the_worst_scenario_counts() {
+    let fast = scenario(
+        "fast",
+        &["latency.reflex"],
+        vec![request("reflex_process", 1.0, 4.0, 1000, 0, 100.0, 100.0)],
+        vec![],
+    );
+    let slow = scenario(
+        "slow",
+        &["latency.reflex"],
+        vec![request("reflex_process", 2.0, 25.0, 1000, 0, 100.0, 100.0)],
+        vec![],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[fast.clone()]);
+    assert_eq!(find(&targets, "reflex", "p99").verdict, TargetVerdict::Pass);
+    assert_eq!(find(&targets, "reflex", "p99").measured, Some(4.0));
+    let targets = evaluate(&shipped(), Profile::Development, &[fast, slow]);
+    let p99 = find(&targets, "reflex", "p99");
+    assert_eq!(
+        (p99.verdict, p99.measured, p99.scenario.as_deref()),
+        (TargetVerdict::Fail, Some(25.0), Some("slow"))
+    );
+    assert_eq!(find(&targets, "reflex", "p50").verdict, TargetVerdict::Pass);
+}
+
+#[test]
+fn too_many_errors_fail_a_fast_row() {
+    let flaky = scenario(
+        "flaky",
+        &["latency.reflex"],
+        vec![request("reflex_process", 1.0, 2.0, 1000, 20, 100.0, 98.0)],
+        vec![],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[flaky]);
+    let p50 = find(&targets, "reflex", "p50");
+    assert_eq!(p50.verdict, TargetVerdict::Fail);
+    assert!(
+        p50.note
+            .as_deref()
+            .unwrap()
+            .contains("2.0% of reflex_process requests failed"),
+        "{:?}",
+        p50.note
+    );
+}
+
+#[test]
+fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
+    let rows = ["latency.reflex", "throughput.reflex"];
+    let good = scenario(
+        "good",
+        &rows,
+        vec![request(
+            "reflex_process",
+            1.0,
+            2.0,
+            105_000,
+            0,
+            10_500.0,
+            10_500.0,
+        )],
+        vec![],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[good]);
+    assert_eq!(
+        find(&targets, "reflex", "throughput").verdict,
+        TargetVerdict::Pass
+    );
+
+    let low_offer = scenario(
+        "low",
+        &rows,
+        vec![request(
+            "reflex_process",
+            1.0,
+            2.0,
+            50_000,
+            0,
+            5_000.0,
+            5_000.0,
+        )],
+        vec![],
+    );
+    let target = evaluate(&shipped(), Profile::Development, &[low_offer]).remove(18);
+    assert_eq!(
+        (target.metric.as_str(), target.verdict),
+        ("throughput", TargetVerdict::Fail)
+    );
+    assert!(target.note.unwrap().contains("offered only 5000 req/s"));
+
+    let behind = scenario(
+        "behind",
+        &rows,
+        vec![request(
+            "reflex_process",
+            1.0,
+            2.0,
+            105_000,
+            0,
+            10_500.0,
+            10_100.0,
+        )],
+        vec![],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[behind]);
+    let throughput = find(&targets, "reflex", "throughput");
+    assert_eq!(throughput.verdict, TargetVerdict::Fail);
+    assert!(
+        throughput
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("not sustained")
+    );
+
+    let slow = scenario(
+        "slow",
+        &rows,
+        vec![request(
+            "reflex_process",
+            1.0,
+            30.0,
+            105_000,
+            0,
+            10_500.0,
+            10_500.0,
+        )],
+        vec![],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[slow]);
+    let throughput = find(&targets, "reflex", "throughput");
+    assert_eq!(throughput.verdict, TargetVerdict::Fail);
+    assert!(
+        throughput
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("Reflex Layer P99"),
+        "{:?}",
+        throughput.note
+    );
+}
+
+#[test]
+fn tasks_per_minute_count_simple_and_complex_tasks() {
+    let mixed = scenario(
+        "mixed",
+        &["throughput.orchestrator"],
+        vec![
+            request("task_simple", 5.0, 9.0, 100, 0, 2.0, 2.0),
+            request("task_complex", 5.0, 9.0, 50, 0, 1.0, 1.0),
+        ],
+        vec![],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[mixed]);
+    let row = find(&targets, "orchestrator", "throughput");
+    assert_eq!(
+        (row.measured, row.verdict),
+        (Some(180.0), TargetVerdict::Pass)
+    );
+}
+
+#[test]
+fn invalid_or_failed_scenarios_leave_their_rows_unmeasured() {
+    let mut invalid = scenario(
+        "shaky",
+        &["latency.reflex"],
+        vec![request("reflex_process", 1.0, 2.0, 1000, 0, 100.0, 100.0)],
+        vec![],
+    );
+    invalid.valid = false;
+    invalid.invalid_reasons = vec!["the generator fell behind".into()];
+    let mut broken = scenario("broken", &["memory.reflex"], vec![], vec![]);
+    broken.error = Some("reflex exited before listening".into());
+    let targets = evaluate(&shipped(), Profile::Development, &[invalid, broken]);
+    let p99 = find(&targets, "reflex", "p99");
+    assert_eq!(p99.verdict, TargetVerdict::NotMeasured);
+    assert_eq!(
+        p99.note.as_deref(),
+        Some("shaky was invalid: the generator fell behind")
+    );
+    let memory = find(&targets, "reflex", "memory");
+    assert_eq!(memory.verdict, TargetVerdict::NotMeasured);
+    assert!(memory.note.as_deref().unwrap().contains("did not run"));
+    assert_eq!(
+        find(&targets, "arms", "p50").note.as_deref(),
+        Some("no scenario in this run measures it")
+    );
+}
+
+#[test]
+fn resources_take_the_worst_process_against_the_profile_column() {
+    let arms = scenario(
+        "arms",
+        &["memory.arm", "cpu.arm"],
+        vec![],
+        vec![
+            process("arm", "arm-coder", 30.0, 0.2),
+            process("arm", "arm-judge", 1200.0, 0.1),
+            process("reflex", "reflex", 5000.0, 3.0),
+        ],
+    );
+    let development = evaluate(
+        &shipped(),
+        Profile::Development,
+        std::slice::from_ref(&arms),
+    );
+    let memory = find(&development, "arm", "memory");
+    assert_eq!(
+        (memory.measured, memory.verdict),
+        (Some(1200.0), TargetVerdict::Fail)
+    );
+    assert_eq!(find(&development, "arm", "cpu").measured, Some(0.2));
+    // The reflex process is in the scenario, but the scenario does not claim reflex rows.
+    assert_eq!(
+        find(&development, "reflex", "memory").verdict,
+        TargetVerdict::NotMeasured
+    );
+    let production = evaluate(&shipped(), Profile::Production, &[arms]);
+    assert_eq!(
+        find(&production, "arm", "memory").verdict,
+        TargetVerdict::Pass
+    );
+}
+
+#[test]
+fn a_budget_file_with_an_unknown_component_is_refused() {
+    let error = parse("budgets.toml", "[[latency]]\ncomponent = \"gateway\"\nname = \"G\"\np50_ms = 1\np95_ms = 2\np99_ms = 3\n[[throughput]]\n[[resources]]\n").unwrap_err();
+    assert!(
+        error.to_string().contains("missing field `component`"),
+        "{error}"
+    );
+    let error = parse("budgets.toml", "throughput = []\nresources = []\n[[latency]]\ncomponent = \"gateway\"\nname = \"G\"\np50_ms = 1\np95_ms = 2\np99_ms = 3\n").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("component \"gateway\" is unknown"),
+        "{error}"
+    );
+}

@@ -1,1 +1,177 @@
+//! Scenario parsing: every shipped file parses, and each kind of mistake is reported with the
+//! file, the line and the field.
 
+use super::*;
+use expect_test::{Expect, expect};
+
+#[test]
+fn every_scenario_file_in_the_repository_parses() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let scenarios = load_dir(&dir).unwrap();
+    assert!(scenarios.len() >= 5, "{} scenarios", scenarios.len());
+    for scenario in &scenarios {
+        assert!(
+            !scenario.measures.is_empty(),
+            "{} measures nothing",
+            scenario.name
+        );
+        let (warmup, duration) = scenario.load.window(true);
+        assert!(
+            warmup + duration <= Duration::from_secs(30),
+            "{} is not quick",
+            scenario.name
+        );
+    }
+}
+
+const VALID: &str = r#"
+description = "ok"
+measures = ["latency.reflex"]
+
+[stack]
+start = ["reflex"]
+
+[load]
+model = "open"
+rate = "100/s"
+warmup = "1s"
+duration = "2s"
+
+[[requests]]
+kind = "reflex_process"
+"#;
+
+fn check_error(source: &str, expected: Expect) {
+    let error = parse("scenarios/broken.toml", "broken", source).unwrap_err();
+    expected.assert_eq(&error.to_string());
+}
+
+#[test]
+fn a_valid_scenario_parses_with_defaults() {
+    let scenario = parse("x.toml", "x", VALID).unwrap();
+    assert_eq!(scenario.name, "x");
+    assert_eq!(scenario.load.rate.unwrap().per_second, 100.0);
+    assert_eq!(scenario.requests[0].weight, 1);
+    assert_eq!(scenario.load.max_in_flight, 10_000);
+    assert_eq!(scenario.llm.latency_scale, 1.0);
+    assert!(!scenario.uses_arms());
+}
+
+#[test]
+fn rates_and_durations_are_parsed_with_units() {
+    assert_eq!("600/min".parse::<Rate>().unwrap().per_second, 10.0);
+    assert_eq!("10_000/s".parse::<Rate>().unwrap().per_second, 10_000.0);
+    assert!("fast".parse::<Rate>().is_err());
+    assert!("0/s".parse::<Rate>().is_err());
+    assert!("10/fortnight".parse::<Rate>().is_err());
+}
+
+#[test]
+fn an_unknown_field_names_the_field_and_its_line() {
+    check_error(
+        &VALID.replace("warmup = \"1s\"", "warmpu = \"1s\""),
+        expect![[r#"
+            scenarios/broken.toml:11: unknown field `warmpu`, expected one of `model`, `rate`, `users`, `warmup`, `duration`, `quick`, `max_in_flight`, `max_schedule_lag`, `request_timeout`
+                11 | warmpu = "1s""#]],
+    );
+}
+
+#[test]
+fn a_bad_value_names_its_line_and_what_was_expected() {
+    check_error(
+        &VALID.replace("\"100/s\"", "\"lots\""),
+        expect![[r#"
+            scenarios/broken.toml:10: invalid rate "lots": expected a positive number per unit, as "10000/s" or "600/min"
+                10 | rate = "lots""#]],
+    );
+    check_error(
+        &VALID.replace("\"2s\"", "\"2 parsecs\""),
+        expect![[r#"
+            scenarios/broken.toml:12: invalid duration "2 parsecs": unknown time unit "parsecs", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations) (expected e.g. "10s")
+                12 | duration = "2 parsecs""#]],
+    );
+    check_error(
+        &VALID.replace("kind = \"reflex_process\"", "kind = \"reflex\""),
+        expect![[r#"
+            scenarios/broken.toml:15: unknown variant `reflex`, expected one of `reflex_process`, `arm_execute`, `task_simple`, `task_complex`
+                15 | kind = "reflex""#]],
+    );
+}
+
+#[test]
+fn a_missing_field_and_broken_toml_are_reported() {
+    check_error(
+        &VALID.replace("description = \"ok\"\n", ""),
+        expect![[r#"scenarios/broken.toml:1: missing field `description`"#]],
+    );
+    check_error(
+        &VALID.replace("[load]", "[load"),
+        expect![[r#"
+            scenarios/broken.toml:8: unclosed table, expected `]`
+                8 | [load"#]],
+    );
+}
+
+#[test]
+fn rows_a_scenario_cannot_measure_are_refused() {
+    check_error(
+        &VALID.replace("latency.reflex", "latency.reflexes"),
+        expect![[r#"
+            scenarios/broken.toml:3: field `measures`: "latency.reflexes": unknown component "reflexes" for latency; expected one of ["reflex", "orchestrator_simple", "orchestrator_complex", "arms", "e2e_simple", "e2e_complex"]
+                3 | measures = ["latency.reflexes"]"#]],
+    );
+    check_error(
+        &VALID.replace("\"latency.reflex\"", "\"latency.arms\""),
+        expect![[r#"
+            scenarios/broken.toml:3: field `measures`: latency.arms needs requests of kind arm_execute
+                3 | measures = ["latency.arms"]"#]],
+    );
+    let orchestrator = r#"
+description = "timing orchestration under a slow LLM is wrong"
+measures = ["latency.orchestrator_simple"]
+[stack]
+start = ["reflex", "arms", "orchestrator"]
+[load]
+model = "open"
+rate = "1/s"
+warmup = "1s"
+duration = "1s"
+[[requests]]
+kind = "task_simple"
+"#;
+    check_error(
+        orchestrator,
+        expect![[r#"
+            scenarios/broken.toml:3: field `measures`: latency.orchestrator_simple times orchestration alone and needs `llm.latency_scale = 0`
+                3 | measures = ["latency.orchestrator_simple"]"#]],
+    );
+    check_error(
+        &VALID
+            .replace(
+                "model = \"open\"\nrate = \"100/s\"",
+                "model = \"closed\"\nusers = 4",
+            )
+            .replace("[\"latency.reflex\"]", "[\"throughput.reflex\"]"),
+        expect![[r#"
+            scenarios/broken.toml:3: field `measures`: throughput.reflex needs the open model, which offers a rate
+                3 | measures = ["throughput.reflex"]"#]],
+    );
+}
+
+#[test]
+fn a_request_needs_the_service_it_goes_to() {
+    check_error(
+        &VALID
+            .replace("kind = \"reflex_process\"", "kind = \"task_simple\"")
+            .replace("[\"latency.reflex\"]", "[]"),
+        expect![[r#"
+            scenarios/broken.toml:5: field `stack`: requests of kind task_simple need the orchestrator, which is neither started nor given a base_url
+                5 | [stack]"#]],
+    );
+    check_error(
+        &VALID.replace("model = \"open\"\nrate = \"100/s\"", "model = \"open\""),
+        expect![[r#"
+            scenarios/broken.toml:8: field `load.rate`: the open model needs a rate, as "100/s"
+                8 | [load]"#]],
+    );
+}

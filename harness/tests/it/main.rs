@@ -1,1 +1,293 @@
-//! placeholder
+//! The harness end to end: coordinated omission against a server that stalls, the `octoperf`
+//! binary's exit codes on bad input, and whole runs of a tiny stack (teardown, Ctrl-C).
+//!
+//! The stack tests start the real runtime binaries, found beside `octoperf` in the target
+//! folder; `cargo test --workspace` (or nextest) builds them.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use harness::load::{self, Endpoints, Plan, Recorder, Shape};
+use harness::mix::Mix;
+use harness::scenario::{RequestKind, RequestSpec, TextSpec};
+
+/// Answers `POST /process` at once, except the `stall_at`-th request, which takes `stall`.
+async fn stalling_server(stall_at: u64, stall: Duration) -> String {
+    let counter = Arc::new(AtomicU64::new(0));
+    let app = axum::Router::new().route(
+        "/process",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) + 1 == stall_at {
+                    tokio::time::sleep(stall).await;
+                }
+                "{}"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn open_model_latency_shows_a_stall_that_service_time_hides() {
+    // One connection's worth of concurrency: while the 50th request stalls for 500 ms, the
+    // requests due behind it wait in the generator, are sent late, and answer fast.
+    let base = stalling_server(50, Duration::from_millis(500)).await;
+    let spec = RequestSpec {
+        kind: RequestKind::ReflexProcess,
+        weight: 1,
+        text: TextSpec::default(),
+        arms: Vec::new(),
+    };
+    let mix = Mix::new(&[spec], 1);
+    let recorder = Arc::new(Recorder::new(mix.kinds()));
+    let plan = Plan {
+        shape: Shape::Open { per_second: 100.0 },
+        start: Instant::now() + Duration::from_millis(50),
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(2),
+        max_in_flight: 1,
+        request_timeout: Duration::from_secs(5),
+    };
+    let endpoints = Arc::new(Endpoints {
+        reflex: Some(base),
+        ..Endpoints::default()
+    });
+    let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let outcome = load::run(&plan, mix, endpoints, recorder, cancel_rx).await;
+    let result = &outcome.kinds[0];
+    assert_eq!((result.sent, result.ok), (200, 200));
+    let latency_p99 = result.latency.value_at_quantile(0.99);
+    let service_p99 = result.service.value_at_quantile(0.99);
+    assert!(
+        latency_p99 >= 400_000,
+        "latency P99 {latency_p99} µs should show the 500 ms stall"
+    );
+    assert!(
+        service_p99 < 200_000,
+        "service-time P99 {service_p99} µs should not"
+    );
+    assert!(
+        result.service.max() >= 450_000,
+        "the stalled request itself is slow"
+    );
+    assert!(outcome.in_flight_cap_hits > 0);
+    // Waiting on the server is not the generator's lateness: the run stays valid.
+    assert!(outcome.schedule_lag.value_at_quantile(0.99) < 20_000);
+}
+
+fn octoperf() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_octoperf"))
+}
+
+const GOOD_BUDGETS: &str = "../scenarios/budgets.toml";
+
+fn budgets_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(GOOD_BUDGETS)
+}
+
+#[test]
+fn a_broken_scenario_file_exits_2_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "description = \"x\"\nmeasures = [\"latency.reflex\"]\n[stack]\nstart = [\"reflex\"]\n[load]\nmodel = \"open\"\nrate = \"many/s\"\nwarmup = \"1s\"\nduration = \"1s\"\n[[requests]]\nkind = \"reflex_process\"\n",
+    )
+    .unwrap();
+    for subcommand in ["check", "run"] {
+        let mut command = octoperf();
+        command
+            .arg(subcommand)
+            .arg("--scenarios-dir")
+            .arg(dir.path())
+            .arg("--budgets")
+            .arg(budgets_path());
+        if subcommand == "run" {
+            command.arg("--out").arg(dir.path().join("out"));
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{subcommand}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("broken.toml:7: invalid rate \"many/s\""),
+            "{stderr}"
+        );
+        assert!(stderr.contains("7 | rate = \"many/s\""), "{stderr}");
+    }
+    // Nothing started, nothing written.
+    assert!(!dir.path().join("out").exists());
+
+    let unknown = octoperf()
+        .args(["run", "--scenario", "nope", "--scenarios-dir"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios"))
+        .arg("--budgets")
+        .arg(budgets_path())
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such scenario"));
+}
+
+/// The folder with the runtime binaries, built beside `octoperf`.
+fn bin_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_BIN_EXE_octoperf"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    for binary in ["reflex", "arm", "orchestrator"] {
+        assert!(
+            dir.join(binary).exists(),
+            "{} is missing: run the tests of the whole workspace (cargo test --workspace), which builds the runtime",
+            dir.join(binary).display()
+        );
+    }
+    dir
+}
+
+fn tiny_scenario(dir: &Path, duration: &str) {
+    std::fs::write(
+        dir.join("tiny.toml"),
+        format!(
+            r#"description = "a tiny stack for about a second"
+measures = ["latency.orchestrator_simple", "memory.orchestrator", "cpu.reflex"]
+[stack]
+start = ["reflex", "arms", "orchestrator"]
+arms = ["planner", "coder", "retriever", "judge"]
+reflex_args = ["--rate-limit", "0"]
+[llm]
+latency_scale = 0
+[load]
+model = "open"
+rate = "20/s"
+warmup = "0s"
+duration = "{duration}"
+[[requests]]
+kind = "task_simple"
+text = {{ min_chars = 40, max_chars = 80 }}
+"#
+        ),
+    )
+    .unwrap();
+}
+
+fn alive(pid: u64) -> bool {
+    // A zombie still has a /proc entry; a reaped or exited-and-reparented one does not linger.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.contains(") Z "))
+        .unwrap_or(false)
+}
+
+fn pids_of(report: &serde_json::Value) -> Vec<u64> {
+    report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|scenario| scenario["processes"].as_array().unwrap().iter())
+        .filter_map(|process| process["pid"].as_u64())
+        .collect()
+}
+
+#[test]
+fn a_tiny_stack_runs_reports_and_leaves_no_process_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_scenario(dir.path(), "1s");
+    let out = dir.path().join("out");
+    let output = octoperf()
+        .arg("run")
+        .arg("--scenarios-dir")
+        .arg(dir.path())
+        .arg("--budgets")
+        .arg(budgets_path())
+        .arg("--bin-dir")
+        .arg(bin_dir())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The full suite here is one scenario, so most rows are unmeasured: a failing verdict.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(report["targets"].as_array().unwrap().len(), 27);
+    let scenario = &report["scenarios"][0];
+    assert_eq!(scenario["valid"], true, "{scenario}");
+    assert_eq!(scenario["requests"][0]["sent"], 20);
+    assert_eq!(scenario["requests"][0]["ok"], 20, "{scenario}");
+    let row = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["component"] == "orchestrator_simple" && t["metric"] == "p99")
+        .unwrap();
+    assert_eq!(row["verdict"], "pass", "{row}");
+    let pids = pids_of(&report);
+    assert_eq!(pids.len(), 6, "reflex, four arms and the orchestrator");
+    for pid in pids {
+        assert!(!alive(pid), "process {pid} outlived the run");
+    }
+    assert!(out.join("report.md").exists());
+    assert!(out.join("tiny/logs/orchestrator.log").exists());
+}
+
+#[test]
+fn ctrl_c_stops_the_stack_and_still_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_scenario(dir.path(), "60s");
+    let out = dir.path().join("out");
+    let mut child = octoperf()
+        .arg("run")
+        .arg("--scenarios-dir")
+        .arg(dir.path())
+        .arg("--budgets")
+        .arg(budgets_path())
+        .arg("--bin-dir")
+        .arg(bin_dir())
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first progress line: the stack is up and load is flowing.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let started = Instant::now();
+    while !seen.contains("req/s") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 || started.elapsed() > Duration::from_secs(60)
+        {
+            panic!("no progress line; stderr so far:\n{seen}");
+        }
+        seen.push_str(&line);
+    }
+    // SAFETY: kill with a PID of our own child and a valid signal.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["verdict"], "invalid");
+    let scenario = &report["scenarios"][0];
+    assert!(
+        scenario["requests"][0]["ok"].as_u64().unwrap() > 0,
+        "what was measured is kept: {scenario}"
+    );
+    let pids = pids_of(&report);
+    assert_eq!(pids.len(), 6);
+    for pid in pids {
+        assert!(!alive(pid), "process {pid} outlived the interrupted run");
+    }
+}
