@@ -3,13 +3,10 @@
 use super::*;
 use expect_test::expect;
 
+/// A row as (table, component, name, metric), its limit and unit, and what was measured.
 fn target(
-    table: &str,
-    component: &str,
-    name: &str,
-    metric: &str,
-    limit: f64,
-    unit: &str,
+    (table, component, name, metric): (&str, &str, &str, &str),
+    (limit, unit): (f64, &str),
     measured: Option<f64>,
     verdict: TargetVerdict,
 ) -> Target {
@@ -58,47 +55,31 @@ fn sample() -> RunReport {
         verdict_reasons: vec!["1 budget row failed".into()],
         targets: vec![
             target(
-                "latency",
-                "reflex",
-                "Reflex Layer",
-                "p99",
-                20.0,
-                "ms",
+                ("latency", "reflex", "Reflex Layer", "p99"),
+                (20.0, "ms"),
                 Some(1.234),
                 TargetVerdict::Pass,
             ),
             Target {
                 note: Some("the offered rate was not sustained".into()),
                 ..target(
-                    "throughput",
-                    "reflex",
-                    "Reflex Layer",
-                    "throughput",
-                    10_000.0,
-                    "req/s",
+                    ("throughput", "reflex", "Reflex Layer", "throughput"),
+                    (10_000.0, "req/s"),
                     Some(9_000.0),
                     TargetVerdict::Fail,
                 )
             },
             target(
-                "resources",
-                "reflex",
-                "Reflex",
-                "memory",
-                100.0,
-                "MB",
+                ("resources", "reflex", "Reflex", "memory"),
+                (100.0, "MB"),
                 Some(12.5),
                 TargetVerdict::Pass,
             ),
             Target {
                 note: Some("no scenario in this run measures it".into()),
                 ..target(
-                    "resources",
-                    "arm",
-                    "Arm",
-                    "cpu",
-                    1.0,
-                    "cores",
+                    ("resources", "arm", "Arm", "cpu"),
+                    (1.0, "cores"),
                     None,
                     TargetVerdict::NotMeasured,
                 )

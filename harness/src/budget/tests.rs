@@ -130,7 +130,11 @@ fn latency_rows_pass_under_the_limit_and_the_worst_scenario_counts() {
         vec![request("reflex_process", 2.0, 25.0, 1000, 0, 100.0, 100.0)],
         vec![],
     );
-    let targets = evaluate(&shipped(), Profile::Development, &[fast.clone()]);
+    let targets = evaluate(
+        &shipped(),
+        Profile::Development,
+        std::slice::from_ref(&fast),
+    );
     assert_eq!(find(&targets, "reflex", "p99").verdict, TargetVerdict::Pass);
     assert_eq!(find(&targets, "reflex", "p99").measured, Some(4.0));
     let targets = evaluate(&shipped(), Profile::Development, &[fast, slow]);

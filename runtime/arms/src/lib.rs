@@ -266,7 +266,7 @@ pub fn heuristic_plan(goal: &str) -> Vec<PlanStep> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     goal.hash(&mut hasher);
     let hash = hasher.finish();
-    let second = if hash % 2 == 0 {
+    let second = if hash.is_multiple_of(2) {
         ArmKind::Coder
     } else {
         ArmKind::Executor
@@ -282,7 +282,7 @@ pub fn heuristic_plan(goal: &str) -> Vec<PlanStep> {
         step("s2", second, "do the work", &[]),
         step("s3", ArmKind::Judge, "check the result", &["s1", "s2"]),
     ];
-    if hash % 3 == 0 {
+    if hash.is_multiple_of(3) {
         steps.push(step("s4", ArmKind::Guardian, "review for safety", &["s3"]));
     }
     steps

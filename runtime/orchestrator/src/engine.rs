@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::task::JoinSet;
 
-use crate::store::{NewStep, Status};
+use crate::store::{NewStep, Status, StepUpdate};
 use crate::{AppState, TaskContract, TaskKind, now_us};
 
 /// Runs one accepted task to a terminal state, then publishes its final view.
@@ -199,18 +199,12 @@ async fn run_complex(
             .iter()
             .filter(|step| !started.contains(step.id.as_str()))
         {
-            let _ = state
-                .store
-                .update_step(
-                    task_id,
-                    &step.id,
-                    "cancelled",
-                    None,
-                    None,
-                    None,
-                    Some(now_us()),
-                )
-                .await;
+            let cancelled = StepUpdate {
+                status: "cancelled",
+                finished_at_us: Some(now_us()),
+                ..StepUpdate::default()
+            };
+            let _ = state.store.update_step(task_id, &step.id, &cancelled).await;
         }
         return Err(message);
     }
@@ -228,17 +222,13 @@ async fn run_step(
     context: serde_json::Map<String, serde_json::Value>,
 ) -> Result<(String, serde_json::Value, u64), String> {
     let store = &state.store;
-    let started = now_us();
+    let running = StepUpdate {
+        status: "running",
+        started_at_us: Some(now_us()),
+        ..StepUpdate::default()
+    };
     store
-        .update_step(
-            &task_id,
-            &step.id,
-            "running",
-            None,
-            None,
-            Some(started),
-            None,
-        )
+        .update_step(&task_id, &step.id, &running)
         .await
         .map_err(|error| error.to_string())?;
     let task = serde_json::json!({
@@ -251,33 +241,28 @@ async fn run_step(
     match state.clients.execute(&step.arm, &task, &request_id).await {
         Ok(answer) => {
             let output = answer.result;
+            let output_json = output.to_string();
+            let completed = StepUpdate {
+                status: "completed",
+                result_json: Some(&output_json),
+                finished_at_us: Some(now_us()),
+                ..StepUpdate::default()
+            };
             store
-                .update_step(
-                    &task_id,
-                    &step.id,
-                    "completed",
-                    Some(&output.to_string()),
-                    None,
-                    None,
-                    Some(now_us()),
-                )
+                .update_step(&task_id, &step.id, &completed)
                 .await
                 .map_err(|error| error.to_string())?;
             Ok((step.id, output, tokens_of(&answer.provenance)))
         }
         Err(error) => {
             let message = format!("step {} failed: {error}", step.id);
-            let _ = store
-                .update_step(
-                    &task_id,
-                    &step.id,
-                    "failed",
-                    None,
-                    Some(&message),
-                    None,
-                    Some(now_us()),
-                )
-                .await;
+            let failed = StepUpdate {
+                status: "failed",
+                error: Some(&message),
+                finished_at_us: Some(now_us()),
+                ..StepUpdate::default()
+            };
+            let _ = store.update_step(&task_id, &step.id, &failed).await;
             Err(message)
         }
     }

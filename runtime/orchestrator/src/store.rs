@@ -68,6 +68,16 @@ pub struct NewStep<'a> {
     pub depends_on_json: &'a str,
 }
 
+/// A change of a step's state.
+#[derive(Debug, Clone, Default)]
+pub struct StepUpdate<'a> {
+    pub status: &'a str,
+    pub result_json: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub started_at_us: Option<i64>,
+    pub finished_at_us: Option<i64>,
+}
+
 /// A task with its steps, as `GET /tasks/{id}` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskView {
@@ -252,26 +262,23 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a step's new state; a `None` result or start time keeps the stored one.
     pub async fn update_step(
         &self,
         task_id: &str,
         step_id: &str,
-        status: &str,
-        result_json: Option<&str>,
-        error: Option<&str>,
-        started_at_us: Option<i64>,
-        finished_at_us: Option<i64>,
+        update: &StepUpdate<'_>,
     ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE task_steps SET status = $1, result = COALESCE($2, result), error = $3, \
              started_at_us = COALESCE($4, started_at_us), finished_at_us = $5 \
              WHERE task_id = $6 AND step_id = $7",
         )
-        .bind(status)
-        .bind(result_json)
-        .bind(error)
-        .bind(started_at_us)
-        .bind(finished_at_us)
+        .bind(update.status)
+        .bind(update.result_json)
+        .bind(update.error)
+        .bind(update.started_at_us)
+        .bind(update.finished_at_us)
         .bind(task_id)
         .bind(step_id)
         .execute(&self.pool)

@@ -320,7 +320,7 @@ pub fn luhn_valid(candidate: &[u8]) -> bool {
         .rev()
         .enumerate()
         .map(|(idx, &digit)| {
-            if idx % 2 == 1 {
+            if !idx.is_multiple_of(2) {
                 let doubled = digit * 2;
                 if doubled > 9 { doubled - 9 } else { doubled }
             } else {
@@ -328,7 +328,7 @@ pub fn luhn_valid(candidate: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// US SSNs never start with 000, 666 or 9xx, and have no all-zero group.
