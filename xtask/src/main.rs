@@ -7,6 +7,8 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod tidy;
+
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask")]
 struct Opts {
@@ -18,6 +20,8 @@ struct Opts {
 enum Task {
     /// Build in release mode and run the load-test suite against the budget tables.
     Loadtest(LoadtestOpts),
+    /// Check the architecture's invariants (crate boundaries, file headers).
+    Tidy,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +65,22 @@ fn main() -> ExitCode {
     match opts.command {
         Task::Loadtest(loadtest_opts) => match loadtest(&loadtest_opts) {
             Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(BUILD_FAILED)
+            }
+        },
+        Task::Tidy => match tidy::check(&workspace_root()) {
+            Ok(problems) if problems.is_empty() => {
+                println!("tidy: the tree keeps its invariants");
+                ExitCode::SUCCESS
+            }
+            Ok(problems) => {
+                for problem in problems {
+                    eprintln!("tidy: {problem}");
+                }
+                ExitCode::FAILURE
+            }
             Err(error) => {
                 eprintln!("error: {error:#}");
                 ExitCode::from(BUILD_FAILED)

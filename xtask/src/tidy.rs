@@ -1,0 +1,107 @@
+//! Checks of the architecture's invariants that a machine can make: crate boundaries read
+//! from `cargo metadata`, and the house style's `//!` opening line in every Rust file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+
+/// Runtime crates: the harness and the reports must never depend on them.
+const RUNTIME: [&str; 4] = ["serving", "reflex", "orchestrator", "arms"];
+
+/// Every violation found, one sentence each; empty when the tree is tidy.
+pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .output()
+        .context("running cargo metadata")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("reading cargo metadata")?;
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let name = package["name"].as_str().unwrap_or_default();
+        let deps: Vec<&str> = package["dependencies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|dep| dep["name"].as_str())
+            .collect();
+        if name == "harness" || name == "reports" {
+            for runtime in deps.iter().filter(|dep| RUNTIME.contains(dep)) {
+                problems.push(format!("{name} depends on the runtime crate {runtime}: it must reach services over HTTP only"));
+            }
+        }
+        if name == "reports" && deps.iter().any(|dep| *dep == "harness") {
+            problems.push("reports depends on harness: renderers read only RunReport".to_owned());
+        }
+        if deps.contains(&"sqlx") && name != "orchestrator" {
+            problems.push(format!(
+                "{name} depends on sqlx: only the orchestrator talks to the database"
+            ));
+        }
+        if deps.contains(&"redis") && name != "orchestrator" && name != "reflex" {
+            problems.push(format!(
+                "{name} depends on redis: only services that cache talk to Redis"
+            ));
+        }
+    }
+    for file in rust_files(root)? {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        if !text.starts_with("//!") {
+            let shown = file.strip_prefix(root).unwrap_or(&file);
+            problems.push(format!(
+                "{} does not open with a //! line saying what it holds",
+                shown.display()
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+fn rust_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in
+            std::fs::read_dir(&folder).with_context(|| format!("listing {}", folder.display()))?
+        {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if path.is_dir() {
+                if name != "target" && !name.starts_with('.') {
+                    folders.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tree_keeps_its_invariants() {
+        let problems = super::check(&crate::workspace_root()).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
