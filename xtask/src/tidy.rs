@@ -44,7 +44,7 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
                 problems.push(format!("{name} depends on the runtime crate {runtime}: it must reach services over HTTP only"));
             }
         }
-        if name == "reports" && deps.iter().any(|dep| *dep == "harness") {
+        if name == "reports" && deps.contains(&"harness") {
             problems.push("reports depends on harness: renderers read only RunReport".to_owned());
         }
         if deps.contains(&"sqlx") && name != "orchestrator" {
