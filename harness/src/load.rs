@@ -164,7 +164,7 @@ pub struct LoadOutcome {
 /// `cancel` turns true.
 pub async fn run(
     plan: &Plan,
-    mut mix: Mix,
+    mix: Mix,
     endpoints: Arc<Endpoints>,
     recorder: Arc<Recorder>,
     cancel: watch::Receiver<bool>,
@@ -189,55 +189,23 @@ pub async fn run(
     let mut cancelled = false;
     match plan.shape {
         Shape::Open { per_second } => {
-            let interval = Duration::from_secs_f64(1.0 / per_second);
-            let total = ((plan.warmup + plan.duration).as_secs_f64() * per_second).ceil() as u64;
-            let measure_start = plan.measure_start();
-            let end = plan.end();
-            // After waiting on the in-flight cap, lateness is the server's doing, not the
-            // generator's: lag is not recorded until the schedule is caught up again.
-            let mut catching_up = false;
-            let mut cancel = cancel.clone();
-            for idx in 0..total {
-                let intended = plan.start + interval.mul_f64(idx as f64);
-                if intended >= end {
-                    break;
-                }
-                if intended > Instant::now() {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(intended.into()) => {}
-                        _ = cancel.wait_for(|stop| *stop) => { cancelled = true; break; }
-                    }
-                }
-                if *cancel.borrow() {
-                    cancelled = true;
-                    break;
-                }
-                let lateness = Instant::now().saturating_duration_since(intended);
-                if catching_up && lateness < Duration::from_millis(1) {
-                    catching_up = false;
-                }
-                if !catching_up && intended >= measure_start {
-                    schedule_lag.saturating_record(lateness.as_micros().max(1) as u64);
-                }
-                let permit = match permits.clone().try_acquire_owned() {
-                    Ok(permit) => permit,
-                    Err(_) => {
-                        in_flight_cap_hits += 1;
-                        catching_up = true;
-                        tokio::select! {
-                            permit = permits.clone().acquire_owned() => permit.expect("semaphore never closed"),
-                            _ = cancel.wait_for(|stop| *stop) => { cancelled = true; break; }
-                        }
-                    }
-                };
-                let request = mix.next_request();
-                let measured = intended >= measure_start;
-                let context = context.clone();
-                tokio::spawn(async move {
-                    context.send(request, intended, measured).await;
-                    drop(permit);
-                });
-            }
+            // The dispatcher runs on a thread of its own: an OS sleep wakes within about
+            // 0.1 ms of the intended time, where tokio's timer wheel rounds to 1 ms, and every
+            // millisecond of lateness would be added to the latency measured from that time.
+            let dispatcher = Dispatcher {
+                plan: plan.clone(),
+                per_second,
+                context: context.clone(),
+                permits: permits.clone(),
+                cancel: cancel.clone(),
+                runtime: tokio::runtime::Handle::current(),
+            };
+            let dispatched = tokio::task::spawn_blocking(move || dispatcher.run(mix))
+                .await
+                .expect("the dispatcher does not panic");
+            schedule_lag = dispatched.schedule_lag;
+            in_flight_cap_hits = dispatched.in_flight_cap_hits;
+            cancelled = dispatched.cancelled;
         }
         Shape::Closed { users } => {
             let mix = Arc::new(Mutex::new(mix));
@@ -294,6 +262,103 @@ pub async fn run(
         in_flight_cap_hits,
         abandoned,
         cancelled,
+    }
+}
+
+/// The open model's dispatcher: sends request *i* at `start + i / rate`.
+struct Dispatcher {
+    plan: Plan,
+    per_second: f64,
+    context: Arc<Context>,
+    permits: Arc<Semaphore>,
+    cancel: watch::Receiver<bool>,
+    runtime: tokio::runtime::Handle,
+}
+
+struct Dispatched {
+    schedule_lag: Histogram<u64>,
+    in_flight_cap_hits: u64,
+    cancelled: bool,
+}
+
+impl Dispatcher {
+    /// Runs on a blocking thread until the plan ends or `cancel` turns true.
+    fn run(self, mut mix: Mix) -> Dispatched {
+        let plan = &self.plan;
+        let interval = Duration::from_secs_f64(1.0 / self.per_second);
+        let total = ((plan.warmup + plan.duration).as_secs_f64() * self.per_second).ceil() as u64;
+        let measure_start = plan.measure_start();
+        let end = plan.end();
+        let mut dispatched = Dispatched {
+            schedule_lag: new_histogram(),
+            in_flight_cap_hits: 0,
+            cancelled: false,
+        };
+        // After waiting on the in-flight cap, lateness is the server's doing, not the
+        // generator's: lag is not recorded until the schedule is caught up again.
+        let mut catching_up = false;
+        for idx in 0..total {
+            let intended = plan.start + interval.mul_f64(idx as f64);
+            if intended >= end {
+                break;
+            }
+            if !self.sleep_until(intended) {
+                dispatched.cancelled = true;
+                break;
+            }
+            let lateness = Instant::now().saturating_duration_since(intended);
+            if catching_up && lateness < Duration::from_millis(1) {
+                catching_up = false;
+            }
+            if !catching_up && intended >= measure_start {
+                dispatched
+                    .schedule_lag
+                    .saturating_record(lateness.as_micros().max(1) as u64);
+            }
+            let permit = match self.permits.clone().try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    dispatched.in_flight_cap_hits += 1;
+                    catching_up = true;
+                    let mut cancel = self.cancel.clone();
+                    let waited = self.runtime.block_on(async {
+                        tokio::select! {
+                            permit = self.permits.clone().acquire_owned() => permit.ok(),
+                            _ = cancel.wait_for(|stop| *stop) => None,
+                        }
+                    });
+                    match waited {
+                        Some(permit) => permit,
+                        None => {
+                            dispatched.cancelled = true;
+                            break;
+                        }
+                    }
+                }
+            };
+            let request = mix.next_request();
+            let measured = intended >= measure_start;
+            let context = self.context.clone();
+            self.runtime.spawn(async move {
+                context.send(request, intended, measured).await;
+                drop(permit);
+            });
+        }
+        dispatched
+    }
+
+    /// Sleeps until `when`, in slices short enough to notice a cancel; false if cancelled.
+    fn sleep_until(&self, when: Instant) -> bool {
+        loop {
+            if *self.cancel.borrow() {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= when {
+                return true;
+            }
+            std::thread::sleep((when - now).min(Duration::from_millis(20)));
+        }
     }
 }
 

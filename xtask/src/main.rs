@@ -137,7 +137,9 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     }
     if let Some(out) = &opts.out {
         // octoperf runs from the workspace root; a relative --out means the caller's folder.
-        let out = std::env::current_dir().context("reading the current folder")?.join(out);
+        let out = std::env::current_dir()
+            .context("reading the current folder")?
+            .join(out);
         octoperf.arg("--out").arg(out);
     }
     if let Some(url) = &opts.database_url {

@@ -25,6 +25,9 @@ struct Opts {
     /// Concurrent LLM calls allowed (a semaphore); further calls wait.
     #[arg(long, default_value_t = 32)]
     max_concurrent_llm: usize,
+    /// Worker threads: 1 runs everything on one thread, 0 uses one per core (an arm mostly waits on its LLM).
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
@@ -60,10 +63,13 @@ struct Opts {
     llm_tokens_per_second: Option<f64>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     serving::init_tracing();
     let opts = Opts::parse();
+    serving::runtime(opts.workers)?.block_on(serve(opts))
+}
+
+async fn serve(opts: Opts) -> anyhow::Result<()> {
     anyhow::ensure!(
         opts.llm_latency_scale >= 0.0 && (0.0..=1.0).contains(&opts.llm_error_rate),
         "--llm-latency-scale must be >= 0 and --llm-error-rate within 0..=1"

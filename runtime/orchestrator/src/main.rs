@@ -44,15 +44,21 @@ struct Opts {
     /// Time a task has when its contract sets no budget, in seconds.
     #[arg(long, default_value_t = 300.0)]
     task_timeout_seconds: f64,
+    /// Worker threads: 1 runs everything on one thread, 0 uses one per core (the orchestrator spreads its tasks over every core).
+    #[arg(long, default_value_t = 0)]
+    workers: usize,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     serving::init_tracing();
     let opts = Opts::parse();
+    serving::runtime(opts.workers)?.block_on(serve(opts))
+}
+
+async fn serve(opts: Opts) -> anyhow::Result<()> {
     let mut arm_urls = HashMap::new();
     for arm in &opts.arms {
         let (kind, url) = arm

@@ -26,15 +26,22 @@ struct Opts {
     /// Burst size of each user's token bucket.
     #[arg(long, default_value_t = 100.0)]
     rate_limit_burst: f64,
+    /// Worker threads: 1 runs everything on one thread (cheapest per request up to the load
+    /// one core carries); 0 uses one per core.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     serving::init_tracing();
     let opts = Opts::parse();
+    serving::runtime(opts.workers)?.block_on(serve(opts))
+}
+
+async fn serve(opts: Opts) -> anyhow::Result<()> {
     let config = reflex::Config {
         cache_capacity: opts.cache_capacity,
         cache_ttl: Duration::from_secs(opts.cache_ttl_seconds),

@@ -79,6 +79,22 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received, draining");
 }
 
+/// The tokio runtime a service runs on. One worker runs a current-thread runtime: at the
+/// loads a single core carries, it skips the cross-thread wake-ups (futex calls and context
+/// switches) that a work-stealing pool pays on every request; 0 means one worker per core.
+pub fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    if workers == 1 {
+        return tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+    }
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if workers > 1 {
+        builder.worker_threads(workers);
+    }
+    builder.enable_all().build()
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays machine-readable.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
