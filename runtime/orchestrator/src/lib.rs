@@ -123,6 +123,16 @@ pub struct AppState {
     pub task_permits: Semaphore,
     /// One channel per task that is still running, flipped when it ends, for long-polls.
     waiters: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// Flipped when the service begins to shut down, so long-polls answer at once and do not
+    /// hold the graceful drain open.
+    shutting_down: watch::Sender<bool>,
+}
+
+impl AppState {
+    /// Answers every waiting long-poll with the task's current state; call on shutdown.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.send_replace(true);
+    }
 }
 
 /// Connects to the database (migrating it), Redis when configured, and warms the arms'
@@ -156,6 +166,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
         clients,
         capabilities,
         waiters: Mutex::new(HashMap::new()),
+        shutting_down: watch::channel(false).0,
     }))
 }
 
@@ -413,7 +424,11 @@ async fn get_task(
             .get(&task_id)
             .map(watch::Sender::subscribe);
         if let Some(mut receiver) = receiver {
-            let _ = tokio::time::timeout(wait, receiver.wait_for(|done| *done)).await;
+            let mut shutting_down = state.shutting_down.subscribe();
+            tokio::select! {
+                _ = tokio::time::timeout(wait, receiver.wait_for(|done| *done)) => {}
+                _ = shutting_down.wait_for(|stopping| *stopping) => {}
+            }
             if let Some((json, level)) = state.cache.get(&task_id).await {
                 return Ok(json_response(json.as_bytes().to_vec(), level));
             }

@@ -89,12 +89,14 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
     }
     let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
     tracing::info!(addr = %listener.local_addr()?, "orchestrator listening");
-    let served = serving::serve(
-        listener,
-        orchestrator::app(state.clone()),
-        serving::shutdown_signal(),
-    )
-    .await;
+    let stopping = state.clone();
+    let shutdown = async move {
+        serving::shutdown_signal().await;
+        stopping.begin_shutdown();
+    };
+    // Tasks still running when the process ends stay `running` in the database and are
+    // resumed at the next start.
+    let served = serving::serve(listener, orchestrator::app(state.clone()), shutdown).await;
     state.store.close().await;
     served
 }

@@ -307,3 +307,72 @@ async fn ready_reports_a_missing_dependency() {
         .unwrap();
     assert_eq!(response.status(), 503);
 }
+
+#[tokio::test]
+async fn shutdown_answers_waiting_long_polls_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tasks.db").display()
+    );
+    // An arm whose LLM takes 30 s keeps the task running while the long-poll waits.
+    let (reflex_url, mut arm_urls) = spawn_dependencies().await;
+    let slow = arms::LlmModel {
+        ttft_ms: 30_000.0,
+        ttft_sigma: 0.0,
+        ..arms::LlmModel::for_kind(arms::ArmKind::Retriever)
+    };
+    let config = arms::Config {
+        kind: arms::ArmKind::Retriever,
+        arm_id: "slow".into(),
+        max_concurrent_llm: 1,
+        body_limit_bytes: 1 << 20,
+    };
+    let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(slow, 1));
+    arm_urls.insert(
+        "retriever".into(),
+        spawn(arms::app(arms::AppState::new(config, provider))).await,
+    );
+    let config = Config {
+        reflex_url: Some(reflex_url),
+        arm_urls,
+        ..Config::new(&url)
+    };
+    let state = orchestrator::build_state(config).await.unwrap();
+    let base = spawn(orchestrator::app(state.clone())).await;
+    let client = reqwest::Client::new();
+    let accepted: Value = submit(
+        &client,
+        &base,
+        json!({"goal": "Search the archive", "user_id": "u", "priority": "low"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let task_id = accepted["task_id"].as_str().unwrap().to_owned();
+    let poll = tokio::spawn({
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let view: Value = client
+                .get(format!("{base}/tasks/{task_id}?wait=60s"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (view, started.elapsed())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    state.begin_shutdown();
+    let (view, waited) = poll.await.unwrap();
+    assert_eq!(view["status"], "running");
+    assert!(
+        waited < Duration::from_secs(5),
+        "the long-poll held on for {waited:?}"
+    );
+}
