@@ -179,6 +179,12 @@ async fn run_scenario(
             return result;
         }
     };
+    let started: Vec<String> = stack
+        .services
+        .iter()
+        .map(|service| format!("{} (pid {})", service.name, service.pid))
+        .collect();
+    eprintln!("  stack ready: {}", started.join(", "));
     result.logs = stack
         .logs
         .iter()

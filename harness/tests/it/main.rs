@@ -258,18 +258,19 @@ fn ctrl_c_stops_the_stack_and_still_writes_the_report() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for the first progress line: the stack is up and load is flowing.
+    // Wait until the stack is up, then let load flow for a moment.
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     let started = Instant::now();
-    while !seen.contains("req/s") {
+    while !seen.contains("stack ready") {
         let mut line = String::new();
         if stderr.read_line(&mut line).unwrap() == 0 || started.elapsed() > Duration::from_secs(60)
         {
-            panic!("no progress line; stderr so far:\n{seen}");
+            panic!("the stack never became ready; stderr so far:\n{seen}");
         }
         seen.push_str(&line);
     }
+    std::thread::sleep(Duration::from_millis(800));
     // SAFETY: kill with a PID of our own child and a valid signal.
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGINT);

@@ -276,3 +276,40 @@ async fn render_metrics(metrics: Arc<Metrics>) -> impl IntoResponse {
 
 #[cfg(test)]
 mod tests;
+
+/// Helpers for tests that run a service binary as its own process.
+pub mod testing {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+
+    /// Starts `program` with `args` plus `--port 0` and returns it with its base URL, read from
+    /// the line it announces on stdout.
+    pub fn spawn_binary(program: &str, args: &[&str]) -> (Child, String) {
+        let mut child = Command::new(program)
+            .args(args)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("starting {program}: {error}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the announced address");
+        let addr = line
+            .trim()
+            .strip_prefix(super::LISTENING_PREFIX)
+            .unwrap_or_else(|| panic!("{program} announced {line:?}"));
+        (child, format!("http://{addr}"))
+    }
+
+    /// Sends SIGTERM and waits; true when the process exited with status 0.
+    pub fn terminate(mut child: Child) -> bool {
+        // SAFETY: kill with the PID of a child not yet reaped and a valid signal.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        child.wait().is_ok_and(|status| status.success())
+    }
+}

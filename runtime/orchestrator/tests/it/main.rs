@@ -376,3 +376,23 @@ async fn shutdown_answers_waiting_long_polls_at_once() {
         "the long-poll held on for {waited:?}"
     );
 }
+
+#[tokio::test]
+async fn the_binary_migrates_serves_and_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bin.db").display());
+    let (child, base) = serving::testing::spawn_binary(
+        env!("CARGO_BIN_EXE_orchestrator"),
+        &["--database-url", &url],
+    );
+    let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(
+        dir.path().join("bin.db").exists(),
+        "the SQLite file is created at start"
+    );
+    assert!(
+        serving::testing::terminate(child),
+        "orchestrator did not exit cleanly on SIGTERM"
+    );
+}
