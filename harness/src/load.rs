@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use tokio::sync::{Semaphore, watch};
 
-use crate::mix::{Destination, Mix, Prepared};
+use crate::mix::{Destination, Mix, Prepared, Series};
 use crate::scenario::RequestKind;
 
 /// Base URLs of the services under test.
@@ -52,9 +52,9 @@ impl Plan {
     }
 }
 
-/// Histograms and counters of one request kind, over the measured window only.
-pub struct KindRecorder {
-    pub kind: RequestKind,
+/// Histograms and counters of one series, over the measured window only.
+pub struct SeriesRecorder {
+    pub label: String,
     latency: Mutex<Histogram<u64>>,
     service: Mutex<Histogram<u64>>,
     sent: AtomicU64,
@@ -64,7 +64,7 @@ pub struct KindRecorder {
 
 /// What the generator records, shared by all request tasks.
 pub struct Recorder {
-    pub kinds: Vec<KindRecorder>,
+    pub series: Vec<SeriesRecorder>,
     /// Every request, warm-up included, for progress lines.
     pub total_sent: AtomicU64,
     pub total_errors: AtomicU64,
@@ -77,12 +77,12 @@ pub fn new_histogram() -> Histogram<u64> {
 }
 
 impl Recorder {
-    pub fn new(kinds: &[RequestKind]) -> Recorder {
+    pub fn new(series: &[Series]) -> Recorder {
         Recorder {
-            kinds: kinds
+            series: series
                 .iter()
-                .map(|kind| KindRecorder {
-                    kind: *kind,
+                .map(|series| SeriesRecorder {
+                    label: series.label.clone(),
                     latency: Mutex::new(new_histogram()),
                     service: Mutex::new(new_histogram()),
                     sent: AtomicU64::new(0),
@@ -96,39 +96,48 @@ impl Recorder {
         }
     }
 
-    fn record(
-        &self,
-        kind_idx: usize,
-        measured: bool,
-        latency: Duration,
-        service: Duration,
-        outcome: &Result<(), String>,
-    ) {
-        if outcome.is_err() {
+    /// Records one finished request in its series and, if it has one, its finer series.
+    fn record(&self, request: Recorded<'_>) {
+        if request.outcome.is_err() {
             self.total_errors.fetch_add(1, Ordering::Relaxed);
         }
-        if !measured {
+        if !request.measured {
             return;
         }
-        let recorder = &self.kinds[kind_idx];
-        recorder.sent.fetch_add(1, Ordering::Relaxed);
+        for idx in std::iter::once(request.series).chain(request.detail) {
+            self.series[idx].record(request.latency, request.service, request.outcome);
+        }
+    }
+}
+
+/// One finished request, as the recorder takes it.
+struct Recorded<'a> {
+    series: usize,
+    detail: Option<usize>,
+    measured: bool,
+    latency: Duration,
+    service: Duration,
+    outcome: &'a Result<(), String>,
+}
+
+impl SeriesRecorder {
+    fn record(&self, latency: Duration, service: Duration, outcome: &Result<(), String>) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
         // Failed requests are timed too: a slow failure is still a slow answer.
-        recorder
-            .latency
+        self.latency
             .lock()
             .expect("histogram lock")
             .saturating_record(latency.as_micros().max(1) as u64);
-        recorder
-            .service
+        self.service
             .lock()
             .expect("histogram lock")
             .saturating_record(service.as_micros().max(1) as u64);
         match outcome {
             Ok(()) => {
-                recorder.ok.fetch_add(1, Ordering::Relaxed);
+                self.ok.fetch_add(1, Ordering::Relaxed);
             }
             Err(kind) => {
-                *recorder
+                *self
                     .errors
                     .lock()
                     .expect("errors lock")
@@ -139,9 +148,9 @@ impl Recorder {
     }
 }
 
-/// One request kind's results over the measured window.
-pub struct KindResult {
-    pub kind: RequestKind,
+/// One series' results over the measured window.
+pub struct SeriesResult {
+    pub label: String,
     pub sent: u64,
     pub ok: u64,
     pub errors: BTreeMap<String, u64>,
@@ -151,7 +160,7 @@ pub struct KindResult {
 
 /// What one run of load produced.
 pub struct LoadOutcome {
-    pub kinds: Vec<KindResult>,
+    pub series: Vec<SeriesResult>,
     /// Lateness of the open-model dispatcher against the schedule, in microseconds.
     pub schedule_lag: Histogram<u64>,
     pub in_flight_cap_hits: u64,
@@ -244,20 +253,20 @@ pub async fn run(
         _ = cancel_drain.wait_for(|stop| *stop) => { cancelled = true; }
     }
     let abandoned = recorder.in_flight.load(Ordering::Relaxed);
-    let kinds = recorder
-        .kinds
+    let series = recorder
+        .series
         .iter()
-        .map(|kind| KindResult {
-            kind: kind.kind,
-            sent: kind.sent.load(Ordering::Relaxed),
-            ok: kind.ok.load(Ordering::Relaxed),
-            errors: kind.errors.lock().expect("errors lock").clone(),
-            latency: kind.latency.lock().expect("histogram lock").clone(),
-            service: kind.service.lock().expect("histogram lock").clone(),
+        .map(|series| SeriesResult {
+            label: series.label.clone(),
+            sent: series.sent.load(Ordering::Relaxed),
+            ok: series.ok.load(Ordering::Relaxed),
+            errors: series.errors.lock().expect("errors lock").clone(),
+            latency: series.latency.lock().expect("histogram lock").clone(),
+            service: series.service.lock().expect("histogram lock").clone(),
         })
         .collect();
     LoadOutcome {
-        kinds,
+        series,
         schedule_lag,
         in_flight_cap_hits,
         abandoned,
@@ -376,20 +385,21 @@ impl Context {
         self.recorder.total_sent.fetch_add(1, Ordering::Relaxed);
         self.recorder.in_flight.fetch_add(1, Ordering::Relaxed);
         let sent_at = Instant::now();
-        let kind_idx = request.kind_idx;
+        let (series, detail) = (request.series, request.detail);
         let outcome = match tokio::time::timeout(self.timeout, self.exchange(request)).await {
             Ok(outcome) => outcome,
             Err(_) => Err("timeout".to_owned()),
         };
         let done = Instant::now();
         self.recorder.in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.recorder.record(
-            kind_idx,
+        self.recorder.record(Recorded {
+            series,
+            detail,
             measured,
-            done.saturating_duration_since(intended),
-            done.saturating_duration_since(sent_at),
-            &outcome,
-        );
+            latency: done.saturating_duration_since(intended),
+            service: done.saturating_duration_since(sent_at),
+            outcome: &outcome,
+        });
     }
 
     fn url(&self, destination: &Destination) -> Result<Arc<str>, String> {

@@ -15,11 +15,23 @@ pub enum Destination {
     Orchestrator,
 }
 
+/// One line of results: a request kind, or one arm's part of `arm_execute`, so a report
+/// shows which arm is slow, not only that the arms are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// `reflex_process`, `arm_execute`, `arm_execute[coder]`…
+    pub label: String,
+    /// The share of all requests that falls in this series.
+    pub share: f64,
+}
+
 /// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// Index into [`Mix::kinds`].
-    pub kind_idx: usize,
+    /// Index into [`Mix::series`] of the request's kind.
+    pub series: usize,
+    /// Index of the finer series it also counts in (its arm), if any.
+    pub detail: Option<usize>,
     pub kind: RequestKind,
     pub destination: Destination,
     pub body: Vec<u8>,
@@ -27,7 +39,7 @@ pub struct Prepared {
 
 pub struct Mix {
     entries: Vec<Entry>,
-    kinds: Vec<RequestKind>,
+    series: Vec<Series>,
     total_weight: u32,
     rng: SmallRng,
     counter: u64,
@@ -35,10 +47,12 @@ pub struct Mix {
 
 struct Entry {
     kind: RequestKind,
-    kind_idx: usize,
+    series: usize,
     weight: u32,
     spec: TextSpec,
     arms: Vec<String>,
+    /// The series of each arm in `arms`.
+    arm_series: Vec<usize>,
     /// Round-robin position over `arms`.
     next_arm: usize,
     /// Texts that repeat, so the cache can hit.
@@ -53,56 +67,78 @@ const BASES: usize = 256;
 impl Mix {
     pub fn new(specs: &[RequestSpec], seed: u64) -> Mix {
         let mut rng = SmallRng::seed_from_u64(seed);
-        let mut kinds: Vec<RequestKind> = Vec::new();
+        let specs: Vec<&RequestSpec> = specs.iter().filter(|spec| spec.weight > 0).collect();
+        let total_weight: u32 = specs.iter().map(|spec| spec.weight).sum();
+        let mut series: Vec<Series> = Vec::new();
+        let mut series_of =
+            |label: String, share: f64| match series.iter().position(|s| s.label == label) {
+                Some(idx) => {
+                    series[idx].share += share;
+                    idx
+                }
+                None => {
+                    series.push(Series { label, share });
+                    series.len() - 1
+                }
+            };
+        // Kinds first, then the arms' breakdown, so reports list the totals on top.
+        let kind_series: Vec<usize> = specs
+            .iter()
+            .map(|spec| {
+                series_of(
+                    spec.kind.as_str().to_owned(),
+                    f64::from(spec.weight) / f64::from(total_weight),
+                )
+            })
+            .collect();
+        let arm_series: Vec<Vec<usize>> = specs
+            .iter()
+            .map(|spec| match spec.kind {
+                RequestKind::ArmExecute => {
+                    let share =
+                        f64::from(spec.weight) / f64::from(total_weight) / spec.arms.len() as f64;
+                    spec.arms
+                        .iter()
+                        .map(|arm| series_of(format!("arm_execute[{arm}]"), share))
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         let entries = specs
             .iter()
-            .filter(|spec| spec.weight > 0)
-            .map(|spec| {
-                let kind_idx = kinds
-                    .iter()
-                    .position(|k| *k == spec.kind)
-                    .unwrap_or_else(|| {
-                        kinds.push(spec.kind);
-                        kinds.len() - 1
-                    });
+            .zip(kind_series)
+            .zip(arm_series)
+            .map(|((spec, kind_series), arm_series)| {
                 let goal_style = spec.kind != RequestKind::ReflexProcess;
                 let repeats =
                     compose_set(&mut rng, &spec.text, goal_style, spec.text.distinct_repeats);
                 let bases = compose_set(&mut rng, &spec.text, goal_style, BASES);
                 Entry {
                     kind: spec.kind,
-                    kind_idx,
+                    series: kind_series,
                     weight: spec.weight,
                     spec: spec.text.clone(),
                     arms: spec.arms.clone(),
+                    arm_series,
                     next_arm: 0,
                     repeats,
                     bases,
                 }
             })
             .collect::<Vec<_>>();
-        let total_weight = entries.iter().map(|entry| entry.weight).sum();
         Mix {
             entries,
-            kinds,
+            series,
             total_weight,
             rng,
             counter: 0,
         }
     }
 
-    /// The distinct request kinds, in the order results are reported.
-    pub fn kinds(&self) -> &[RequestKind] {
-        &self.kinds
-    }
-
-    /// The share of requests of each kind in `kinds()` order.
-    pub fn shares(&self) -> Vec<f64> {
-        let mut shares = vec![0.0; self.kinds.len()];
-        for entry in &self.entries {
-            shares[entry.kind_idx] += f64::from(entry.weight) / f64::from(self.total_weight);
-        }
-        shares
+    /// The lines results are recorded in, in the order they are reported.
+    pub fn series(&self) -> &[Series] {
+        &self.series
     }
 
     /// The next request, drawn by weight.
@@ -130,13 +166,16 @@ impl Mix {
             format!("{base} (ref {counter})")
         };
         let user_id = format!("user-{}", self.rng.random_range(0..entry.spec.users));
+        let mut detail = None;
         let (destination, body) = match entry.kind {
             RequestKind::ReflexProcess => (
                 Destination::Reflex,
                 serde_json::json!({"text": text, "user_id": user_id}),
             ),
             RequestKind::ArmExecute => {
-                let arm = entry.arms[entry.next_arm % entry.arms.len()].clone();
+                let arm_idx = entry.next_arm % entry.arms.len();
+                let arm = entry.arms[arm_idx].clone();
+                detail = Some(entry.arm_series[arm_idx]);
                 entry.next_arm += 1;
                 let request_id = format!("load-{counter}");
                 let body = serde_json::json!({
@@ -166,7 +205,8 @@ impl Mix {
             }
         };
         Prepared {
-            kind_idx: entry.kind_idx,
+            series: entry.series,
+            detail,
             kind: entry.kind,
             destination,
             body: serde_json::to_vec(&body).expect("JSON values serialise"),
@@ -374,10 +414,18 @@ mod tests {
         let coder = arms["coder"] as i64;
         let judge = arms["judge"] as i64;
         assert!((coder - judge).abs() <= 1);
+        let labels: Vec<&str> = mix.series().iter().map(|s| s.label.as_str()).collect();
         assert_eq!(
-            mix.kinds(),
-            &[RequestKind::ReflexProcess, RequestKind::ArmExecute]
+            labels,
+            [
+                "reflex_process",
+                "arm_execute",
+                "arm_execute[coder]",
+                "arm_execute[judge]"
+            ]
         );
+        let shares: Vec<f64> = mix.series().iter().map(|s| s.share).collect();
+        assert_eq!(shares, [0.75, 0.25, 0.125, 0.125]);
     }
 
     #[test]

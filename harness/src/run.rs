@@ -225,9 +225,8 @@ async fn run_scenario(
         request_timeout: scenario.load.request_timeout.0,
     };
     let mix = Mix::new(&scenario.requests, scenario.llm.seed);
-    let kinds = mix.kinds().to_vec();
-    let shares = mix.shares();
-    let recorder = Arc::new(Recorder::new(&kinds));
+    let series = mix.series().to_vec();
+    let recorder = Arc::new(Recorder::new(&series));
 
     let watched: Vec<Watched> = stack
         .services
@@ -270,10 +269,17 @@ async fn run_scenario(
     }
 
     let measured_seconds = duration.as_secs_f64();
-    let total_sent: u64 = outcome.kinds.iter().map(|kind| kind.sent).sum();
-    for (kind, share) in outcome.kinds.iter().zip(&shares) {
+    // Every request is in exactly one kind's series; the arms' series break that down.
+    let total_sent: u64 = outcome
+        .series
+        .iter()
+        .filter(|kind| !kind.label.contains('['))
+        .map(|kind| kind.sent)
+        .sum();
+    for (kind, series) in outcome.series.iter().zip(&series) {
+        let share = series.share;
         result.requests.push(RequestResult {
-            kind: kind.kind.as_str().to_owned(),
+            kind: kind.label.clone(),
             offered_per_second: match shape {
                 Shape::Open { per_second } => Some(per_second * share),
                 Shape::Closed { .. } => None,
@@ -443,7 +449,7 @@ fn one_line_summary(result: &ScenarioResult) -> String {
         return format!("  {} did not run: {error}", result.name);
     }
     let mut line = format!("  {}:", result.name);
-    for request in &result.requests {
+    for request in result.requests.iter().filter(|r| !r.kind.contains('[')) {
         line.push_str(&format!(
             " {} {} ok/{} sent, P99 {:.2} ms;",
             request.kind,

@@ -132,9 +132,11 @@ pub struct ScenarioResult {
     pub logs: Vec<String>,
 }
 
-/// One request kind over the measured window.
+/// One request kind over the measured window, or one arm's part of `arm_execute`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestResult {
+    /// `reflex_process`, `arm_execute`, `task_simple`, `task_complex`, or a breakdown such as
+    /// `arm_execute[coder]`.
     pub kind: String,
     /// The arrival rate offered to this kind (open model), per second.
     pub offered_per_second: Option<f64>,

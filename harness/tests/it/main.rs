@@ -48,7 +48,7 @@ async fn open_model_latency_shows_a_stall_that_service_time_hides() {
         arms: Vec::new(),
     };
     let mix = Mix::new(&[spec], 1);
-    let recorder = Arc::new(Recorder::new(mix.kinds()));
+    let recorder = Arc::new(Recorder::new(mix.series()));
     let plan = Plan {
         shape: Shape::Open { per_second: 100.0 },
         start: Instant::now() + Duration::from_millis(50),
@@ -63,7 +63,7 @@ async fn open_model_latency_shows_a_stall_that_service_time_hides() {
     });
     let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let outcome = load::run(&plan, mix, endpoints, recorder, cancel_rx).await;
-    let result = &outcome.kinds[0];
+    let result = &outcome.series[0];
     assert_eq!((result.sent, result.ok), (200, 200));
     let latency_p99 = result.latency.value_at_quantile(0.99);
     let service_p99 = result.service.value_at_quantile(0.99);
