@@ -4,60 +4,11 @@
 
 use std::time::Duration;
 
-/// One reading of a process.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    pub cpu_seconds: f64,
-    pub rss_bytes: u64,
-    /// The peak resident set since the process started (VmHWM), when known.
-    pub rss_peak_bytes: Option<u64>,
-}
+pub use procstat::Sample;
 
-/// Reads `/proc/<pid>/stat` and `/proc/<pid>/status`; `pid` 0 means this process.
+/// Reads `/proc/<pid>`; `pid` 0 means this process.
 pub fn read_proc(pid: u32) -> std::io::Result<Sample> {
-    let dir = if pid == 0 {
-        "/proc/self".to_owned()
-    } else {
-        format!("/proc/{pid}")
-    };
-    let stat = std::fs::read_to_string(format!("{dir}/stat"))?;
-    let status = std::fs::read_to_string(format!("{dir}/status"))?;
-    let invalid = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("unexpected format of {dir}/stat"),
-        )
-    };
-    let ticks = cpu_ticks(&stat).ok_or_else(invalid)?;
-    Ok(Sample {
-        cpu_seconds: ticks as f64 / clock_ticks_per_second(),
-        rss_bytes: status_kib(&status, "VmRSS:").unwrap_or(0) * 1024,
-        rss_peak_bytes: status_kib(&status, "VmHWM:").map(|kib| kib * 1024),
-    })
-}
-
-/// utime + stime from a stat line; the command name may hold spaces and parentheses.
-fn cpu_ticks(stat: &str) -> Option<u64> {
-    let after_name = stat.get(stat.rfind(')')? + 2..)?;
-    let mut fields = after_name.split_ascii_whitespace();
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
-}
-
-fn status_kib(status: &str, key: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with(key))?;
-    line[key.len()..]
-        .split_ascii_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf has no preconditions; it reads a system constant.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as f64 } else { 100.0 }
+    procstat::read(pid)
 }
 
 /// Scrapes `{base}/metrics` for the standard process metrics.
@@ -88,7 +39,7 @@ fn parse_metrics(text: &str) -> Option<Sample> {
     Some(Sample {
         cpu_seconds: value("process_cpu_seconds_total")?,
         rss_bytes: value("process_resident_memory_bytes")? as u64,
-        rss_peak_bytes: None,
+        rss_peak_bytes: value("process_resident_memory_peak_bytes").map(|peak| peak as u64),
     })
 }
 

@@ -612,6 +612,12 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
                 ),
             ));
         }
+        if request.kind == RequestKind::ArmExecute && request.arms.is_empty() {
+            return Err(error_at(
+                requests_at,
+                "field `requests.arms`: arm_execute needs at least one arm kind".into(),
+            ));
+        }
         if let Some(unknown) = request
             .arms
             .iter()

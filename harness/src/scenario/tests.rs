@@ -159,6 +159,20 @@ kind = "task_simple"
 }
 
 #[test]
+fn arm_calls_need_an_arm() {
+    let arms = VALID
+        .replace("start = [\"reflex\"]", "start = [\"arms\"]")
+        .replace("[\"latency.reflex\"]", "[]")
+        .replace(
+            "kind = \"reflex_process\"",
+            "kind = \"arm_execute\"\narms = []",
+        );
+    check_error(&arms, expect![[r#"
+        scenarios/broken.toml:14: field `requests.arms`: arm_execute needs at least one arm kind
+            14 | [[requests]]"#]]);
+}
+
+#[test]
 fn a_request_needs_the_service_it_goes_to() {
     check_error(
         &VALID

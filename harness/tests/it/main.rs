@@ -178,6 +178,22 @@ text = {{ min_chars = 40, max_chars = 80 }}
     .unwrap();
 }
 
+/// `octoperf run` of every scenario in `dir` with the runtime built beside it.
+fn run_scenarios_in(dir: &Path, out: &Path) -> Command {
+    let mut command = octoperf();
+    command
+        .arg("run")
+        .arg("--scenarios-dir")
+        .arg(dir)
+        .arg("--budgets")
+        .arg(budgets_path())
+        .arg("--bin-dir")
+        .arg(bin_dir())
+        .arg("--out")
+        .arg(out);
+    command
+}
+
 fn alive(pid: u64) -> bool {
     // A zombie still has a /proc entry; a reaped or exited-and-reparented one does not linger.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -200,18 +216,7 @@ fn a_tiny_stack_runs_reports_and_leaves_no_process_behind() {
     let dir = tempfile::tempdir().unwrap();
     tiny_scenario(dir.path(), "1s");
     let out = dir.path().join("out");
-    let output = octoperf()
-        .arg("run")
-        .arg("--scenarios-dir")
-        .arg(dir.path())
-        .arg("--budgets")
-        .arg(budgets_path())
-        .arg("--bin-dir")
-        .arg(bin_dir())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_scenarios_in(dir.path(), &out).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The full suite here is one scenario, so most rows are unmeasured: a failing verdict.
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -229,7 +234,9 @@ fn a_tiny_stack_runs_reports_and_leaves_no_process_behind() {
         .iter()
         .find(|t| t["component"] == "orchestrator_simple" && t["metric"] == "p99")
         .unwrap();
-    assert_eq!(row["verdict"], "pass", "{row}");
+    // Measured, whatever the verdict: speed is judged by reports, not by tests.
+    assert!(row["measured"].as_f64().unwrap() > 0.0, "{row}");
+    assert_ne!(row["verdict"], "not_measured", "{row}");
     let pids = pids_of(&report);
     assert_eq!(pids.len(), 6, "reflex, four arms and the orchestrator");
     for pid in pids {
@@ -244,16 +251,7 @@ fn ctrl_c_stops_the_stack_and_still_writes_the_report() {
     let dir = tempfile::tempdir().unwrap();
     tiny_scenario(dir.path(), "60s");
     let out = dir.path().join("out");
-    let mut child = octoperf()
-        .arg("run")
-        .arg("--scenarios-dir")
-        .arg(dir.path())
-        .arg("--budgets")
-        .arg(budgets_path())
-        .arg("--bin-dir")
-        .arg(bin_dir())
-        .arg("--out")
-        .arg(&out)
+    let mut child = run_scenarios_in(dir.path(), &out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

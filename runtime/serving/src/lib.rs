@@ -16,10 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-mod process;
-
-pub use process::{ProcessStats, read_self_stats};
-
 /// The line a service prints on stdout once it listens; the harness reads it to learn the port.
 pub const LISTENING_PREFIX: &str = "listening on http://";
 
@@ -220,13 +216,18 @@ impl Metrics {
                 "http_request_duration_seconds_count{{{labels}}} {count}"
             );
         }
-        if let Ok(stats) = read_self_stats() {
+        if let Ok(stats) = procstat::read(0) {
             out.push_str("# HELP process_resident_memory_bytes Resident set size.\n");
             out.push_str("# TYPE process_resident_memory_bytes gauge\n");
             let _ = writeln!(out, "process_resident_memory_bytes {}", stats.rss_bytes);
             out.push_str("# HELP process_cpu_seconds_total User and system CPU time.\n");
             out.push_str("# TYPE process_cpu_seconds_total counter\n");
             let _ = writeln!(out, "process_cpu_seconds_total {}", stats.cpu_seconds);
+            if let Some(peak) = stats.rss_peak_bytes {
+                out.push_str("# HELP process_resident_memory_peak_bytes Peak resident set size.\n");
+                out.push_str("# TYPE process_resident_memory_peak_bytes gauge\n");
+                let _ = writeln!(out, "process_resident_memory_peak_bytes {peak}");
+            }
         }
         out
     }
