@@ -167,9 +167,12 @@ fn arm_calls_need_an_arm() {
             "kind = \"reflex_process\"",
             "kind = \"arm_execute\"\narms = []",
         );
-    check_error(&arms, expect![[r#"
+    check_error(
+        &arms,
+        expect![[r#"
         scenarios/broken.toml:14: field `requests.arms`: arm_execute needs at least one arm kind
-            14 | [[requests]]"#]]);
+            14 | [[requests]]"#]],
+    );
 }
 
 #[test]
