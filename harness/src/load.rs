@@ -193,10 +193,7 @@ pub async fn run(
         urls: Mutex::new(HashMap::new()),
     });
     let permits = Arc::new(Semaphore::new(plan.max_in_flight));
-    let mut schedule_lag = new_histogram();
-    let mut in_flight_cap_hits = 0;
-    let mut cancelled = false;
-    match plan.shape {
+    let dispatched = match plan.shape {
         Shape::Open { per_second } => {
             // The dispatcher runs on a thread of its own: an OS sleep wakes within about
             // 0.1 ms of the intended time, where tokio's timer wheel rounds to 1 ms, and every
@@ -209,12 +206,9 @@ pub async fn run(
                 cancel: cancel.clone(),
                 runtime: tokio::runtime::Handle::current(),
             };
-            let dispatched = tokio::task::spawn_blocking(move || dispatcher.run(mix))
+            tokio::task::spawn_blocking(move || dispatcher.run(mix))
                 .await
-                .expect("the dispatcher does not panic");
-            schedule_lag = dispatched.schedule_lag;
-            in_flight_cap_hits = dispatched.in_flight_cap_hits;
-            cancelled = dispatched.cancelled;
+                .expect("the dispatcher does not panic")
         }
         Shape::Closed { users } => {
             let mix = Arc::new(Mutex::new(mix));
@@ -239,19 +233,25 @@ pub async fn run(
                 });
             }
             let mut cancel = cancel.clone();
-            tokio::select! {
-                () = async { while tasks.join_next().await.is_some() {} } => {}
-                _ = cancel.wait_for(|stop| *stop) => { cancelled = true; tasks.abort_all(); }
+            let cancelled = tokio::select! {
+                () = async { while tasks.join_next().await.is_some() {} } => false,
+                _ = cancel.wait_for(|stop| *stop) => { tasks.abort_all(); true }
+            };
+            // A closed model has no schedule to lag behind, and no in-flight cap.
+            Dispatched {
+                schedule_lag: new_histogram(),
+                in_flight_cap_hits: 0,
+                cancelled,
             }
         }
-    }
+    };
     // Drain: wait for the requests in flight, at most one request timeout more.
     let drain = permits.acquire_many(plan.max_in_flight as u32);
     let mut cancel_drain = cancel.clone();
-    tokio::select! {
-        _ = tokio::time::timeout(plan.request_timeout + Duration::from_secs(2), drain) => {}
-        _ = cancel_drain.wait_for(|stop| *stop) => { cancelled = true; }
-    }
+    let cancelled_in_drain = tokio::select! {
+        _ = tokio::time::timeout(plan.request_timeout + Duration::from_secs(2), drain) => false,
+        _ = cancel_drain.wait_for(|stop| *stop) => true,
+    };
     let abandoned = recorder.in_flight.load(Ordering::Relaxed);
     let series = recorder
         .series
@@ -267,10 +267,10 @@ pub async fn run(
         .collect();
     LoadOutcome {
         series,
-        schedule_lag,
-        in_flight_cap_hits,
+        schedule_lag: dispatched.schedule_lag,
+        in_flight_cap_hits: dispatched.in_flight_cap_hits,
         abandoned,
-        cancelled,
+        cancelled: dispatched.cancelled || cancelled_in_drain,
     }
 }
 

@@ -84,6 +84,43 @@ async fn open_model_latency_shows_a_stall_that_service_time_hides() {
     assert!(outcome.schedule_lag.value_at_quantile(0.99) < 20_000);
 }
 
+#[tokio::test]
+async fn the_closed_model_keeps_its_users_busy_and_times_service() {
+    let base = stalling_server(u64::MAX, Duration::ZERO).await;
+    let spec = RequestSpec {
+        kind: RequestKind::ReflexProcess,
+        weight: 1,
+        text: TextSpec::default(),
+        arms: Vec::new(),
+    };
+    let mix = Mix::new(&[spec], 1);
+    let recorder = Arc::new(Recorder::new(mix.series()));
+    let plan = Plan {
+        shape: Shape::Closed { users: 2 },
+        start: Instant::now() + Duration::from_millis(20),
+        warmup: Duration::from_millis(100),
+        duration: Duration::from_millis(400),
+        max_in_flight: 2,
+        request_timeout: Duration::from_secs(5),
+    };
+    let endpoints = Arc::new(Endpoints {
+        reflex: Some(base),
+        ..Endpoints::default()
+    });
+    let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let outcome = load::run(&plan, mix, endpoints, recorder.clone(), cancel_rx).await;
+    let result = &outcome.series[0];
+    assert!(result.ok > 10, "{} requests in 0.4 s", result.ok);
+    assert_eq!(result.ok, result.sent);
+    // Warm-up requests were sent but not recorded.
+    assert!(recorder.total_sent.load(Ordering::Relaxed) > result.sent);
+    // A closed user sends when it is free: latency and service time are the same thing.
+    assert_eq!(result.latency.len(), result.service.len());
+    assert!(result.latency.max().abs_diff(result.service.max()) < 1_000);
+    assert!(outcome.schedule_lag.is_empty());
+    assert!(!outcome.cancelled);
+}
+
 fn octoperf() -> Command {
     Command::new(env!("CARGO_BIN_EXE_octoperf"))
 }
