@@ -377,7 +377,8 @@ struct Context {
     recorder: Arc<Recorder>,
     timeout: Duration,
     /// Full URLs per destination, built once.
-    urls: Mutex<HashMap<Destination, Arc<str>>>,
+    /// Parsed once: reqwest would otherwise parse (and IDNA-check) the URL on every request.
+    urls: Mutex<HashMap<Destination, reqwest::Url>>,
 }
 
 impl Context {
@@ -402,30 +403,29 @@ impl Context {
         });
     }
 
-    fn url(&self, destination: &Destination) -> Result<Arc<str>, String> {
+    fn url(&self, destination: &Destination) -> Result<reqwest::Url, String> {
         let mut urls = self.urls.lock().expect("urls lock");
         if let Some(url) = urls.get(destination) {
             return Ok(url.clone());
         }
         let endpoints = &self.endpoints;
-        let url: Arc<str> = match destination {
+        let text = match destination {
             Destination::Reflex => format!(
                 "{}/process",
                 endpoints.reflex.as_deref().ok_or("no_reflex_url")?
-            )
-            .into(),
+            ),
             Destination::Orchestrator => format!(
                 "{}/tasks",
                 endpoints
                     .orchestrator
                     .as_deref()
                     .ok_or("no_orchestrator_url")?
-            )
-            .into(),
+            ),
             Destination::Arm(arm) => {
-                format!("{}/execute", endpoints.arms.get(arm).ok_or("no_arm_url")?).into()
+                format!("{}/execute", endpoints.arms.get(arm).ok_or("no_arm_url")?)
             }
         };
+        let url = reqwest::Url::parse(&text).map_err(|_| "bad_url".to_owned())?;
         urls.insert(destination.clone(), url.clone());
         Ok(url)
     }
@@ -435,7 +435,7 @@ impl Context {
         let url = self.url(&request.destination)?;
         let response = self
             .client
-            .post(&*url)
+            .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(request.body)
             .send()
