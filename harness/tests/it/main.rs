@@ -279,8 +279,92 @@ fn a_tiny_stack_runs_reports_and_leaves_no_process_behind() {
     for pid in pids {
         assert!(!alive(pid), "process {pid} outlived the run");
     }
-    assert!(out.join("report.md").exists());
     assert!(out.join("tiny/logs/orchestrator.log").exists());
+    // The report renders again from its JSON alone.
+    let rendered = octoperf()
+        .arg("render")
+        .arg(out.join("report.json"))
+        .output()
+        .unwrap();
+    assert_eq!(rendered.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&rendered.stdout),
+        std::fs::read_to_string(out.join("report.md")).unwrap()
+    );
+}
+
+#[test]
+fn a_service_the_harness_did_not_start_is_measured_through_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("external.toml"),
+        r#"description = "a Reflex Layer someone else runs"
+measures = ["latency.reflex", "memory.reflex", "cpu.reflex"]
+[stack]
+start = ["reflex"]
+[load]
+model = "open"
+rate = "200/s"
+warmup = "0s"
+duration = "1s"
+[[requests]]
+kind = "reflex_process"
+"#,
+    )
+    .unwrap();
+    let mut reflex = Command::new(bin_dir().join("reflex"))
+        .args(["--port", "0", "--rate-limit", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(reflex.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!(
+        "http://{}",
+        line.trim().strip_prefix("listening on http://").unwrap()
+    );
+    let out = dir.path().join("out");
+    let output = run_scenarios_in(dir.path(), &out)
+        .arg("--target")
+        .arg(format!("reflex={url}"))
+        .output()
+        .unwrap();
+    let _ = reflex.kill();
+    let _ = reflex.wait();
+    assert!(
+        output.status.code().is_some_and(|code| code <= 1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let scenario = &report["scenarios"][0];
+    assert!(
+        scenario["target"].as_str().unwrap().contains(&url),
+        "{scenario}"
+    );
+    assert_eq!(scenario["requests"][0]["ok"], 200, "{scenario}");
+    let process = &scenario["processes"][0];
+    assert_eq!(process["source"], "metrics");
+    assert!(process["pid"].is_null());
+    assert!(process["rss_peak_bytes"].as_u64().unwrap() > 0, "{process}");
+    assert!(process["cpu_cores_mean"].as_f64().is_some(), "{process}");
+}
+
+#[test]
+fn targets_off_this_machine_are_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_scenario(dir.path(), "1s");
+    let output = run_scenarios_in(dir.path(), &dir.path().join("out"))
+        .args(["--target", "reflex=http://192.0.2.1:8001"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not on this machine"));
+    assert!(!dir.path().join("out").exists(), "nothing starts");
 }
 
 #[test]
