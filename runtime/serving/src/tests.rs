@@ -18,15 +18,18 @@ async fn metrics_count_requests_per_route_and_report_the_process() {
     }));
     let client = reqwest::Client::new();
     for name in ["a", "b", "c"] {
-        let body = client
+        let response = client
             .get(format!("http://{addr}/hello/{name}"))
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
             .unwrap();
-        assert_eq!(body, "hi");
+        let process_time: u64 = response.headers()[PROCESS_TIME_HEADER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(process_time < 10_000_000);
+        assert_eq!(response.text().await.unwrap(), "hi");
     }
     let missing = client
         .get(format!("http://{addr}/nope"))
