@@ -85,10 +85,6 @@ impl Stack {
         }
         problems
     }
-
-    pub fn pids(&self) -> Vec<u32> {
-        self.services.iter().map(|service| service.pid).collect()
-    }
 }
 
 fn terminate(pid: u32) {

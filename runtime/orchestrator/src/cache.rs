@@ -47,10 +47,6 @@ impl TaskCache {
         })
     }
 
-    pub fn has_redis(&self) -> bool {
-        self.l2.is_some()
-    }
-
     pub async fn get(&self, task_id: &str) -> Option<(Arc<str>, Level)> {
         if let Some(hit) = self.l1.get(task_id) {
             return Some((hit, Level::L1));
