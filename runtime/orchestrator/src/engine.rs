@@ -60,21 +60,29 @@ async fn execute(
     task_id: &str,
     contract: &TaskContract,
 ) -> Result<serde_json::Value, String> {
-    let result = match contract.kind {
+    let mut result = match contract.kind {
         TaskKind::Simple => run_simple(state, task_id, contract).await?,
         TaskKind::Complex => run_complex(state, task_id, contract).await?,
     };
-    if let Some(max_tokens) = contract
-        .budget
-        .as_ref()
-        .and_then(|budget| budget.max_tokens)
+    let used = result["tokens"].as_u64().unwrap_or(0);
+    let cost_usd = used as f64 / 1000.0 * state.config.usd_per_1k_tokens;
+    result["cost_usd"] = serde_json::json!(cost_usd);
+    let Some(budget) = &contract.budget else {
+        return Ok(result);
+    };
+    if let Some(max_tokens) = budget.max_tokens
+        && used > max_tokens
     {
-        let used = result["tokens"].as_u64().unwrap_or(0);
-        if used > max_tokens {
-            return Err(format!(
-                "token budget exceeded: used {used} of {max_tokens}"
-            ));
-        }
+        return Err(format!(
+            "token budget exceeded: used {used} of {max_tokens}"
+        ));
+    }
+    if let Some(max_cost) = budget.max_cost_usd
+        && cost_usd > max_cost
+    {
+        return Err(format!(
+            "cost budget exceeded: ${cost_usd:.6} of ${max_cost:.6}"
+        ));
     }
     Ok(result)
 }

@@ -44,6 +44,8 @@ pub struct Config {
     pub cache_capacity: u64,
     pub cache_ttl: Duration,
     pub body_limit_bytes: usize,
+    /// Price of LLM output, to check `budget.max_cost_usd`.
+    pub usd_per_1k_tokens: f64,
 }
 
 impl Config {
@@ -61,6 +63,7 @@ impl Config {
             cache_capacity: 10_000,
             cache_ttl: Duration::from_secs(300),
             body_limit_bytes: 1 << 20,
+            usd_per_1k_tokens: 0.002,
         }
     }
 }
@@ -101,7 +104,8 @@ pub enum TaskKind {
     Complex,
 }
 
-/// Limits on a task. Time and tokens are enforced; cost is recorded with the contract only.
+/// Limits on a task, each enforced: time while it runs, tokens and cost (tokens priced at
+/// `Config::usd_per_1k_tokens`) when its arms have answered.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
@@ -266,6 +270,18 @@ async fn submit(
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_contract",
             format!("field `goal` is over {MAX_GOAL_BYTES} bytes"),
+        ));
+    }
+    if contract
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.max_cost_usd)
+        .is_some_and(|cost| !(cost >= 0.0 && cost.is_finite()))
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_contract",
+            "field `budget.max_cost_usd` must be a number >= 0",
         ));
     }
     if let Some(seconds) = contract

@@ -47,6 +47,9 @@ struct Opts {
     /// Worker threads: 1 runs everything on one thread, 0 uses one per core (the orchestrator spreads its tasks over every core).
     #[arg(long, default_value_t = 0)]
     workers: usize,
+    /// Price of LLM output in USD per 1,000 tokens, to check `budget.max_cost_usd`.
+    #[arg(long, default_value_t = 0.002)]
+    usd_per_1k_tokens: f64,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
@@ -80,6 +83,7 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         arm_timeout: Duration::from_secs_f64(opts.arm_timeout_seconds),
         default_task_timeout: Duration::from_secs_f64(opts.task_timeout_seconds),
         body_limit_bytes: opts.body_limit_bytes,
+        usd_per_1k_tokens: opts.usd_per_1k_tokens,
         ..orchestrator::Config::new(&opts.database_url)
     };
     let state = orchestrator::build_state(config).await?;

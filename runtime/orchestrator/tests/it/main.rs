@@ -206,6 +206,66 @@ async fn blocked_and_malformed_contracts_are_refused_with_the_reason() {
 }
 
 #[tokio::test]
+async fn token_and_cost_budgets_fail_a_task_that_exceeds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tasks.db").display()
+    );
+    let base = start_orchestrator(&url, None).await;
+    let client = reqwest::Client::new();
+    let mut outcomes = Vec::new();
+    for budget in [
+        json!({"max_tokens": 1}),
+        json!({"max_cost_usd": 0.0}),
+        json!({"max_tokens": 1_000_000, "max_cost_usd": 10.0}),
+    ] {
+        let accepted: Value = submit(
+            &client,
+            &base,
+            json!({"goal": "Implement a parser", "user_id": "u", "priority": "low", "budget": budget}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let task_id = accepted["task_id"].as_str().unwrap();
+        let view: Value = client
+            .get(format!("{base}/tasks/{task_id}?wait=10s"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        outcomes.push(view);
+    }
+    assert_eq!(outcomes[0]["status"], "failed");
+    assert!(
+        outcomes[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("token budget exceeded")
+    );
+    assert_eq!(outcomes[1]["status"], "failed");
+    assert!(
+        outcomes[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cost budget exceeded")
+    );
+    assert_eq!(outcomes[2]["status"], "completed", "{}", outcomes[2]);
+    assert!(outcomes[2]["result"]["cost_usd"].as_f64().unwrap() > 0.0);
+    let negative = submit(
+        &client,
+        &base,
+        json!({"goal": "x", "user_id": "u", "priority": "low", "budget": {"max_cost_usd": -1.0}}),
+    )
+    .await;
+    assert_eq!(negative.status(), 400);
+}
+
+#[tokio::test]
 async fn unfinished_tasks_are_resumed_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!(
