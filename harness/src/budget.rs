@@ -120,21 +120,20 @@ pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
         ScenarioError::at(file, source, offset, error.message().trim().to_owned())
     })?;
     let whole_file = |message: String| ScenarioError::file(file, message);
-    for row in &budgets.latency {
-        if !LATENCY_COMPONENTS.contains(&row.component.as_str()) {
-            return Err(whole_file(format!(
-                "[[latency]] component {:?} is unknown; expected one of {LATENCY_COMPONENTS:?}",
-                row.component
-            )));
+    let known = |table: &str, component: &str, components: &[&str]| {
+        if components.contains(&component) {
+            Ok(())
+        } else {
+            Err(whole_file(format!(
+                "[[{table}]] component {component:?} is unknown; expected one of {components:?}"
+            )))
         }
+    };
+    for row in &budgets.latency {
+        known("latency", &row.component, &LATENCY_COMPONENTS)?;
     }
     for row in &budgets.throughput {
-        if !THROUGHPUT_COMPONENTS.contains(&row.component.as_str()) {
-            return Err(whole_file(format!(
-                "[[throughput]] component {:?} is unknown; expected one of {THROUGHPUT_COMPONENTS:?}",
-                row.component
-            )));
-        }
+        known("throughput", &row.component, &THROUGHPUT_COMPONENTS)?;
         if row.min_per_second.is_some() == row.min_per_minute.is_some() {
             return Err(whole_file(format!(
                 "[[throughput]] {}: set exactly one of min_per_second and min_per_minute",
@@ -143,12 +142,7 @@ pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
         }
     }
     for row in &budgets.resources {
-        if !RESOURCE_COMPONENTS.contains(&row.component.as_str()) {
-            return Err(whole_file(format!(
-                "[[resources]] component {:?} is unknown; expected one of {RESOURCE_COMPONENTS:?}",
-                row.component
-            )));
-        }
+        known("resources", &row.component, &RESOURCE_COMPONENTS)?;
     }
     Ok(budgets)
 }
@@ -241,6 +235,35 @@ fn throughput_sources(component: &str) -> &'static [RequestKind] {
     }
 }
 
+/// A row not measured yet: (table, component, name, metric) and its (limit, unit). Latency
+/// and resources must stay below the limit; throughput above it.
+fn unmeasured(
+    table: &str,
+    component: &str,
+    name: &str,
+    metric: &str,
+    (limit, unit): (f64, &str),
+) -> Target {
+    Target {
+        table: table.into(),
+        component: component.into(),
+        component_name: name.into(),
+        metric: metric.into(),
+        limit,
+        unit: unit.into(),
+        direction: if table == "throughput" {
+            Direction::Above
+        } else {
+            Direction::Below
+        },
+        measured: None,
+        scenario: None,
+        verdict: TargetVerdict::NotMeasured,
+        note: None,
+        artifacts: Vec::new(),
+    }
+}
+
 /// One measurement of a row by one scenario.
 struct Measurement<'a> {
     value: f64,
@@ -272,20 +295,7 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 }
                 Some((us as f64 / 1000.0, error_failure(request)))
             };
-            let base = Target {
-                table: "latency".into(),
-                component: row.component.clone(),
-                component_name: row.name.clone(),
-                metric: metric.into(),
-                limit,
-                unit: "ms".into(),
-                direction: Direction::Below,
-                measured: None,
-                scenario: None,
-                verdict: TargetVerdict::NotMeasured,
-                note: None,
-                artifacts: Vec::new(),
-            };
+            let base = unmeasured("latency", &row.component, &row.name, metric, (limit, "ms"));
             targets.push(judge(base, &row_id, scenarios, measure));
         }
     }
@@ -323,20 +333,13 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             }
             Some((achieved, failure))
         };
-        let base = Target {
-            table: "throughput".into(),
-            component: row.component.clone(),
-            component_name: row.name.clone(),
-            metric: "throughput".into(),
-            limit,
-            unit: unit.into(),
-            direction: Direction::Above,
-            measured: None,
-            scenario: None,
-            verdict: TargetVerdict::NotMeasured,
-            note: None,
-            artifacts: Vec::new(),
-        };
+        let base = unmeasured(
+            "throughput",
+            &row.component,
+            &row.name,
+            "throughput",
+            (limit, unit),
+        );
         targets.push(judge(base, &row_id, scenarios, measure));
     }
     for row in &budgets.resources {
@@ -358,20 +361,13 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 let worst = values.into_iter().reduce(f64::max)?;
                 Some((worst, None))
             };
-            let base = Target {
-                table: "resources".into(),
-                component: row.component.clone(),
-                component_name: row.name.clone(),
-                metric: metric.into(),
-                limit,
-                unit: unit.into(),
-                direction: Direction::Below,
-                measured: None,
-                scenario: None,
-                verdict: TargetVerdict::NotMeasured,
-                note: None,
-                artifacts: Vec::new(),
-            };
+            let base = unmeasured(
+                "resources",
+                &row.component,
+                &row.name,
+                metric,
+                (limit, unit),
+            );
             targets.push(judge(base, &row_id, scenarios, measure));
         }
     }

@@ -36,11 +36,8 @@ async fn stalling_server(stall_at: u64, stall: Duration) -> String {
     format!("http://{addr}")
 }
 
-#[tokio::test]
-async fn open_model_latency_shows_a_stall_that_service_time_hides() {
-    // One connection's worth of concurrency: while the 50th request stalls for 500 ms, the
-    // requests due behind it wait in the generator, are sent late, and answer fast.
-    let base = stalling_server(50, Duration::from_millis(500)).await;
+/// Runs `plan` with `reflex_process` requests against `base`; the outcome and the recorder.
+async fn run_reflex_load(base: &str, plan: &Plan) -> (load::LoadOutcome, Arc<Recorder>) {
     let spec = RequestSpec {
         kind: RequestKind::ReflexProcess,
         weight: 1,
@@ -49,6 +46,20 @@ async fn open_model_latency_shows_a_stall_that_service_time_hides() {
     };
     let mix = Mix::new(&[spec], 1);
     let recorder = Arc::new(Recorder::new(mix.series()));
+    let endpoints = Arc::new(Endpoints {
+        reflex: Some(base.to_owned()),
+        ..Endpoints::default()
+    });
+    let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let outcome = load::run(plan, mix, endpoints, recorder.clone(), cancel_rx).await;
+    (outcome, recorder)
+}
+
+#[tokio::test]
+async fn open_model_latency_shows_a_stall_that_service_time_hides() {
+    // One connection's worth of concurrency: while the 50th request stalls for 500 ms, the
+    // requests due behind it wait in the generator, are sent late, and answer fast.
+    let base = stalling_server(50, Duration::from_millis(500)).await;
     let plan = Plan {
         shape: Shape::Open { per_second: 100.0 },
         start: Instant::now() + Duration::from_millis(50),
@@ -57,12 +68,7 @@ async fn open_model_latency_shows_a_stall_that_service_time_hides() {
         max_in_flight: 1,
         request_timeout: Duration::from_secs(5),
     };
-    let endpoints = Arc::new(Endpoints {
-        reflex: Some(base),
-        ..Endpoints::default()
-    });
-    let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let outcome = load::run(&plan, mix, endpoints, recorder, cancel_rx).await;
+    let (outcome, _) = run_reflex_load(&base, &plan).await;
     let result = &outcome.series[0];
     assert_eq!((result.sent, result.ok), (200, 200));
     let latency_p99 = result.latency.value_at_quantile(0.99);
@@ -87,14 +93,6 @@ async fn open_model_latency_shows_a_stall_that_service_time_hides() {
 #[tokio::test]
 async fn the_closed_model_keeps_its_users_busy_and_times_service() {
     let base = stalling_server(u64::MAX, Duration::ZERO).await;
-    let spec = RequestSpec {
-        kind: RequestKind::ReflexProcess,
-        weight: 1,
-        text: TextSpec::default(),
-        arms: Vec::new(),
-    };
-    let mix = Mix::new(&[spec], 1);
-    let recorder = Arc::new(Recorder::new(mix.series()));
     let plan = Plan {
         shape: Shape::Closed { users: 2 },
         start: Instant::now() + Duration::from_millis(20),
@@ -103,12 +101,7 @@ async fn the_closed_model_keeps_its_users_busy_and_times_service() {
         max_in_flight: 2,
         request_timeout: Duration::from_secs(5),
     };
-    let endpoints = Arc::new(Endpoints {
-        reflex: Some(base),
-        ..Endpoints::default()
-    });
-    let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let outcome = load::run(&plan, mix, endpoints, recorder.clone(), cancel_rx).await;
+    let (outcome, recorder) = run_reflex_load(&base, &plan).await;
     let result = &outcome.series[0];
     assert!(result.ok > 10, "{} requests in 0.4 s", result.ok);
     assert_eq!(result.ok, result.sent);

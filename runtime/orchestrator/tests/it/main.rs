@@ -71,6 +71,28 @@ async fn start_orchestrator(database_url: &str, redis_url: Option<String>) -> St
     spawn(orchestrator::app(state)).await
 }
 
+/// An SQLite URL in a fresh temporary folder; the folder lives as long as the guard.
+fn temp_sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tasks.db").display()
+    );
+    (dir, url)
+}
+
+/// The task's view once it has finished, or after ten seconds.
+async fn wait_for_task(client: &reqwest::Client, base: &str, task_id: &str) -> Value {
+    client
+        .get(format!("{base}/tasks/{task_id}?wait=10s"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn submit(client: &reqwest::Client, base: &str, body: Value) -> reqwest::Response {
     client
         .post(format!("{base}/tasks"))
@@ -91,14 +113,7 @@ async fn run_to_completion(client: &reqwest::Client, base: &str, kind: &str, goa
     let accepted: Value = response.json().await.unwrap();
     assert_eq!(accepted["status"], "pending");
     let task_id = accepted["task_id"].as_str().unwrap();
-    client
-        .get(format!("{base}/tasks/{task_id}?wait=10s"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    wait_for_task(&client, &base, task_id).await
 }
 
 /// Runs a simple and a complex task and checks what the database holds afterwards, through
@@ -137,11 +152,7 @@ async fn tasks_are_run_and_persisted(database_url: &str) {
 
 #[tokio::test]
 async fn sqlite_persists_simple_and_complex_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     tasks_are_run_and_persisted(&url).await;
 }
 
@@ -155,11 +166,7 @@ async fn postgres_persists_simple_and_complex_tasks() {
 
 #[tokio::test]
 async fn blocked_and_malformed_contracts_are_refused_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     let base = start_orchestrator(&url, None).await;
     let client = reqwest::Client::new();
 
@@ -207,11 +214,7 @@ async fn blocked_and_malformed_contracts_are_refused_with_the_reason() {
 
 #[tokio::test]
 async fn token_and_cost_budgets_fail_a_task_that_exceeds_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     let base = start_orchestrator(&url, None).await;
     let client = reqwest::Client::new();
     let mut outcomes = Vec::new();
@@ -230,14 +233,7 @@ async fn token_and_cost_budgets_fail_a_task_that_exceeds_them() {
         .await
         .unwrap();
         let task_id = accepted["task_id"].as_str().unwrap();
-        let view: Value = client
-            .get(format!("{base}/tasks/{task_id}?wait=10s"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view: Value = wait_for_task(&client, &base, task_id).await;
         outcomes.push(view);
     }
     assert_eq!(outcomes[0]["status"], "failed");
@@ -267,11 +263,7 @@ async fn token_and_cost_budgets_fail_a_task_that_exceeds_them() {
 
 #[tokio::test]
 async fn unfinished_tasks_are_resumed_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     let store = Store::connect(&url, 2).await.unwrap();
     let contract =
         json!({"goal": "Check the totals", "user_id": "u", "priority": "medium", "kind": "simple"});
@@ -313,11 +305,7 @@ async fn finished_tasks_are_served_from_redis_by_another_instance() {
     let Some(redis_url) = service_url("REDIS_URL") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     let first = start_orchestrator(&url, Some(redis_url.clone())).await;
     let client = reqwest::Client::new();
     let done = run_to_completion(&client, &first, "simple", "Implement a cache").await;
@@ -343,11 +331,7 @@ async fn finished_tasks_are_served_from_redis_by_another_instance() {
 
 #[tokio::test]
 async fn ready_reports_a_missing_dependency() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     // A port nothing listens on: bind, read the port, close.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -370,11 +354,7 @@ async fn ready_reports_a_missing_dependency() {
 
 #[tokio::test]
 async fn shutdown_answers_waiting_long_polls_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("tasks.db").display()
-    );
+    let (_dir, url) = temp_sqlite();
     // An arm whose LLM takes 30 s keeps the task running while the long-poll waits.
     let (reflex_url, mut arm_urls) = spawn_dependencies().await;
     let slow = arms::LlmModel {
