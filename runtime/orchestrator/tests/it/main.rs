@@ -113,7 +113,7 @@ async fn run_to_completion(client: &reqwest::Client, base: &str, kind: &str, goa
     let accepted: Value = response.json().await.unwrap();
     assert_eq!(accepted["status"], "pending");
     let task_id = accepted["task_id"].as_str().unwrap();
-    wait_for_task(&client, &base, task_id).await
+    wait_for_task(client, base, task_id).await
 }
 
 /// Runs a simple and a complex task and checks what the database holds afterwards, through
