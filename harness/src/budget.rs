@@ -235,35 +235,6 @@ fn throughput_sources(component: &str) -> &'static [RequestKind] {
     }
 }
 
-/// A row not measured yet: (table, component, name, metric) and its (limit, unit). Latency
-/// and resources must stay below the limit; throughput above it.
-fn unmeasured(
-    table: &str,
-    component: &str,
-    name: &str,
-    metric: &str,
-    (limit, unit): (f64, &str),
-) -> Target {
-    Target {
-        table: table.into(),
-        component: component.into(),
-        component_name: name.into(),
-        metric: metric.into(),
-        limit,
-        unit: unit.into(),
-        direction: if table == "throughput" {
-            Direction::Above
-        } else {
-            Direction::Below
-        },
-        measured: None,
-        scenario: None,
-        verdict: TargetVerdict::NotMeasured,
-        note: None,
-        artifacts: Vec::new(),
-    }
-}
-
 /// One measurement of a row by one scenario.
 struct Measurement<'a> {
     value: f64,
@@ -295,7 +266,10 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 }
                 Some((us as f64 / 1000.0, error_failure(request)))
             };
-            let base = unmeasured("latency", &row.component, &row.name, metric, (limit, "ms"));
+            let base = Target::unmeasured(
+                ("latency", &row.component, &row.name, metric),
+                (limit, "ms"),
+            );
             targets.push(judge(base, &row_id, scenarios, measure));
         }
     }
@@ -333,11 +307,8 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             }
             Some((achieved, failure))
         };
-        let base = unmeasured(
-            "throughput",
-            &row.component,
-            &row.name,
-            "throughput",
+        let base = Target::unmeasured(
+            ("throughput", &row.component, &row.name, "throughput"),
             (limit, unit),
         );
         targets.push(judge(base, &row_id, scenarios, measure));
@@ -361,11 +332,8 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 let worst = values.into_iter().reduce(f64::max)?;
                 Some((worst, None))
             };
-            let base = unmeasured(
-                "resources",
-                &row.component,
-                &row.name,
-                metric,
+            let base = Target::unmeasured(
+                ("resources", &row.component, &row.name, metric),
                 (limit, unit),
             );
             targets.push(judge(base, &row_id, scenarios, measure));

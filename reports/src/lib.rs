@@ -83,6 +83,34 @@ pub struct Target {
     pub artifacts: Vec<Artifact>,
 }
 
+impl Target {
+    /// A row not measured yet: `(table, component, component name, metric)` and its
+    /// `(limit, unit)`. Throughput must stay above its limit; latency and resources below.
+    pub fn unmeasured(
+        (table, component, name, metric): (&str, &str, &str, &str),
+        (limit, unit): (f64, &str),
+    ) -> Target {
+        Target {
+            table: table.into(),
+            component: component.into(),
+            component_name: name.into(),
+            metric: metric.into(),
+            limit,
+            unit: unit.into(),
+            direction: if table == "throughput" {
+                Direction::Above
+            } else {
+                Direction::Below
+            },
+            measured: None,
+            scenario: None,
+            verdict: TargetVerdict::NotMeasured,
+            note: None,
+            artifacts: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {

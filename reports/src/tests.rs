@@ -5,28 +5,16 @@ use expect_test::expect;
 
 /// A row as (table, component, name, metric), its limit and unit, and what was measured.
 fn target(
-    (table, component, name, metric): (&str, &str, &str, &str),
-    (limit, unit): (f64, &str),
+    row: (&str, &str, &str, &str),
+    limit: (f64, &str),
     measured: Option<f64>,
     verdict: TargetVerdict,
 ) -> Target {
     Target {
-        table: table.into(),
-        component: component.into(),
-        component_name: name.into(),
-        metric: metric.into(),
-        limit,
-        unit: unit.into(),
-        direction: if table == "throughput" {
-            Direction::Above
-        } else {
-            Direction::Below
-        },
         measured,
         scenario: measured.map(|_| "reflex".to_owned()),
         verdict,
-        note: None,
-        artifacts: Vec::new(),
+        ..Target::unmeasured(row, limit)
     }
 }
 
