@@ -1,0 +1,224 @@
+//! What a worker records: per series, latency from the intended time and service time from the
+//! first socket write, counts by outcome, successful answers that arrived inside the measured
+//! window, and one latency histogram per interval of that window. Each worker owns its
+//! recorder; they are merged exactly (histograms added) when the run ends.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+
+/// Microsecond histograms from 1 µs to one hour at 3 significant figures: every histogram of
+/// record has these bounds, so any two can be added exactly.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds")
+}
+
+/// One series over the measured window.
+#[derive(Debug, Clone)]
+pub struct SeriesResult {
+    /// Requests whose intended send time fell in the measured window.
+    pub sent: u64,
+    pub ok: u64,
+    /// Failures by kind: `http_503`, `timeout`, `connect`…
+    pub errors: BTreeMap<String, u64>,
+    /// From the intended send time, microseconds; failures included.
+    pub latency: Histogram<u64>,
+    /// From the request's first socket write, microseconds.
+    pub service: Histogram<u64>,
+    /// Successful answers that arrived inside the measured window, whenever they were sent:
+    /// what throughput is judged on.
+    pub completed_in_window: u64,
+}
+
+impl SeriesResult {
+    pub fn new() -> SeriesResult {
+        SeriesResult {
+            sent: 0,
+            ok: 0,
+            errors: BTreeMap::new(),
+            latency: new_histogram(),
+            service: new_histogram(),
+            completed_in_window: 0,
+        }
+    }
+
+    /// Adds `other` into `self`: counts summed, histograms added.
+    pub fn add(&mut self, other: &SeriesResult) {
+        self.sent += other.sent;
+        self.ok += other.ok;
+        for (kind, count) in &other.errors {
+            *self.errors.entry(kind.clone()).or_insert(0) += count;
+        }
+        self.latency
+            .add(&other.latency)
+            .expect("histograms of record share their bounds");
+        self.service
+            .add(&other.service)
+            .expect("histograms of record share their bounds");
+        self.completed_in_window += other.completed_in_window;
+    }
+
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+impl Default for SeriesResult {
+    fn default() -> SeriesResult {
+        SeriesResult::new()
+    }
+}
+
+/// One interval of one series' latency, V2 + DEFLATE encoded.
+#[derive(Debug, Clone)]
+pub struct EncodedInterval {
+    pub series: usize,
+    /// Interval number from the start of the measured window.
+    pub index: u64,
+    pub encoded: Vec<u8>,
+}
+
+/// One finished request as a worker records it.
+pub(crate) struct Finished<'a> {
+    pub series: usize,
+    pub detail: Option<usize>,
+    pub measured: bool,
+    pub intended: Instant,
+    pub sent_at: Option<Instant>,
+    pub answered_at: Instant,
+    pub outcome: Result<(), &'a str>,
+}
+
+pub(crate) struct WorkerRecorder {
+    pub series: Vec<SeriesResult>,
+    /// How late each measured request's first byte reached the socket, microseconds.
+    pub send_lag: Histogram<u64>,
+    /// How late the worker woke against the schedule, microseconds.
+    pub schedule_lag: Histogram<u64>,
+    pub intervals: Vec<EncodedInterval>,
+    current: Vec<Histogram<u64>>,
+    current_index: u64,
+    interval: Duration,
+    window_start: Instant,
+    window_end: Instant,
+}
+
+impl WorkerRecorder {
+    pub fn new(n_series: usize, window: (Instant, Instant), interval: Duration) -> Self {
+        WorkerRecorder {
+            series: (0..n_series).map(|_| SeriesResult::new()).collect(),
+            send_lag: new_histogram(),
+            schedule_lag: new_histogram(),
+            intervals: Vec::new(),
+            current: (0..n_series).map(|_| new_histogram()).collect(),
+            current_index: 0,
+            interval,
+            window_start: window.0,
+            window_end: window.1,
+        }
+    }
+
+    pub fn record(&mut self, request: Finished<'_>) {
+        let in_window =
+            request.answered_at >= self.window_start && request.answered_at < self.window_end;
+        let ok = request.outcome.is_ok();
+        if !request.measured {
+            if ok && in_window {
+                for idx in std::iter::once(request.series).chain(request.detail) {
+                    self.series[idx].completed_in_window += 1;
+                }
+            }
+            return;
+        }
+        let latency = micros(
+            request
+                .answered_at
+                .saturating_duration_since(request.intended),
+        );
+        let service = micros(
+            request
+                .answered_at
+                .saturating_duration_since(request.sent_at.unwrap_or(request.answered_at)),
+        );
+        if let Some(sent_at) = request.sent_at {
+            self.send_lag
+                .saturating_record(micros(sent_at.saturating_duration_since(request.intended)));
+        }
+        let index = (request
+            .answered_at
+            .saturating_duration_since(self.window_start)
+            .as_nanos()
+            / self.interval.as_nanos().max(1)) as u64;
+        if index > self.current_index {
+            self.rotate(index);
+        }
+        for idx in std::iter::once(request.series).chain(request.detail) {
+            let series = &mut self.series[idx];
+            series.sent += 1;
+            // Failures are timed too: a slow failure is still a slow answer.
+            series.latency.saturating_record(latency);
+            series.service.saturating_record(service);
+            // A late record (an answer read before the interval turned) lands in the current
+            // interval: the intervals still add up to the whole window exactly.
+            self.current[idx].saturating_record(latency);
+            match request.outcome {
+                Ok(()) => {
+                    series.ok += 1;
+                    if in_window {
+                        series.completed_in_window += 1;
+                    }
+                }
+                Err(kind) => match series.errors.get_mut(kind) {
+                    Some(count) => *count += 1,
+                    None => {
+                        series.errors.insert(kind.to_owned(), 1);
+                    }
+                },
+            }
+        }
+    }
+
+    /// Closes the current interval and starts `index`.
+    fn rotate(&mut self, index: u64) {
+        let mut serializer = V2DeflateSerializer::new();
+        for (series, histogram) in self.current.iter_mut().enumerate() {
+            if histogram.is_empty() {
+                continue;
+            }
+            let mut encoded = Vec::new();
+            serializer
+                .serialize(histogram, &mut encoded)
+                .expect("serialising into memory cannot fail");
+            self.intervals.push(EncodedInterval {
+                series,
+                index: self.current_index,
+                encoded,
+            });
+            histogram.reset();
+        }
+        self.current_index = index;
+    }
+
+    /// Closes the last interval.
+    pub fn finish(&mut self) {
+        self.rotate(self.current_index + 1);
+    }
+}
+
+fn micros(duration: Duration) -> u64 {
+    (duration.as_micros() as u64).max(1)
+}
+
+/// Decodes an interval histogram written by a worker.
+pub fn decode(encoded: &[u8]) -> Histogram<u64> {
+    let decoded: Histogram<u64> = Deserializer::new()
+        .deserialize(&mut &encoded[..])
+        .expect("a histogram this engine encoded decodes");
+    let mut histogram = new_histogram();
+    histogram
+        .add(&decoded)
+        .expect("histograms of record share their bounds");
+    histogram
+}
