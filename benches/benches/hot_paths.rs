@@ -65,7 +65,7 @@ fn generator(c: &mut Criterion) {
     c.bench_function("generator_next_request_reflex_mix", |b| {
         b.iter(|| black_box(mix.next_request()))
     });
-    let mut histogram = harness::load::new_histogram();
+    let mut histogram = loadgen::new_histogram();
     let mut value = 1u64;
     c.bench_function("generator_histogram_record", |b| {
         b.iter(|| {

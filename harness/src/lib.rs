@@ -9,14 +9,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
+pub mod bench;
 pub mod budget;
-pub mod load;
 pub mod machine;
 pub mod mix;
 pub mod run;
 pub mod sampler;
 pub mod scenario;
 pub mod stack;
+pub mod workload;
 
 /// Exit codes, documented in README.md.
 pub mod exit {
@@ -51,6 +52,12 @@ pub enum Command {
     Run(RunOpts),
     /// Check every scenario file and the budget file, start nothing.
     Check(FilesOpts),
+    /// Offer load to one URL with the engine alone (like wrk2): a fixed request at a rate,
+    /// or N users back to back; prints latency and the generator's own account of itself.
+    Bench(BenchOpts),
+    /// Run the calibration server: every request takes a fixed service time (default none:
+    /// the trivial server `bench` is compared with wrk on).
+    CalibrationServer(CalibrationOpts),
     /// Render a report.json again, as Markdown or a terminal summary.
     Render {
         /// The report.json to render.
@@ -59,6 +66,55 @@ pub enum Command {
         #[arg(long, default_value = "markdown")]
         format: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchOpts {
+    /// Where to send the requests: `http://127.0.0.1:8080/process`.
+    pub url: String,
+    /// Open model: the arrival rate, as `10000/s`.
+    #[arg(long, conflicts_with = "users")]
+    pub rate: Option<String>,
+    /// Closed model: users, each sending when its last answer came.
+    #[arg(long)]
+    pub users: Option<u32>,
+    /// The measured window.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// Sent but not measured, before the window.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub warmup: std::time::Duration,
+    /// Worker threads [default: the cores this process may use].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Pin the workers to these CPUs, as `1` or `2,3`.
+    #[arg(long, value_delimiter = ',')]
+    pub cpus: Vec<usize>,
+    /// The request body (POST); without it, GET.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow a URL that is not on this machine.
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrationOpts {
+    /// Port on 127.0.0.1 (0: any free port); the URL is printed once listening.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Every request's service time.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub service_time: std::time::Duration,
+    /// Pin the server's thread to this CPU.
+    #[arg(long)]
+    pub cpu: Option<usize>,
+    /// Stop after this long [default: 1h].
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub lifetime: std::time::Duration,
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,6 +159,13 @@ pub struct RunOpts {
     /// Redis for the Orchestrator's second cache level [default: none].
     #[arg(long)]
     pub redis_url: Option<String>,
+    /// Worker threads of the load generator [default: the cores this process may use].
+    #[arg(long, value_name = "N")]
+    pub generator_threads: Option<usize>,
+    /// Pin the generator's workers to these CPUs, as `1` or `2,3` (the services it starts are
+    /// not pinned) [default: not pinned].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub generator_cpus: Vec<usize>,
 }
 
 /// Runs the command and returns the process exit code.
@@ -111,6 +174,8 @@ pub async fn main_with(opts: Opts) -> ExitCode {
         Command::Check(files) => check(&files),
         Command::Render { report, format } => render(&report, &format),
         Command::Run(run_opts) => run_command(run_opts).await,
+        Command::Bench(bench_opts) => bench_command(bench_opts).await,
+        Command::CalibrationServer(opts) => calibration_server(&opts).await,
     };
     ExitCode::from(code)
 }
@@ -243,6 +308,12 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         redis_url: opts.redis_url,
         targets,
         git_commit: machine::git_commit(),
+        generator_threads: match opts.generator_threads {
+            Some(0) => return Err("--generator-threads: must be at least 1".into()),
+            Some(threads) => threads,
+            None => loadgen::default_threads(),
+        },
+        generator_cpus: opts.generator_cpus,
     })
 }
 
@@ -304,6 +375,88 @@ async fn run_command(opts: RunOpts) -> u8 {
         reports::Verdict::Fail => exit::FAIL,
         reports::Verdict::Invalid => exit::INVALID,
     }
+}
+
+async fn bench_command(opts: BenchOpts) -> u8 {
+    if !opts.allow_non_loopback && !stack::is_loopback(&opts.url) {
+        eprintln!(
+            "error: {} is not on this machine; pass --allow-non-loopback to load it",
+            opts.url
+        );
+        return exit::BAD_INPUT;
+    }
+    let shape = match bench::shape(opts.rate.as_deref(), opts.users) {
+        Ok(shape) => shape,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let threads = opts.threads.unwrap_or_else(loadgen::default_threads).max(1);
+    let (method, body) = match opts.body {
+        Some(body) => (loadgen::Method::POST, bytes::Bytes::from(body)),
+        None => (loadgen::Method::GET, bytes::Bytes::new()),
+    };
+    let config = bench::BenchConfig {
+        url: opts.url,
+        max_in_flight: match shape {
+            loadgen::Shape::Closed { users } => users as usize,
+            loadgen::Shape::Open(_) => 10_000,
+        },
+        shape,
+        warmup: opts.warmup,
+        duration: opts.duration,
+        threads,
+        cpus: opts.cpus,
+        body,
+        method,
+        timeout: std::time::Duration::from_secs(30),
+    };
+    let result = match tokio::task::spawn_blocking(move || bench::run(&config)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(message)) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+        Err(error) => {
+            eprintln!("error: the generator failed: {error}");
+            return exit::ERROR;
+        }
+    };
+    if opts.json {
+        println!(
+            "{}",
+            serde_json::to_string(&result).expect("a bench result serialises")
+        );
+    } else {
+        print!("{}", bench::describe(&result));
+    }
+    if result.generator_limited.is_empty() {
+        exit::PASS
+    } else {
+        exit::INVALID
+    }
+}
+
+async fn calibration_server(opts: &CalibrationOpts) -> u8 {
+    let model = loadgen::calibration::Model {
+        service: opts.service_time,
+        stall: None,
+    };
+    let server = match loadgen::calibration::Server::start_on(opts.port, model, opts.cpu) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {error}", opts.port);
+            return exit::ERROR;
+        }
+    };
+    println!("{}{}", stack::LISTENING_PREFIX, server.addr);
+    tokio::select! {
+        () = wait_for_signal() => {}
+        () = tokio::time::sleep(opts.lifetime) => {}
+    }
+    drop(server);
+    exit::PASS
 }
 
 async fn wait_for_signal() {

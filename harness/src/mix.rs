@@ -43,6 +43,9 @@ pub struct Mix {
     total_weight: u32,
     rng: SmallRng,
     counter: u64,
+    /// Counters advance by this, from a worker's own offset, so that texts and request ids
+    /// stay unique across workers.
+    counter_stride: u64,
 }
 
 struct Entry {
@@ -133,7 +136,24 @@ impl Mix {
             total_weight,
             rng,
             counter: 0,
+            counter_stride: 1,
         }
+    }
+
+    /// Worker `worker_idx`'s mix out of `n_workers`: the same text sets, its own random
+    /// stream, and counters that no other worker uses.
+    pub fn for_worker(
+        specs: &[RequestSpec],
+        seed: u64,
+        worker_idx: usize,
+        n_workers: usize,
+    ) -> Mix {
+        let mut mix = Mix::new(specs, seed);
+        mix.rng =
+            SmallRng::seed_from_u64(seed ^ (worker_idx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        mix.counter = worker_idx as u64;
+        mix.counter_stride = n_workers.max(1) as u64;
+        mix
     }
 
     /// The lines results are recorded in, in the order they are reported.
@@ -143,7 +163,7 @@ impl Mix {
 
     /// The next request, drawn by weight.
     pub fn next_request(&mut self) -> Prepared {
-        self.counter += 1;
+        self.counter += self.counter_stride;
         let counter = self.counter;
         let mut pick = self.rng.random_range(0..self.total_weight);
         let entry_idx = self

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
@@ -17,11 +16,13 @@ use reports::{
 use tokio::sync::watch;
 
 use crate::budget::{self, Budgets, Profile};
-use crate::load::{self, Plan, Recorder, Shape};
+use loadgen::{Plan, Progress, Shape};
+
 use crate::mix::Mix;
 use crate::sampler::{self, Sample};
 use crate::scenario::{LoadModel, Scenario};
 use crate::stack::{self, StartOptions};
+use crate::workload::ScenarioWorkload;
 
 /// Everything one run needs, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -39,6 +40,11 @@ pub struct RunConfig {
     /// Services given by URL; they are not started.
     pub targets: BTreeMap<String, String>,
     pub git_commit: Option<String>,
+    /// Worker threads of the load generator.
+    pub generator_threads: usize,
+    /// CPUs the generator's workers are pinned to (empty: not pinned); the services it starts
+    /// are not pinned.
+    pub generator_cpus: Vec<usize>,
 }
 
 /// Runs every scenario in turn and judges the budget rows.
@@ -208,14 +214,26 @@ async fn run_scenario(
         };
     }
 
+    let open_model = scenario.load.model == LoadModel::Open;
     let shape = match scenario.load.model {
-        LoadModel::Open => Shape::Open {
-            per_second: scenario.load.rate.map_or(1.0, |rate| rate.per_second),
-        },
+        LoadModel::Open => Shape::Open(scenario.load.schedule()),
         LoadModel::Closed => Shape::Closed {
             users: scenario.load.users.unwrap_or(1),
         },
     };
+    let resolved = match stack.endpoints.resolve() {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            result.error = Some(format!("{error}"));
+            for problem in stack.stop().await {
+                result.invalid_reasons.push(problem);
+            }
+            return result;
+        }
+    };
+    let threads = config.generator_threads.max(1);
+    let specs_mix = Mix::new(&scenario.requests, scenario.llm.seed);
+    let series = specs_mix.series().to_vec();
     let plan = Plan {
         shape,
         start: Instant::now() + Duration::from_millis(100),
@@ -223,10 +241,19 @@ async fn run_scenario(
         duration,
         max_in_flight: scenario.load.max_in_flight,
         request_timeout: scenario.load.request_timeout.0,
+        threads,
+        interval: INTERVAL,
+        n_series: series.len(),
+        cpus: config.generator_cpus.clone(),
     };
-    let mix = Mix::new(&scenario.requests, scenario.llm.seed);
-    let series = mix.series().to_vec();
-    let recorder = Arc::new(Recorder::new(&series));
+    let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
+    let workloads: Vec<ScenarioWorkload> = (0..threads)
+        .map(|worker_idx| {
+            let mix = Mix::for_worker(&scenario.requests, scenario.llm.seed, worker_idx, threads);
+            ScenarioWorkload::new(mix, resolved.clone(), poll_wait)
+        })
+        .collect();
+    let progress = Progress::new(threads);
 
     let watched: Vec<Watched> = stack
         .services
@@ -248,52 +275,91 @@ async fn run_scenario(
         plan.end(),
         cancel.clone(),
     ));
-    let progress = tokio::spawn(report_progress(
+    let reporter = tokio::spawn(report_progress(
         scenario.name.clone(),
-        recorder.clone(),
+        progress.clone(),
         plan.start,
         warmup + duration,
     ));
-    let outcome = load::run(
-        &plan,
-        mix,
-        Arc::new(stack.endpoints.clone()),
-        recorder.clone(),
-        cancel.clone(),
-    )
+    let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
+    let engine_plan = plan.clone();
+    let endpoints = resolved.endpoints.clone();
+    let engine_progress = progress.clone();
+    let engine_cancel = cancel.clone();
+    let ran = tokio::task::spawn_blocking(move || {
+        loadgen::run(
+            &engine_plan,
+            &endpoints,
+            workloads,
+            &engine_progress,
+            engine_cancel,
+        )
+    })
     .await;
-    progress.abort();
+    reporter.abort();
     let samples = sampling.await.unwrap_or_default();
     for problem in stack.stop().await {
         result.invalid_reasons.push(problem);
     }
+    let outcome = match ran {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => {
+            result.error = Some(format!("the load generator failed: {error}"));
+            return result;
+        }
+        Err(error) => {
+            result.error = Some(format!("the load generator failed: {error}"));
+            return result;
+        }
+    };
 
     let measured_seconds = duration.as_secs_f64();
     // Every request is in exactly one kind's series; the arms' series break that down.
     let total_sent: u64 = outcome
         .series
         .iter()
-        .filter(|kind| !kind.label.contains('['))
-        .map(|kind| kind.sent)
+        .zip(&series)
+        .filter(|(_, series)| !series.label.contains('['))
+        .map(|(kind, _)| kind.sent)
         .sum();
+    let offered_per_second = match &plan.shape {
+        // A staged schedule offers its mean rate over the measured window.
+        Shape::Open(schedule) => Some(
+            schedule
+                .times()
+                .skip_while(|at| *at < warmup)
+                .take_while(|at| *at < warmup + duration)
+                .count() as f64
+                / measured_seconds,
+        ),
+        Shape::Closed { .. } => None,
+    };
     for (kind, series) in outcome.series.iter().zip(&series) {
-        let share = series.share;
         result.requests.push(RequestResult {
-            kind: kind.label.clone(),
-            offered_per_second: match shape {
-                Shape::Open { per_second } => Some(per_second * share),
-                Shape::Closed { .. } => None,
-            },
+            kind: series.label.clone(),
+            offered_per_second: offered_per_second.map(|rate| rate * series.share),
             sent: kind.sent,
             ok: kind.ok,
             errors: kind.errors.clone(),
-            achieved_per_second: kind.ok as f64 / measured_seconds,
+            achieved_per_second: kind.completed_in_window as f64 / measured_seconds,
             latency: percentiles(&kind.latency),
             service_time: percentiles(&kind.service),
             latency_histogram: encode(&kind.latency),
             service_time_histogram: encode(&kind.service),
         });
     }
+    let interval_logs = write_interval_logs(
+        &run_dir,
+        &series,
+        &outcome,
+        window_start_wall,
+        &config.out_dir,
+    );
+    let max_send_lag = scenario.load.max_send_lag.map_or_else(
+        || default_max_send_lag(&config.budgets, scenario),
+        |lag| lag.0,
+    );
+    let send_lag = &outcome.send_lag;
     result.processes = samples.processes;
     result.generator = GeneratorResult {
         cpu_seconds: samples.generator_cpu_seconds,
@@ -305,28 +371,155 @@ async fn run_scenario(
         schedule_lag_p99_us: outcome.schedule_lag.value_at_quantile(0.99),
         schedule_lag_max_us: outcome.schedule_lag.max(),
         in_flight_cap_hits: outcome.in_flight_cap_hits,
+        threads: threads as u32,
+        send_lag_p50_us: send_lag.value_at_quantile(0.50),
+        send_lag_p99_us: send_lag.value_at_quantile(0.99),
+        send_lag_max_us: send_lag.max(),
+        late_over_1ms_share: if send_lag.is_empty() {
+            0.0
+        } else {
+            1.0 - send_lag.quantile_below(1_000)
+        },
+        max_send_lag_us: max_send_lag.as_micros() as u64,
+        worker_busy: outcome.workers.iter().map(|w| w.busy_fraction).collect(),
+        unsent: outcome.unsent,
+        abandoned: outcome.abandoned,
+        interval_logs,
     };
     if outcome.cancelled {
         result
             .invalid_reasons
             .push("interrupted before the measured window ended".into());
     }
+    result
+        .invalid_reasons
+        .extend(generator_limits(&result.generator, scenario, open_model));
+    result.valid = result.invalid_reasons.is_empty();
+    result
+}
+
+/// Why the generator, not the system, limited this run: each reason makes the run invalid.
+pub fn generator_limits(
+    generator: &GeneratorResult,
+    scenario: &Scenario,
+    open_model: bool,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let ms = |us: u64| us as f64 / 1000.0;
+    if generator.send_lag_p99_us > generator.max_send_lag_us {
+        reasons.push(format!(
+            "the generator sent late: P99 lateness at the socket {:.2} ms, over the allowed {:.2} ms (max_send_lag), so latencies include the generator's own delay",
+            ms(generator.send_lag_p99_us),
+            ms(generator.max_send_lag_us)
+        ));
+    }
     let max_lag = scenario.load.max_schedule_lag.0;
-    if result.generator.schedule_lag_p99_us as u128 > max_lag.as_micros() {
-        result.invalid_reasons.push(format!(
-            "the generator fell behind its schedule: P99 lateness {:.1} ms, over the allowed {:.1} ms, so the offered rate was not held",
-            result.generator.schedule_lag_p99_us as f64 / 1000.0,
+    if u128::from(generator.schedule_lag_p99_us) > max_lag.as_micros() {
+        reasons.push(format!(
+            "the generator fell behind its schedule: P99 wake-up lateness {:.1} ms, over the allowed {:.1} ms, so the offered rate was not held",
+            ms(generator.schedule_lag_p99_us),
             max_lag.as_secs_f64() * 1000.0
         ));
     }
-    if outcome.abandoned > 0 {
-        result.invalid_reasons.push(format!(
-            "{} requests were still unanswered when the run ended",
-            outcome.abandoned
+    if open_model {
+        for (worker_idx, busy) in generator.worker_busy.iter().enumerate() {
+            if *busy >= MAX_WORKER_BUSY {
+                reasons.push(format!(
+                    "generator worker {worker_idx} was saturated ({:.0}% busy, the limit is {:.0}%): give it more threads (--generator-threads) or cores",
+                    busy * 100.0,
+                    MAX_WORKER_BUSY * 100.0
+                ));
+            }
+        }
+        if generator.in_flight_cap_hits > 0 {
+            reasons.push(format!(
+                "{} requests found the in-flight cap (max_in_flight) reached and were sent late: the open model's load was not offered as scheduled",
+                generator.in_flight_cap_hits
+            ));
+        }
+    }
+    if generator.unsent > 0 {
+        reasons.push(format!(
+            "{} requests due in the measured window were never sent",
+            generator.unsent
         ));
     }
-    result.valid = result.invalid_reasons.is_empty();
-    result
+    if generator.abandoned > 0 {
+        reasons.push(format!(
+            "{} requests were still unanswered when the run ended",
+            generator.abandoned
+        ));
+    }
+    reasons
+}
+
+/// A worker busy this share of the measured window or more is saturated: requests wait in it.
+pub const MAX_WORKER_BUSY: f64 = 0.9;
+
+/// Period of the interval histograms.
+const INTERVAL: Duration = Duration::from_secs(1);
+
+/// A tenth of the tightest latency limit the scenario judges (its P50), or 2 ms when it judges
+/// no latency row: lateness that small moves no verdict.
+pub fn default_max_send_lag(budgets: &Budgets, scenario: &Scenario) -> Duration {
+    budgets
+        .latency
+        .iter()
+        .filter(|row| {
+            scenario
+                .measures
+                .iter()
+                .any(|measure| *measure == format!("latency.{}", row.component))
+        })
+        .map(|row| row.p50_ms.min(row.p95_ms).min(row.p99_ms))
+        .reduce(f64::min)
+        .map_or(Duration::from_millis(2), |tightest_ms| {
+            Duration::from_secs_f64(tightest_ms / 1000.0 / 10.0)
+        })
+}
+
+/// Writes one HdrHistogram interval log per series under `<scenario>/intervals/`; returns their
+/// paths relative to the report. A log that cannot be written is left out, with a warning.
+fn write_interval_logs(
+    run_dir: &std::path::Path,
+    series: &[crate::mix::Series],
+    outcome: &loadgen::Outcome,
+    window_start: SystemTime,
+    out_dir: &std::path::Path,
+) -> Vec<String> {
+    let dir = run_dir.join("intervals");
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        eprintln!("warning: cannot create {}: {error}", dir.display());
+        return Vec::new();
+    }
+    let mut written = Vec::new();
+    for (idx, series) in series.iter().enumerate() {
+        let intervals = loadgen::intervals::series_intervals(&outcome.intervals, idx, INTERVAL);
+        let path = dir.join(format!("{}.hlog", log_name(&series.label)));
+        let mut bytes = Vec::new();
+        let comment = format!(
+            "octoperf latency from the intended send time: {}",
+            series.label
+        );
+        let result =
+            loadgen::intervals::write_log(&mut bytes, window_start, INTERVAL, &intervals, &comment)
+                .and_then(|()| std::fs::write(&path, bytes));
+        match result {
+            Ok(()) => written.push(
+                path.strip_prefix(out_dir)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string(),
+            ),
+            Err(error) => eprintln!("warning: cannot write {}: {error}", path.display()),
+        }
+    }
+    written
+}
+
+/// A series label as a file name: `arm_execute[coder]` → `arm_execute.coder`.
+pub fn log_name(label: &str) -> String {
+    label.replace('[', ".").replace(']', "")
 }
 
 /// What to sample and how.
@@ -423,14 +616,15 @@ async fn read(client: &reqwest::Client, source: &Source) -> Option<Sample> {
 }
 
 /// A progress line every five seconds: elapsed, send rate, errors, in flight.
-async fn report_progress(name: String, recorder: Arc<Recorder>, start: Instant, total: Duration) {
+async fn report_progress(name: String, progress: Arc<Progress>, start: Instant, total: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     tick.tick().await;
     let mut last_sent = 0;
     let mut last_at = Instant::now();
     loop {
         tick.tick().await;
-        let sent = recorder.total_sent.load(Ordering::Relaxed);
+        let now = progress.snapshot();
+        let sent = now.sent;
         let rate = (sent - last_sent) as f64 / last_at.elapsed().as_secs_f64();
         last_sent = sent;
         last_at = Instant::now();
@@ -438,8 +632,8 @@ async fn report_progress(name: String, recorder: Arc<Recorder>, start: Instant, 
             "  {name}: {:.0}s of {:.0}s, {rate:.0} req/s, {sent} sent, {} errors, {} in flight",
             start.elapsed().as_secs_f64(),
             total.as_secs_f64(),
-            recorder.total_errors.load(Ordering::Relaxed),
-            recorder.in_flight.load(Ordering::Relaxed),
+            now.errors,
+            now.in_flight,
         );
     }
 }

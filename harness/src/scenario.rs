@@ -250,6 +250,9 @@ pub struct LoadSpec {
     pub model: LoadModel,
     /// Arrival rate of the open model: `10000/s`, `600/min`.
     pub rate: Option<Rate>,
+    /// Arrival-rate stages of the open model, instead of `rate`: `["ramp 1000/s -> 20000/s
+    /// over 30s", "hold 20000/s for 60s"]`. After the last stage its final rate holds.
+    pub stages: Option<Vec<StageSpec>>,
     /// Users of the closed model.
     pub users: Option<u32>,
     /// Time at the start whose requests are sent but not measured.
@@ -260,9 +263,13 @@ pub struct LoadSpec {
     /// Requests in flight at most; past it the generator waits (and says so).
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
-    /// The run is invalid when the generator's P99 lateness against the schedule exceeds this.
+    /// The run is invalid when the generator's P99 wake-up lateness against the schedule
+    /// exceeds this.
     #[serde(default = "default_max_schedule_lag")]
     pub max_schedule_lag: Dur,
+    /// The run is invalid when the P99 lateness of requests at the socket write exceeds this
+    /// [default: a tenth of the tightest latency limit the scenario judges].
+    pub max_send_lag: Option<Dur>,
     /// A request still unanswered after this counts as a `timeout` error.
     #[serde(default = "default_request_timeout")]
     pub request_timeout: Dur,
@@ -277,12 +284,32 @@ impl LoadSpec {
         }
     }
 
+    /// The open model's arrival schedule: its stages, or its constant rate.
+    pub fn schedule(&self) -> loadgen::Schedule {
+        match &self.stages {
+            Some(stages) => loadgen::Schedule::stages(stages.iter().map(|s| s.0).collect()),
+            None => loadgen::Schedule::constant(loadgen::Rate {
+                per_second: self.rate.map_or(1.0, |rate| rate.per_second),
+            }),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self.model {
-            LoadModel::Open => format!(
-                "open model, {}",
-                self.rate.map_or_else(String::new, |r| r.to_string())
-            ),
+            LoadModel::Open => match &self.stages {
+                Some(stages) => format!(
+                    "open model, {}",
+                    stages
+                        .iter()
+                        .map(|stage| stage.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", then ")
+                ),
+                None => format!(
+                    "open model, {}",
+                    self.rate.map_or_else(String::new, |r| r.to_string())
+                ),
+            },
             LoadModel::Closed => format!("closed model, {} users", self.users.unwrap_or(0)),
         }
     }
@@ -422,35 +449,37 @@ impl FromStr for Rate {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Rate, String> {
-        let bad = || {
-            format!(
+        let rate: loadgen::Rate = text.parse()?;
+        if rate.per_second <= 0.0 {
+            return Err(format!(
                 "invalid rate {text:?}: expected a positive number per unit, as \"10000/s\" or \"600/min\""
-            )
-        };
-        let (number, unit) = text.trim().split_once('/').ok_or_else(bad)?;
-        let number: f64 = number.trim().replace('_', "").parse().map_err(|_| bad())?;
-        let seconds = match unit.trim() {
-            "s" | "sec" | "second" => 1.0,
-            "min" | "minute" => 60.0,
-            "h" | "hour" => 3600.0,
-            _ => return Err(bad()),
-        };
-        if !(number > 0.0 && number.is_finite()) {
-            return Err(bad());
+            ));
         }
         Ok(Rate {
-            per_second: number / seconds,
+            per_second: rate.per_second,
         })
     }
 }
 
 impl std::fmt::Display for Rate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.per_second >= 1.0 {
-            write!(f, "{}/s", self.per_second)
-        } else {
-            write!(f, "{}/min", self.per_second * 60.0)
-        }
+        let rate = loadgen::Rate {
+            per_second: self.per_second,
+        };
+        std::fmt::Display::fmt(&rate, f)
+    }
+}
+
+/// One stage of an open model's arrival rate, as a scenario file writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageSpec(pub loadgen::Stage);
+
+impl<'de> Deserialize<'de> for StageSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StageSpec, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map(StageSpec)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -552,10 +581,27 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
     let load_at = raw.load.span().start;
     let load = raw.load.into_inner();
     match load.model {
-        LoadModel::Open if load.rate.is_none() => {
+        LoadModel::Open if load.rate.is_none() && load.stages.is_none() => {
             return Err(error_at(
                 load_at,
                 "field `load.rate`: the open model needs a rate, as \"100/s\"".into(),
+            ));
+        }
+        LoadModel::Open if load.rate.is_some() && load.stages.is_some() => {
+            return Err(error_at(
+                load_at,
+                "field `load.stages`: give a rate or stages, not both".into(),
+            ));
+        }
+        LoadModel::Open
+            if load
+                .stages
+                .as_ref()
+                .is_some_and(|stages| stages.is_empty() || load.schedule().peak_rate() <= 0.0) =>
+        {
+            return Err(error_at(
+                load_at,
+                "field `load.stages`: the stages must offer some load".into(),
             ));
         }
         LoadModel::Closed if load.users.unwrap_or(0) == 0 => {

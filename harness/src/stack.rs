@@ -12,8 +12,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::load::Endpoints;
 use crate::scenario::{Component, Scenario};
+use crate::workload::Endpoints;
 
 /// The line services print once they listen (see `serving::LISTENING_PREFIX`).
 pub const LISTENING_PREFIX: &str = "listening on http://";

@@ -11,7 +11,10 @@ mod render;
 pub use render::{format_value, margin_percent, render_markdown, render_terminal};
 
 /// Bumped whenever a field changes meaning or is removed; adding an optional field is not a bump.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: `achieved_per_second` counts successful answers that arrived inside the measured
+/// window (version 1 counted those whose intended send time fell in it); the generator reports
+/// send lateness at the socket write, its workers' busy fractions and unsent requests.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -173,7 +176,8 @@ pub struct RequestResult {
     pub ok: u64,
     /// Failures by kind: `http_503`, `timeout`, `task_failed`…
     pub errors: BTreeMap<String, u64>,
-    /// Successful completions per second of the measured window.
+    /// Successful answers that arrived inside the measured window, per second of it (schema 2;
+    /// schema 1 counted by intended send time).
     pub achieved_per_second: f64,
     /// From the intended send time (coordinated-omission-correct), in microseconds.
     pub latency: Percentiles,
@@ -235,8 +239,37 @@ pub struct GeneratorResult {
     /// How late the generator sent requests against their intended times.
     pub schedule_lag_p99_us: u64,
     pub schedule_lag_max_us: u64,
-    /// Times the in-flight cap was reached: the system under test fell behind.
+    /// Requests that found the in-flight cap reached and were sent late.
     pub in_flight_cap_hits: u64,
+    /// Worker threads of the generator.
+    #[serde(default)]
+    pub threads: u32,
+    /// How late requests reached the socket against their intended times (µs, measured window).
+    #[serde(default)]
+    pub send_lag_p50_us: u64,
+    #[serde(default)]
+    pub send_lag_p99_us: u64,
+    #[serde(default)]
+    pub send_lag_max_us: u64,
+    /// Share of measured requests sent more than 1 ms late.
+    #[serde(default)]
+    pub late_over_1ms_share: f64,
+    /// The send-lag P99 over which the run is invalid (µs).
+    #[serde(default)]
+    pub max_send_lag_us: u64,
+    /// Each worker's busy share of the measured window (0 to 1).
+    #[serde(default)]
+    pub worker_busy: Vec<f64>,
+    /// Requests due in the measured window that were never sent.
+    #[serde(default)]
+    pub unsent: u64,
+    /// Requests sent and never answered before the run gave up on them.
+    #[serde(default)]
+    pub abandoned: u64,
+    /// HdrHistogram interval logs of the measured window, one per series, relative to the
+    /// report.
+    #[serde(default)]
+    pub interval_logs: Vec<String>,
 }
 
 #[cfg(test)]

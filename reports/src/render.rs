@@ -215,15 +215,40 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         );
     }
     let generator = &scenario.generator;
+    let busy = generator
+        .worker_busy
+        .iter()
+        .map(|share| format!("{:.0}%", share * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = writeln!(
         out,
-        "- Generator: {:.2} CPU-seconds ({:.1} µs per request); schedule lag P99 {} ms, max {} ms; in-flight cap reached {} times.\n",
+        "- Generator: {} worker threads, busy {}; {:.2} CPU-seconds ({:.1} µs per request); send lag at the socket P50 {} ms, P99 {} ms (allowed {} ms), max {} ms, {:.3}% of requests over 1 ms late; schedule lag P99 {} ms; in-flight cap reached {} times; {} due requests never sent; {} never answered.\n",
+        generator.threads,
+        if busy.is_empty() {
+            "–".to_owned()
+        } else {
+            busy
+        },
         generator.cpu_seconds,
         generator.cpu_us_per_request,
+        ms(generator.send_lag_p50_us),
+        ms(generator.send_lag_p99_us),
+        ms(generator.max_send_lag_us),
+        ms(generator.send_lag_max_us),
+        generator.late_over_1ms_share * 100.0,
         ms(generator.schedule_lag_p99_us),
-        ms(generator.schedule_lag_max_us),
         generator.in_flight_cap_hits,
+        generator.unsent,
+        generator.abandoned,
     );
+    if !generator.interval_logs.is_empty() {
+        let _ = writeln!(
+            out,
+            "- Interval logs (HdrHistogram, 1 s): {}\n",
+            generator.interval_logs.join(", ")
+        );
+    }
     if !scenario.requests.is_empty() {
         out.push_str("| Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | Service P99 ms |\n");
         out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");

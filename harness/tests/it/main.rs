@@ -1,5 +1,5 @@
-//! The harness end to end: coordinated omission against a server that stalls, the `octoperf`
-//! binary's exit codes on bad input, and whole runs of a tiny stack (teardown, Ctrl-C).
+//! The harness end to end: the `octoperf` binary's exit codes on bad input, and whole runs of
+//! a tiny stack (teardown, Ctrl-C). The engine's own truth is tested in `loadgen`.
 //!
 //! The stack tests start the real runtime binaries, found beside `octoperf` in the target
 //! folder; `cargo test --workspace` (or nextest) builds them.
@@ -7,112 +7,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-use harness::load::{self, Endpoints, Plan, Recorder, Shape};
-use harness::mix::Mix;
-use harness::scenario::{RequestKind, RequestSpec, TextSpec};
-
-/// Answers `POST /process` at once, except the `stall_at`-th request, which takes `stall`.
-async fn stalling_server(stall_at: u64, stall: Duration) -> String {
-    let counter = Arc::new(AtomicU64::new(0));
-    let app = axum::Router::new().route(
-        "/process",
-        axum::routing::post(move || {
-            let counter = counter.clone();
-            async move {
-                if counter.fetch_add(1, Ordering::SeqCst) + 1 == stall_at {
-                    tokio::time::sleep(stall).await;
-                }
-                "{}"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
-}
-
-/// Runs `plan` with `reflex_process` requests against `base`; the outcome and the recorder.
-async fn run_reflex_load(base: &str, plan: &Plan) -> (load::LoadOutcome, Arc<Recorder>) {
-    let spec = RequestSpec {
-        kind: RequestKind::ReflexProcess,
-        weight: 1,
-        text: TextSpec::default(),
-        arms: Vec::new(),
-    };
-    let mix = Mix::new(&[spec], 1);
-    let recorder = Arc::new(Recorder::new(mix.series()));
-    let endpoints = Arc::new(Endpoints {
-        reflex: Some(base.to_owned()),
-        ..Endpoints::default()
-    });
-    let (_cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    let outcome = load::run(plan, mix, endpoints, recorder.clone(), cancel_rx).await;
-    (outcome, recorder)
-}
-
-#[tokio::test]
-async fn open_model_latency_shows_a_stall_that_service_time_hides() {
-    // One connection's worth of concurrency: while the 50th request stalls for 500 ms, the
-    // requests due behind it wait in the generator, are sent late, and answer fast.
-    let base = stalling_server(50, Duration::from_millis(500)).await;
-    let plan = Plan {
-        shape: Shape::Open { per_second: 100.0 },
-        start: Instant::now() + Duration::from_millis(50),
-        warmup: Duration::ZERO,
-        duration: Duration::from_secs(2),
-        max_in_flight: 1,
-        request_timeout: Duration::from_secs(5),
-    };
-    let (outcome, _) = run_reflex_load(&base, &plan).await;
-    let result = &outcome.series[0];
-    assert_eq!((result.sent, result.ok), (200, 200));
-    let latency_p99 = result.latency.value_at_quantile(0.99);
-    let service_p99 = result.service.value_at_quantile(0.99);
-    assert!(
-        latency_p99 >= 400_000,
-        "latency P99 {latency_p99} µs should show the 500 ms stall"
-    );
-    assert!(
-        service_p99 < 200_000,
-        "service-time P99 {service_p99} µs should not"
-    );
-    assert!(
-        result.service.max() >= 450_000,
-        "the stalled request itself is slow"
-    );
-    assert!(outcome.in_flight_cap_hits > 0);
-    // Waiting on the server is not the generator's lateness: the run stays valid.
-    assert!(outcome.schedule_lag.value_at_quantile(0.99) < 20_000);
-}
-
-#[tokio::test]
-async fn the_closed_model_keeps_its_users_busy_and_times_service() {
-    let base = stalling_server(u64::MAX, Duration::ZERO).await;
-    let plan = Plan {
-        shape: Shape::Closed { users: 2 },
-        start: Instant::now() + Duration::from_millis(20),
-        warmup: Duration::from_millis(100),
-        duration: Duration::from_millis(400),
-        max_in_flight: 2,
-        request_timeout: Duration::from_secs(5),
-    };
-    let (outcome, recorder) = run_reflex_load(&base, &plan).await;
-    let result = &outcome.series[0];
-    assert!(result.ok > 10, "{} requests in 0.4 s", result.ok);
-    assert_eq!(result.ok, result.sent);
-    // Warm-up requests were sent but not recorded.
-    assert!(recorder.total_sent.load(Ordering::Relaxed) > result.sent);
-    // A closed user sends when it is free: latency and service time are the same thing.
-    assert_eq!(result.latency.len(), result.service.len());
-    assert!(result.latency.max().abs_diff(result.service.max()) < 1_000);
-    assert!(outcome.schedule_lag.is_empty());
-    assert!(!outcome.cancelled);
-}
 
 fn octoperf() -> Command {
     Command::new(env!("CARGO_BIN_EXE_octoperf"))

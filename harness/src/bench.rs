@@ -1,0 +1,250 @@
+//! `octoperf bench URL`: the engine alone against any HTTP endpoint, as wrk2 or `oha` would be
+//! used (a fixed request at a rate, or N users back to back), with the generator's own
+//! account of itself; and `octoperf calibration-server`, the server of known latency it is
+//! compared and calibrated against.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use loadgen::{Answer, Endpoint, Method, Plan, Progress, Request, Schedule, Shape, Workload};
+
+/// A fixed request, sent again and again.
+#[derive(Debug, Clone)]
+pub struct Fixed {
+    pub method: Method,
+    pub path: String,
+    pub body: Bytes,
+}
+
+impl Workload for Fixed {
+    fn next_request(&mut self) -> Request {
+        Request {
+            endpoint: 0,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            body: self.body.clone(),
+            tag: 0,
+            series: 0,
+            detail: None,
+        }
+    }
+
+    fn check(&mut self, _request: &Request, status: u16, _body: &[u8]) -> Answer {
+        Answer::Done(if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(Cow::Owned(format!("http_{status}")))
+        })
+    }
+}
+
+/// What `octoperf bench` runs.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub url: String,
+    pub shape: Shape,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub threads: usize,
+    pub cpus: Vec<usize>,
+    pub body: Bytes,
+    pub method: Method,
+    pub max_in_flight: usize,
+    pub timeout: Duration,
+}
+
+/// What a bench run measured, for printing and for `cargo xtask genbench`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchResult {
+    pub threads: usize,
+    pub offered_per_second: Option<f64>,
+    /// Successful answers that arrived inside the measured window, per second.
+    pub achieved_per_second: f64,
+    pub sent: u64,
+    pub ok: u64,
+    pub errors: u64,
+    pub latency_p50_us: u64,
+    pub latency_p99_us: u64,
+    pub latency_p999_us: u64,
+    pub latency_max_us: u64,
+    pub send_lag_p50_us: u64,
+    pub send_lag_p99_us: u64,
+    /// Share of measured requests sent more than 1 ms late.
+    pub late_over_1ms_share: f64,
+    pub worker_busy: Vec<f64>,
+    /// CPU of the generator's workers over the measured window, per request sent in it.
+    pub cpu_us_per_request: f64,
+    pub in_flight_cap_hits: u64,
+    pub unsent: u64,
+    /// Why the generator, not the server, limited this run; empty when it did not.
+    pub generator_limited: Vec<String>,
+}
+
+/// Splits `http://host:port/path` into the base URL and the path the requests use.
+pub fn split_url(url: &str) -> Result<(String, String), String> {
+    let endpoint = Endpoint::parse(url).map_err(|error| error.to_string())?;
+    let path = if endpoint.base_path.is_empty() {
+        "/".to_owned()
+    } else {
+        endpoint.base_path.clone()
+    };
+    // The query, if any, stays on the path.
+    let query = url
+        .split_once('?')
+        .map_or(String::new(), |(_, q)| format!("?{q}"));
+    Ok((
+        format!("http://{}", endpoint.authority),
+        format!("{path}{query}"),
+    ))
+}
+
+pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
+    let (base, path) = split_url(&config.url)?;
+    let endpoint = Endpoint::parse(&base).map_err(|error| error.to_string())?;
+    let plan = Plan {
+        shape: config.shape.clone(),
+        start: Instant::now() + Duration::from_millis(100),
+        warmup: config.warmup,
+        duration: config.duration,
+        max_in_flight: config.max_in_flight,
+        request_timeout: config.timeout,
+        threads: config.threads,
+        interval: Duration::from_secs(1),
+        n_series: 1,
+        cpus: config.cpus.clone(),
+    };
+    let workload = Fixed {
+        method: config.method.clone(),
+        path,
+        body: config.body.clone(),
+    };
+    let progress = Progress::new(config.threads);
+    let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
+    let outcome = loadgen::run(
+        &plan,
+        &[endpoint],
+        vec![workload; config.threads],
+        &progress,
+        cancel_rx,
+    )
+    .map_err(|error| error.to_string())?;
+    let series = &outcome.series[0];
+    let seconds = config.duration.as_secs_f64();
+    let cpu: f64 = outcome.workers.iter().map(|w| w.cpu_seconds).sum();
+    let late_over_1ms_share = if outcome.send_lag.is_empty() {
+        0.0
+    } else {
+        1.0 - outcome.send_lag.quantile_below(1_000)
+    };
+    let offered_per_second = match &config.shape {
+        Shape::Open(schedule) => Some(schedule.rate_at(config.warmup)),
+        Shape::Closed { .. } => None,
+    };
+    let mut limited = Vec::new();
+    if matches!(config.shape, Shape::Open(_)) {
+        for (idx, worker) in outcome.workers.iter().enumerate() {
+            if worker.busy_fraction >= crate::run::MAX_WORKER_BUSY {
+                limited.push(format!(
+                    "worker {idx} was {:.0}% busy",
+                    worker.busy_fraction * 100.0
+                ));
+            }
+        }
+        if late_over_1ms_share > 0.01 {
+            limited.push(format!(
+                "{:.1}% of requests were sent more than 1 ms late",
+                late_over_1ms_share * 100.0
+            ));
+        }
+        if outcome.in_flight_cap_hits > 0 {
+            limited.push(format!(
+                "the in-flight cap was reached {} times",
+                outcome.in_flight_cap_hits
+            ));
+        }
+    }
+    if outcome.unsent > 0 {
+        limited.push(format!("{} due requests were never sent", outcome.unsent));
+    }
+    Ok(BenchResult {
+        threads: config.threads,
+        offered_per_second,
+        achieved_per_second: series.completed_in_window as f64 / seconds,
+        sent: series.sent,
+        ok: series.ok,
+        errors: series.error_count(),
+        latency_p50_us: series.latency.value_at_quantile(0.50),
+        latency_p99_us: series.latency.value_at_quantile(0.99),
+        latency_p999_us: series.latency.value_at_quantile(0.999),
+        latency_max_us: series.latency.max(),
+        send_lag_p50_us: outcome.send_lag.value_at_quantile(0.50),
+        send_lag_p99_us: outcome.send_lag.value_at_quantile(0.99),
+        late_over_1ms_share,
+        worker_busy: outcome.workers.iter().map(|w| w.busy_fraction).collect(),
+        cpu_us_per_request: if series.sent > 0 {
+            cpu * 1e6 / series.sent as f64
+        } else {
+            0.0
+        },
+        in_flight_cap_hits: outcome.in_flight_cap_hits,
+        unsent: outcome.unsent,
+        generator_limited: limited,
+    })
+}
+
+/// The result as a few lines for a terminal.
+pub fn describe(result: &BenchResult) -> String {
+    let ms = |us: u64| us as f64 / 1000.0;
+    let busy: Vec<String> = result
+        .worker_busy
+        .iter()
+        .map(|b| format!("{:.0}%", b * 100.0))
+        .collect();
+    let mut text = format!(
+        "{} ok of {} sent, {} errors; {:.0} answers/s{}\n\
+         latency from the intended time: P50 {:.3} ms, P99 {:.3} ms, P99.9 {:.3} ms, max {:.3} ms\n\
+         generator: {} threads, busy {}, {:.1} µs of CPU per request; send lag P50 {:.3} ms, P99 {:.3} ms, {:.3}% over 1 ms\n",
+        result.ok,
+        result.sent,
+        result.errors,
+        result.achieved_per_second,
+        result
+            .offered_per_second
+            .map_or_else(String::new, |rate| format!(" (offered {rate:.0}/s)")),
+        ms(result.latency_p50_us),
+        ms(result.latency_p99_us),
+        ms(result.latency_p999_us),
+        ms(result.latency_max_us),
+        result.threads,
+        busy.join(", "),
+        result.cpu_us_per_request,
+        ms(result.send_lag_p50_us),
+        ms(result.send_lag_p99_us),
+        result.late_over_1ms_share * 100.0,
+    );
+    if result.generator_limited.is_empty() {
+        text.push_str("the generator held the load\n");
+    } else {
+        text.push_str(&format!(
+            "INVALID: the generator limited this run: {}\n",
+            result.generator_limited.join("; ")
+        ));
+    }
+    text
+}
+
+/// The open model at `rate`, or `users` back to back.
+pub fn shape(rate: Option<&str>, users: Option<u32>) -> Result<Shape, String> {
+    match (rate, users) {
+        (Some(rate), None) => {
+            let rate: crate::scenario::Rate = rate.parse()?;
+            Ok(Shape::Open(Schedule::constant(loadgen::Rate {
+                per_second: rate.per_second,
+            })))
+        }
+        (None, Some(0)) => Err("--users: must be at least 1".into()),
+        (None, Some(users)) => Ok(Shape::Closed { users }),
+        _ => Err("give --rate (open model) or --users (closed model)".into()),
+    }
+}
