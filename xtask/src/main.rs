@@ -1,5 +1,6 @@
 //! Project automation. `cargo xtask loadtest` builds the runtime and the harness in release
-//! mode, then runs the suite with `octoperf run` and exits with its code.
+//! mode, then runs the suite with `octoperf run` and exits with its code; `genbench` compares
+//! the generator with wrk; `tidy` checks the architecture's invariants.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -7,6 +8,7 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod genbench;
 mod tidy;
 
 #[derive(Debug, Parser)]
@@ -22,6 +24,8 @@ enum Task {
     Loadtest(LoadtestOpts),
     /// Check the architecture's invariants (crate boundaries, file headers).
     Tidy,
+    /// Compare the load generator with wrk on a trivial server, and measure its own cost.
+    Genbench(genbench::GenbenchOpts),
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +51,9 @@ struct LoadtestOpts {
     /// Redis for the Orchestrator's second cache level [default: none].
     #[arg(long)]
     redis_url: Option<String>,
+    /// Worker threads of the load generator [default: one per core].
+    #[arg(long, value_name = "N")]
+    generator_threads: Option<usize>,
 }
 
 /// Exit code for a failure of xtask itself (say, the build failed).
@@ -70,7 +77,19 @@ fn main() -> ExitCode {
                 ExitCode::from(BUILD_FAILED)
             }
         },
-        Task::Tidy => match tidy::check(&workspace_root()) {
+        Task::Genbench(genbench_opts) => {
+            match workspace_root().and_then(|root| {
+                build_release(&root, &["harness"])?;
+                genbench::genbench(&root, &target_dir(&root).join("release"), &genbench_opts)
+            }) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::from(BUILD_FAILED)
+                }
+            }
+        }
+        Task::Tidy => match workspace_root().and_then(|root| tidy::check(&root)) {
             Ok(problems) if problems.is_empty() => {
                 println!("tidy: the tree keeps its invariants");
                 ExitCode::SUCCESS
@@ -89,34 +108,56 @@ fn main() -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The workspace, found when xtask runs (not fixed when it was built, so that a target folder
+/// shared by two checkouts runs each checkout's own): `cargo run` says where the xtask package
+/// is; run directly, cargo is asked from the current folder.
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let manifest_dir = PathBuf::from(dir);
+        if let Some(root) = manifest_dir
+            .parent()
+            .filter(|_| manifest_dir.join("Cargo.toml").is_file())
+        {
+            return Ok(root.to_path_buf());
+        }
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .with_context(|| format!("running {cargo} locate-project"))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "cannot find the workspace from {}: {}",
+        std::env::current_dir().map_or_else(|_| "here".into(), |d| d.display().to_string()),
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    let manifest = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    manifest
         .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+        .map(Path::to_path_buf)
+        .context("the workspace manifest has no folder")
 }
 
-fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
-    let root = workspace_root();
+/// `cargo build --release` of `packages`.
+fn build_release(root: &Path, packages: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("building the runtime and the harness (release)…");
-    let status = Command::new(&cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--package",
-            "reflex",
-            "--package",
-            "orchestrator",
-            "--package",
-            "arms",
-            "--package",
-            "harness",
-        ])
+    eprintln!("building {} (release)…", packages.join(", "));
+    let mut command = Command::new(&cargo);
+    command.current_dir(root).args(["build", "--release"]);
+    for package in packages {
+        command.args(["--package", package]);
+    }
+    let status = command
         .status()
         .with_context(|| format!("running {cargo} build"))?;
     anyhow::ensure!(status.success(), "the release build failed ({status})");
+    Ok(())
+}
+
+fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
+    let root = workspace_root()?;
+    build_release(&root, &["reflex", "orchestrator", "arms", "harness"])?;
 
     let release = target_dir(&root).join("release");
     let mut octoperf = Command::new(release.join("octoperf"));
@@ -147,6 +188,9 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     }
     if let Some(url) = &opts.redis_url {
         octoperf.args(["--redis-url", url]);
+    }
+    if let Some(threads) = opts.generator_threads {
+        octoperf.args(["--generator-threads", &threads.to_string()]);
     }
     let mut child = octoperf.spawn().context("starting octoperf")?;
     // Ctrl-C reaches octoperf too (same process group); it tears down its stack and writes

@@ -39,10 +39,15 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
             .flatten()
             .filter_map(|dep| dep["name"].as_str())
             .collect();
-        if name == "harness" || name == "reports" {
+        if name == "harness" || name == "reports" || name == "loadgen" {
             for runtime in deps.iter().filter(|dep| RUNTIME.contains(dep)) {
                 problems.push(format!("{name} depends on the runtime crate {runtime}: it must reach services over HTTP only"));
             }
+        }
+        if name == "loadgen" && (deps.contains(&"harness") || deps.contains(&"reports")) {
+            problems.push(
+                "loadgen depends on the harness or the reports: the engine stands alone".to_owned(),
+            );
         }
         if name == "reports" && deps.contains(&"harness") {
             problems.push("reports depends on harness: renderers read only RunReport".to_owned());
@@ -101,7 +106,7 @@ fn rust_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
 mod tests {
     #[test]
     fn the_tree_keeps_its_invariants() {
-        let problems = super::check(&crate::workspace_root()).unwrap();
+        let problems = super::check(&crate::workspace_root().unwrap()).unwrap();
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

@@ -1,0 +1,249 @@
+//! `cargo xtask genbench`: the generator against wrk, side by side in one run, on the built-in
+//! trivial server (`octoperf calibration-server`), each side pinned to its own core when the
+//! machine has two; then the open model's own cost at 10k/s and its hold at 50k/s.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, bail};
+
+/// The request both sides send.
+const BODY: &str = r#"{"text":"hello world","user_id":"user-1"}"#;
+
+#[derive(Debug, clap::Args)]
+pub struct GenbenchOpts {
+    /// Seconds each measurement lasts.
+    #[arg(long, default_value_t = 5)]
+    seconds: u32,
+    /// Rounds of the closed-loop comparison (wrk, then octoperf, each round).
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// Connections (wrk) and users (octoperf) of the closed loop.
+    #[arg(long, default_value_t = 16)]
+    connections: u32,
+}
+
+pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Result<u8> {
+    let octoperf = release.join("octoperf");
+    let two_cores = std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+    let (server_cpu, client_cpu) = if two_cores {
+        (Some(0), Some(1))
+    } else {
+        (None, None)
+    };
+    let server = Server::start(&octoperf, server_cpu)?;
+    let url = format!("{}/process", server.url);
+    println!(
+        "trivial server at {} {}",
+        server.url,
+        server_cpu.map_or("(not pinned: one core)".to_owned(), |cpu| format!(
+            "pinned to CPU {cpu}"
+        ))
+    );
+
+    let wrk = find_on_path("wrk");
+    let taskset = find_on_path("taskset");
+    let script = root.join("target").join("genbench-post.lua");
+    std::fs::create_dir_all(root.join("target")).context("creating target/")?;
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = '{BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        ),
+    )
+    .with_context(|| format!("writing {}", script.display()))?;
+    if wrk.is_none() {
+        println!("wrk is not installed (Debian package `wrk`): octoperf alone");
+    }
+
+    println!(
+        "\nclosed loop, {} connections, one generator thread{}:",
+        opts.connections,
+        client_cpu.map_or(String::new(), |cpu| format!(" on CPU {cpu}"))
+    );
+    let mut ratios = Vec::new();
+    for round in 1..=opts.rounds {
+        let wrk_rate = match &wrk {
+            Some(wrk) => {
+                let mut command = pinned(taskset.as_deref(), client_cpu, wrk);
+                command.args([
+                    "-t1",
+                    &format!("-c{}", opts.connections),
+                    &format!("-d{}s", opts.seconds),
+                    "-s",
+                ]);
+                command.arg(&script).arg(&url);
+                Some(wrk_requests_per_second(&mut command)?)
+            }
+            None => None,
+        };
+        let mut command = Command::new(&octoperf);
+        command.args([
+            "bench",
+            &url,
+            "--users",
+            &opts.connections.to_string(),
+            "--threads",
+            "1",
+            "--duration",
+            &format!("{}s", opts.seconds),
+            "--body",
+            BODY,
+            "--json",
+        ]);
+        if let Some(cpu) = client_cpu {
+            command.args(["--cpus", &cpu.to_string()]);
+        }
+        let ours = bench_json(&mut command)?;
+        let ours_rate = ours["achieved_per_second"].as_f64().unwrap_or(0.0);
+        match wrk_rate {
+            Some(theirs) => {
+                let ratio = ours_rate / theirs;
+                ratios.push(ratio);
+                println!(
+                    "  round {round}: wrk {theirs:>9.0} req/s   octoperf {ours_rate:>9.0} req/s   ratio {ratio:.2}x"
+                );
+            }
+            None => println!("  round {round}: octoperf {ours_rate:>9.0} req/s"),
+        }
+    }
+    if !ratios.is_empty() {
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "  octoperf / wrk, median of {} rounds: {:.2}x",
+            ratios.len(),
+            ratios[ratios.len() / 2]
+        );
+    }
+
+    println!("\nopen model, one generator thread:");
+    for rate in ["10000/s", "50000/s"] {
+        let mut command = Command::new(&octoperf);
+        command.args([
+            "bench",
+            &url,
+            "--rate",
+            rate,
+            "--threads",
+            "1",
+            "--duration",
+            &format!("{}s", opts.seconds),
+            "--body",
+            BODY,
+            "--json",
+        ]);
+        if let Some(cpu) = client_cpu {
+            command.args(["--cpus", &cpu.to_string()]);
+        }
+        let result = bench_json(&mut command)?;
+        let limited: Vec<&str> = result["generator_limited"]
+            .as_array()
+            .map(|reasons| reasons.iter().filter_map(|r| r.as_str()).collect())
+            .unwrap_or_default();
+        println!(
+            "  {rate}: achieved {:.0}/s, {:.1} µs of generator CPU per request, busy {:.0}%, send lag P99 {:.3} ms, {:.3}% sent over 1 ms late; {}",
+            result["achieved_per_second"].as_f64().unwrap_or(0.0),
+            result["cpu_us_per_request"].as_f64().unwrap_or(0.0),
+            result["worker_busy"][0].as_f64().unwrap_or(0.0) * 100.0,
+            result["send_lag_p99_us"].as_f64().unwrap_or(0.0) / 1000.0,
+            result["late_over_1ms_share"].as_f64().unwrap_or(0.0) * 100.0,
+            if limited.is_empty() {
+                "held".to_owned()
+            } else {
+                format!("NOT held: {}", limited.join("; "))
+            }
+        );
+    }
+    drop(server);
+    Ok(0)
+}
+
+/// The trivial server, ended (by PID) when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(octoperf: &Path, cpu: Option<usize>) -> anyhow::Result<Server> {
+        let mut command = Command::new(octoperf);
+        command
+            .args(["calibration-server", "--lifetime", "30m"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(cpu) = cpu {
+            command.args(["--cpu", &cpu.to_string()]);
+        }
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("starting {}", octoperf.display()))?;
+        let stdout = child.stdout.take().context("the server's stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("reading the server's first line")?;
+        let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+            let _ = child.kill();
+            bail!("the calibration server said {line:?}, not where it listens");
+        };
+        Ok(Server {
+            url: format!("http://{addr}"),
+            child,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SAFETY: signalling the PID of a child this process started and has not reaped.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn pinned(taskset: Option<&Path>, cpu: Option<usize>, program: &Path) -> Command {
+    match (taskset, cpu) {
+        (Some(taskset), Some(cpu)) => {
+            let mut command = Command::new(taskset);
+            command.args(["-c", &cpu.to_string()]).arg(program);
+            command
+        }
+        _ => Command::new(program),
+    }
+}
+
+fn wrk_requests_per_second(command: &mut Command) -> anyhow::Result<f64> {
+    let output = command.output().context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(output.status.success(), "wrk failed: {text}");
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
+        .and_then(|value| value.trim().parse().ok())
+        .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))
+}
+
+fn bench_json(command: &mut Command) -> anyhow::Result<serde_json::Value> {
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running octoperf bench")?;
+    // Exit 3 is a generator-limited run: still a result worth printing.
+    let code = output.status.code().unwrap_or(-1);
+    anyhow::ensure!(
+        code == 0 || code == 3,
+        "octoperf bench failed ({})",
+        output.status
+    );
+    serde_json::from_slice(&output.stdout).context("reading octoperf bench's JSON")
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(name))
+        .find(|path| path.is_file())
+}
