@@ -359,7 +359,6 @@ async fn run_scenario(
         || default_max_send_lag(&config.budgets, scenario),
         |lag| lag.0,
     );
-    let send_lag = &outcome.send_lag;
     result.processes = samples.processes;
     result.generator = GeneratorResult {
         cpu_seconds: samples.generator_cpu_seconds,
@@ -368,10 +367,32 @@ async fn run_scenario(
         } else {
             0.0
         },
+        interval_logs,
+        ..generator_account(&outcome, max_send_lag)
+    };
+    if outcome.cancelled {
+        result
+            .invalid_reasons
+            .push("interrupted before the measured window ended".into());
+    }
+    result
+        .invalid_reasons
+        .extend(generator_limits(&result.generator, scenario, open_model));
+    result.valid = result.invalid_reasons.is_empty();
+    result
+}
+
+/// The generator's account of itself from what the engine recorded; its CPU and interval
+/// logs are filled in by the caller.
+pub fn generator_account(outcome: &loadgen::Outcome, max_send_lag: Duration) -> GeneratorResult {
+    let send_lag = &outcome.send_lag;
+    GeneratorResult {
+        cpu_seconds: 0.0,
+        cpu_us_per_request: 0.0,
         schedule_lag_p99_us: outcome.schedule_lag.value_at_quantile(0.99),
         schedule_lag_max_us: outcome.schedule_lag.max(),
         in_flight_cap_hits: outcome.in_flight_cap_hits,
-        threads: threads as u32,
+        threads: outcome.workers.len() as u32,
         send_lag_p50_us: send_lag.value_at_quantile(0.50),
         send_lag_p99_us: send_lag.value_at_quantile(0.99),
         send_lag_max_us: send_lag.max(),
@@ -384,18 +405,8 @@ async fn run_scenario(
         worker_busy: outcome.workers.iter().map(|w| w.busy_fraction).collect(),
         unsent: outcome.unsent,
         abandoned: outcome.abandoned,
-        interval_logs,
-    };
-    if outcome.cancelled {
-        result
-            .invalid_reasons
-            .push("interrupted before the measured window ended".into());
+        interval_logs: Vec::new(),
     }
-    result
-        .invalid_reasons
-        .extend(generator_limits(&result.generator, scenario, open_model));
-    result.valid = result.invalid_reasons.is_empty();
-    result
 }
 
 /// Why the generator, not the system, limited this run: each reason makes the run invalid.
@@ -687,3 +698,6 @@ pub fn encode(histogram: &Histogram<u64>) -> String {
 pub fn rfc3339_now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
+
+#[cfg(test)]
+mod tests;

@@ -308,4 +308,3 @@ fn merge(n_series: usize, results: Vec<worker::WorkerResult>) -> Outcome {
     outcome.intervals = intervals::merge_encoded(outcome.intervals);
     outcome
 }
-

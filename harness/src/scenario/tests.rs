@@ -192,3 +192,42 @@ fn a_request_needs_the_service_it_goes_to() {
                 8 | [load]"#]],
     );
 }
+
+#[test]
+fn stages_replace_the_rate_and_describe_the_load() {
+    let source = VALID.replace(
+        "rate = \"100/s\"",
+        "stages = [\"ramp 10/s -> 100/s over 2s\", \"hold 100/s for 1s\"]\nmax_send_lag = \"2ms\"",
+    );
+    let scenario = parse("x.toml", "x", &source).unwrap();
+    assert_eq!(
+        scenario.load.describe(),
+        "open model, ramp 10/s -> 100/s over 2s, then hold 100/s for 1s"
+    );
+    let schedule = scenario.load.schedule();
+    assert_eq!(schedule.peak_rate(), 100.0);
+    assert!((schedule.rate_at(Duration::from_secs(1)) - 55.0).abs() < 1e-9);
+    assert_eq!(
+        scenario.load.max_send_lag.map(|lag| lag.0),
+        Some(Duration::from_millis(2))
+    );
+}
+
+#[test]
+fn a_rate_and_stages_together_or_a_bad_stage_are_refused() {
+    check_error(
+        &VALID.replace(
+            "rate = \"100/s\"",
+            "rate = \"100/s\"\nstages = [\"hold 100/s for 1s\"]",
+        ),
+        expect![[r#"
+            scenarios/broken.toml:8: field `load.stages`: give a rate or stages, not both
+                8 | [load]"#]],
+    );
+    check_error(
+        &VALID.replace("rate = \"100/s\"", "stages = [\"hold 100/s during 1s\"]"),
+        expect![[r#"
+            scenarios/broken.toml:10: invalid stage "hold 100/s during 1s": unknown form; expected "hold 10000/s for 30s" or "ramp 1000/s -> 20000/s over 30s"
+                10 | stages = ["hold 100/s during 1s"]"#]],
+    );
+}
