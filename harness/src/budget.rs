@@ -297,9 +297,9 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 .sum::<f64>()
                 * scale;
             let mut failure = requests.iter().find_map(|r| error_failure(r));
-            if failure.is_none() && offered < limit {
+            if failure.is_none() && offered <= limit {
                 failure = Some(format!(
-                    "the scenario offered only {offered:.0} {unit}, below the target"
+                    "the scenario offered only {offered:.0} {unit}, not above the target"
                 ));
             }
             if failure.is_none() && achieved < offered * MIN_SUSTAINED_SHARE {
@@ -445,7 +445,7 @@ fn judge<'a>(
     target.scenario = Some(worst.scenario.name.clone());
     let within = match target.direction {
         Direction::Below => worst.value < target.limit,
-        Direction::Above => worst.value >= target.limit,
+        Direction::Above => worst.value > target.limit,
     };
     target.verdict = if within && worst.failure.is_none() {
         TargetVerdict::Pass

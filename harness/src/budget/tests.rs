@@ -211,6 +211,24 @@ fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
     );
     assert!(target.note.unwrap().contains("offered only 5000 req/s"));
 
+    // The budget says strictly above: exactly the limit, offered and achieved, fails.
+    let at_limit = scenario(
+        "at-limit",
+        &rows,
+        vec![request(
+            "reflex_process",
+            1.0,
+            2.0,
+            100_000,
+            0,
+            10_000.0,
+            10_000.0,
+        )],
+        vec![],
+    );
+    let target = evaluate(&shipped(), Profile::Development, &[at_limit]).remove(18);
+    assert_eq!(target.verdict, TargetVerdict::Fail, "{target:?}");
+
     let behind = scenario(
         "behind",
         &rows,
