@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 pub mod bench;
 pub mod budget;
+pub mod capacity;
 pub mod machine;
 pub mod mix;
 pub mod run;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Run the calibration server: every request takes a fixed service time (default none:
     /// the trivial server `bench` is compared with wrk on).
     CalibrationServer(CalibrationOpts),
+    /// Find the highest rate at which a scenario holds every budget row it measures: trials
+    /// ramp the offered rate up, then bisect (each trial on the scenario's quick windows).
+    Capacity(CapacityOpts),
     /// Render a report.json again, as Markdown or a terminal summary.
     Render {
         /// The report.json to render.
@@ -99,6 +103,18 @@ pub struct BenchOpts {
     /// Allow a URL that is not on this machine.
     #[arg(long)]
     pub allow_non_loopback: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityOpts {
+    #[command(flatten)]
+    pub run: RunOpts,
+    /// Trials at most.
+    #[arg(long, default_value_t = 8)]
+    pub max_trials: usize,
+    /// The first rate tried, as `10000/s` [default: the scenario's rate].
+    #[arg(long)]
+    pub start: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -175,6 +191,7 @@ pub async fn main_with(opts: Opts) -> ExitCode {
         Command::Render { report, format } => render(&report, &format),
         Command::Run(run_opts) => run_command(run_opts).await,
         Command::Bench(bench_opts) => bench_command(bench_opts).await,
+        Command::Capacity(capacity_opts) => capacity_command(capacity_opts).await,
         Command::CalibrationServer(opts) => calibration_server(&opts).await,
     };
     ExitCode::from(code)
@@ -337,6 +354,23 @@ async fn run_command(opts: RunOpts) -> u8 {
         if config.quick { ", quick" } else { "" },
         config.out_dir.display()
     );
+    let cancel_rx = cancel_on_signal();
+    let report = run::run_suite(&config, cancel_rx).await;
+    if let Err(code) = write_report(&config, &report) {
+        return code;
+    }
+    if report.interrupted {
+        return exit::INTERRUPTED;
+    }
+    match report.verdict {
+        reports::Verdict::Pass => exit::PASS,
+        reports::Verdict::Fail => exit::FAIL,
+        reports::Verdict::Invalid => exit::INVALID,
+    }
+}
+
+/// Ctrl-C and SIGTERM turn `cancel` true; a second one quits at once.
+fn cancel_on_signal() -> watch::Receiver<bool> {
     let (cancel_tx, cancel_rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -347,33 +381,127 @@ async fn run_command(opts: RunOpts) -> u8 {
         wait_for_signal().await;
         std::process::exit(i32::from(exit::INTERRUPTED));
     });
-    let report = run::run_suite(&config, cancel_rx).await;
+    cancel_rx
+}
+
+/// Writes report.json and report.md into the run's folder, and prints the terminal summary.
+fn write_report(config: &run::RunConfig, report: &reports::RunReport) -> Result<(), u8> {
     let json_path = config.out_dir.join("report.json");
     let md_path = config.out_dir.join("report.md");
-    let written = serde_json::to_vec_pretty(&report)
+    let written = serde_json::to_vec_pretty(report)
         .map_err(std::io::Error::other)
         .and_then(|json| std::fs::write(&json_path, json))
-        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(&report)));
-    print!("{}", reports::render_terminal(&report));
+        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(report)));
+    print!("{}", reports::render_terminal(report));
     if let Err(error) = written {
         eprintln!(
             "error: cannot write the report into {}: {error}",
             config.out_dir.display()
         );
-        return exit::ERROR;
+        return Err(exit::ERROR);
     }
     println!(
         "report: {}\n        {}",
         md_path.display(),
         json_path.display()
     );
-    if report.interrupted {
-        return exit::INTERRUPTED;
+    Ok(())
+}
+
+async fn capacity_command(opts: CapacityOpts) -> u8 {
+    if opts.run.scenarios.len() != 1 {
+        eprintln!("error: capacity searches one scenario: give exactly one --scenario NAME");
+        return exit::BAD_INPUT;
     }
-    match report.verdict {
-        reports::Verdict::Pass => exit::PASS,
-        reports::Verdict::Fail => exit::FAIL,
-        reports::Verdict::Invalid => exit::INVALID,
+    let start = match opts.start.as_deref().map(str::parse::<scenario::Rate>) {
+        Some(Err(message)) => {
+            eprintln!("error: --start: {message}");
+            return exit::BAD_INPUT;
+        }
+        Some(Ok(rate)) => Some(rate.per_second),
+        None => None,
+    };
+    let mut config = match resolve(opts.run) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    config.quick = true;
+    let scenario = config.scenarios[0].clone();
+    let start = start.unwrap_or_else(|| scenario.load.schedule().peak_rate());
+    if start <= 0.0 {
+        eprintln!(
+            "error: scenario {} offers no rate to start from; give --start",
+            scenario.name
+        );
+        return exit::BAD_INPUT;
+    }
+    if let Err(error) = std::fs::create_dir_all(&config.out_dir) {
+        eprintln!("error: cannot create {}: {error}", config.out_dir.display());
+        return exit::ERROR;
+    }
+    eprintln!(
+        "octoperf capacity {}: scenario {}, from {start:.0}/s, at most {} trials, output {}",
+        config.run_id,
+        scenario.name,
+        opts.max_trials,
+        config.out_dir.display()
+    );
+    let cancel = cancel_on_signal();
+    let mut options = capacity::SearchOptions::new(start);
+    options.max_trials = opts.max_trials.max(1);
+    let started_at = run::rfc3339_now();
+    let (found, result) = match capacity::search(&config, &scenario, &options, cancel.clone()).await
+    {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let interrupted = *cancel.borrow();
+    let results: Vec<reports::ScenarioResult> = result.into_iter().collect();
+    let mut targets = budget::evaluate(&config.budgets, config.profile, &results);
+    for target in targets
+        .iter_mut()
+        .filter(|t| t.table == "throughput" && t.verdict != reports::TargetVerdict::NotMeasured)
+    {
+        let line = reports::capacity_line(&found);
+        target.note = Some(match target.note.take() {
+            Some(note) => format!("{note}; capacity: {line}"),
+            None => format!("capacity: {line}"),
+        });
+    }
+    let (verdict, verdict_reasons) = run::overall_verdict(&targets, &results, interrupted, false);
+    let report = reports::RunReport {
+        schema_version: reports::SCHEMA_VERSION,
+        run_id: config.run_id.clone(),
+        started_at,
+        finished_at: run::rfc3339_now(),
+        profile: config.profile.as_str().to_owned(),
+        git_commit: config.git_commit.clone(),
+        machine: machine::facts(),
+        quick: true,
+        full_suite: false,
+        interrupted,
+        verdict,
+        verdict_reasons,
+        targets,
+        scenarios: results,
+        capacity: vec![found.clone()],
+    };
+    if let Err(code) = write_report(&config, &report) {
+        return code;
+    }
+    println!("{}", reports::capacity_line(&found));
+    if interrupted {
+        exit::INTERRUPTED
+    } else if found.held_per_second.is_some() {
+        exit::PASS
+    } else {
+        exit::FAIL
     }
 }
 

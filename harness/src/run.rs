@@ -85,6 +85,7 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
         verdict_reasons,
         targets,
         scenarios: results,
+        capacity: Vec::new(),
     }
 }
 
@@ -142,7 +143,7 @@ pub fn overall_verdict(
     }
 }
 
-async fn run_scenario(
+pub(crate) async fn run_scenario(
     config: &RunConfig,
     scenario: &Scenario,
     cancel: watch::Receiver<bool>,

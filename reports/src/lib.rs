@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 mod render;
 
-pub use render::{format_value, margin_percent, render_markdown, render_terminal};
+pub use render::{capacity_line, format_value, margin_percent, render_markdown, render_terminal};
 
 /// Bumped whenever a field changes meaning or is removed; adding an optional field is not a bump.
 /// Version 2: `achieved_per_second` counts successful answers that arrived inside the measured
@@ -39,6 +39,43 @@ pub struct RunReport {
     /// One entry per budget row.
     pub targets: Vec<Target>,
     pub scenarios: Vec<ScenarioResult>,
+    /// The highest rate each searched scenario held every one of its rows at
+    /// (`octoperf capacity`); empty when none was searched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity: Vec<Capacity>,
+}
+
+/// A capacity search of one scenario: the offered rate raised (a ramp of trials, then a
+/// bisection) until one of its budget rows broke or the run went invalid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    pub scenario: String,
+    /// The highest rate at which every row the scenario measures passed, per second; `None`
+    /// when even the first trial failed.
+    pub held_per_second: Option<f64>,
+    /// The lowest rate that broke a row or went invalid, per second; `None` when the search
+    /// reached its ceiling without breaking.
+    pub broke_per_second: Option<f64>,
+    /// The budget's throughput target for the component, per second, when it has one.
+    pub budget_per_second: Option<f64>,
+    pub trials: Vec<CapacityTrial>,
+}
+
+impl Capacity {
+    /// `held_per_second / budget_per_second`, when both are known.
+    pub fn ratio_to_budget(&self) -> Option<f64> {
+        Some(self.held_per_second? / self.budget_per_second?)
+    }
+}
+
+/// One trial of a capacity search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityTrial {
+    pub offered_per_second: f64,
+    /// `pass`, `fail` or `invalid`.
+    pub verdict: Verdict,
+    /// What broke, when something did.
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -180,6 +180,9 @@ pub fn render_markdown(report: &RunReport) -> String {
         }
         out.push('\n');
     }
+    if !report.capacity.is_empty() {
+        render_capacity(&mut out, &report.capacity);
+    }
     out.push_str("## Scenarios\n");
     for scenario in &report.scenarios {
         render_scenario(&mut out, scenario);
@@ -305,6 +308,40 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
     }
 }
 
+fn render_capacity(out: &mut String, searches: &[crate::Capacity]) {
+    out.push_str("## Capacity\n\n");
+    for search in searches {
+        let _ = writeln!(out, "- {}\n", capacity_line(search));
+        out.push_str("| Trial | Offered/s | Verdict | What broke |\n|---:|---:|---|---|\n");
+        for (idx, trial) in search.trials.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {} | {} |",
+                idx + 1,
+                trial.offered_per_second,
+                verdict_word(trial.verdict),
+                trial.reasons.join("; ")
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// "reflex: 15000/s held every row, 1.5× the budget (broke at 16000/s)".
+pub fn capacity_line(search: &crate::Capacity) -> String {
+    let broke = search
+        .broke_per_second
+        .map_or_else(String::new, |broke| format!(" (broke at {broke:.0}/s)"));
+    match (search.held_per_second, search.ratio_to_budget()) {
+        (Some(held), Some(ratio)) => format!(
+            "{}: {held:.0}/s held every row, {ratio:.1}× the budget{broke}",
+            search.scenario
+        ),
+        (Some(held), None) => format!("{}: {held:.0}/s held every row{broke}", search.scenario),
+        (None, _) => format!("{}: no rate tried held every row{broke}", search.scenario),
+    }
+}
+
 /// A short summary for the terminal: the verdict, then one line per row.
 pub fn render_terminal(report: &RunReport) -> String {
     let mut out = String::with_capacity(4096);
@@ -319,6 +356,9 @@ pub fn render_terminal(report: &RunReport) -> String {
     );
     for reason in &report.verdict_reasons {
         let _ = writeln!(out, "  ! {reason}");
+    }
+    for search in &report.capacity {
+        let _ = writeln!(out, "  capacity: {}", capacity_line(search));
     }
     for target in &report.targets {
         let _ = writeln!(

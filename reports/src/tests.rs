@@ -143,6 +143,24 @@ fn sample() -> RunReport {
             },
             logs: vec!["logs/reflex.log".into()],
         }],
+        capacity: vec![Capacity {
+            scenario: "reflex".into(),
+            held_per_second: Some(15_000.0),
+            broke_per_second: Some(16_000.0),
+            budget_per_second: Some(10_000.0),
+            trials: vec![
+                CapacityTrial {
+                    offered_per_second: 15_000.0,
+                    verdict: Verdict::Pass,
+                    reasons: Vec::new(),
+                },
+                CapacityTrial {
+                    offered_per_second: 16_000.0,
+                    verdict: Verdict::Fail,
+                    reasons: vec!["1 budget rows failed: Reflex Layer cpu".into()],
+                },
+            ],
+        }],
     }
 }
 
@@ -182,6 +200,15 @@ fn markdown_snapshot() {
 
         - Arm CPU: no scenario in this run measures it
 
+        ## Capacity
+
+        - reflex: 15000/s held every row, 1.5× the budget (broke at 16000/s)
+
+        | Trial | Offered/s | Verdict | What broke |
+        |---:|---:|---|---|
+        | 1 | 15000 | PASS |  |
+        | 2 | 16000 | FAIL | 1 budget rows failed: Reflex Layer cpu |
+
         ## Scenarios
 
         ### reflex
@@ -192,7 +219,9 @@ fn markdown_snapshot() {
         - Load: open 10000/s; warm-up 2s, measured 8s.
         - LLM: none.
         - Target: started.
-        - Generator: 2.50 CPU-seconds (31.2 µs per request); schedule lag P99 1.10 ms, max 4.00 ms; in-flight cap reached 0 times.
+        - Generator: 2 worker threads, busy 5%, 6%; 2.50 CPU-seconds (31.2 µs per request); send lag at the socket P50 0.04 ms, P99 0.18 ms (allowed 0.50 ms), max 2.10 ms, 0.010% of requests over 1 ms late; schedule lag P99 1.10 ms; in-flight cap reached 0 times; 0 due requests never sent; 0 never answered.
+
+        - Interval logs (HdrHistogram, 1 s): reflex/intervals/reflex_process.hlog
 
         | Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | Service P99 ms |
         |---|---:|---:|---|---:|---:|---:|---:|---:|---:|
@@ -210,6 +239,7 @@ fn terminal_snapshot() {
     expect![[r#"
         octoperf 20261126T120000Z-abcd: FAIL (2 pass, 1 fail, 1 not measured; profile development, quick)
           ! 1 budget row failed
+          capacity: reflex: 15000/s held every row, 1.5× the budget (broke at 16000/s)
           latency    Reflex Layer             P99               1.23 ms          < 20 ms   +94%  pass
           throughput Reflex Layer             Throughput     9000 req/s    > 10000 req/s   -10%  FAIL
           resources  Reflex                   Memory            12.5 MB         < 100 MB   +88%  pass

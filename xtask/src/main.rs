@@ -26,6 +26,27 @@ enum Task {
     Tidy,
     /// Compare the load generator with wrk on a trivial server, and measure its own cost.
     Genbench(genbench::GenbenchOpts),
+    /// Build, then find the highest rate at which a scenario holds every row it measures.
+    Capacity(CapacityOpts),
+}
+
+#[derive(Debug, clap::Args)]
+struct CapacityOpts {
+    /// The scenario to search.
+    #[arg(long, value_name = "NAME")]
+    scenario: String,
+    /// Trials at most.
+    #[arg(long, default_value_t = 8)]
+    max_trials: usize,
+    /// The first rate tried, as `10000/s` [default: the scenario's rate].
+    #[arg(long)]
+    start: Option<String>,
+    /// Output folder [default: target/loadtest/<run-id>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads of the load generator [default: one per core].
+    #[arg(long, value_name = "N")]
+    generator_threads: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,6 +110,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Task::Capacity(capacity_opts) => match capacity(&capacity_opts) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(BUILD_FAILED)
+            }
+        },
         Task::Tidy => match workspace_root().and_then(|root| tidy::check(&root)) {
             Ok(problems) if problems.is_empty() => {
                 println!("tidy: the tree keeps its invariants");
@@ -192,9 +220,40 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     if let Some(threads) = opts.generator_threads {
         octoperf.args(["--generator-threads", &threads.to_string()]);
     }
+    run_child(octoperf)
+}
+
+fn capacity(opts: &CapacityOpts) -> anyhow::Result<u8> {
+    let root = workspace_root()?;
+    build_release(&root, &["reflex", "orchestrator", "arms", "harness"])?;
+    let release = target_dir(&root).join("release");
+    let mut octoperf = Command::new(release.join("octoperf"));
+    octoperf
+        .current_dir(&root)
+        .arg("capacity")
+        .arg("--bin-dir")
+        .arg(&release)
+        .args(["--scenario", &opts.scenario])
+        .args(["--max-trials", &opts.max_trials.to_string()]);
+    if let Some(start) = &opts.start {
+        octoperf.args(["--start", start]);
+    }
+    if let Some(threads) = opts.generator_threads {
+        octoperf.args(["--generator-threads", &threads.to_string()]);
+    }
+    if let Some(out) = &opts.out {
+        let out = std::env::current_dir()
+            .context("reading the current folder")?
+            .join(out);
+        octoperf.arg("--out").arg(out);
+    }
+    run_child(octoperf)
+}
+
+/// Runs octoperf and passes its exit code on; Ctrl-C reaches it (same process group) and it
+/// tears down what it started, so xtask ignores SIGINT and waits for it.
+fn run_child(mut octoperf: Command) -> anyhow::Result<u8> {
     let mut child = octoperf.spawn().context("starting octoperf")?;
-    // Ctrl-C reaches octoperf too (same process group); it tears down its stack and writes
-    // what it measured. xtask must outlive it to pass its exit code on, so it ignores SIGINT.
     // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
