@@ -13,6 +13,7 @@ pub mod bench;
 pub mod budget;
 pub mod capacity;
 pub mod machine;
+pub mod merge;
 pub mod mix;
 pub mod run;
 pub mod sampler;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Find the highest rate at which a scenario holds every budget row it measures: trials
     /// ramp the offered rate up, then bisect (each trial on the scenario's quick windows).
     Capacity(CapacityOpts),
+    /// Merge several runs of the same scenarios (shards run side by side) into one report,
+    /// adding their histograms and interval logs exactly, and judge the rows again.
+    Merge(MergeOpts),
     /// Render a report.json again, as Markdown or a terminal summary.
     Render {
         /// The report.json to render.
@@ -115,6 +119,22 @@ pub struct CapacityOpts {
     /// The first rate tried, as `10000/s` [default: the scenario's rate].
     #[arg(long)]
     pub start: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeOpts {
+    /// Runs to merge: their folders, or their report.json files.
+    #[arg(required = true, num_args = 2..)]
+    pub runs: Vec<PathBuf>,
+    /// Output folder for the merged report and interval logs.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The budget tables to judge the merged data against.
+    #[arg(long, default_value = "scenarios/budgets.toml")]
+    pub budgets: PathBuf,
+    /// Which column of the resource table applies.
+    #[arg(long, default_value = "development")]
+    pub profile: budget::Profile,
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,6 +212,7 @@ pub async fn main_with(opts: Opts) -> ExitCode {
         Command::Run(run_opts) => run_command(run_opts).await,
         Command::Bench(bench_opts) => bench_command(bench_opts).await,
         Command::Capacity(capacity_opts) => capacity_command(capacity_opts).await,
+        Command::Merge(merge_opts) => merge_command(&merge_opts),
         Command::CalibrationServer(opts) => calibration_server(&opts).await,
     };
     ExitCode::from(code)
@@ -502,6 +523,71 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         exit::PASS
     } else {
         exit::FAIL
+    }
+}
+
+fn merge_command(opts: &MergeOpts) -> u8 {
+    let budgets = match budget::load(&opts.budgets) {
+        Ok(budgets) => budgets,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut shards = Vec::new();
+    for path in &opts.runs {
+        match merge::read_shard(path) {
+            Ok(shard) => shards.push(shard),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::BAD_INPUT;
+            }
+        }
+    }
+    let run_id = format!("merge-{}", run::rfc3339_now().replace(['-', ':'], ""));
+    let mut report = match merge::merge(&shards, &budgets, opts.profile, run_id) {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if let Err(error) = std::fs::create_dir_all(&opts.out) {
+        eprintln!("error: cannot create {}: {error}", opts.out.display());
+        return exit::ERROR;
+    }
+    match merge::merge_interval_logs(&shards, &opts.out) {
+        Ok(logs) => {
+            for scenario in &mut report.scenarios {
+                scenario.generator.interval_logs =
+                    logs.get(&scenario.name).cloned().unwrap_or_default();
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    }
+    let json_path = opts.out.join("report.json");
+    let md_path = opts.out.join("report.md");
+    let written = serde_json::to_vec_pretty(&report)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::write(&json_path, json))
+        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(&report)));
+    print!("{}", reports::render_terminal(&report));
+    if let Err(error) = written {
+        eprintln!("error: cannot write into {}: {error}", opts.out.display());
+        return exit::ERROR;
+    }
+    println!(
+        "report: {}\n        {}",
+        md_path.display(),
+        json_path.display()
+    );
+    match report.verdict {
+        reports::Verdict::Pass => exit::PASS,
+        reports::Verdict::Fail => exit::FAIL,
+        reports::Verdict::Invalid => exit::INVALID,
     }
 }
 

@@ -1,0 +1,243 @@
+//! `octoperf merge`: several runs of the same scenarios (shards offering load side by side, on
+//! one machine or several) judged as one. Histograms of record are added exactly (they share
+//! their bounds), counts and rates are summed, interval logs are merged interval by interval,
+//! and the budget rows are judged again on the merged data.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::Deserializer;
+use reports::{RequestResult, RunReport, ScenarioResult};
+
+use crate::budget::{self, Budgets, Profile};
+use crate::run::{self, encode, percentiles};
+
+/// A report and the folder its relative paths start from.
+#[derive(Debug, Clone)]
+pub struct Shard {
+    pub dir: PathBuf,
+    pub report: RunReport,
+}
+
+/// Reads `path`: a run's folder (holding report.json) or a report.json itself.
+pub fn read_shard(path: &Path) -> Result<Shard, String> {
+    let (dir, file) = if path.is_dir() {
+        (path.to_path_buf(), path.join("report.json"))
+    } else {
+        (
+            path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            path.to_path_buf(),
+        )
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    let report: RunReport = serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not a report: {error}", file.display()))?;
+    Ok(Shard { dir, report })
+}
+
+/// Decodes a histogram of record (V2 + DEFLATE, base64).
+pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|error| format!("a histogram is not base64: {error}"))?;
+    let decoded: Histogram<u64> = Deserializer::new()
+        .deserialize(&mut &bytes[..])
+        .map_err(|error| format!("a histogram does not decode: {error:?}"))?;
+    let mut histogram = loadgen::new_histogram();
+    histogram
+        .add(&decoded)
+        .map_err(|error| format!("a histogram is out of bounds: {error:?}"))?;
+    Ok(histogram)
+}
+
+/// The shards' scenarios merged by name, in the order they first appear.
+pub fn merge_scenarios(shards: &[Shard]) -> Result<Vec<ScenarioResult>, String> {
+    let mut merged: Vec<ScenarioResult> = Vec::new();
+    for (shard_idx, shard) in shards.iter().enumerate() {
+        for scenario in &shard.report.scenarios {
+            match merged.iter_mut().find(|m| m.name == scenario.name) {
+                Some(total) => add_scenario(total, scenario, shard_idx)?,
+                None => {
+                    let mut first = scenario.clone();
+                    label_processes(&mut first, shard_idx);
+                    first.invalid_reasons = first
+                        .invalid_reasons
+                        .iter()
+                        .map(|reason| format!("shard {}: {reason}", shard_idx + 1))
+                        .collect();
+                    first.generator.interval_logs.clear();
+                    merged.push(first);
+                }
+            }
+        }
+    }
+    Ok(merged)
+}
+
+fn label_processes(scenario: &mut ScenarioResult, shard_idx: usize) {
+    for process in &mut scenario.processes {
+        process.name = format!("{} (shard {})", process.name, shard_idx + 1);
+    }
+}
+
+fn add_scenario(
+    total: &mut ScenarioResult,
+    part: &ScenarioResult,
+    shard_idx: usize,
+) -> Result<(), String> {
+    total.valid &= part.valid;
+    total.invalid_reasons.extend(
+        part.invalid_reasons
+            .iter()
+            .map(|reason| format!("shard {}: {reason}", shard_idx + 1)),
+    );
+    if total.error.is_none() {
+        total.error = part.error.clone();
+    }
+    for request in &part.requests {
+        match total.requests.iter_mut().find(|r| r.kind == request.kind) {
+            Some(sum) => add_request(sum, request)?,
+            None => total.requests.push(request.clone()),
+        }
+    }
+    let mut processes = part.clone();
+    label_processes(&mut processes, shard_idx);
+    total.processes.extend(processes.processes);
+    let (generator, more) = (&mut total.generator, &part.generator);
+    generator.cpu_seconds += more.cpu_seconds;
+    generator.threads += more.threads;
+    // Lateness percentiles cannot be added; the worse shard's stands for the run.
+    generator.send_lag_p50_us = generator.send_lag_p50_us.max(more.send_lag_p50_us);
+    generator.send_lag_p99_us = generator.send_lag_p99_us.max(more.send_lag_p99_us);
+    generator.send_lag_max_us = generator.send_lag_max_us.max(more.send_lag_max_us);
+    generator.schedule_lag_p99_us = generator.schedule_lag_p99_us.max(more.schedule_lag_p99_us);
+    generator.schedule_lag_max_us = generator.schedule_lag_max_us.max(more.schedule_lag_max_us);
+    generator.late_over_1ms_share = generator.late_over_1ms_share.max(more.late_over_1ms_share);
+    generator.in_flight_cap_hits += more.in_flight_cap_hits;
+    generator.unsent += more.unsent;
+    generator.abandoned += more.abandoned;
+    generator.worker_busy.extend(&more.worker_busy);
+    Ok(())
+}
+
+fn add_request(sum: &mut RequestResult, part: &RequestResult) -> Result<(), String> {
+    sum.sent += part.sent;
+    sum.ok += part.ok;
+    for (kind, count) in &part.errors {
+        *sum.errors.entry(kind.clone()).or_insert(0) += count;
+    }
+    sum.achieved_per_second += part.achieved_per_second;
+    sum.offered_per_second = match (sum.offered_per_second, part.offered_per_second) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    };
+    for (total, more) in [
+        (&mut sum.latency_histogram, &part.latency_histogram),
+        (
+            &mut sum.service_time_histogram,
+            &part.service_time_histogram,
+        ),
+    ] {
+        let mut histogram = decode(total)?;
+        histogram
+            .add(decode(more)?)
+            .map_err(|error| format!("histograms do not add: {error:?}"))?;
+        *total = encode(&histogram);
+    }
+    sum.latency = percentiles(&decode(&sum.latency_histogram)?);
+    sum.service_time = percentiles(&decode(&sum.service_time_histogram)?);
+    Ok(())
+}
+
+/// Merges every shard's interval logs (by their path relative to the shard) into `out`;
+/// returns the merged logs' paths relative to `out`, per scenario.
+pub fn merge_interval_logs(
+    shards: &[Shard],
+    out: &Path,
+) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut by_path: BTreeMap<(String, String), Vec<Vec<loadgen::intervals::Interval>>> =
+        BTreeMap::new();
+    for shard in shards {
+        for scenario in &shard.report.scenarios {
+            for relative in &scenario.generator.interval_logs {
+                let path = shard.dir.join(relative);
+                let text = std::fs::read(&path)
+                    .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+                let intervals = loadgen::intervals::read_log(&text)
+                    .map_err(|error| format!("{}: {error}", path.display()))?;
+                by_path
+                    .entry((scenario.name.clone(), relative.clone()))
+                    .or_default()
+                    .push(intervals);
+            }
+        }
+    }
+    let mut written: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for ((scenario, relative), logs) in by_path {
+        let merged = loadgen::intervals::merge_logs(&logs);
+        let path = out.join(&relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+        }
+        let mut bytes = Vec::new();
+        loadgen::intervals::write_log(
+            &mut bytes,
+            std::time::SystemTime::now(),
+            std::time::Duration::from_secs(1),
+            &merged,
+            &format!("octoperf merge of {} logs: {relative}", logs.len()),
+        )
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        written.entry(scenario).or_default().push(relative);
+    }
+    Ok(written)
+}
+
+/// The merged report, judged again on the merged data.
+pub fn merge(
+    shards: &[Shard],
+    budgets: &Budgets,
+    profile: Profile,
+    run_id: String,
+) -> Result<RunReport, String> {
+    let first = shards.first().ok_or("nothing to merge")?;
+    let scenarios = merge_scenarios(shards)?;
+    let targets = budget::evaluate(budgets, profile, &scenarios);
+    let interrupted = shards.iter().any(|shard| shard.report.interrupted);
+    let full_suite = shards.iter().all(|shard| shard.report.full_suite);
+    let (verdict, verdict_reasons) =
+        run::overall_verdict(&targets, &scenarios, interrupted, full_suite);
+    Ok(RunReport {
+        schema_version: reports::SCHEMA_VERSION,
+        run_id,
+        started_at: shards
+            .iter()
+            .map(|s| s.report.started_at.clone())
+            .min()
+            .unwrap_or_default(),
+        finished_at: shards
+            .iter()
+            .map(|s| s.report.finished_at.clone())
+            .max()
+            .unwrap_or_default(),
+        profile: profile.as_str().to_owned(),
+        git_commit: first.report.git_commit.clone(),
+        machine: first.report.machine.clone(),
+        quick: shards.iter().any(|s| s.report.quick),
+        full_suite,
+        interrupted,
+        verdict,
+        verdict_reasons,
+        targets,
+        scenarios,
+        capacity: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

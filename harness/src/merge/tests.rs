@@ -1,0 +1,152 @@
+//! Merging shards: two halves of a run merge into the whole, histograms and interval logs
+//! added exactly.
+
+use std::time::{Duration, SystemTime};
+
+use reports::{GeneratorResult, Machine, Verdict};
+
+use super::*;
+
+fn histogram(values: impl Iterator<Item = u64>) -> Histogram<u64> {
+    let mut histogram = loadgen::new_histogram();
+    for value in values {
+        histogram.record(value).unwrap();
+    }
+    histogram
+}
+
+/// A shard whose reflex_process latencies are `values`, with a two-interval log written
+/// under `dir`.
+fn shard(dir: &Path, values: &[u64]) -> Shard {
+    let latency = histogram(values.iter().copied());
+    let half = values.len() / 2;
+    let intervals = vec![
+        loadgen::intervals::Interval {
+            start: Duration::ZERO,
+            length: Duration::from_secs(1),
+            histogram: histogram(values[..half].iter().copied()),
+        },
+        loadgen::intervals::Interval {
+            start: Duration::from_secs(1),
+            length: Duration::from_secs(1),
+            histogram: histogram(values[half..].iter().copied()),
+        },
+    ];
+    let log = "reflex/intervals/reflex_process.hlog";
+    std::fs::create_dir_all(dir.join("reflex/intervals")).unwrap();
+    let mut bytes = Vec::new();
+    loadgen::intervals::write_log(
+        &mut bytes,
+        SystemTime::now(),
+        Duration::from_secs(1),
+        &intervals,
+        "test",
+    )
+    .unwrap();
+    std::fs::write(dir.join(log), bytes).unwrap();
+    let request = RequestResult {
+        kind: "reflex_process".into(),
+        offered_per_second: Some(values.len() as f64 / 2.0),
+        sent: values.len() as u64,
+        ok: values.len() as u64,
+        errors: BTreeMap::new(),
+        achieved_per_second: values.len() as f64 / 2.0,
+        latency: percentiles(&latency),
+        service_time: percentiles(&latency),
+        latency_histogram: encode(&latency),
+        service_time_histogram: encode(&latency),
+    };
+    let scenario = ScenarioResult {
+        name: "reflex".into(),
+        description: String::new(),
+        file: "scenarios/reflex.toml".into(),
+        measures: vec!["latency.reflex".into(), "throughput.reflex".into()],
+        load: "open model, 10000/s".into(),
+        llm: String::new(),
+        target: String::new(),
+        warmup_seconds: 0.0,
+        duration_seconds: 2.0,
+        valid: true,
+        invalid_reasons: Vec::new(),
+        error: None,
+        requests: vec![request],
+        processes: Vec::new(),
+        generator: GeneratorResult {
+            threads: 1,
+            interval_logs: vec![log.into()],
+            ..GeneratorResult::default()
+        },
+        logs: Vec::new(),
+    };
+    let report = RunReport {
+        schema_version: reports::SCHEMA_VERSION,
+        run_id: "shard".into(),
+        started_at: "2026-11-26T12:00:00Z".into(),
+        finished_at: "2026-11-26T12:00:10Z".into(),
+        profile: "development".into(),
+        git_commit: None,
+        machine: Machine {
+            hostname: "box".into(),
+            os: String::new(),
+            kernel: String::new(),
+            cpu_model: String::new(),
+            cpus: 2,
+            memory_bytes: 0,
+        },
+        quick: true,
+        full_suite: false,
+        interrupted: false,
+        verdict: Verdict::Pass,
+        verdict_reasons: Vec::new(),
+        targets: Vec::new(),
+        scenarios: vec![scenario],
+        capacity: Vec::new(),
+    };
+    std::fs::write(
+        dir.join("report.json"),
+        serde_json::to_vec(&report).unwrap(),
+    )
+    .unwrap();
+    read_shard(dir).unwrap()
+}
+
+#[test]
+fn two_halves_merge_into_the_whole() {
+    let whole: Vec<u64> = (0..20_000u64).map(|i| 50 + (i * 7919) % 3_000).collect();
+    let (first, second) = whole.split_at(whole.len() / 2);
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let shards = [shard(dirs[0].path(), first), shard(dirs[1].path(), second)];
+    let budgets =
+        budget::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"))
+            .unwrap();
+    let report = merge(&shards, &budgets, Profile::Development, "merged".into()).unwrap();
+    let request = &report.scenarios[0].requests[0];
+    let expected = histogram(whole.iter().copied());
+    assert_eq!(decode(&request.latency_histogram).unwrap(), expected);
+    assert_eq!(request.latency, percentiles(&expected));
+    assert_eq!((request.sent, request.ok), (20_000, 20_000));
+    assert_eq!(request.achieved_per_second, 10_000.0);
+    assert_eq!(report.scenarios[0].generator.threads, 2);
+    // Judged again on the merged data: 10,000/s is not above the 10,000/s target.
+    let throughput = report
+        .targets
+        .iter()
+        .find(|t| t.table == "throughput" && t.component == "reflex")
+        .unwrap();
+    assert_eq!(throughput.measured, Some(10_000.0));
+
+    let out = tempfile::tempdir().unwrap();
+    let logs = merge_interval_logs(&shards, out.path()).unwrap();
+    assert_eq!(logs["reflex"], ["reflex/intervals/reflex_process.hlog"]);
+    let text = std::fs::read(out.path().join(&logs["reflex"][0])).unwrap();
+    let intervals = loadgen::intervals::read_log(&text).unwrap();
+    assert_eq!(intervals.len(), 2);
+    assert_eq!(loadgen::intervals::total(&intervals), expected);
+}
+
+#[test]
+fn a_folder_without_a_report_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = read_shard(dir.path()).unwrap_err();
+    assert!(error.contains("report.json"), "{error}");
+}
