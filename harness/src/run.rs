@@ -664,6 +664,17 @@ fn one_line_summary(result: &ScenarioResult) -> String {
             request.latency.p99_us as f64 / 1000.0
         ));
     }
+    let generator = &result.generator;
+    line.push_str(&format!(
+        " generator: send lag P99 {:.2} ms, busy {};",
+        generator.send_lag_p99_us as f64 / 1000.0,
+        generator
+            .worker_busy
+            .iter()
+            .map(|busy| format!("{:.0}%", busy * 100.0))
+            .collect::<Vec<_>>()
+            .join("/")
+    ));
     if !result.valid {
         line.push_str(&format!(" INVALID: {}", result.invalid_reasons.join("; ")));
     }
