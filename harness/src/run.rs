@@ -15,9 +15,9 @@ use reports::{
 };
 use tokio::sync::watch;
 
-use crate::budget::{self, Budgets, Profile};
 use loadgen::{Plan, Progress, Shape};
 
+use crate::budget::{self, Budgets, Profile};
 use crate::mix::Mix;
 use crate::sampler::{self, Sample};
 use crate::scenario::{LoadModel, Scenario};
@@ -233,8 +233,9 @@ pub(crate) async fn run_scenario(
         }
     };
     let threads = config.generator_threads.max(1);
-    let specs_mix = Mix::new(&scenario.requests, scenario.llm.seed);
-    let series = specs_mix.series().to_vec();
+    let series = Mix::new(&scenario.requests, scenario.llm.seed)
+        .series()
+        .to_vec();
     let plan = Plan {
         shape,
         start: Instant::now() + Duration::from_millis(100),
@@ -302,12 +303,11 @@ pub(crate) async fn run_scenario(
     for problem in stack.stop().await {
         result.invalid_reasons.push(problem);
     }
-    let outcome = match ran {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(error)) => {
-            result.error = Some(format!("the load generator failed: {error}"));
-            return result;
-        }
+    let outcome = match ran
+        .map_err(|error| error.to_string())
+        .and_then(|run| run.map_err(|error| error.to_string()))
+    {
+        Ok(outcome) => outcome,
         Err(error) => {
             result.error = Some(format!("the load generator failed: {error}"));
             return result;

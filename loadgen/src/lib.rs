@@ -186,8 +186,7 @@ pub struct WorkerStats {
     pub busy_fraction: f64,
     /// Requests it sent, warm-up included.
     pub sent: u64,
-    /// CPU time the worker thread used from the start of the measured window to its end
-    /// (its drain included).
+    /// CPU time the worker thread used over the measured window.
     pub cpu_seconds: f64,
 }
 

@@ -101,6 +101,7 @@ pub(crate) fn run<W: Workload>(setup: Setup, workload: W) -> std::io::Result<Wor
         )),
         park,
         window: Cell::new(None),
+        window_end: Cell::new(None),
         stopping: Cell::new(false),
     };
     let mut result = runtime.block_on(worker.drive(setup.cancel))?;
@@ -124,9 +125,10 @@ struct Worker<W> {
     hosts: Vec<HeaderValue>,
     recorder: RefCell<WorkerRecorder>,
     park: Arc<ParkClock>,
-    /// When the measured window began for this worker: (instant, parked nanos then, thread
-    /// CPU time then).
+    /// When the measured window began and ended for this worker: (instant, parked nanos then,
+    /// thread CPU time then).
     window: Cell<Option<(Instant, u64, Duration)>>,
+    window_end: Cell<Option<(Instant, u64, Duration)>>,
     /// Set on cancel: closed-model users stop at their next turn.
     stopping: Cell<bool>,
 }
@@ -138,10 +140,7 @@ impl<W: Workload> Worker<W> {
             Shape::Open(_) => self.open(cancel).await?,
             Shape::Closed { users } => self.closed(*users, cancel).await,
         };
-        result.stats.busy_fraction = self.busy_fraction();
-        result.stats.cpu_seconds = self.window.get().map_or(0.0, |(_, _, cpu_then)| {
-            (thread_cpu_time().saturating_sub(cpu_then)).as_secs_f64()
-        });
+        (result.stats.busy_fraction, result.stats.cpu_seconds) = self.window_account();
         result.stats.sent = self.progress.sent.load(Ordering::Relaxed);
         Ok(result)
     }
@@ -162,31 +161,43 @@ impl<W: Workload> Worker<W> {
         }
     }
 
+    /// Notes where the worker's clocks stood when the measured window began and ended, the
+    /// first time it is awake past either.
     fn mark_window(&self, now: Instant) {
-        if self.window.get().is_none() && now >= self.shared.plan.measure_start() {
-            self.window.set(Some((
+        let snapshot = || {
+            Some((
                 now,
                 self.park.parked_nanos.load(Ordering::Relaxed),
                 thread_cpu_time(),
-            )));
+            ))
+        };
+        if self.window.get().is_none() && now >= self.shared.plan.measure_start() {
+            self.window.set(snapshot());
+        }
+        if self.window_end.get().is_none() && now >= self.shared.plan.end() {
+            self.window_end.set(snapshot());
         }
     }
 
-    fn busy_fraction(&self) -> f64 {
-        let Some((start, parked_then, _)) = self.window.get() else {
-            return 0.0;
+    /// The share of the window the worker was not parked, and the CPU it used then.
+    fn window_account(&self) -> (f64, f64) {
+        let Some((start, parked_then, cpu_then)) = self.window.get() else {
+            return (0.0, 0.0);
         };
-        let end = Instant::now().min(self.shared.plan.end()).max(start);
-        let wall = end.duration_since(start).as_nanos() as f64;
+        let (end, parked_end, cpu_end) = self.window_end.get().unwrap_or_else(|| {
+            (
+                Instant::now(),
+                self.park.parked_nanos.load(Ordering::Relaxed),
+                thread_cpu_time(),
+            )
+        });
+        let cpu = cpu_end.saturating_sub(cpu_then).as_secs_f64();
+        let wall = end.saturating_duration_since(start).as_nanos() as f64;
         if wall <= 0.0 {
-            return 0.0;
+            return (0.0, cpu);
         }
-        let parked = self
-            .park
-            .parked_nanos
-            .load(Ordering::Relaxed)
-            .saturating_sub(parked_then) as f64;
-        (1.0 - parked / wall).clamp(0.0, 1.0)
+        let parked = parked_end.saturating_sub(parked_then) as f64;
+        ((1.0 - parked / wall).clamp(0.0, 1.0), cpu)
     }
 
     /// The open model: this worker's share of the schedule, every request at its time.
