@@ -72,24 +72,15 @@ impl Server {
 
     /// As [`Server::start`], with the server's thread pinned to `cpu` when given.
     pub fn start_on(port: u16, model: Model, cpu: Option<usize>) -> std::io::Result<Server> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let listener = runtime.block_on(async {
-            let socket = tokio::net::TcpSocket::new_v4()?;
-            socket.set_reuseaddr(true)?;
-            socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
-            // A deep accept queue: a stall makes the generator open hundreds of connections
-            // at once, and a dropped SYN would come back only a second later.
-            socket.listen(8192)
-        })?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Counters {
             requests: AtomicU64::new(0),
             model_service: Mutex::new(new_histogram()),
         });
         let (stop, stopped) = watch::channel(false);
         let counters = shared.clone();
+        // The server binds on its own thread and runtime, so it can be started from inside
+        // another runtime too; the address comes back over a channel.
+        let (bound_tx, bound_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("calibration-server".into())
             .spawn(move || {
@@ -97,8 +88,26 @@ impl Server {
                     crate::pin_current_thread(cpu);
                 }
                 crate::timer::tighten_timer_slack();
-                runtime.block_on(accept(listener, model, counters, stopped));
+                let started = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|runtime| {
+                        let listener = runtime.block_on(async { listen(port) })?;
+                        Ok((runtime, listener))
+                    });
+                match started {
+                    Ok((runtime, listener)) => {
+                        let _ = bound_tx.send(listener.local_addr());
+                        runtime.block_on(accept(listener, model, counters, stopped));
+                    }
+                    Err(error) => {
+                        let _ = bound_tx.send(Err(error));
+                    }
+                }
             })?;
+        let addr = bound_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the calibration server's thread ended"))??;
         Ok(Server {
             addr,
             shared,
@@ -196,6 +205,15 @@ async fn release(releases: Arc<Releases>) {
             None => changed.await,
         }
     }
+}
+
+fn listen(port: u16) -> std::io::Result<TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    // A deep accept queue: a stall makes the generator open hundreds of connections at once,
+    // and a dropped SYN would come back only a second later.
+    socket.listen(8192)
 }
 
 async fn accept(

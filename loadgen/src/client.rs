@@ -121,24 +121,39 @@ impl AsyncRead for TimedStream {
             std::task::ready!(this.stream.poll_read_ready(cx))?;
             let fd = this.stream.as_raw_fd();
             let clock = &this.clock;
-            let unfilled = buf.initialize_unfilled();
-            match this
-                .stream
-                .try_io(Interest::READABLE, || rxtime::recv(fd, unfilled, clock))
-            {
-                Ok((n, arrived)) => {
-                    buf.advance(n);
-                    if n > 0 {
-                        // The kernel's receive time when it gives one, else now.
-                        let at =
-                            arrived.map_or_else(|| this.now(), |at| this.epoch.nanos(at).max(1));
-                        this.stamps.last_read.store(at, Ordering::Relaxed);
-                    }
-                    return Poll::Ready(Ok(()));
+            // SAFETY: recvmsg only writes into the buffer; the bytes it reports written are
+            // marked initialised below, and nothing reads the rest.
+            let unfilled = unsafe {
+                &mut *(std::ptr::from_mut::<[std::mem::MaybeUninit<u8>]>(buf.unfilled_mut())
+                    as *mut [u8])
+            };
+            let capacity = unfilled.len();
+            let mut short_read = None;
+            let read = this.stream.try_io(Interest::READABLE, || {
+                let (n, arrived) = rxtime::recv(fd, unfilled, clock)?;
+                if n > 0 && n < capacity {
+                    // A short read drained the socket: say so now, so the runtime forgets the
+                    // readiness instead of learning it from one more read that would fail. Data
+                    // that arrives meanwhile raises a new edge, so nothing is missed.
+                    short_read = Some((n, arrived));
+                    return Err(io::ErrorKind::WouldBlock.into());
                 }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(error) => return Poll::Ready(Err(error)),
+                Ok((n, arrived))
+            });
+            let (n, arrived) = match (read, short_read) {
+                (_, Some(got)) | (Ok(got), None) => got,
+                (Err(error), None) if error.kind() == io::ErrorKind::WouldBlock => continue,
+                (Err(error), None) => return Poll::Ready(Err(error)),
+            };
+            // SAFETY: recvmsg wrote these `n` bytes.
+            unsafe { buf.assume_init(n) };
+            buf.advance(n);
+            if n > 0 {
+                // The kernel's receive time when it gives one, else now.
+                let at = arrived.map_or_else(|| this.now(), |at| this.epoch.nanos(at).max(1));
+                this.stamps.last_read.store(at, Ordering::Relaxed);
             }
+            return Poll::Ready(Ok(()));
         }
     }
 }
@@ -237,6 +252,8 @@ pub async fn connect(endpoint: &Endpoint, epoch: Epoch) -> Result<Connection, Tr
         clock: rxtime::Clock::now(),
     };
     let (sender, connection) = hyper::client::conn::http1::Builder::new()
+        // Requests are small: one copy into one buffer and one write beat a gathered write.
+        .writev(false)
         .handshake(TokioIo::new(timed))
         .await
         .map_err(|_| TransportError::Connect)?;

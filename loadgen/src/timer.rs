@@ -12,10 +12,10 @@ pub struct PreciseTimer {
     fd: AsyncFd<OwnedFd>,
     /// The deadline the timer is set for, if any.
     armed: Option<Instant>,
-    /// When set, the timer learns how late this thread wakes (a moving average, at most this
-    /// much), fires that much early and waits out the rest awake: on time, at the price of
-    /// some spinning. The calibration server uses it; the generator, whose CPU is taken from
-    /// the system under test, does not.
+    /// When set, the timer learns how late this thread wakes (a moving average), fires that
+    /// much early (at most this much, and at most an eighth of the wait) and waits out the
+    /// rest awake: on time, at the price of a little spinning that is cheap at low rates
+    /// and, at high rates, bounded to a small share of the gap between requests.
     compensate_up_to: Duration,
     wake_latency: Duration,
 }
@@ -67,8 +67,9 @@ impl PreciseTimer {
     /// Waits until `deadline`. Re-arming for the same deadline costs no system call, so a
     /// loop that is woken by other events can call this every time round.
     pub async fn sleep_until(&mut self, deadline: Instant) {
+        let ahead = deadline.saturating_duration_since(Instant::now()) / 8;
         let early = deadline
-            .checked_sub(self.wake_latency.min(self.compensate_up_to))
+            .checked_sub(self.wake_latency.min(self.compensate_up_to).min(ahead))
             .unwrap_or(deadline);
         if self.armed != Some(deadline) {
             let wait = early.saturating_duration_since(Instant::now());

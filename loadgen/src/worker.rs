@@ -217,12 +217,15 @@ impl<W: Workload> Worker<W> {
         let send_deadline = end + plan.request_timeout;
         let drain_deadline = send_deadline + plan.request_timeout + Duration::from_secs(2);
         let cap = (plan.max_in_flight / n_workers).max(1);
-        let mut timer = PreciseTimer::new()?;
+        // Sent on time rather than a wake-up late: the timer learns this thread's wake-up
+        // latency and fires that much early (at most 50 µs, and an eighth of the wait).
+        let mut timer = PreciseTimer::compensated(Duration::from_micros(50))?;
         let mut in_flight = FuturesUnordered::new();
         let mut next = times.next().filter(|at| *at < end);
         let mut result = empty_result();
         let mut capped: Option<Instant> = None;
         let mut cancel_alive = true;
+        let mut prepared: Option<crate::Request> = None;
         loop {
             let now = Instant::now();
             self.mark_window(now);
@@ -246,9 +249,16 @@ impl<W: Workload> Worker<W> {
                         (now.saturating_duration_since(intended).as_micros() as u64).max(1),
                     );
                 }
-                let request = self.state.borrow_mut().workload.next_request();
+                let request = prepared
+                    .take()
+                    .unwrap_or_else(|| self.state.borrow_mut().workload.next_request());
                 in_flight.push(self.request(request, intended, measured));
                 next = times.next().filter(|at| *at < end);
+            }
+            if next.is_some() && prepared.is_none() {
+                // Build the next request now, while it is not yet due, so that its cost is
+                // not paid between its intended time and its send.
+                prepared = Some(self.state.borrow_mut().workload.next_request());
             }
             if next.is_some() && now >= send_deadline {
                 // Due and never sent: the generator could not offer this load.

@@ -112,10 +112,11 @@ const EXACT: Tolerance = Tolerance {
 
 /// What a 2-core machine holds at 20k/s above the median, where the calibration server and
 /// the generator share the two cores and answers released together leave the server one by
-/// one (measured: 0.1 to 4.4 ms off from P90 to the max); P50 is still held to [`EXACT`].
+/// one (measured: 0.05 to 4.4 ms off from P90 to the max); P50 is still held to [`EXACT`].
+/// Coordinated omission, or a stall not seen, would be hundreds of milliseconds off.
 const SHARED_CORES: Tolerance = Tolerance {
     relative: 0.05,
-    micros: 2_000.0,
+    micros: 5_000.0,
 };
 
 #[derive(Clone, Copy)]
