@@ -377,13 +377,18 @@ async fn run_command(opts: RunOpts) -> u8 {
     );
     let cancel_rx = cancel_on_signal();
     let report = run::run_suite(&config, cancel_rx).await;
-    if let Err(code) = write_report(&config, &report) {
+    if let Err(code) = write_report(&config.out_dir, &report) {
         return code;
     }
     if report.interrupted {
         return exit::INTERRUPTED;
     }
-    match report.verdict {
+    verdict_code(report.verdict)
+}
+
+/// The exit code of a verdict.
+fn verdict_code(verdict: reports::Verdict) -> u8 {
+    match verdict {
         reports::Verdict::Pass => exit::PASS,
         reports::Verdict::Fail => exit::FAIL,
         reports::Verdict::Invalid => exit::INVALID,
@@ -405,10 +410,10 @@ fn cancel_on_signal() -> watch::Receiver<bool> {
     cancel_rx
 }
 
-/// Writes report.json and report.md into the run's folder, and prints the terminal summary.
-fn write_report(config: &run::RunConfig, report: &reports::RunReport) -> Result<(), u8> {
-    let json_path = config.out_dir.join("report.json");
-    let md_path = config.out_dir.join("report.md");
+/// Writes report.json and report.md into `out_dir`, and prints the terminal summary.
+fn write_report(out_dir: &Path, report: &reports::RunReport) -> Result<(), u8> {
+    let json_path = out_dir.join("report.json");
+    let md_path = out_dir.join("report.md");
     let written = serde_json::to_vec_pretty(report)
         .map_err(std::io::Error::other)
         .and_then(|json| std::fs::write(&json_path, json))
@@ -417,7 +422,7 @@ fn write_report(config: &run::RunConfig, report: &reports::RunReport) -> Result<
     if let Err(error) = written {
         eprintln!(
             "error: cannot write the report into {}: {error}",
-            config.out_dir.display()
+            out_dir.display()
         );
         return Err(exit::ERROR);
     }
@@ -513,7 +518,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         scenarios: results,
         capacity: vec![found.clone()],
     };
-    if let Err(code) = write_report(&config, &report) {
+    if let Err(code) = write_report(&config.out_dir, &report) {
         return code;
     }
     println!("{}", reports::capacity_line(&found));
@@ -568,27 +573,10 @@ fn merge_command(opts: &MergeOpts) -> u8 {
             return exit::BAD_INPUT;
         }
     }
-    let json_path = opts.out.join("report.json");
-    let md_path = opts.out.join("report.md");
-    let written = serde_json::to_vec_pretty(&report)
-        .map_err(std::io::Error::other)
-        .and_then(|json| std::fs::write(&json_path, json))
-        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(&report)));
-    print!("{}", reports::render_terminal(&report));
-    if let Err(error) = written {
-        eprintln!("error: cannot write into {}: {error}", opts.out.display());
-        return exit::ERROR;
+    if let Err(code) = write_report(&opts.out, &report) {
+        return code;
     }
-    println!(
-        "report: {}\n        {}",
-        md_path.display(),
-        json_path.display()
-    );
-    match report.verdict {
-        reports::Verdict::Pass => exit::PASS,
-        reports::Verdict::Fail => exit::FAIL,
-        reports::Verdict::Invalid => exit::INVALID,
-    }
+    verdict_code(report.verdict)
 }
 
 async fn bench_command(opts: BenchOpts) -> u8 {

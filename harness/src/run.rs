@@ -376,9 +376,11 @@ pub(crate) async fn run_scenario(
             .invalid_reasons
             .push("interrupted before the measured window ended".into());
     }
-    result
-        .invalid_reasons
-        .extend(generator_limits(&result.generator, scenario, open_model));
+    result.invalid_reasons.extend(generator_limits(
+        &result.generator,
+        scenario.load.max_schedule_lag.0,
+        open_model,
+    ));
     result.valid = result.invalid_reasons.is_empty();
     result
 }
@@ -413,7 +415,7 @@ pub fn generator_account(outcome: &loadgen::Outcome, max_send_lag: Duration) -> 
 /// Why the generator, not the system, limited this run: each reason makes the run invalid.
 pub fn generator_limits(
     generator: &GeneratorResult,
-    scenario: &Scenario,
+    max_schedule_lag: Duration,
     open_model: bool,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
@@ -425,7 +427,7 @@ pub fn generator_limits(
             ms(generator.max_send_lag_us)
         ));
     }
-    let max_lag = scenario.load.max_schedule_lag.0;
+    let max_lag = max_schedule_lag;
     if u128::from(generator.schedule_lag_p99_us) > max_lag.as_micros() {
         reasons.push(format!(
             "the generator fell behind its schedule: P99 wake-up lateness {:.1} ms, over the allowed {:.1} ms, so the offered rate was not held",

@@ -78,24 +78,14 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
             }
             None => None,
         };
-        let mut command = Command::new(&octoperf);
-        command.args([
-            "bench",
+        let users = opts.connections.to_string();
+        let ours = bench_json(&mut bench(
+            &octoperf,
             &url,
-            "--users",
-            &opts.connections.to_string(),
-            "--threads",
-            "1",
-            "--duration",
-            &format!("{}s", opts.seconds),
-            "--body",
-            BODY,
-            "--json",
-        ]);
-        if let Some(cpu) = client_cpu {
-            command.args(["--cpus", &cpu.to_string()]);
-        }
-        let ours = bench_json(&mut command)?;
+            ["--users", &users],
+            opts.seconds,
+            client_cpu,
+        ))?;
         let ours_rate = ours["achieved_per_second"].as_f64().unwrap_or(0.0);
         match wrk_rate {
             Some(theirs) => {
@@ -119,24 +109,13 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
 
     println!("\nopen model, one generator thread:");
     for rate in ["10000/s", "50000/s"] {
-        let mut command = Command::new(&octoperf);
-        command.args([
-            "bench",
+        let result = bench_json(&mut bench(
+            &octoperf,
             &url,
-            "--rate",
-            rate,
-            "--threads",
-            "1",
-            "--duration",
-            &format!("{}s", opts.seconds),
-            "--body",
-            BODY,
-            "--json",
-        ]);
-        if let Some(cpu) = client_cpu {
-            command.args(["--cpus", &cpu.to_string()]);
-        }
-        let result = bench_json(&mut command)?;
+            ["--rate", rate],
+            opts.seconds,
+            client_cpu,
+        ))?;
         let limited: Vec<&str> = result["generator_limited"]
             .as_array()
             .map(|reasons| reasons.iter().filter_map(|r| r.as_str()).collect())
@@ -213,6 +192,20 @@ fn pinned(taskset: Option<&Path>, cpu: Option<usize>, program: &Path) -> Command
         }
         _ => Command::new(program),
     }
+}
+
+/// `octoperf bench` on one thread with the shared body, its load given by `load`.
+fn bench(octoperf: &Path, url: &str, load: [&str; 2], seconds: u32, cpu: Option<usize>) -> Command {
+    let mut command = Command::new(octoperf);
+    command
+        .args(["bench", url])
+        .args(load)
+        .args(["--threads", "1", "--duration", &format!("{seconds}s")])
+        .args(["--body", BODY, "--json"]);
+    if let Some(cpu) = cpu {
+        command.args(["--cpus", &cpu.to_string()]);
+    }
+    command
 }
 
 fn wrk_requests_per_second(command: &mut Command) -> anyhow::Result<f64> {

@@ -97,7 +97,7 @@ fn account(burn: Duration, max_send_lag: Duration) -> GeneratorResult {
 }
 
 fn judged(generator: GeneratorResult) -> (Verdict, Vec<String>) {
-    let reasons = generator_limits(&generator, &scenario(), true);
+    let reasons = generator_limits(&generator, scenario().load.max_schedule_lag.0, true);
     let result = ScenarioResult {
         name: "reflex".into(),
         description: String::new(),
@@ -166,11 +166,11 @@ fn unsent_and_capped_requests_are_reasons_of_their_own() {
         max_send_lag_us: 500,
         ..GeneratorResult::default()
     };
-    let reasons = generator_limits(&generator, &scenario(), true);
+    let reasons = generator_limits(&generator, scenario().load.max_schedule_lag.0, true);
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     assert!(reasons[0].contains("in-flight cap"), "{reasons:?}");
     assert!(reasons[1].contains("12 requests due"), "{reasons:?}");
     // The closed model has no schedule: a full cap is its normal state.
-    let closed = generator_limits(&generator, &scenario(), false);
+    let closed = generator_limits(&generator, scenario().load.max_schedule_lag.0, false);
     assert_eq!(closed.len(), 1, "{closed:?}");
 }

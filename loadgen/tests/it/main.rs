@@ -57,6 +57,18 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A calibration server with a fixed service time and no stall.
+fn steady_server(service: Duration) -> Server {
+    Server::start(
+        0,
+        Model {
+            service,
+            stall: None,
+        },
+    )
+    .unwrap()
+}
+
 fn run(plan: &Plan, server: &Server, burn: Duration) -> Outcome {
     let endpoints = [Endpoint::parse(&server.url()).unwrap()];
     let workloads = vec![Posts { burn }; plan.threads];
@@ -298,14 +310,7 @@ fn closed_model_at_20k_per_second_matches_the_model() {
 fn a_starved_worker_says_it_was_saturated() {
     let _serial = serial();
     // Preparing each request burns 3 ms of CPU; 1,000 are due each second on one worker.
-    let server = Server::start(
-        0,
-        Model {
-            service: Duration::ZERO,
-            stall: None,
-        },
-    )
-    .unwrap();
+    let server = steady_server(Duration::ZERO);
     let plan = open_plan(1_000.0, Duration::ZERO, Duration::from_millis(600), 1);
     let outcome = run(&plan, &server, Duration::from_millis(3));
     assert!(
@@ -319,14 +324,7 @@ fn a_starved_worker_says_it_was_saturated() {
 #[test]
 fn an_idle_worker_is_not_busy_and_sends_on_time() {
     let _serial = serial();
-    let server = Server::start(
-        0,
-        Model {
-            service: Duration::ZERO,
-            stall: None,
-        },
-    )
-    .unwrap();
+    let server = steady_server(Duration::ZERO);
     let plan = open_plan(200.0, Duration::ZERO, Duration::from_millis(600), 1);
     let outcome = run(&plan, &server, Duration::ZERO);
     assert!(
@@ -342,14 +340,7 @@ fn an_idle_worker_is_not_busy_and_sends_on_time() {
 fn the_in_flight_cap_is_counted_and_late_sends_are_measured() {
     let _serial = serial();
     // One request in flight at most, and every request takes 20 ms: at 100/s most wait.
-    let server = Server::start(
-        0,
-        Model {
-            service: Duration::from_millis(20),
-            stall: None,
-        },
-    )
-    .unwrap();
+    let server = steady_server(Duration::from_millis(20));
     let mut plan = open_plan(100.0, Duration::ZERO, Duration::from_millis(500), 1);
     plan.max_in_flight = 1;
     let outcome = run(&plan, &server, Duration::ZERO);
@@ -367,14 +358,7 @@ fn throughput_counts_answers_inside_the_window() {
     let _serial = serial();
     // A server that can do 100/s (10 ms each, one connection) offered 150/s: what arrives in
     // the window is about 100/s, not the 150/s offered.
-    let server = Server::start(
-        0,
-        Model {
-            service: Duration::from_millis(10),
-            stall: None,
-        },
-    )
-    .unwrap();
+    let server = steady_server(Duration::from_millis(10));
     let mut plan = open_plan(150.0, Duration::ZERO, Duration::from_secs(2), 1);
     plan.max_in_flight = 1;
     let outcome = run(&plan, &server, Duration::ZERO);
@@ -385,14 +369,7 @@ fn throughput_counts_answers_inside_the_window() {
 #[test]
 fn interval_logs_merge_back_into_the_whole() {
     let _serial = serial();
-    let server = Server::start(
-        0,
-        Model {
-            service: Duration::from_micros(300),
-            stall: None,
-        },
-    )
-    .unwrap();
+    let server = steady_server(Duration::from_micros(300));
     let plan = open_plan(2_000.0, Duration::ZERO, Duration::from_secs(3), 2);
     let outcome = run(&plan, &server, Duration::ZERO);
     let whole = &outcome.series[0].latency;
@@ -422,14 +399,7 @@ fn interval_logs_merge_back_into_the_whole() {
 #[test]
 fn a_cancel_stops_the_run_and_says_so() {
     let _serial = serial();
-    let server = Server::start(
-        0,
-        Model {
-            service: Duration::ZERO,
-            stall: None,
-        },
-    )
-    .unwrap();
+    let server = steady_server(Duration::ZERO);
     let plan = open_plan(500.0, Duration::ZERO, Duration::from_secs(30), 2);
     let endpoints = [Endpoint::parse(&server.url()).unwrap()];
     let progress = Progress::new(2);
