@@ -439,7 +439,7 @@ pub fn generator_limits(
         for (worker_idx, busy) in generator.worker_busy.iter().enumerate() {
             if *busy >= MAX_WORKER_BUSY {
                 reasons.push(format!(
-                    "generator worker {worker_idx} was saturated ({:.0}% busy, the limit is {:.0}%): give it more threads (--generator-threads) or cores",
+                    "generator worker {worker_idx} was saturated ({:.0}% busy, the limit is {:.0}%): give the generator more threads or cores",
                     busy * 100.0,
                     MAX_WORKER_BUSY * 100.0
                 ));
