@@ -184,17 +184,8 @@ fn build_release(root: &Path, packages: &[&str]) -> anyhow::Result<()> {
 }
 
 fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
-    let root = workspace_root()?;
-    build_release(&root, &["reflex", "orchestrator", "arms", "harness"])?;
-
-    let release = target_dir(&root).join("release");
-    let mut octoperf = Command::new(release.join("octoperf"));
-    octoperf
-        .current_dir(&root)
-        .arg("run")
-        .arg("--bin-dir")
-        .arg(&release)
-        .args(["--profile", &opts.profile]);
+    let mut octoperf = octoperf_command("run", opts.out.as_deref(), opts.generator_threads)?;
+    octoperf.args(["--profile", &opts.profile]);
     if opts.quick {
         octoperf.arg("--quick");
     }
@@ -204,50 +195,53 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     for target in &opts.targets {
         octoperf.args(["--target", target]);
     }
-    if let Some(out) = &opts.out {
-        // octoperf runs from the workspace root; a relative --out means the caller's folder.
-        let out = std::env::current_dir()
-            .context("reading the current folder")?
-            .join(out);
-        octoperf.arg("--out").arg(out);
-    }
     if let Some(url) = &opts.database_url {
         octoperf.args(["--database-url", url]);
     }
     if let Some(url) = &opts.redis_url {
         octoperf.args(["--redis-url", url]);
     }
-    if let Some(threads) = opts.generator_threads {
-        octoperf.args(["--generator-threads", &threads.to_string()]);
-    }
     run_child(octoperf)
 }
 
 fn capacity(opts: &CapacityOpts) -> anyhow::Result<u8> {
+    let mut octoperf = octoperf_command("capacity", opts.out.as_deref(), opts.generator_threads)?;
+    octoperf
+        .args(["--scenario", &opts.scenario])
+        .args(["--max-trials", &opts.max_trials.to_string()]);
+    if let Some(start) = &opts.start {
+        octoperf.args(["--start", start]);
+    }
+    run_child(octoperf)
+}
+
+/// Builds the runtime and the harness, then `octoperf SUBCOMMAND` from the workspace root with
+/// the release binaries, the output folder and the generator's threads.
+fn octoperf_command(
+    subcommand: &str,
+    out: Option<&Path>,
+    generator_threads: Option<usize>,
+) -> anyhow::Result<Command> {
     let root = workspace_root()?;
     build_release(&root, &["reflex", "orchestrator", "arms", "harness"])?;
     let release = target_dir(&root).join("release");
     let mut octoperf = Command::new(release.join("octoperf"));
     octoperf
         .current_dir(&root)
-        .arg("capacity")
+        .arg(subcommand)
         .arg("--bin-dir")
-        .arg(&release)
-        .args(["--scenario", &opts.scenario])
-        .args(["--max-trials", &opts.max_trials.to_string()]);
-    if let Some(start) = &opts.start {
-        octoperf.args(["--start", start]);
-    }
-    if let Some(threads) = opts.generator_threads {
-        octoperf.args(["--generator-threads", &threads.to_string()]);
-    }
-    if let Some(out) = &opts.out {
+        .arg(&release);
+    if let Some(out) = out {
+        // octoperf runs from the workspace root; a relative --out means the caller's folder.
         let out = std::env::current_dir()
             .context("reading the current folder")?
             .join(out);
         octoperf.arg("--out").arg(out);
     }
-    run_child(octoperf)
+    if let Some(threads) = generator_threads {
+        octoperf.args(["--generator-threads", &threads.to_string()]);
+    }
+    Ok(octoperf)
 }
 
 /// Runs octoperf and passes its exit code on; Ctrl-C reaches it (same process group) and it
