@@ -18,6 +18,11 @@ pub struct PreciseTimer {
     /// and, at high rates, bounded to a small share of the gap between requests.
     compensate_up_to: Duration,
     wake_latency: Duration,
+    /// Fire early by the whole `compensate_up_to` (within half the wait), not by the
+    /// learnt average: on time even when a wake-up is far later than usual.
+    always_early: bool,
+    /// Time spent spinning, awake but idle, since [`PreciseTimer::take_spun`] last asked.
+    spun: Duration,
 }
 
 /// Asks the kernel not to defer this thread's timers: by default Linux lets a timer fire up
@@ -53,6 +58,8 @@ impl PreciseTimer {
             armed: None,
             compensate_up_to: Duration::ZERO,
             wake_latency: Duration::ZERO,
+            always_early: false,
+            spun: Duration::ZERO,
         })
     }
 
@@ -64,18 +71,33 @@ impl PreciseTimer {
         Ok(timer)
     }
 
+    /// A timer that always fires `margin` early (at most half the wait) and spins the
+    /// rest of the way: punctual through the wake-ups far later than the average, for a thread
+    /// whose punctuality matters more than its CPU (the calibration server's).
+    pub fn early_by(margin: Duration) -> io::Result<PreciseTimer> {
+        let mut timer = PreciseTimer::compensated(margin)?;
+        timer.always_early = true;
+        Ok(timer)
+    }
+
     /// Waits until `deadline`. Re-arming for the same deadline costs no system call, so a
     /// loop that is woken by other events can call this every time round.
     pub async fn sleep_until(&mut self, deadline: Instant) {
-        let ahead = deadline.saturating_duration_since(Instant::now()) / 8;
-        let early = deadline
-            .checked_sub(self.wake_latency.min(self.compensate_up_to).min(ahead))
-            .unwrap_or(deadline);
+        // At most an eighth of the wait (half, for a timer always early): spinning stays a
+        // small share of the gap between deadlines, however close together they come.
+        let share = if self.always_early { 2 } else { 8 };
+        let ahead = deadline.saturating_duration_since(Instant::now()) / share;
+        let margin = if self.always_early {
+            self.compensate_up_to
+        } else {
+            self.wake_latency.min(self.compensate_up_to)
+        };
+        let early = deadline.checked_sub(margin.min(ahead)).unwrap_or(deadline);
         if self.armed != Some(deadline) {
             let wait = early.saturating_duration_since(Instant::now());
             if wait.is_zero() {
                 self.disarm();
-                spin_until(deadline, self.compensate_up_to);
+                self.spun += spin_until(deadline, self.compensate_up_to);
                 return;
             }
             self.set(wait);
@@ -114,8 +136,13 @@ impl PreciseTimer {
         if !self.compensate_up_to.is_zero() {
             let late = Instant::now().saturating_duration_since(early);
             self.wake_latency = (self.wake_latency * 7 + late) / 8;
-            spin_until(deadline, self.compensate_up_to);
+            self.spun += spin_until(deadline, self.compensate_up_to);
         }
+    }
+
+    /// The time spent spinning since the last call: idle time, though the thread was awake.
+    pub fn take_spun(&mut self) -> Duration {
+        std::mem::take(&mut self.spun)
     }
 
     fn disarm(&mut self) {
@@ -149,13 +176,14 @@ impl PreciseTimer {
     }
 }
 
-/// Waits awake until `deadline`, for at most `limit`.
-fn spin_until(deadline: Instant, limit: Duration) {
-    let give_up = Instant::now() + limit;
+/// Waits awake until `deadline`, for at most `limit`; returns the time it waited.
+fn spin_until(deadline: Instant, limit: Duration) -> Duration {
+    let began = Instant::now();
+    let give_up = began + limit;
     loop {
         let now = Instant::now();
         if now >= deadline || now >= give_up {
-            return;
+            return now - began;
         }
         std::hint::spin_loop();
     }

@@ -6,6 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -84,6 +85,11 @@ pub(crate) fn run<W: Workload>(setup: Setup, workload: W) -> std::io::Result<Wor
             pools: (0..setup.shared.endpoints.len())
                 .map(|_| Vec::new())
                 .collect(),
+            spares: Spares {
+                enabled: matches!(setup.shared.plan.shape, Shape::Open(_)),
+                wanted: Vec::new(),
+                connecting: vec![false; setup.shared.endpoints.len()],
+            },
         }),
         hosts: setup
             .shared
@@ -100,11 +106,20 @@ pub(crate) fn run<W: Workload>(setup: Setup, workload: W) -> std::io::Result<Wor
             setup.shared.plan.interval,
         )),
         park,
+        idle_nanos: Cell::new(0),
         window: Cell::new(None),
         window_end: Cell::new(None),
         stopping: Cell::new(false),
     };
-    let mut result = runtime.block_on(worker.drive(setup.cancel))?;
+    let mut result = match (&setup.shared.plan.shape, setup.shared.plan.send_window) {
+        (Shape::Open(_), window) if !window.is_zero() => {
+            runtime.block_on(worker.preconnect());
+            let mut result = worker.open_windowed(&runtime, &setup.cancel, window);
+            worker.close_account(&mut result);
+            result
+        }
+        _ => runtime.block_on(worker.drive(setup.cancel))?,
+    };
     let mut recorder = worker.recorder.into_inner();
     recorder.finish();
     result.recorder = recorder;
@@ -115,6 +130,28 @@ struct State<W> {
     workload: W,
     /// Idle connections per endpoint.
     pools: Vec<Vec<Connection>>,
+    spares: Spares,
+}
+
+/// Connections opened ahead of need (open model): when a worker takes its last idle
+/// connection to an endpoint, it opens one more in the background, so that the next request
+/// does not pay a connection set-up between its intended time and its send. An open model
+/// needs a connection per request in flight, and a stall of the system puts many in flight.
+struct Spares {
+    enabled: bool,
+    /// Endpoints whose pool ran dry and that want a spare opened.
+    wanted: Vec<usize>,
+    /// Endpoints with a spare being opened (one at a time each).
+    connecting: Vec<bool>,
+}
+
+impl Spares {
+    fn want(&mut self, endpoint: usize) {
+        if self.enabled && !self.connecting[endpoint] {
+            self.connecting[endpoint] = true;
+            self.wanted.push(endpoint);
+        }
+    }
 }
 
 struct Worker<W> {
@@ -125,7 +162,10 @@ struct Worker<W> {
     hosts: Vec<HeaderValue>,
     recorder: RefCell<WorkerRecorder>,
     park: Arc<ParkClock>,
-    /// When the measured window began and ended for this worker: (instant, parked nanos then,
+    /// Time the thread had nothing to do but was not parked by the runtime: spinning to a
+    /// request's time, or asleep between send windows.
+    idle_nanos: Cell<u64>,
+    /// When the measured window began and ended for this worker: (instant, idle nanos then,
     /// thread CPU time then).
     window: Cell<Option<(Instant, u64, Duration)>>,
     window_end: Cell<Option<(Instant, u64, Duration)>>,
@@ -140,22 +180,46 @@ impl<W: Workload> Worker<W> {
             Shape::Open(_) => self.open(cancel).await?,
             Shape::Closed { users } => self.closed(*users, cancel).await,
         };
+        self.close_account(&mut result);
+        Ok(result)
+    }
+
+    fn close_account(&self, result: &mut WorkerResult) {
         (result.stats.busy_fraction, result.stats.cpu_seconds) = self.window_account();
         result.stats.sent = self.progress.sent.load(Ordering::Relaxed);
-        Ok(result)
+    }
+
+    /// Time the worker was idle so far: parked by the runtime, or idle outside it.
+    fn idle_so_far(&self) -> u64 {
+        self.park.parked_nanos.load(Ordering::Relaxed) + self.idle_nanos.get()
     }
 
     /// Opens one connection to each endpoint before the first request is due, so that the
     /// first requests are not sent late by a connection set-up.
+    ///
+    /// In send windows, answers are read a window after they come, so a fast system keeps
+    /// about two windows' requests in flight: that many are opened, lest the first windows
+    /// open them one by one between their requests' intended times and their sends.
     async fn preconnect(&self) {
+        let plan = &self.shared.plan;
+        let per_endpoint = match &plan.shape {
+            Shape::Open(schedule) if !plan.send_window.is_zero() => {
+                let per_worker = schedule.peak_rate() / plan.threads as f64;
+                let in_two_windows = per_worker * 2.0 * plan.send_window.as_secs_f64();
+                (in_two_windows.ceil() as usize + 1).min(MAX_PRECONNECT)
+            }
+            _ => 1,
+        };
         for (idx, endpoint) in self.shared.endpoints.iter().enumerate() {
-            let deadline = self.shared.plan.start;
-            if let Ok(Ok(connection)) = tokio::time::timeout_at(
-                deadline.into(),
-                client::connect(endpoint, self.shared.epoch),
-            )
-            .await
-            {
+            for _ in 0..per_endpoint {
+                let Ok(Ok(connection)) = tokio::time::timeout_at(
+                    plan.start.into(),
+                    client::connect(endpoint, self.shared.epoch),
+                )
+                .await
+                else {
+                    break;
+                };
                 self.state.borrow_mut().pools[idx].push(connection);
             }
         }
@@ -164,13 +228,7 @@ impl<W: Workload> Worker<W> {
     /// Notes where the worker's clocks stood when the measured window began and ended, the
     /// first time it is awake past either.
     fn mark_window(&self, now: Instant) {
-        let snapshot = || {
-            Some((
-                now,
-                self.park.parked_nanos.load(Ordering::Relaxed),
-                thread_cpu_time(),
-            ))
-        };
+        let snapshot = || Some((now, self.idle_so_far(), thread_cpu_time()));
         if self.window.get().is_none() && now >= self.shared.plan.measure_start() {
             self.window.set(snapshot());
         }
@@ -184,13 +242,10 @@ impl<W: Workload> Worker<W> {
         let Some((start, parked_then, cpu_then)) = self.window.get() else {
             return (0.0, 0.0);
         };
-        let (end, parked_end, cpu_end) = self.window_end.get().unwrap_or_else(|| {
-            (
-                Instant::now(),
-                self.park.parked_nanos.load(Ordering::Relaxed),
-                thread_cpu_time(),
-            )
-        });
+        let (end, parked_end, cpu_end) = self
+            .window_end
+            .get()
+            .unwrap_or_else(|| (Instant::now(), self.idle_so_far(), thread_cpu_time()));
         let cpu = cpu_end.saturating_sub(cpu_then).as_secs_f64();
         let wall = end.saturating_duration_since(start).as_nanos() as f64;
         if wall <= 0.0 {
@@ -200,76 +255,58 @@ impl<W: Workload> Worker<W> {
         ((1.0 - parked / wall).clamp(0.0, 1.0), cpu)
     }
 
-    /// The open model: this worker's share of the schedule, every request at its time.
-    async fn open(&self, mut cancel: watch::Receiver<bool>) -> std::io::Result<WorkerResult> {
+    /// This worker's share of the open schedule.
+    fn open_queue(&self) -> OpenQueue<impl Iterator<Item = Instant> + '_> {
         let plan = &self.shared.plan;
         let Shape::Open(schedule) = &plan.shape else {
-            unreachable!("open() runs open plans")
+            unreachable!("open plans only")
         };
-        let n_workers = plan.threads;
+        let (n_workers, idx, start, end) = (plan.threads, self.idx, plan.start, plan.end());
         let mut times = schedule
             .times()
             .enumerate()
-            .filter(|(idx, _)| idx % n_workers == self.idx)
-            .map(|(_, offset)| plan.start + offset);
-        let (measure_start, end) = (plan.measure_start(), plan.end());
-        // Requests delayed (by the in-flight cap) are still sent until this, then given up.
-        let send_deadline = end + plan.request_timeout;
-        let drain_deadline = send_deadline + plan.request_timeout + Duration::from_secs(2);
-        let cap = (plan.max_in_flight / n_workers).max(1);
+            .filter(move |(i, _)| i % n_workers == idx)
+            .map(move |(_, offset)| start + offset);
+        let next = times.next().filter(|at| *at < end);
+        OpenQueue {
+            times,
+            next,
+            prepared: None,
+            capped: None,
+            measure_start: plan.measure_start(),
+            end,
+            // Requests delayed (by the in-flight cap) are still sent until this, then given up.
+            send_deadline: end + plan.request_timeout,
+            cap: (plan.max_in_flight / n_workers).max(1),
+        }
+    }
+
+    /// The open model: this worker's share of the schedule, every request at its time.
+    async fn open(&self, mut cancel: watch::Receiver<bool>) -> std::io::Result<WorkerResult> {
+        let mut queue = self.open_queue();
+        let drain_deadline = self.drain_deadline(&queue);
         // Sent on time rather than a wake-up late: the timer learns this thread's wake-up
         // latency and fires that much early (at most 50 µs, and an eighth of the wait).
         let mut timer = PreciseTimer::compensated(Duration::from_micros(50))?;
         let mut in_flight = FuturesUnordered::new();
-        let mut next = times.next().filter(|at| *at < end);
+        let mut spares = FuturesUnordered::new();
         let mut result = empty_result();
-        let mut capped: Option<Instant> = None;
         let mut cancel_alive = true;
-        let mut prepared: Option<crate::Request> = None;
         loop {
             let now = Instant::now();
             self.mark_window(now);
-            while let Some(intended) = next {
-                if intended > now {
-                    break;
-                }
-                if now >= send_deadline {
-                    break;
-                }
-                if in_flight.len() >= cap {
-                    if capped != Some(intended) {
-                        result.in_flight_cap_hits += 1;
-                        capped = Some(intended);
-                    }
-                    break;
-                }
-                let measured = intended >= measure_start;
-                if measured {
-                    self.recorder.borrow_mut().schedule_lag.saturating_record(
-                        (now.saturating_duration_since(intended).as_micros() as u64).max(1),
-                    );
-                }
-                let request = prepared
-                    .take()
-                    .unwrap_or_else(|| self.state.borrow_mut().workload.next_request());
+            while let Some((request, intended, measured)) =
+                queue.pop_due(self, now, in_flight.len(), &mut result)
+            {
                 in_flight.push(self.request(request, intended, measured));
-                next = times.next().filter(|at| *at < end);
             }
-            if next.is_some() && prepared.is_none() {
-                // Build the next request now, while it is not yet due, so that its cost is
-                // not paid between its intended time and its send.
-                prepared = Some(self.state.borrow_mut().workload.next_request());
-            }
-            if next.is_some() && now >= send_deadline {
-                // Due and never sent: the generator could not offer this load.
-                result.unsent += 1 + times.by_ref().take_while(|at| *at < end).count() as u64;
-                next = None;
-            }
-            if next.is_none() && in_flight.is_empty() {
+            queue.after_sends(self, now, &mut result);
+            if queue.next.is_none() && in_flight.is_empty() {
                 break;
             }
-            let can_send = next.is_some() && in_flight.len() < cap;
-            let wake = next.unwrap_or(now);
+            self.open_spares(&mut spares);
+            let can_send = queue.next.is_some() && in_flight.len() < queue.cap;
+            let wake = queue.next.unwrap_or(now);
             tokio::select! {
                 biased;
                 changed = cancel.changed(), if cancel_alive => {
@@ -283,14 +320,127 @@ impl<W: Workload> Worker<W> {
                     }
                 }
                 Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+                Some(opened) = spares.next(), if !spares.is_empty() => self.spare_opened(opened),
                 () = timer.sleep_until(wake), if can_send => {}
-                () = tokio::time::sleep_until(drain_deadline.into()), if next.is_none() => {
+                () = tokio::time::sleep_until(drain_deadline.into()), if queue.next.is_none() => {
                     break;
                 }
             }
+            // Spinning to a request's time is waiting, not work.
+            self.add_idle(timer.take_spun());
         }
         result.abandoned = in_flight.len() as u64;
         Ok(result)
+    }
+
+    /// The open model in send windows (`Plan::send_window`): the worker sleeps to the next
+    /// window edge, outside the runtime, so that neither the schedule nor an answer wakes it
+    /// in between; at each edge it lets its connections read what arrived (stamped by the
+    /// kernel when it arrived, so the late read costs no accuracy) and sends every request
+    /// that fell due. One wake-up serves many requests: at high rates the open model then
+    /// costs about what the closed loop does, and a request is sent at most a window late.
+    fn open_windowed(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        cancel: &watch::Receiver<bool>,
+        window: Duration,
+    ) -> WorkerResult {
+        let origin = self.shared.plan.start;
+        let mut queue = self.open_queue();
+        let drain_deadline = self.drain_deadline(&queue);
+        let mut in_flight = FuturesUnordered::new();
+        let mut spares = FuturesUnordered::new();
+        let mut result = empty_result();
+        let mut wake_latency = Duration::ZERO;
+        loop {
+            if *cancel.borrow() {
+                result.cancelled = true;
+                break;
+            }
+            // Unconstrained: tokio defers the wake-up of a future that used up its
+            // cooperative budget to the runtime's next park, and a `block_on` that returns
+            // first forgets it; the request would then wait for its timeout. (The connection
+            // tasks' deferrals are woken before `settle` ends: it ends on a poll after a park.)
+            runtime.block_on(tokio::task::unconstrained(async {
+                self.settle(&mut in_flight, &mut spares).await;
+                let now = Instant::now();
+                self.mark_window(now);
+                while let Some((request, intended, measured)) =
+                    queue.pop_due(self, now, in_flight.len(), &mut result)
+                {
+                    in_flight.push(self.request(request, intended, measured));
+                }
+                queue.after_sends(self, now, &mut result);
+                self.open_spares(&mut spares);
+                self.settle(&mut in_flight, &mut spares).await;
+            }));
+            let now = Instant::now();
+            if queue.next.is_none() && (in_flight.is_empty() || now >= drain_deadline) {
+                break;
+            }
+            // The next edge while answers are awaited; otherwise the edge of the next send.
+            let mut wake = window_edge(origin, window, now + Duration::from_nanos(1));
+            if let (true, Some(due)) = (in_flight.is_empty(), queue.next) {
+                wake = wake.max(window_edge(origin, window, due));
+            }
+            // Asleep until a learnt wake-up latency before the edge, then awake to it: on
+            // time rather than a wake-up late (about 60 µs on a small VM), for a little
+            // spinning, idle time as much as the sleep. At most an eighth of the window: the
+            // spinning takes a core from the system under test when the two share a machine.
+            let early = wake_latency.min(window / 8).min(MAX_EARLY);
+            let sleep_until = wake.checked_sub(early).unwrap_or(wake);
+            if sleep_until > now {
+                std::thread::sleep(sleep_until - now);
+                let late = Instant::now().saturating_duration_since(sleep_until);
+                wake_latency = (wake_latency * 7 + late) / 8;
+            }
+            while Instant::now() < wake {
+                std::hint::spin_loop();
+            }
+            self.add_idle(now.elapsed());
+        }
+        result.abandoned = in_flight.len() as u64;
+        result
+    }
+
+    /// Lets the connections write what was handed to them and read what has arrived, takes
+    /// the requests that finished and the spares that opened, round after round until one
+    /// finishes none (at most four).
+    async fn settle<'a, F: Future<Output = ()>>(
+        &'a self,
+        in_flight: &mut FuturesUnordered<F>,
+        spares: &mut FuturesUnordered<SpareConnect<'a>>,
+    ) {
+        for round in 0..4 {
+            let finished = std::future::poll_fn(|cx| {
+                let mut finished = 0;
+                while let Poll::Ready(Some(())) = in_flight.poll_next_unpin(cx) {
+                    finished += 1;
+                }
+                while let Poll::Ready(Some(opened)) = spares.poll_next_unpin(cx) {
+                    self.spare_opened(opened);
+                }
+                Poll::Ready(finished)
+            })
+            .await;
+            if round > 0 && finished == 0 {
+                break;
+            }
+            // tokio polls a `block_on` future again right after it yields, before the tasks
+            // the poller woke: the second yield is what lets the connection tasks run.
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn drain_deadline<I: Iterator<Item = Instant>>(&self, queue: &OpenQueue<I>) -> Instant {
+        queue.send_deadline + self.shared.plan.request_timeout + Duration::from_secs(2)
+    }
+
+    /// Counts time the thread was awake or asleep outside the runtime but had nothing to do.
+    fn add_idle(&self, idle: Duration) {
+        self.idle_nanos
+            .set(self.idle_nanos.get() + idle.as_nanos() as u64);
     }
 
     /// The closed model: this worker's share of the users, each back to back.
@@ -407,6 +557,27 @@ impl<W: Workload> Worker<W> {
         }
     }
 
+    /// Starts opening the spare connections wanted since the last call.
+    fn open_spares<'a>(&'a self, spares: &mut FuturesUnordered<SpareConnect<'a>>) {
+        let wanted = std::mem::take(&mut self.state.borrow_mut().spares.wanted);
+        for idx in wanted {
+            let endpoint = &self.shared.endpoints[idx];
+            let epoch = self.shared.epoch;
+            spares.push(Box::pin(async move {
+                (idx, client::connect(endpoint, epoch).await.ok())
+            }));
+        }
+    }
+
+    /// Puts a spare connection that has opened into its pool.
+    fn spare_opened(&self, (idx, connection): (usize, Option<Connection>)) {
+        let mut state = self.state.borrow_mut();
+        state.spares.connecting[idx] = false;
+        if let Some(connection) = connection {
+            state.pools[idx].push(connection);
+        }
+    }
+
     /// An idle keep-alive connection to `endpoint`, or a new one.
     async fn connection(
         &self,
@@ -414,7 +585,12 @@ impl<W: Workload> Worker<W> {
         endpoint: &Endpoint,
     ) -> Result<Connection, &'static str> {
         loop {
-            let idle = self.state.borrow_mut().pools[endpoint_idx].pop();
+            let mut state = self.state.borrow_mut();
+            let idle = state.pools[endpoint_idx].pop();
+            if state.pools[endpoint_idx].is_empty() {
+                state.spares.want(endpoint_idx);
+            }
+            drop(state);
             match idle {
                 Some(connection) if connection.is_open() => return Ok(connection),
                 Some(_closed) => continue,
@@ -425,6 +601,95 @@ impl<W: Workload> Worker<W> {
             .await
             .map_err(|error| error.as_str())
     }
+}
+
+/// Connections a worker opens to one endpoint before the run, at most.
+const MAX_PRECONNECT: usize = 256;
+
+/// How much early a windowed worker wakes at most, to be awake at the window's edge.
+const MAX_EARLY: Duration = Duration::from_micros(100);
+
+/// A spare connection being opened: its endpoint, and the connection if it opened.
+type SpareConnect<'a> = std::pin::Pin<Box<dyn Future<Output = (usize, Option<Connection>)> + 'a>>;
+
+/// This worker's share of an open schedule: what is due, and what could never be sent.
+struct OpenQueue<I> {
+    times: I,
+    /// The next intended time, if any is left before the end.
+    next: Option<Instant>,
+    /// The next request, built before it is due so that its cost is not paid between its
+    /// intended time and its send.
+    prepared: Option<Request>,
+    /// The intended time that last found the in-flight cap reached (counted once).
+    capped: Option<Instant>,
+    measure_start: Instant,
+    end: Instant,
+    send_deadline: Instant,
+    cap: usize,
+}
+
+impl<I: Iterator<Item = Instant>> OpenQueue<I> {
+    /// The next request due by `now`, with its intended time and whether it is measured;
+    /// `None` when none is due, the in-flight cap is reached or sending is over.
+    fn pop_due<W: Workload>(
+        &mut self,
+        worker: &Worker<W>,
+        now: Instant,
+        in_flight: usize,
+        result: &mut WorkerResult,
+    ) -> Option<(Request, Instant, bool)> {
+        let intended = self.next?;
+        if intended > now || now >= self.send_deadline {
+            return None;
+        }
+        if in_flight >= self.cap {
+            if self.capped != Some(intended) {
+                result.in_flight_cap_hits += 1;
+                self.capped = Some(intended);
+            }
+            return None;
+        }
+        let measured = intended >= self.measure_start;
+        if measured {
+            worker.recorder.borrow_mut().schedule_lag.saturating_record(
+                (now.saturating_duration_since(intended).as_micros() as u64).max(1),
+            );
+        }
+        let request = self
+            .prepared
+            .take()
+            .unwrap_or_else(|| worker.state.borrow_mut().workload.next_request());
+        let end = self.end;
+        self.next = self.times.next().filter(|at| *at < end);
+        Some((request, intended, measured))
+    }
+
+    /// After the due requests went: builds the next one, and gives up, as unsent, every
+    /// request that can no longer be sent.
+    fn after_sends<W: Workload>(
+        &mut self,
+        worker: &Worker<W>,
+        now: Instant,
+        result: &mut WorkerResult,
+    ) {
+        if self.next.is_some() && self.prepared.is_none() {
+            self.prepared = Some(worker.state.borrow_mut().workload.next_request());
+        }
+        if self.next.is_some() && now >= self.send_deadline {
+            // Due and never sent: the generator could not offer this load.
+            let end = self.end;
+            result.unsent += 1 + self.times.by_ref().take_while(|at| *at < end).count() as u64;
+            self.next = None;
+        }
+    }
+}
+
+/// The first edge of the windows laid from `origin` that is at or after `at`.
+pub fn window_edge(origin: Instant, window: Duration, at: Instant) -> Instant {
+    let since = at.saturating_duration_since(origin).as_nanos();
+    let width = window.as_nanos().max(1);
+    let windows = since.div_ceil(width);
+    origin + Duration::from_nanos((windows * width).min(u64::MAX as u128) as u64)
 }
 
 /// CPU time this thread has used.
@@ -450,3 +715,6 @@ fn empty_result() -> WorkerResult {
         cancelled: false,
     }
 }
+
+#[cfg(test)]
+mod tests;
