@@ -52,6 +52,8 @@ pub struct BenchConfig {
     pub method: Method,
     pub max_in_flight: usize,
     pub timeout: Duration,
+    /// See `loadgen::Plan::send_window`; zero: every request at its own time.
+    pub send_window: Duration,
 }
 
 /// What a bench run measured, for printing and for `cargo xtask genbench`.
@@ -113,6 +115,7 @@ pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
         interval: Duration::from_secs(1),
         n_series: 1,
         cpus: config.cpus.clone(),
+        send_window: config.send_window,
     };
     let workload = Fixed {
         method: config.method.clone(),

@@ -101,6 +101,10 @@ pub struct BenchOpts {
     /// The request body (POST); without it, GET.
     #[arg(long)]
     pub body: Option<String>,
+    /// Open model: wake once per window of this length and send every request due in it
+    /// (a request goes up to a window late); `0s`: each request at its own time.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub send_window: std::time::Duration,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -613,6 +617,7 @@ async fn bench_command(opts: BenchOpts) -> u8 {
         body,
         method,
         timeout: std::time::Duration::from_secs(30),
+        send_window: opts.send_window,
     };
     let result = match tokio::task::spawn_blocking(move || bench::run(&config)).await {
         Ok(Ok(result)) => result,

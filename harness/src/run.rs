@@ -247,6 +247,10 @@ pub(crate) async fn run_scenario(
         interval: INTERVAL,
         n_series: series.len(),
         cpus: config.generator_cpus.clone(),
+        send_window: scenario
+            .load
+            .send_window
+            .map_or(Duration::ZERO, |window| window.0),
     };
     let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
     let workloads: Vec<ScenarioWorkload> = (0..threads)

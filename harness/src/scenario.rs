@@ -270,6 +270,11 @@ pub struct LoadSpec {
     /// The run is invalid when the P99 lateness of requests at the socket write exceeds this
     /// [default: a tenth of the tightest latency limit the scenario judges].
     pub max_send_lag: Option<Dur>,
+    /// Open model: send in windows of this length, one wake-up per window rather than one
+    /// per request (see `loadgen::Plan::send_window`) [default: none, each request at its
+    /// own time]. Cheaper at high rates; a request then goes up to a window late, so keep it
+    /// well under `max_send_lag`.
+    pub send_window: Option<Dur>,
     /// A request still unanswered after this counts as a `timeout` error.
     #[serde(default = "default_request_timeout")]
     pub request_timeout: Dur,
@@ -611,6 +616,18 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
             ));
         }
         _ => {}
+    }
+    if let (Some(window), Some(lag)) = (&load.send_window, &load.max_send_lag)
+        && window.0 >= lag.0
+    {
+        return Err(error_at(
+            load_at,
+            format!(
+                "field `load.send_window`: {} is not under max_send_lag ({}): requests would be sent up to a window late and every run would be invalid",
+                humantime::format_duration(window.0),
+                humantime::format_duration(lag.0)
+            ),
+        ));
     }
     if load.duration.0.is_zero() || load.max_in_flight == 0 {
         return Err(error_at(

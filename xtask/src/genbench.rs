@@ -8,6 +8,14 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, bail};
 
+/// The open model's runs: (rate, send window); `0s` sends each request at its own time.
+const OPEN_RUNS: [(&str, &str); 4] = [
+    ("10000/s", "0s"),
+    ("10000/s", "500us"),
+    ("50000/s", "0s"),
+    ("50000/s", "250us"),
+];
+
 /// The request both sides send.
 const BODY: &str = r#"{"text":"hello world","user_id":"user-1"}"#;
 
@@ -82,7 +90,7 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
         let ours = bench_json(&mut bench(
             &octoperf,
             &url,
-            ["--users", &users],
+            &["--users", &users],
             opts.seconds,
             client_cpu,
         ))?;
@@ -107,24 +115,32 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
         );
     }
 
-    println!("\nopen model, one generator thread:");
-    for rate in ["10000/s", "50000/s"] {
+    println!(
+        "\nopen model, one generator thread; each request at its own time, then in send windows:"
+    );
+    for (rate, window) in OPEN_RUNS {
         let result = bench_json(&mut bench(
             &octoperf,
             &url,
-            ["--rate", rate],
+            &["--rate", rate, "--send-window", window],
             opts.seconds,
             client_cpu,
         ))?;
+        let how = if window == "0s" {
+            "own time".to_owned()
+        } else {
+            format!("{window} windows")
+        };
         let limited: Vec<&str> = result["generator_limited"]
             .as_array()
             .map(|reasons| reasons.iter().filter_map(|r| r.as_str()).collect())
             .unwrap_or_default();
         println!(
-            "  {rate}: achieved {:.0}/s, {:.1} µs of generator CPU per request, busy {:.0}%, send lag P99 {:.3} ms, {:.3}% sent over 1 ms late; {}",
+            "  {rate:>8} {how:>14}: achieved {:.0}/s, {:.1} µs of generator CPU per request, busy {:.0}%, send lag P50 {:.3} ms, P99 {:.3} ms, {:.3}% sent over 1 ms late; {}",
             result["achieved_per_second"].as_f64().unwrap_or(0.0),
             result["cpu_us_per_request"].as_f64().unwrap_or(0.0),
             result["worker_busy"][0].as_f64().unwrap_or(0.0) * 100.0,
+            result["send_lag_p50_us"].as_f64().unwrap_or(0.0) / 1000.0,
             result["send_lag_p99_us"].as_f64().unwrap_or(0.0) / 1000.0,
             result["late_over_1ms_share"].as_f64().unwrap_or(0.0) * 100.0,
             if limited.is_empty() {
@@ -247,7 +263,7 @@ fn pinned(taskset: Option<&Path>, cpu: Option<usize>, program: &Path) -> Command
 }
 
 /// `octoperf bench` on one thread with the shared body, its load given by `load`.
-fn bench(octoperf: &Path, url: &str, load: [&str; 2], seconds: u32, cpu: Option<usize>) -> Command {
+fn bench(octoperf: &Path, url: &str, load: &[&str], seconds: u32, cpu: Option<usize>) -> Command {
     let mut command = Command::new(octoperf);
     command
         .args(["bench", url])

@@ -83,6 +83,7 @@ fn account(burn: Duration, max_send_lag: Duration) -> GeneratorResult {
         interval: Duration::from_secs(1),
         n_series: 1,
         cpus: Vec::new(),
+        send_window: Duration::ZERO,
     };
     let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
     let outcome = loadgen::run(
