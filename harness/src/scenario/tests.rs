@@ -231,3 +231,25 @@ fn a_rate_and_stages_together_or_a_bad_stage_are_refused() {
                 10 | stages = ["hold 100/s during 1s"]"#]],
     );
 }
+
+#[test]
+fn a_send_window_must_be_under_the_allowed_send_lag() {
+    let windowed = VALID.replace(
+        "rate = \"100/s\"",
+        "rate = \"100/s\"\nsend_window = \"250us\"",
+    );
+    let scenario = parse("x.toml", "x", &windowed).unwrap();
+    assert_eq!(
+        scenario.load.send_window.map(|window| window.0),
+        Some(Duration::from_micros(250))
+    );
+    check_error(
+        &windowed.replace(
+            "send_window = \"250us\"",
+            "send_window = \"1ms\"\nmax_send_lag = \"500us\"",
+        ),
+        expect![[r#"
+            scenarios/broken.toml:8: field `load.send_window`: 1ms is not under max_send_lag (500us): requests would be sent up to a window late and every run would be invalid
+                8 | [load]"#]],
+    );
+}
