@@ -71,7 +71,7 @@ fn an_unknown_field_names_the_field_and_its_line() {
     check_error(
         &VALID.replace("warmup = \"1s\"", "warmpu = \"1s\""),
         expect![[r#"
-            scenarios/broken.toml:11: unknown field `warmpu`, expected one of `model`, `rate`, `stages`, `users`, `warmup`, `duration`, `quick`, `max_in_flight`, `max_schedule_lag`, `max_send_lag`, `request_timeout`
+            scenarios/broken.toml:11: unknown field `warmpu`, expected one of `model`, `rate`, `stages`, `users`, `warmup`, `duration`, `quick`, `max_in_flight`, `max_schedule_lag`, `max_send_lag`, `send_window`, `request_timeout`
                 11 | warmpu = "1s""#]],
     );
 }
