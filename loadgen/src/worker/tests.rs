@@ -1,3 +1,5 @@
+//! The window grid a windowed worker wakes on.
+
 use std::time::{Duration, Instant};
 
 use super::window_edge;
