@@ -255,16 +255,17 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             ("p99", row.p99_ms),
         ] {
             let measure = |scenario: &ScenarioResult| {
-                let request = scenario.requests.iter().find(|r| r.kind == kind)?;
+                let request = scenario
+                    .requests
+                    .iter()
+                    .find(|r| r.kind == kind && r.latency.count > 0)
+                    .ok_or_else(|| RECORDED_NOTHING.to_owned())?;
                 let us = match metric {
                     "p50" => request.latency.p50_us,
                     "p95" => request.latency.p95_us,
                     _ => request.latency.p99_us,
                 };
-                if request.latency.count == 0 {
-                    return None;
-                }
-                Some((us as f64 / 1000.0, error_failure(request)))
+                Ok((us as f64 / 1000.0, error_failure(request)))
             };
             let base = Target::unmeasured(
                 ("latency", &row.component, &row.name, metric),
@@ -288,7 +289,7 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
                 .filter(|r| sources.iter().any(|kind| kind.as_str() == r.kind))
                 .collect();
             if requests.is_empty() {
-                return None;
+                return Err(RECORDED_NOTHING.to_owned());
             }
             let achieved: f64 = requests.iter().map(|r| r.achieved_per_second).sum::<f64>() * scale;
             let offered: f64 = requests
@@ -305,7 +306,7 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             if failure.is_none() && achieved < offered * MIN_SUSTAINED_SHARE {
                 failure = Some(format!("the offered {offered:.0} {unit} was not sustained"));
             }
-            Some((achieved, failure))
+            Ok((achieved, failure))
         };
         let base = Target::unmeasured(
             ("throughput", &row.component, &row.name, "throughput"),
@@ -320,17 +321,26 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
         ] {
             let row_id = format!("{metric}.{}", row.component);
             let measure = |scenario: &ScenarioResult| {
-                let values: Vec<f64> = scenario
+                let mut worst: Option<f64> = None;
+                for process in scenario
                     .processes
                     .iter()
                     .filter(|p| p.component == row.component)
-                    .filter_map(|p| match metric {
-                        "memory" => p.rss_peak_bytes.map(|bytes| bytes as f64 / 1e6),
-                        _ => p.cpu_cores_mean,
-                    })
-                    .collect();
-                let worst = values.into_iter().reduce(f64::max)?;
-                Some((worst, None))
+                {
+                    let value = match metric {
+                        "memory" => process.rss_peak_bytes.map(|bytes| bytes as f64 / 1e6),
+                        _ => process.cpu_cores_mean,
+                    };
+                    // The largest of several is unknown while one of them is.
+                    let value = value
+                        .ok_or_else(|| format!("process {} could not be read", process.name))?;
+                    worst = Some(worst.map_or(value, |w| w.max(value)));
+                }
+                let worst = worst.ok_or_else(|| RECORDED_NOTHING.to_owned())?;
+                // What a process used under a load that mostly failed is not what the budget
+                // is about: fast failures cost little.
+                let failure = scenario.requests.iter().find_map(error_failure);
+                Ok((worst, failure))
             };
             let base = Target::unmeasured(
                 ("resources", &row.component, &row.name, metric),
@@ -370,6 +380,9 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
     targets
 }
 
+/// Why a scenario gave a row no value, when it ran but recorded nothing for it.
+const RECORDED_NOTHING: &str = "recorded nothing for it";
+
 fn error_failure(request: &reports::RequestResult) -> Option<String> {
     let rate = request.error_rate();
     (rate > MAX_ERROR_RATE).then(|| {
@@ -382,12 +395,15 @@ fn error_failure(request: &reports::RequestResult) -> Option<String> {
     })
 }
 
-/// Fills a target from the scenarios that measure `row_id`: the worst valid measurement.
+/// Fills a target from the scenarios that measure `row_id`. The row fails when any of them
+/// fails it (outside the limit, or a failure such as too many errors), whatever their order,
+/// and shows the worst failing measurement; otherwise it passes and shows the worst.
+/// `measure` gives a scenario's value and its failure, if any, or why it has no value.
 fn judge<'a>(
     mut target: Target,
     row_id: &str,
     scenarios: &'a [ScenarioResult],
-    measure: impl Fn(&'a ScenarioResult) -> Option<(f64, Option<String>)>,
+    measure: impl Fn(&'a ScenarioResult) -> Result<(f64, Option<String>), String>,
 ) -> Target {
     let claiming: Vec<&ScenarioResult> = scenarios
         .iter()
@@ -408,14 +424,15 @@ fn judge<'a>(
                 scenario.name,
                 scenario.invalid_reasons.join("; ")
             ));
-        } else if let Some((value, failure)) = measure(scenario) {
-            measurements.push(Measurement {
-                value,
-                scenario,
-                failure,
-            });
         } else {
-            unusable.push(format!("{} recorded nothing for it", scenario.name));
+            match measure(scenario) {
+                Ok((value, failure)) => measurements.push(Measurement {
+                    value,
+                    scenario,
+                    failure,
+                }),
+                Err(why) => unusable.push(format!("{}: {why}", scenario.name)),
+            }
         }
     }
     // Any unusable scenario leaves the row unproven, even if another measured it.
@@ -431,28 +448,42 @@ fn judge<'a>(
         Direction::Below => a > b,
         Direction::Above => a < b,
     };
-    let worst = measurements
+    let within = |value: f64| match target.direction {
+        Direction::Below => value < target.limit,
+        Direction::Above => value > target.limit,
+    };
+    let failing: Vec<&Measurement> = measurements
         .iter()
-        .reduce(|acc, m| {
-            if worse(m.value, acc.value) || m.failure.is_some() && acc.failure.is_none() {
-                m
-            } else {
-                acc
-            }
-        })
+        .filter(|m| !within(m.value) || m.failure.is_some())
+        .collect();
+    let shown = if failing.is_empty() {
+        measurements.iter().collect()
+    } else {
+        failing.clone()
+    };
+    let worst = shown
+        .into_iter()
+        .reduce(|acc, m| if worse(m.value, acc.value) { m } else { acc })
         .expect("at least one measurement");
     target.measured = Some(worst.value);
     target.scenario = Some(worst.scenario.name.clone());
-    let within = match target.direction {
-        Direction::Below => worst.value < target.limit,
-        Direction::Above => worst.value > target.limit,
-    };
-    target.verdict = if within && worst.failure.is_none() {
+    target.verdict = if failing.is_empty() {
         TargetVerdict::Pass
     } else {
         TargetVerdict::Fail
     };
-    target.note = worst.failure.clone();
+    let notes: Vec<String> = failing
+        .iter()
+        .filter_map(|m| {
+            let failure = m.failure.as_ref()?;
+            Some(if measurements.len() > 1 {
+                format!("{}: {failure}", m.scenario.name)
+            } else {
+                failure.clone()
+            })
+        })
+        .collect();
+    target.note = (!notes.is_empty()).then(|| notes.join("; "));
     target
 }
 

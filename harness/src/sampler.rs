@@ -30,17 +30,42 @@ pub async fn read_metrics(client: &reqwest::Client, base: &str) -> Result<Sample
 }
 
 fn parse_metrics(text: &str) -> Option<Sample> {
-    let value = |name: &str| {
-        text.lines()
-            .find(|line| line.starts_with(name) && line[name.len()..].starts_with([' ', '{']))
-            .and_then(|line| line.rsplit(' ').next())
-            .and_then(|value| value.parse::<f64>().ok())
-    };
+    let value = |name: &str| text.lines().find_map(|line| sample_value(line, name));
     Some(Sample {
         cpu_seconds: value("process_cpu_seconds_total")?,
         rss_bytes: value("process_resident_memory_bytes")? as u64,
         rss_peak_bytes: value("process_resident_memory_peak_bytes").map(|peak| peak as u64),
     })
+}
+
+/// The value of a sample line of metric `name` in the Prometheus text format:
+/// `name{labels} value [timestamp]`. The value is the first field after the name and its
+/// labels, not the last (which may be a timestamp); a label value may hold spaces and braces.
+fn sample_value(line: &str, name: &str) -> Option<f64> {
+    let rest = line.strip_prefix(name)?;
+    let rest = match rest.strip_prefix('{') {
+        Some(labels) => &labels[labels_end(labels)? + 1..],
+        None if rest.starts_with([' ', '\t']) => rest,
+        None => return None,
+    };
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Where the label set that `labels` opens ends: the index of its closing brace, outside the
+/// quoted label values.
+fn labels_end(labels: &str) -> Option<usize> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (idx, c) in labels.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '}' if !quoted => return Some(idx),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -61,5 +86,35 @@ mod tests {
             })
         );
         assert_eq!(parse_metrics("other 1\n"), None);
+    }
+
+    #[test]
+    fn a_sample_with_a_timestamp_or_labels_reads_its_value() {
+        // The optional last field is a timestamp in milliseconds, not the value.
+        let text = "process_cpu_seconds_total 2.5 1732600000000\n\
+                    process_resident_memory_bytes{job=\"a b}\",instance=\"x\"} 4096 1732600000000\n";
+        assert_eq!(
+            parse_metrics(text),
+            Some(Sample {
+                cpu_seconds: 2.5,
+                rss_bytes: 4096,
+                rss_peak_bytes: None
+            })
+        );
+        // A longer name that starts with the one asked for is another metric.
+        assert_eq!(
+            sample_value(
+                "process_cpu_seconds_total_extra 9",
+                "process_cpu_seconds_total"
+            ),
+            None
+        );
+        assert_eq!(
+            sample_value(
+                "process_cpu_seconds_total{a=\"1\"",
+                "process_cpu_seconds_total"
+            ),
+            None
+        );
     }
 }

@@ -379,3 +379,84 @@ fn a_budget_file_with_an_unknown_component_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn a_failure_in_any_scenario_fails_the_row_whatever_their_order() {
+    // A is faster but fails on errors; B is slower and clean, both under the 20 ms limit.
+    let failing = scenario(
+        "a",
+        &["latency.reflex"],
+        vec![request("reflex_process", 1.0, 4.0, 1000, 20, 100.0, 98.0)],
+        vec![],
+    );
+    let clean = scenario(
+        "b",
+        &["latency.reflex"],
+        vec![request("reflex_process", 1.0, 6.0, 1000, 0, 100.0, 100.0)],
+        vec![],
+    );
+    for order in [
+        [failing.clone(), clean.clone()],
+        [clean.clone(), failing.clone()],
+    ] {
+        let targets = evaluate(&shipped(), Profile::Development, &order);
+        let p99 = find(&targets, "reflex", "p99");
+        assert_eq!(p99.verdict, TargetVerdict::Fail, "order {:?}", p99.scenario);
+        assert_eq!(p99.scenario.as_deref(), Some("a"));
+        assert!(
+            p99.note
+                .as_deref()
+                .unwrap_or("")
+                .contains("2.0% of reflex_process"),
+            "{:?}",
+            p99.note
+        );
+    }
+}
+
+#[test]
+fn resource_rows_fail_when_their_scenario_failed_on_errors() {
+    // Half the requests fail fast: the Reflex Layer used little CPU because it did little.
+    let failing = scenario(
+        "reflex",
+        &["memory.reflex", "cpu.reflex"],
+        vec![request("reflex_process", 1.0, 2.0, 1000, 500, 100.0, 50.0)],
+        vec![process("reflex", "reflex", 20.0, 0.1)],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[failing]);
+    for metric in ["cpu", "memory"] {
+        let row = find(&targets, "reflex", metric);
+        assert_eq!(row.verdict, TargetVerdict::Fail, "{metric}");
+        assert!(
+            row.note
+                .as_deref()
+                .unwrap_or("")
+                .contains("50.0% of reflex_process"),
+            "{metric}: {:?}",
+            row.note
+        );
+    }
+}
+
+#[test]
+fn a_process_that_could_not_be_read_leaves_its_row_unmeasured() {
+    let mut unreadable = process("arm", "arm-judge", 0.0, 0.0);
+    unreadable.rss_peak_bytes = None;
+    unreadable.cpu_cores_mean = None;
+    let arms = scenario(
+        "arms",
+        &["memory.arm", "cpu.arm"],
+        vec![],
+        vec![process("arm", "arm-coder", 30.0, 0.2), unreadable],
+    );
+    let targets = evaluate(&shipped(), Profile::Development, &[arms]);
+    for metric in ["cpu", "memory"] {
+        let row = find(&targets, "arm", metric);
+        assert_eq!(row.verdict, TargetVerdict::NotMeasured, "{metric}");
+        assert!(
+            row.note.as_deref().unwrap_or("").contains("arm-judge"),
+            "{metric}: {:?}",
+            row.note
+        );
+    }
+}
