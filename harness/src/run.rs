@@ -574,8 +574,15 @@ async fn sample_window(
     let generator_start = sampler::read_proc(0).ok();
     let window_start = Instant::now();
     let mut first: Vec<Option<Sample>> = Vec::new();
+    // Whether the kernel's peak (VmHWM) of each process was reset as the window began, so
+    // that its peak at the end is the window's, start-up and warm-up left out.
+    let mut peak_reset: Vec<bool> = Vec::new();
     for process in &watched {
         first.push(read(&client, &process.source).await);
+        peak_reset.push(match process.source {
+            Source::Proc(pid) => procstat::reset_peak(pid).is_ok(),
+            Source::Metrics(_) => false,
+        });
     }
     let mut peak_rss: Vec<u64> = first.iter().map(|s| s.map_or(0, |s| s.rss_bytes)).collect();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -599,10 +606,8 @@ async fn sample_window(
         let cpu_cores_mean = first[idx]
             .zip(last)
             .map(|(a, b)| ((b.cpu_seconds - a.cpu_seconds) / elapsed).max(0.0));
-        // VmHWM covers spikes between samples; /metrics only gives what the samples saw.
-        let rss_peak_bytes = last
-            .and_then(|s| s.rss_peak_bytes)
-            .or_else(|| last.map(|s| s.rss_bytes.max(peak_rss[idx])));
+        let (rss_peak_bytes, rss_lifetime_peak_bytes) =
+            peaks(first[idx], last, peak_rss[idx], peak_reset[idx]);
         processes.push(ProcessResult {
             component: process.component.to_owned(),
             name: process.name.clone(),
@@ -611,6 +616,7 @@ async fn sample_window(
                 Source::Metrics(_) => None,
             },
             rss_peak_bytes,
+            rss_lifetime_peak_bytes,
             cpu_cores_mean,
             source: match process.source {
                 Source::Proc(_) => "proc".into(),
@@ -624,6 +630,36 @@ async fn sample_window(
             .zip(generator_end)
             .map_or(0.0, |(a, b)| b.cpu_seconds - a.cpu_seconds),
     }
+}
+
+/// A process's peak resident set over the window and over its life, from its readings as the
+/// window began and ended, the largest resident set sampled between, and whether its kernel
+/// peak was reset as the window began. The kernel's peak (VmHWM) covers spikes between the
+/// samples; without a reset it is the lifetime's, and the window's is what the samples saw.
+fn peaks(
+    first: Option<Sample>,
+    last: Option<Sample>,
+    sampled: u64,
+    reset: bool,
+) -> (Option<u64>, Option<u64>) {
+    let last = match last {
+        Some(last) => last,
+        None => return (None, first.and_then(|s| s.rss_peak_bytes)),
+    };
+    let seen = last.rss_bytes.max(sampled);
+    let window = match (reset, last.rss_peak_bytes) {
+        (true, Some(kernel)) => kernel.max(seen),
+        _ => seen,
+    };
+    let before = first.and_then(|s| s.rss_peak_bytes);
+    let lifetime = match (reset, last.rss_peak_bytes) {
+        (true, kernel) => before
+            .max(kernel)
+            .or(Some(window))
+            .map(|peak| peak.max(window)),
+        (false, kernel) => kernel.map(|peak| peak.max(window)),
+    };
+    (Some(window), lifetime)
 }
 
 async fn read(client: &reqwest::Client, source: &Source) -> Option<Sample> {

@@ -14,7 +14,10 @@ pub use render::{capacity_line, format_value, margin_percent, render_markdown, r
 /// Version 2: `achieved_per_second` counts successful answers that arrived inside the measured
 /// window (version 1 counted those whose intended send time fell in it); the generator reports
 /// send lateness at the socket write, its workers' busy fractions and unsent requests.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3: a process's `rss_peak_bytes` is its peak over the measured window (version 2:
+/// over its whole life, start-up and warm-up included); the lifetime peak is
+/// `rss_lifetime_peak_bytes`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -260,8 +263,14 @@ pub struct ProcessResult {
     /// `reflex`, `orchestrator`, `arm-coder`…
     pub name: String,
     pub pid: Option<u32>,
-    /// Peak resident set size.
+    /// Peak resident set size over the measured window: the memory rows' value. For a
+    /// process the harness started, the kernel's peak (VmHWM) reset as the window began; for
+    /// a service sampled over `/metrics`, the largest of its samples (one a second).
     pub rss_peak_bytes: Option<u64>,
+    /// Peak resident set size over the process's life, start-up and warm-up included, when
+    /// known.
+    #[serde(default)]
+    pub rss_lifetime_peak_bytes: Option<u64>,
     /// Mean CPU over the measured window, in cores.
     pub cpu_cores_mean: Option<f64>,
     /// `proc` (read from /proc by PID) or `metrics` (scraped from the service's /metrics).

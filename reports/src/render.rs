@@ -284,17 +284,23 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         out.push('\n');
     }
     if !scenario.processes.is_empty() {
-        out.push_str("| Process | PID | Peak RSS MB | CPU cores (mean) | Source |\n");
-        out.push_str("|---|---:|---:|---:|---|\n");
+        out.push_str(
+            "| Process | PID | Peak RSS MB (window) | Peak RSS MB (lifetime) | CPU cores (mean) | Source |\n",
+        );
+        out.push_str("|---|---:|---:|---:|---:|---|\n");
         for process in &scenario.processes {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 process.name,
                 process
                     .pid
                     .map_or_else(|| "–".to_owned(), |pid| pid.to_string()),
                 process.rss_peak_bytes.map_or_else(
+                    || "–".to_owned(),
+                    |rss| format_value(rss as f64 / 1e6, "MB")
+                ),
+                process.rss_lifetime_peak_bytes.map_or_else(
                     || "–".to_owned(),
                     |rss| format_value(rss as f64 / 1e6, "MB")
                 ),

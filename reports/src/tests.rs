@@ -121,6 +121,7 @@ fn sample() -> RunReport {
                 name: "reflex".into(),
                 pid: Some(4242),
                 rss_peak_bytes: Some(12_500_000),
+                rss_lifetime_peak_bytes: Some(14_000_000),
                 cpu_cores_mean: Some(0.2345),
                 source: "proc".into(),
             }],
@@ -227,9 +228,9 @@ fn markdown_snapshot() {
         |---|---:|---:|---|---:|---:|---:|---:|---:|---:|
         | reflex_process | 80000 | 79997 | http_503: 3 | 9999.6 | 0.50 | 0.90 | 1.23 | 9.00 | 0.70 |
 
-        | Process | PID | Peak RSS MB | CPU cores (mean) | Source |
-        |---|---:|---:|---:|---|
-        | reflex | 4242 | 12.5 | 0.234 | proc |
+        | Process | PID | Peak RSS MB (window) | Peak RSS MB (lifetime) | CPU cores (mean) | Source |
+        |---|---:|---:|---:|---:|---|
+        | reflex | 4242 | 12.5 | 14.0 | 0.234 | proc |
 
     "#]].assert_eq(&render_markdown(&sample()));
 }

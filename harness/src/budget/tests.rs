@@ -83,6 +83,7 @@ fn process(component: &str, name: &str, rss_mb: f64, cores: f64) -> ProcessResul
         name: name.into(),
         pid: Some(1),
         rss_peak_bytes: Some((rss_mb * 1e6) as u64),
+        rss_lifetime_peak_bytes: None,
         cpu_cores_mean: Some(cores),
         source: "proc".into(),
     }

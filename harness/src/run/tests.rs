@@ -1,5 +1,5 @@
-//! Tests of the generator's self-account: a starved worker makes the run invalid, never a
-//! failure of the system; a run the generator held stays valid.
+//! Tests of the run: the generator's self-account (a starved worker makes the run invalid,
+//! never a failure of the system; a run the generator held stays valid) and the memory peaks.
 
 use std::time::{Duration, Instant};
 
@@ -174,4 +174,30 @@ fn unsent_and_capped_requests_are_reasons_of_their_own() {
     // The closed model has no schedule: a full cap is its normal state.
     let closed = generator_limits(&generator, scenario().load.max_schedule_lag.0, false);
     assert_eq!(closed.len(), 1, "{closed:?}");
+}
+
+#[test]
+fn the_memory_peak_is_the_window_s_and_the_lifetime_s_is_kept_beside_it() {
+    let mb = |n: u64| n << 20;
+    let sample = |rss: u64, peak: u64| procstat::Sample {
+        cpu_seconds: 0.0,
+        rss_bytes: mb(rss),
+        rss_peak_bytes: Some(mb(peak)),
+    };
+    // Started here: 80 MB at start-up, the kernel's peak reset as the window began, 50 MB
+    // at most in it (a spike the one-a-second samples missed: they saw 40).
+    assert_eq!(
+        peaks(Some(sample(30, 80)), Some(sample(30, 50)), mb(40), true),
+        (Some(mb(50)), Some(mb(80)))
+    );
+    // Sampled over /metrics: its peak is the lifetime's, the window's is what was seen.
+    assert_eq!(
+        peaks(Some(sample(30, 80)), Some(sample(30, 80)), mb(40), false),
+        (Some(mb(40)), Some(mb(80)))
+    );
+    // Not readable at the end: no window peak (the row is then not measured).
+    assert_eq!(
+        peaks(Some(sample(30, 80)), None, mb(40), true),
+        (None, Some(mb(80)))
+    );
 }
