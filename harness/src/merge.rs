@@ -136,11 +136,17 @@ fn add_request(sum: &mut RequestResult, part: &RequestResult) -> Result<(), Stri
     };
     for (total, more) in [
         (&mut sum.latency_histogram, &part.latency_histogram),
+        (&mut sum.latency_ok_histogram, &part.latency_ok_histogram),
         (
             &mut sum.service_time_histogram,
             &part.service_time_histogram,
         ),
     ] {
+        // A report written before a histogram existed has it empty: the sum is then unknown.
+        if total.is_empty() || more.is_empty() {
+            total.clear();
+            continue;
+        }
         let mut histogram = decode(total)?;
         histogram
             .add(decode(more)?)
@@ -148,6 +154,11 @@ fn add_request(sum: &mut RequestResult, part: &RequestResult) -> Result<(), Stri
         *total = encode(&histogram);
     }
     sum.latency = percentiles(&decode(&sum.latency_histogram)?);
+    sum.latency_ok = if sum.latency_ok_histogram.is_empty() {
+        reports::Percentiles::default()
+    } else {
+        percentiles(&decode(&sum.latency_ok_histogram)?)
+    };
     sum.service_time = percentiles(&decode(&sum.service_time_histogram)?);
     Ok(())
 }

@@ -348,8 +348,10 @@ pub(crate) async fn run_scenario(
             errors: kind.errors.clone(),
             achieved_per_second: kind.completed_in_window as f64 / measured_seconds,
             latency: percentiles(&kind.latency),
+            latency_ok: percentiles(&kind.latency_ok),
             service_time: percentiles(&kind.service),
             latency_histogram: encode(&kind.latency),
+            latency_ok_histogram: encode(&kind.latency_ok),
             service_time_histogram: encode(&kind.service),
         });
     }

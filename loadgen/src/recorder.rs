@@ -25,6 +25,9 @@ pub struct SeriesResult {
     pub errors: BTreeMap<String, u64>,
     /// From the intended send time, microseconds; failures included.
     pub latency: Histogram<u64>,
+    /// The same, successes only: fast failures (a 503 in a millisecond) would otherwise pull
+    /// the percentiles of `latency` down.
+    pub latency_ok: Histogram<u64>,
     /// From the request's first socket write, microseconds.
     pub service: Histogram<u64>,
     /// Successful answers that arrived inside the measured window, whenever they were sent:
@@ -39,6 +42,7 @@ impl SeriesResult {
             ok: 0,
             errors: BTreeMap::new(),
             latency: new_histogram(),
+            latency_ok: new_histogram(),
             service: new_histogram(),
             completed_in_window: 0,
         }
@@ -53,6 +57,9 @@ impl SeriesResult {
         }
         self.latency
             .add(&other.latency)
+            .expect("histograms of record share their bounds");
+        self.latency_ok
+            .add(&other.latency_ok)
             .expect("histograms of record share their bounds");
         self.service
             .add(&other.service)
@@ -166,6 +173,7 @@ impl WorkerRecorder {
             match request.outcome {
                 Ok(()) => {
                     series.ok += 1;
+                    series.latency_ok.saturating_record(latency);
                     if in_window {
                         series.completed_in_window += 1;
                     }

@@ -221,11 +221,19 @@ pub struct RequestResult {
     pub achieved_per_second: f64,
     /// From the intended send time (coordinated-omission-correct), in microseconds.
     pub latency: Percentiles,
+    /// From the intended send time, successes only: with fast failures (a 503 in a
+    /// millisecond) among the answers, `latency`'s P99 reads low. Latency rows judge the worse
+    /// of the two.
+    #[serde(default)]
+    pub latency_ok: Percentiles,
     /// From the actual send time, in microseconds.
     pub service_time: Percentiles,
     /// The HdrHistograms of record (V2 + DEFLATE, base64), so percentiles can be recomputed
     /// and runs merged exactly.
     pub latency_histogram: String,
+    /// Successes only; empty in reports written before it existed.
+    #[serde(default)]
+    pub latency_ok_histogram: String,
     pub service_time_histogram: String,
 }
 

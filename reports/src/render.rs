@@ -253,8 +253,8 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         );
     }
     if !scenario.requests.is_empty() {
-        out.push_str("| Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | Service P99 ms |\n");
-        out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        out.push_str("| Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | P99 ms (successes) | Service P99 ms |\n");
+        out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for request in &scenario.requests {
             let errors = if request.errors.is_empty() {
                 "0".to_owned()
@@ -268,7 +268,7 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
                 request.kind,
                 request.sent,
                 request.ok,
@@ -278,6 +278,11 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
                 ms(request.latency.p95_us),
                 ms(request.latency.p99_us),
                 ms(request.latency.max_us),
+                if request.latency_ok.count > 0 {
+                    ms(request.latency_ok.p99_us)
+                } else {
+                    "–".to_owned()
+                },
                 ms(request.service_time.p99_us),
             );
         }

@@ -113,7 +113,18 @@ fn sample() -> RunReport {
                     p999_us: 1_500,
                     max_us: 5_000,
                 },
+                latency_ok: Percentiles {
+                    count: 79_997,
+                    mean_us: 610.0,
+                    p50_us: 510,
+                    p90_us: 810,
+                    p95_us: 910,
+                    p99_us: 1_300,
+                    p999_us: 3_000,
+                    max_us: 9_000,
+                },
                 latency_histogram: String::new(),
+                latency_ok_histogram: String::new(),
                 service_time_histogram: String::new(),
             }],
             processes: vec![ProcessResult {
@@ -224,9 +235,9 @@ fn markdown_snapshot() {
 
         - Interval logs (HdrHistogram, 1 s): reflex/intervals/reflex_process.hlog
 
-        | Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | Service P99 ms |
-        |---|---:|---:|---|---:|---:|---:|---:|---:|---:|
-        | reflex_process | 80000 | 79997 | http_503: 3 | 9999.6 | 0.50 | 0.90 | 1.23 | 9.00 | 0.70 |
+        | Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | P99 ms (successes) | Service P99 ms |
+        |---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|
+        | reflex_process | 80000 | 79997 | http_503: 3 | 9999.6 | 0.50 | 0.90 | 1.23 | 9.00 | 1.30 | 0.70 |
 
         | Process | PID | Peak RSS MB (window) | Peak RSS MB (lifetime) | CPU cores (mean) | Source |
         |---|---:|---:|---:|---:|---|

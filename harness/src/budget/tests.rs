@@ -35,6 +35,8 @@ fn request(
         ok: sent - errors,
         errors: error_counts,
         achieved_per_second: achieved,
+        latency_ok: Percentiles::default(),
+        latency_ok_histogram: String::new(),
         latency: Percentiles {
             count: sent,
             mean_us: 0.0,
@@ -460,4 +462,34 @@ fn a_process_that_could_not_be_read_leaves_its_row_unmeasured() {
             row.note
         );
     }
+}
+
+#[test]
+fn fast_failures_do_not_pull_a_latency_row_under_its_limit() {
+    // 1% of answers are 503s in a millisecond: every answer's P99 reads 4 ms, while the
+    // successes' P99 is 25 ms, over the 20 ms limit. (1% is within the error rule.)
+    let mut masked = request("reflex_process", 1.0, 4.0, 1000, 10, 100.0, 99.0);
+    masked.latency_ok = Percentiles {
+        count: 990,
+        p50_us: 1_000,
+        p95_us: 20_000,
+        p99_us: 25_000,
+        ..Percentiles::default()
+    };
+    let targets = evaluate(
+        &shipped(),
+        Profile::Development,
+        &[scenario(
+            "masked",
+            &["latency.reflex"],
+            vec![masked],
+            vec![],
+        )],
+    );
+    let p99 = find(&targets, "reflex", "p99");
+    assert_eq!(
+        (p99.verdict, p99.measured),
+        (TargetVerdict::Fail, Some(25.0))
+    );
+    assert_eq!(find(&targets, "reflex", "p50").verdict, TargetVerdict::Pass);
 }

@@ -52,8 +52,10 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         errors: BTreeMap::new(),
         achieved_per_second: values.len() as f64 / 2.0,
         latency: percentiles(&latency),
+        latency_ok: percentiles(&latency),
         service_time: percentiles(&latency),
         latency_histogram: encode(&latency),
+        latency_ok_histogram: encode(&latency),
         service_time_histogram: encode(&latency),
     };
     let scenario = ScenarioResult {

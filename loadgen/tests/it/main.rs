@@ -573,3 +573,49 @@ fn a_cancel_stops_the_run_and_says_so() {
     assert!(began.elapsed() < Duration::from_secs(5));
     assert!(progress.snapshot().sent > 100);
 }
+
+/// Posts whose every other answer counts as a failure.
+#[derive(Clone, Default)]
+struct HalfFailing {
+    answers: u64,
+}
+
+impl Workload for HalfFailing {
+    fn next_request(&mut self) -> Request {
+        Posts {
+            burn: Duration::ZERO,
+        }
+        .next_request()
+    }
+
+    fn check(&mut self, _request: &Request, _status: u16, _body: &[u8]) -> Answer {
+        self.answers += 1;
+        Answer::Done(if self.answers % 2 == 0 {
+            Err(Cow::Borrowed("http_503"))
+        } else {
+            Ok(())
+        })
+    }
+}
+
+#[test]
+fn successes_have_a_latency_histogram_of_their_own() {
+    let _serial = serial();
+    let server = steady_server(Duration::ZERO);
+    let plan = open_plan(500.0, Duration::ZERO, Duration::from_millis(400), 1);
+    let endpoints = [Endpoint::parse(&server.url()).unwrap()];
+    let progress = Progress::new(1);
+    let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
+    let outcome = loadgen::run(
+        &plan,
+        &endpoints,
+        vec![HalfFailing::default()],
+        &progress,
+        cancel_rx,
+    )
+    .unwrap();
+    let series = &outcome.series[0];
+    assert_eq!((series.sent, series.ok), (200, 100));
+    assert_eq!(series.latency.len(), 200, "every answer");
+    assert_eq!(series.latency_ok.len(), 100, "the successes");
+}
