@@ -590,7 +590,7 @@ impl Workload for HalfFailing {
 
     fn check(&mut self, _request: &Request, _status: u16, _body: &[u8]) -> Answer {
         self.answers += 1;
-        Answer::Done(if self.answers % 2 == 0 {
+        Answer::Done(if self.answers.is_multiple_of(2) {
             Err(Cow::Borrowed("http_503"))
         } else {
             Ok(())
