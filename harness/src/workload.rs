@@ -192,3 +192,6 @@ fn http_error(status: u16) -> Cow<'static, str> {
         _ => format!("http_{status}").into(),
     }
 }
+
+#[cfg(test)]
+mod tests;
