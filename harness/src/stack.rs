@@ -58,8 +58,10 @@ impl Stack {
     /// Ends every process this stack started: SIGTERM, then SIGKILL after a grace period.
     /// Returns one line per process that had exited on its own before, or did not stop.
     pub async fn stop(mut self) -> Vec<String> {
+        // Taken, so that the drop below finds nothing left to end.
+        let mut services = std::mem::take(&mut self.services);
         let mut problems = Vec::new();
-        for service in &mut self.services {
+        for service in &mut services {
             if let Ok(Some(status)) = service.child.try_wait() {
                 problems.push(format!(
                     "{} had exited during the run ({status})",
@@ -68,10 +70,10 @@ impl Stack {
             }
         }
         // Orchestrator first, so it does not see its dependencies vanish mid-request.
-        for service in self.services.iter().rev() {
+        for service in services.iter().rev() {
             terminate(service.pid);
         }
-        for service in &mut self.services {
+        for service in &mut services {
             match tokio::time::timeout(STOP_GRACE, service.child.wait()).await {
                 Ok(_) => {}
                 Err(_) => {
@@ -84,6 +86,27 @@ impl Stack {
             }
         }
         problems
+    }
+}
+
+/// A stack dropped without [`Stack::stop`] (an error, a panic) still ends what it started, the
+/// same way but without an async runtime to wait in: every process it started, it ends.
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for service in self.services.iter().rev() {
+            terminate(service.pid);
+        }
+        let deadline = std::time::Instant::now() + STOP_GRACE;
+        for service in &mut self.services {
+            while matches!(service.child.try_wait(), Ok(None))
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if matches!(service.child.try_wait(), Ok(None)) {
+                let _ = service.child.start_kill();
+            }
+        }
     }
 }
 
@@ -380,6 +403,67 @@ pub fn is_loopback(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stand-in for a service binary: it announces an address and then only waits, the
+    /// boundary this test is about being the process's life, not what it serves.
+    fn fake_service(dir: &Path, name: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            "#!/bin/sh\necho 'listening on http://127.0.0.1:9'\nexec sleep 60\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn alive(pid: u32) -> bool {
+        // SAFETY: signal 0 only checks that the process exists.
+        unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_stack_ends_every_process_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        fake_service(dir.path(), "reflex");
+        let scenario = crate::scenario::parse(
+            "x.toml",
+            "x",
+            r#"
+description = "x"
+measures = ["latency.reflex"]
+[stack]
+start = ["reflex"]
+[load]
+model = "open"
+rate = "1/s"
+warmup = "0s"
+duration = "1s"
+[[requests]]
+kind = "reflex_process"
+"#,
+        )
+        .unwrap();
+        let options = StartOptions {
+            bin_dir: dir.path().to_path_buf(),
+            run_dir: dir.path().join("run"),
+            database_url: None,
+            redis_url: None,
+            targets: BTreeMap::new(),
+        };
+        let mut stack = Stack {
+            endpoints: Endpoints::default(),
+            services: Vec::new(),
+            external: Vec::new(),
+            logs: Vec::new(),
+        };
+        start_into(&mut stack, &scenario, &options).await.unwrap();
+        let pid = stack.services[0].pid;
+        assert!(alive(pid));
+        // Dropped, as on an error path, without `stop`.
+        drop(stack);
+        assert!(!alive(pid), "process {pid} outlived its stack");
+    }
 
     #[test]
     fn only_loopback_hosts_count_as_loopback() {

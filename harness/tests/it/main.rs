@@ -61,16 +61,51 @@ fn a_broken_scenario_file_exits_2_naming_file_line_and_field() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such scenario"));
 }
 
-/// The folder with the runtime binaries, built beside `octoperf`.
+/// The folder with the runtime binaries, beside `octoperf`. They are built here (once per
+/// test binary; a no-op when up to date) so that `cargo test -p harness` works alone, with
+/// no stale binary from an earlier build.
 fn bin_dir() -> PathBuf {
+    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let dir = Path::new(env!("CARGO_BIN_EXE_octoperf"))
         .parent()
         .unwrap()
         .to_path_buf();
+    let built = BUILT.get_or_init(|| {
+        let target_dir = dir.parent().ok_or("no target folder")?;
+        let mut command = Command::new(env!("CARGO"));
+        command
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            // The workspace's features, as `cargo test --workspace` builds them: up to date
+            // after a workspace build, where a build of the three alone would rebuild them.
+            .args(["build", "--workspace", "--bins"])
+            .arg("--target-dir")
+            .arg(target_dir);
+        match dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") => {}
+            Some("release") => {
+                command.arg("--release");
+            }
+            Some(profile) => {
+                command.args(["--profile", profile]);
+            }
+            None => return Err("no profile folder".to_owned()),
+        }
+        let status = command.status().map_err(|error| error.to_string())?;
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("building the runtime failed ({status})"))
+    });
+    if let Err(why) = built {
+        panic!(
+            "the runtime binaries could not be built into {}: {why}",
+            dir.display()
+        );
+    }
     for binary in ["reflex", "arm", "orchestrator"] {
         assert!(
             dir.join(binary).exists(),
-            "{} is missing: run the tests of the whole workspace (cargo test --workspace), which builds the runtime",
+            "{} is missing",
             dir.join(binary).display()
         );
     }
