@@ -137,6 +137,15 @@ impl AppState {
     pub fn begin_shutdown(&self) {
         self.shutting_down.send_replace(true);
     }
+
+    /// Long-polls waiting for `task_id` to end, now.
+    pub fn long_polls_waiting(&self, task_id: &str) -> usize {
+        self.waiters
+            .lock()
+            .expect("waiters lock")
+            .get(task_id)
+            .map_or(0, watch::Sender::receiver_count)
+    }
 }
 
 /// Connects to the database (migrating it), Redis when configured, and warms the arms'

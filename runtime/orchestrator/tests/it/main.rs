@@ -394,6 +394,7 @@ async fn shutdown_answers_waiting_long_polls_at_once() {
     let poll = tokio::spawn({
         let client = client.clone();
         let base = base.clone();
+        let task_id = task_id.clone();
         async move {
             let started = std::time::Instant::now();
             let view: Value = client
@@ -407,7 +408,26 @@ async fn shutdown_answers_waiting_long_polls_at_once() {
             (view, started.elapsed())
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Waits for the state, not for a while: the task running, and the long-poll waiting on it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let view: Value = client
+            .get(format!("{base}/tasks/{task_id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if view["status"] == "running" && state.long_polls_waiting(&task_id) == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never ran with a long-poll waiting: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     state.begin_shutdown();
     let (view, waited) = poll.await.unwrap();
     assert_eq!(view["status"], "running");
