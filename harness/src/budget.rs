@@ -243,8 +243,17 @@ struct Measurement<'a> {
 }
 
 /// The verdict of every budget row over the scenario results. Where several scenarios measure
-/// a row, the worst measurement counts.
+/// a row, any failing one fails it (see [`judge`]).
 pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult]) -> Vec<Target> {
+    let mut targets = latency_targets(budgets, scenarios);
+    targets.extend(throughput_targets(budgets, scenarios));
+    targets.extend(resource_targets(budgets, profile, scenarios));
+    hold_throughput_to_latency(&mut targets);
+    targets
+}
+
+/// The latency rows: P50, P95 and P99 of each component's request kind.
+fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Target> {
     let mut targets = Vec::new();
     for row in &budgets.latency {
         let row_id = format!("latency.{}", row.component);
@@ -282,6 +291,12 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             targets.push(judge(base, &row_id, scenarios, measure));
         }
     }
+    targets
+}
+
+/// The throughput rows: successful answers that arrived in the window, above the target.
+fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Target> {
+    let mut targets = Vec::new();
     for row in &budgets.throughput {
         let row_id = format!("throughput.{}", row.component);
         let (limit, unit, scale) = match (row.min_per_second, row.min_per_minute) {
@@ -322,6 +337,17 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
         );
         targets.push(judge(base, &row_id, scenarios, measure));
     }
+    targets
+}
+
+/// The memory and CPU rows, against the profile's column: the largest process of the
+/// component.
+fn resource_targets(
+    budgets: &Budgets,
+    profile: Profile,
+    scenarios: &[ScenarioResult],
+) -> Vec<Target> {
+    let mut targets = Vec::new();
     for row in &budgets.resources {
         for (metric, limit, unit) in [
             ("memory", row.memory_mb.get(profile), "MB"),
@@ -357,7 +383,11 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             targets.push(judge(base, &row_id, scenarios, measure));
         }
     }
-    // A throughput row holds only if the latency budgets measured in its scenario held too.
+    targets
+}
+
+/// A throughput row holds only if the latency budgets measured in its scenario held too.
+fn hold_throughput_to_latency(targets: &mut [Target]) {
     let failed_latency: Vec<(String, String)> = targets
         .iter()
         .filter(|t| t.table == "latency" && t.verdict == TargetVerdict::Fail)
@@ -385,7 +415,6 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
             ));
         }
     }
-    targets
 }
 
 /// Why a scenario gave a row no value, when it ran but recorded nothing for it.

@@ -148,6 +148,8 @@ pub async fn start(
     }
 }
 
+/// Starts what the scenario asks for, in the order the Orchestrator needs: the Reflex Layer and
+/// the arms first, then the Orchestrator, given their URLs.
 async fn start_into(
     stack: &mut Stack,
     scenario: &Scenario,
@@ -160,10 +162,24 @@ async fn start_into(
     std::fs::create_dir_all(&logs_dir)
         .with_context(|| format!("creating {}", logs_dir.display()))?;
 
+    start_reflex(stack, scenario, options, &given, &logs_dir).await?;
+    start_arms(stack, scenario, options, &given, &logs_dir).await?;
+    start_orchestrator(stack, scenario, options, &given, &logs_dir).await
+}
+
+/// The Reflex Layer: started, or the URL given for it.
+async fn start_reflex(
+    stack: &mut Stack,
+    scenario: &Scenario,
+    options: &StartOptions,
+    given: &BTreeMap<String, String>,
+    logs_dir: &Path,
+) -> anyhow::Result<()> {
+    let spec = &scenario.stack;
     if spec.start.contains(&Component::Reflex) && !given.contains_key("reflex") {
         let service = spawn_service(
             options,
-            &logs_dir,
+            logs_dir,
             "reflex",
             "reflex",
             "reflex",
@@ -180,6 +196,18 @@ async fn start_into(
             .push(("reflex", "reflex".into(), url.clone()));
     }
 
+    Ok(())
+}
+
+/// The arms: one process per kind the scenario names, or the URLs given for them.
+async fn start_arms(
+    stack: &mut Stack,
+    scenario: &Scenario,
+    options: &StartOptions,
+    given: &BTreeMap<String, String>,
+    logs_dir: &Path,
+) -> anyhow::Result<()> {
+    let spec = &scenario.stack;
     let arms_given = spec.arms.iter().any(|arm| given.contains_key(arm));
     if spec.start.contains(&Component::Arms) && !arms_given {
         for kind in &spec.arms {
@@ -192,7 +220,7 @@ async fn start_into(
             ];
             args.extend(scenario.llm.arm_args());
             args.extend(spec.arm_args.iter().cloned());
-            let service = spawn_service(options, &logs_dir, "arm", &name, "arm", &args).await?;
+            let service = spawn_service(options, logs_dir, "arm", &name, "arm", &args).await?;
             stack.logs.push(logs_dir.join(format!("{name}.log")));
             stack
                 .endpoints
@@ -212,6 +240,19 @@ async fn start_into(
         }
     }
 
+    Ok(())
+}
+
+/// The Orchestrator, pointed at the Reflex Layer and arms already known: started, or the
+/// URL given for it.
+async fn start_orchestrator(
+    stack: &mut Stack,
+    scenario: &Scenario,
+    options: &StartOptions,
+    given: &BTreeMap<String, String>,
+    logs_dir: &Path,
+) -> anyhow::Result<()> {
+    let spec = &scenario.stack;
     if spec.start.contains(&Component::Orchestrator) && !given.contains_key("orchestrator") {
         let database_url = match &options.database_url {
             Some(url) => url.clone(),
@@ -233,7 +274,7 @@ async fn start_into(
         args.extend(spec.orchestrator_args.iter().cloned());
         let service = spawn_service(
             options,
-            &logs_dir,
+            logs_dir,
             "orchestrator",
             "orchestrator",
             "orchestrator",
