@@ -2,7 +2,7 @@
 //! process, stop the stack, and turn what was recorded into a `RunReport` with a verdict.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -18,11 +18,11 @@ use tokio::sync::watch;
 use loadgen::{Plan, Progress, Shape};
 
 use crate::budget::{self, Budgets, Profile};
-use crate::mix::Mix;
+use crate::mix::{Mix, Series};
 use crate::sampler::{self, Sample};
 use crate::scenario::{LoadModel, Scenario};
-use crate::stack::{self, StartOptions};
-use crate::workload::ScenarioWorkload;
+use crate::stack::{self, Stack, StartOptions};
+use crate::workload::{Resolved, ScenarioWorkload};
 
 /// Everything one run needs, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -143,6 +143,8 @@ pub fn overall_verdict(
     }
 }
 
+/// Runs one scenario: starts its stack, offers its load while sampling the processes, stops
+/// the stack, and turns what the engine recorded into the scenario's result.
 pub(crate) async fn run_scenario(
     config: &RunConfig,
     scenario: &Scenario,
@@ -150,7 +152,71 @@ pub(crate) async fn run_scenario(
 ) -> ScenarioResult {
     let run_dir = config.out_dir.join(&scenario.name);
     let (warmup, duration) = scenario.load.window(config.quick);
-    let mut result = ScenarioResult {
+    let mut result = new_result(scenario, warmup, duration);
+    let options = StartOptions {
+        bin_dir: config.bin_dir.clone(),
+        run_dir: run_dir.clone(),
+        database_url: config.database_url.clone(),
+        redis_url: config.redis_url.clone(),
+        targets: config.targets.clone(),
+    };
+    let stack = match stack::start(scenario, &options, cancel.clone()).await {
+        Ok(stack) => stack,
+        Err(error) => {
+            result.error = Some(format!("{error:#}"));
+            return result;
+        }
+    };
+    describe_stack(&mut result, &stack, &config.out_dir);
+    let resolved = match stack.endpoints.resolve() {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            result.error = Some(format!("{error}"));
+            result.invalid_reasons.extend(stack.stop().await);
+            return result;
+        }
+    };
+    let series = Mix::new(&scenario.requests, scenario.llm.seed)
+        .series()
+        .to_vec();
+    let plan = plan_for(config, scenario, (warmup, duration), series.len());
+    let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
+    let (ran, samples) = offer_load(scenario, &plan, &resolved, &stack, cancel).await;
+    result.invalid_reasons.extend(stack.stop().await);
+    let outcome = match ran {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            result.error = Some(format!("the load generator failed: {error}"));
+            return result;
+        }
+    };
+    let interval_logs = write_interval_logs(
+        &run_dir,
+        &series,
+        &outcome,
+        window_start_wall,
+        &config.out_dir,
+    );
+    let recorded = Recorded {
+        outcome,
+        samples,
+        interval_logs,
+    };
+    record_outcome(&mut result, config, scenario, &plan, &series, recorded);
+    result
+}
+
+/// What a scenario's load left: the engine's outcome, the processes' samples and the paths
+/// of the interval logs written.
+struct Recorded {
+    outcome: loadgen::Outcome,
+    samples: WindowSamples,
+    interval_logs: Vec<String>,
+}
+
+/// A scenario's result before it has run: what it is, and not yet valid.
+fn new_result(scenario: &Scenario, warmup: Duration, duration: Duration) -> ScenarioResult {
+    ScenarioResult {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
         file: scenario.file.clone(),
@@ -171,21 +237,11 @@ pub(crate) async fn run_scenario(
         processes: Vec::new(),
         generator: GeneratorResult::default(),
         logs: Vec::new(),
-    };
-    let options = StartOptions {
-        bin_dir: config.bin_dir.clone(),
-        run_dir: run_dir.clone(),
-        database_url: config.database_url.clone(),
-        redis_url: config.redis_url.clone(),
-        targets: config.targets.clone(),
-    };
-    let stack = match stack::start(scenario, &options, cancel.clone()).await {
-        Ok(stack) => stack,
-        Err(error) => {
-            result.error = Some(format!("{error:#}"));
-            return result;
-        }
-    };
+    }
+}
+
+/// Says what was started and what was given, and where the services' logs are.
+fn describe_stack(result: &mut ScenarioResult, stack: &Stack, out_dir: &Path) {
     let started: Vec<String> = stack
         .services
         .iter()
@@ -196,7 +252,7 @@ pub(crate) async fn run_scenario(
         .logs
         .iter()
         .map(|path| {
-            path.strip_prefix(&config.out_dir)
+            path.strip_prefix(out_dir)
                 .unwrap_or(path)
                 .display()
                 .to_string()
@@ -214,44 +270,50 @@ pub(crate) async fn run_scenario(
             format!("started on loopback, and given: {}", names.join(", "))
         };
     }
+}
 
-    let open_model = scenario.load.model == LoadModel::Open;
+/// The engine's plan for a scenario: its shape, window and limits, starting shortly.
+fn plan_for(
+    config: &RunConfig,
+    scenario: &Scenario,
+    (warmup, duration): (Duration, Duration),
+    n_series: usize,
+) -> Plan {
     let shape = match scenario.load.model {
         LoadModel::Open => Shape::Open(scenario.load.schedule()),
         LoadModel::Closed => Shape::Closed {
             users: scenario.load.users.unwrap_or(1),
         },
     };
-    let resolved = match stack.endpoints.resolve() {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            result.error = Some(format!("{error}"));
-            for problem in stack.stop().await {
-                result.invalid_reasons.push(problem);
-            }
-            return result;
-        }
-    };
-    let threads = config.generator_threads.max(1);
-    let series = Mix::new(&scenario.requests, scenario.llm.seed)
-        .series()
-        .to_vec();
-    let plan = Plan {
+    Plan {
         shape,
         start: Instant::now() + Duration::from_millis(100),
         warmup,
         duration,
         max_in_flight: scenario.load.max_in_flight,
         request_timeout: scenario.load.request_timeout.0,
-        threads,
+        threads: config.generator_threads.max(1),
         interval: INTERVAL,
-        n_series: series.len(),
+        n_series,
         cpus: config.generator_cpus.clone(),
         send_window: scenario
             .load
             .send_window
             .map_or(Duration::ZERO, |window| window.0),
-    };
+    }
+}
+
+/// Runs the engine on `plan` (on blocking threads of its own) while the processes are sampled
+/// over the measured window and progress is printed; returns what the engine recorded, or why
+/// it failed, and the samples.
+async fn offer_load(
+    scenario: &Scenario,
+    plan: &Plan,
+    resolved: &Resolved,
+    stack: &Stack,
+    cancel: watch::Receiver<bool>,
+) -> (Result<loadgen::Outcome, String>, WindowSamples) {
+    let threads = plan.threads;
     let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
     let workloads: Vec<ScenarioWorkload> = (0..threads)
         .map(|worker_idx| {
@@ -260,8 +322,35 @@ pub(crate) async fn run_scenario(
         })
         .collect();
     let progress = Progress::new(threads);
+    let sampling = tokio::spawn(sample_window(
+        watch_list(stack),
+        plan.measure_start(),
+        plan.end(),
+        cancel.clone(),
+    ));
+    let reporter = tokio::spawn(report_progress(
+        scenario.name.clone(),
+        progress.clone(),
+        plan.start,
+        plan.warmup + plan.duration,
+    ));
+    let engine_plan = plan.clone();
+    let endpoints = resolved.endpoints.clone();
+    let ran = tokio::task::spawn_blocking(move || {
+        loadgen::run(&engine_plan, &endpoints, workloads, &progress, cancel)
+    })
+    .await;
+    reporter.abort();
+    let samples = sampling.await.unwrap_or_default();
+    let ran = ran
+        .map_err(|error| error.to_string())
+        .and_then(|run| run.map_err(|error| error.to_string()));
+    (ran, samples)
+}
 
-    let watched: Vec<Watched> = stack
+/// The processes to sample: those started by PID, those given over their `/metrics`.
+fn watch_list(stack: &Stack) -> Vec<Watched> {
+    stack
         .services
         .iter()
         .map(|service| Watched {
@@ -274,56 +363,32 @@ pub(crate) async fn run_scenario(
             name: name.clone(),
             source: Source::Metrics(url.clone()),
         }))
-        .collect();
-    let sampling = tokio::spawn(sample_window(
-        watched,
-        plan.measure_start(),
-        plan.end(),
-        cancel.clone(),
-    ));
-    let reporter = tokio::spawn(report_progress(
-        scenario.name.clone(),
-        progress.clone(),
-        plan.start,
-        warmup + duration,
-    ));
-    let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
-    let engine_plan = plan.clone();
-    let endpoints = resolved.endpoints.clone();
-    let engine_progress = progress.clone();
-    let engine_cancel = cancel.clone();
-    let ran = tokio::task::spawn_blocking(move || {
-        loadgen::run(
-            &engine_plan,
-            &endpoints,
-            workloads,
-            &engine_progress,
-            engine_cancel,
-        )
-    })
-    .await;
-    reporter.abort();
-    let samples = sampling.await.unwrap_or_default();
-    for problem in stack.stop().await {
-        result.invalid_reasons.push(problem);
-    }
-    let outcome = match ran
-        .map_err(|error| error.to_string())
-        .and_then(|run| run.map_err(|error| error.to_string()))
-    {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            result.error = Some(format!("the load generator failed: {error}"));
-            return result;
-        }
-    };
+        .collect()
+}
 
+/// Fills the result from the engine's outcome: each series' requests, the processes, the
+/// generator's account of itself, and whether the run is valid.
+fn record_outcome(
+    result: &mut ScenarioResult,
+    config: &RunConfig,
+    scenario: &Scenario,
+    plan: &Plan,
+    series: &[Series],
+    recorded: Recorded,
+) {
+    let Recorded {
+        outcome,
+        samples,
+        interval_logs,
+    } = recorded;
+    let outcome = &outcome;
+    let (warmup, duration) = (plan.warmup, plan.duration);
     let measured_seconds = duration.as_secs_f64();
     // Every request is in exactly one kind's series; the arms' series break that down.
     let total_sent: u64 = outcome
         .series
         .iter()
-        .zip(&series)
+        .zip(series)
         .filter(|(_, series)| !series.label.contains('['))
         .map(|(kind, _)| kind.sent)
         .sum();
@@ -339,7 +404,7 @@ pub(crate) async fn run_scenario(
         ),
         Shape::Closed { .. } => None,
     };
-    for (kind, series) in outcome.series.iter().zip(&series) {
+    for (kind, series) in outcome.series.iter().zip(series) {
         result.requests.push(RequestResult {
             kind: series.label.clone(),
             offered_per_second: offered_per_second.map(|rate| rate * series.share),
@@ -355,13 +420,6 @@ pub(crate) async fn run_scenario(
             service_time_histogram: encode(&kind.service),
         });
     }
-    let interval_logs = write_interval_logs(
-        &run_dir,
-        &series,
-        &outcome,
-        window_start_wall,
-        &config.out_dir,
-    );
     let max_send_lag = scenario.load.max_send_lag.map_or_else(
         || default_max_send_lag(&config.budgets, scenario),
         |lag| lag.0,
@@ -375,7 +433,7 @@ pub(crate) async fn run_scenario(
             0.0
         },
         interval_logs,
-        ..generator_account(&outcome, max_send_lag)
+        ..generator_account(outcome, max_send_lag)
     };
     if outcome.cancelled {
         result
@@ -385,10 +443,9 @@ pub(crate) async fn run_scenario(
     result.invalid_reasons.extend(generator_limits(
         &result.generator,
         scenario.load.max_schedule_lag.0,
-        open_model,
+        scenario.load.model == LoadModel::Open,
     ));
     result.valid = result.invalid_reasons.is_empty();
-    result
 }
 
 /// The generator's account of itself from what the engine recorded; its CPU and interval
