@@ -541,6 +541,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
     paths.iter().map(|path| load(path)).collect()
 }
 
+/// Builds the error for a byte offset of the scenario's text.
+type ErrorAt<'a> = &'a dyn Fn(usize, String) -> ScenarioError;
+
 /// Parses and checks a scenario's text; `file` names it in errors, `stem` is its default name.
 pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioError> {
     let error_at =
@@ -557,6 +560,37 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
     }
     let stack_at = raw.stack.span().start;
     let stack = raw.stack.into_inner();
+    check_stack(&stack, stack_at, &error_at)?;
+    let llm_at = raw.llm.as_ref().map_or(0, |llm| llm.span().start);
+    let llm = raw.llm.map(Spanned::into_inner).unwrap_or_default();
+    check_llm(&llm, llm_at, &error_at)?;
+    let load_at = raw.load.span().start;
+    let load = raw.load.into_inner();
+    check_load(&load, load_at, &error_at)?;
+    let requests_at = raw.requests.span().start;
+    let requests = raw.requests.into_inner();
+    check_requests(&requests, &stack, (requests_at, stack_at), &error_at)?;
+    check_orchestrator_needs(&stack, stack_at, &error_at)?;
+    check_measures(
+        raw.measures.get_ref(),
+        (&requests, &load, &llm),
+        measures_at,
+        &error_at,
+    )?;
+    Ok(Scenario {
+        name: raw.name.unwrap_or_else(|| stem.to_owned()),
+        description: raw.description,
+        file: file.to_owned(),
+        measures: raw.measures.into_inner(),
+        stack,
+        llm,
+        load,
+        requests,
+    })
+}
+
+/// Known arm kinds and services only.
+fn check_stack(stack: &StackSpec, stack_at: usize, error_at: ErrorAt) -> Result<(), ScenarioError> {
     for kind in &stack.arms {
         if !ARM_KINDS.contains(&kind.as_str()) {
             return Err(error_at(
@@ -575,16 +609,22 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
             ));
         }
     }
-    let llm_at = raw.llm.as_ref().map_or(0, |llm| llm.span().start);
-    let llm = raw.llm.map(Spanned::into_inner).unwrap_or_default();
+    Ok(())
+}
+
+fn check_llm(llm: &LlmSpec, llm_at: usize, error_at: ErrorAt) -> Result<(), ScenarioError> {
     if llm.latency_scale < 0.0 || !(0.0..=1.0).contains(&llm.error_rate) {
         return Err(error_at(
             llm_at,
             "field `llm`: latency_scale must be >= 0 and error_rate within 0..=1".into(),
         ));
     }
-    let load_at = raw.load.span().start;
-    let load = raw.load.into_inner();
+    Ok(())
+}
+
+/// A load that offers something: a rate or stages (open), users (closed), a window and limits
+/// that make sense together.
+fn check_load(load: &LoadSpec, load_at: usize, error_at: ErrorAt) -> Result<(), ScenarioError> {
     match load.model {
         LoadModel::Open if load.rate.is_none() && load.stages.is_none() => {
             return Err(error_at(
@@ -635,15 +675,24 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
             "field `load`: duration and max_in_flight must be positive".into(),
         ));
     }
-    let requests_at = raw.requests.span().start;
-    let requests = raw.requests.into_inner();
+    Ok(())
+}
+
+/// Request kinds with weights, sane texts, known arms, and the services they go to started or
+/// given.
+fn check_requests(
+    requests: &[RequestSpec],
+    stack: &StackSpec,
+    (requests_at, stack_at): (usize, usize),
+    error_at: ErrorAt,
+) -> Result<(), ScenarioError> {
     if requests.is_empty() || requests.iter().all(|request| request.weight == 0) {
         return Err(error_at(
             requests_at,
             "field `requests`: at least one request kind with weight > 0".into(),
         ));
     }
-    for request in &requests {
+    for request in requests {
         let text = &request.text;
         if text.min_chars == 0 || text.min_chars > text.max_chars {
             return Err(error_at(
@@ -718,6 +767,15 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
             ));
         }
     }
+    Ok(())
+}
+
+/// The Orchestrator needs the Reflex Layer and the arms, started or given.
+fn check_orchestrator_needs(
+    stack: &StackSpec,
+    stack_at: usize,
+    error_at: ErrorAt,
+) -> Result<(), ScenarioError> {
     if stack.start.contains(&Component::Orchestrator) {
         let has_reflex =
             stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex");
@@ -730,13 +788,22 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         }
     }
 
-    // Each measured row needs the request kind or process that feeds it, and the right LLM.
+    Ok(())
+}
+
+/// Each measured row needs the request kind or process that feeds it, and the right LLM.
+fn check_measures(
+    measures: &[String],
+    (requests, load, llm): (&[RequestSpec], &LoadSpec, &LlmSpec),
+    measures_at: usize,
+    error_at: ErrorAt,
+) -> Result<(), ScenarioError> {
     let kinds: Vec<RequestKind> = requests
         .iter()
         .filter(|r| r.weight > 0)
         .map(|r| r.kind)
         .collect();
-    for row in raw.measures.get_ref() {
+    for row in measures {
         let needs = budget::row_requirements(row);
         if let Some(missing) = needs
             .request_kinds
@@ -777,16 +844,7 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
             _ => {}
         }
     }
-    Ok(Scenario {
-        name: raw.name.unwrap_or_else(|| stem.to_owned()),
-        description: raw.description,
-        file: file.to_owned(),
-        measures: raw.measures.into_inner(),
-        stack,
-        llm,
-        load,
-        requests,
-    })
+    Ok(())
 }
 
 #[cfg(test)]
