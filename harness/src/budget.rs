@@ -6,7 +6,8 @@ use std::path::Path;
 use reports::{Direction, ScenarioResult, Target, TargetVerdict};
 use serde::Deserialize;
 
-use crate::scenario::{RequestKind, ScenarioError};
+use crate::error::ScenarioError;
+use crate::rows::{Table, latency_source, throughput_sources};
 
 /// A row measured with more errors than this share of its requests fails, whatever its latency.
 pub const MAX_ERROR_RATE: f64 = 0.01;
@@ -94,17 +95,6 @@ impl ByProfile {
     }
 }
 
-const LATENCY_COMPONENTS: [&str; 6] = [
-    "reflex",
-    "orchestrator_simple",
-    "orchestrator_complex",
-    "arms",
-    "e2e_simple",
-    "e2e_complex",
-];
-const THROUGHPUT_COMPONENTS: [&str; 3] = ["reflex", "orchestrator", "arms"];
-const RESOURCE_COMPONENTS: [&str; 3] = ["orchestrator", "arm", "reflex"];
-
 /// Reads and checks the budget file.
 pub fn load(path: &Path) -> Result<Budgets, ScenarioError> {
     let file = path.display().to_string();
@@ -120,20 +110,17 @@ pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
         ScenarioError::at(file, source, offset, error.message().trim().to_owned())
     })?;
     let whole_file = |message: String| ScenarioError::file(file, message);
-    let known = |table: &str, component: &str, components: &[&str]| {
-        if components.contains(&component) {
-            Ok(())
-        } else {
-            Err(whole_file(format!(
-                "[[{table}]] component {component:?} is unknown; expected one of {components:?}"
-            )))
-        }
+    let known = |section: &str, table: Table, component: &str| {
+        table
+            .subject(component)
+            .map(|_| ())
+            .map_err(|message| whole_file(format!("[[{section}]] {message}")))
     };
     for row in &budgets.latency {
-        known("latency", &row.component, &LATENCY_COMPONENTS)?;
+        known("latency", Table::Latency, &row.component)?;
     }
     for row in &budgets.throughput {
-        known("throughput", &row.component, &THROUGHPUT_COMPONENTS)?;
+        known("throughput", Table::Throughput, &row.component)?;
         if row.min_per_second.is_some() == row.min_per_minute.is_some() {
             return Err(whole_file(format!(
                 "[[throughput]] {}: set exactly one of min_per_second and min_per_minute",
@@ -142,97 +129,9 @@ pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
         }
     }
     for row in &budgets.resources {
-        known("resources", &row.component, &RESOURCE_COMPONENTS)?;
+        known("resources", Table::Memory, &row.component)?;
     }
     Ok(budgets)
-}
-
-/// Checks a row id of a scenario's `measures`: `latency.<c>`, `throughput.<c>`, `memory.<c>`
-/// or `cpu.<c>`.
-pub fn parse_row_id(row: &str) -> Result<(&str, &str), String> {
-    let (table, component) = row
-        .split_once('.')
-        .ok_or_else(|| format!("{row:?} is not a row id such as \"latency.reflex\""))?;
-    let known: &[&str] = match table {
-        "latency" => &LATENCY_COMPONENTS,
-        "throughput" => &THROUGHPUT_COMPONENTS,
-        "memory" | "cpu" => &RESOURCE_COMPONENTS,
-        _ => {
-            return Err(format!(
-                "{row:?}: unknown table {table:?}; expected latency, throughput, memory or cpu"
-            ));
-        }
-    };
-    if !known.contains(&component) {
-        return Err(format!(
-            "{row:?}: unknown component {component:?} for {table}; expected one of {known:?}"
-        ));
-    }
-    Ok((table, component))
-}
-
-/// What a scenario must have for a row to be measured by it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RowNeeds {
-    pub request_kinds: Vec<RequestKind>,
-    pub open_model: bool,
-    pub llm: LlmNeed,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum LlmNeed {
-    #[default]
-    Any,
-    /// The Orchestrator rows time orchestration alone: the arms answer at once.
-    ZeroLatency,
-    /// The Arms and End-to-end rows run under the scenario's LLM model.
-    Model,
-}
-
-/// How each row is measured; ARCHITECTURE.md states the same in prose.
-pub fn row_requirements(row: &str) -> RowNeeds {
-    let Ok((table, component)) = parse_row_id(row) else {
-        return RowNeeds::default();
-    };
-    match table {
-        "latency" => RowNeeds {
-            request_kinds: vec![latency_source(component)],
-            open_model: false,
-            llm: match component {
-                "orchestrator_simple" | "orchestrator_complex" => LlmNeed::ZeroLatency,
-                "arms" | "e2e_simple" | "e2e_complex" => LlmNeed::Model,
-                _ => LlmNeed::Any,
-            },
-        },
-        "throughput" => RowNeeds {
-            request_kinds: vec![match component {
-                "reflex" => RequestKind::ReflexProcess,
-                "arms" => RequestKind::ArmExecute,
-                _ => RequestKind::TaskSimple,
-            }],
-            open_model: true,
-            llm: LlmNeed::Any,
-        },
-        _ => RowNeeds::default(),
-    }
-}
-
-fn latency_source(component: &str) -> RequestKind {
-    match component {
-        "reflex" => RequestKind::ReflexProcess,
-        "arms" => RequestKind::ArmExecute,
-        "orchestrator_complex" | "e2e_complex" => RequestKind::TaskComplex,
-        _ => RequestKind::TaskSimple,
-    }
-}
-
-/// Request kinds whose successful completions count toward a throughput row.
-fn throughput_sources(component: &str) -> &'static [RequestKind] {
-    match component {
-        "reflex" => &[RequestKind::ReflexProcess],
-        "arms" => &[RequestKind::ArmExecute],
-        _ => &[RequestKind::TaskSimple, RequestKind::TaskComplex],
-    }
 }
 
 /// One measurement of a row by one scenario.
@@ -257,7 +156,10 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Targe
     let mut targets = Vec::new();
     for row in &budgets.latency {
         let row_id = format!("latency.{}", row.component);
-        let kind = latency_source(&row.component).as_str();
+        let subject = Table::Latency
+            .subject(&row.component)
+            .expect("checked when the budget file was parsed");
+        let kind = latency_source(subject).as_str();
         for (metric, limit) in [
             ("p50", row.p50_ms),
             ("p95", row.p95_ms),
@@ -304,7 +206,11 @@ fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Ta
             (_, Some(per_minute)) => (per_minute, "tasks/min", 60.0),
             _ => unreachable!("checked when the budget file was parsed"),
         };
-        let sources = throughput_sources(&row.component);
+        let sources = throughput_sources(
+            Table::Throughput
+                .subject(&row.component)
+                .expect("checked when the budget file was parsed"),
+        );
         let measure = |scenario: &ScenarioResult| {
             let requests: Vec<_> = scenario
                 .requests

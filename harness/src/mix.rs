@@ -5,7 +5,8 @@
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::scenario::{RequestKind, RequestSpec, TextSpec};
+use crate::kind::RequestKind;
+use crate::scenario::{RequestSpec, TextSpec};
 
 /// Where a prepared request goes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -10,50 +10,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::budget;
+use crate::rows::{LlmNeed, RowId};
 
-/// A scenario file with an error: where, and what.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}: {message}{}", quote(*.line, .source_line.as_deref()))]
-pub struct ScenarioError {
-    pub file: String,
-    /// 1-based; 0 when the error is about the file as a whole.
-    pub line: usize,
-    pub message: String,
-    /// The text of that line, shown under the message.
-    pub source_line: Option<String>,
-}
-
-fn quote(line: usize, text: Option<&str>) -> String {
-    match text {
-        Some(text) if !text.trim().is_empty() => format!("\n    {line} | {}", text.trim_end()),
-        _ => String::new(),
-    }
-}
-
-impl ScenarioError {
-    /// An error at byte `offset` of `source`.
-    pub fn at(file: &str, source: &str, offset: usize, message: String) -> ScenarioError {
-        let offset = offset.min(source.len());
-        let line = source[..offset].matches('\n').count() + 1;
-        ScenarioError {
-            file: file.to_owned(),
-            line,
-            message,
-            source_line: source.lines().nth(line - 1).map(str::to_owned),
-        }
-    }
-
-    /// An error about a whole file.
-    pub fn file(file: &str, message: String) -> ScenarioError {
-        ScenarioError {
-            file: file.to_owned(),
-            line: 0,
-            message,
-            source_line: None,
-        }
-    }
-}
+pub use crate::error::ScenarioError;
+pub use crate::kind::RequestKind;
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -357,39 +317,6 @@ fn one_u32() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestKind {
-    /// `POST /process` on the Reflex Layer.
-    ReflexProcess,
-    /// `POST /execute` on an arm.
-    ArmExecute,
-    /// A simple task through the Orchestrator, timed to completion.
-    TaskSimple,
-    /// A complex (planned) task through the Orchestrator, timed to completion.
-    TaskComplex,
-}
-
-impl RequestKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::ReflexProcess => "reflex_process",
-            RequestKind::ArmExecute => "arm_execute",
-            RequestKind::TaskSimple => "task_simple",
-            RequestKind::TaskComplex => "task_complex",
-        }
-    }
-
-    /// The service the request goes to.
-    fn needs(self) -> &'static str {
-        match self {
-            RequestKind::ReflexProcess => "reflex",
-            RequestKind::ArmExecute => "arms",
-            RequestKind::TaskSimple | RequestKind::TaskComplex => "orchestrator",
-        }
-    }
-}
-
 /// How generated texts (prompts for the Reflex Layer, goals for tasks) look.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -555,7 +482,7 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
 
     let measures_at = raw.measures.span().start;
     for row in raw.measures.get_ref() {
-        budget::parse_row_id(row)
+        row.parse::<RowId>()
             .map_err(|message| error_at(measures_at, format!("field `measures`: {message}")))?;
     }
     let stack_at = raw.stack.span().start;
@@ -804,7 +731,10 @@ fn check_measures(
         .map(|r| r.kind)
         .collect();
     for row in measures {
-        let needs = budget::row_requirements(row);
+        let needs = row
+            .parse::<RowId>()
+            .map(RowId::needs)
+            .expect("checked above");
         if let Some(missing) = needs
             .request_kinds
             .iter()
@@ -825,7 +755,7 @@ fn check_measures(
             ));
         }
         match needs.llm {
-            budget::LlmNeed::ZeroLatency if !llm.is_zero_latency() => {
+            LlmNeed::ZeroLatency if !llm.is_zero_latency() => {
                 return Err(error_at(
                     measures_at,
                     format!(
@@ -833,7 +763,7 @@ fn check_measures(
                     ),
                 ));
             }
-            budget::LlmNeed::Model if llm.is_zero_latency() => {
+            LlmNeed::Model if llm.is_zero_latency() => {
                 return Err(error_at(
                     measures_at,
                     format!(

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use loadgen::{Answer, Endpoint, Method, Request, Workload};
 
+use crate::kind::RequestKind;
 use crate::mix::{Destination, Mix};
-use crate::scenario::RequestKind;
 
 /// Base URLs of the services under test.
 #[derive(Debug, Clone, Default)]

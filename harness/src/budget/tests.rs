@@ -378,7 +378,7 @@ fn a_budget_file_with_an_unknown_component_is_refused() {
     assert!(
         error
             .to_string()
-            .contains("component \"gateway\" is unknown"),
+            .contains("[[latency]] unknown component \"gateway\" for latency"),
         "{error}"
     );
 }
