@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use reports::{Direction, ScenarioResult, Target, TargetVerdict};
+use reports::{BudgetRow, Direction, RowVerdict, ScenarioResult};
 use serde::Deserialize;
 
 use crate::error::ScenarioError;
@@ -143,7 +143,11 @@ struct Measurement<'a> {
 
 /// The verdict of every budget row over the scenario results. Where several scenarios measure
 /// a row, any failing one fails it (see [`judge`]).
-pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult]) -> Vec<Target> {
+pub fn evaluate(
+    budgets: &Budgets,
+    profile: Profile,
+    scenarios: &[ScenarioResult],
+) -> Vec<BudgetRow> {
     let mut targets = latency_targets(budgets, scenarios);
     targets.extend(throughput_targets(budgets, scenarios));
     targets.extend(resource_targets(budgets, profile, scenarios));
@@ -152,7 +156,7 @@ pub fn evaluate(budgets: &Budgets, profile: Profile, scenarios: &[ScenarioResult
 }
 
 /// The latency rows: P50, P95 and P99 of each component's request kind.
-fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Target> {
+fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<BudgetRow> {
     let mut targets = Vec::new();
     for row in &budgets.latency {
         let row_id = format!("latency.{}", row.component);
@@ -186,7 +190,7 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Targe
                 }
                 Ok((us as f64 / 1000.0, error_failure(request)))
             };
-            let base = Target::unmeasured(
+            let base = BudgetRow::unmeasured(
                 ("latency", &row.component, &row.name, metric),
                 (limit, "ms"),
             );
@@ -197,7 +201,7 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Targe
 }
 
 /// The throughput rows: successful answers that arrived in the window, above the target.
-fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Target> {
+fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<BudgetRow> {
     let mut targets = Vec::new();
     for row in &budgets.throughput {
         let row_id = format!("throughput.{}", row.component);
@@ -237,7 +241,7 @@ fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Ta
             }
             Ok((achieved, failure))
         };
-        let base = Target::unmeasured(
+        let base = BudgetRow::unmeasured(
             ("throughput", &row.component, &row.name, "throughput"),
             (limit, unit),
         );
@@ -252,7 +256,7 @@ fn resource_targets(
     budgets: &Budgets,
     profile: Profile,
     scenarios: &[ScenarioResult],
-) -> Vec<Target> {
+) -> Vec<BudgetRow> {
     let mut targets = Vec::new();
     for row in &budgets.resources {
         for (metric, limit, unit) in [
@@ -282,7 +286,7 @@ fn resource_targets(
                 let failure = scenario.requests.iter().find_map(error_failure);
                 Ok((worst, failure))
             };
-            let base = Target::unmeasured(
+            let base = BudgetRow::unmeasured(
                 ("resources", &row.component, &row.name, metric),
                 (limit, unit),
             );
@@ -293,10 +297,10 @@ fn resource_targets(
 }
 
 /// A throughput row holds only if the latency budgets measured in its scenario held too.
-fn hold_throughput_to_latency(targets: &mut [Target]) {
+fn hold_throughput_to_latency(targets: &mut [BudgetRow]) {
     let failed_latency: Vec<(String, String)> = targets
         .iter()
-        .filter(|t| t.table == "latency" && t.verdict == TargetVerdict::Fail)
+        .filter(|t| t.table == "latency" && t.verdict == RowVerdict::Fail)
         .filter_map(|t| {
             Some((
                 t.scenario.clone()?,
@@ -306,7 +310,7 @@ fn hold_throughput_to_latency(targets: &mut [Target]) {
         .collect();
     for target in targets
         .iter_mut()
-        .filter(|t| t.table == "throughput" && t.verdict == TargetVerdict::Pass)
+        .filter(|t| t.table == "throughput" && t.verdict == RowVerdict::Pass)
     {
         let broken: Vec<&str> = failed_latency
             .iter()
@@ -314,7 +318,7 @@ fn hold_throughput_to_latency(targets: &mut [Target]) {
             .map(|(_, row)| row.as_str())
             .collect();
         if !broken.is_empty() {
-            target.verdict = TargetVerdict::Fail;
+            target.verdict = RowVerdict::Fail;
             target.note = Some(format!(
                 "the latency budget was not held at this rate: {}",
                 broken.join(", ")
@@ -343,11 +347,11 @@ fn error_failure(request: &reports::RequestResult) -> Option<String> {
 /// and shows the worst failing measurement; otherwise it passes and shows the worst.
 /// `measure` gives a scenario's value and its failure, if any, or why it has no value.
 fn judge<'a>(
-    mut target: Target,
+    mut target: BudgetRow,
     row_id: &str,
     scenarios: &'a [ScenarioResult],
     measure: impl Fn(&'a ScenarioResult) -> Result<(f64, Option<String>), String>,
-) -> Target {
+) -> BudgetRow {
     let claiming: Vec<&ScenarioResult> = scenarios
         .iter()
         .filter(|s| s.measures.iter().any(|m| m == row_id))
@@ -411,9 +415,9 @@ fn judge<'a>(
     target.measured = Some(worst.value);
     target.scenario = Some(worst.scenario.name.clone());
     target.verdict = if failing.is_empty() {
-        TargetVerdict::Pass
+        RowVerdict::Pass
     } else {
-        TargetVerdict::Fail
+        RowVerdict::Fail
     };
     let notes: Vec<String> = failing
         .iter()

@@ -2,7 +2,7 @@
 //! measures. Trials raise the rate by a factor until a row breaks or the run goes invalid,
 //! then bisect between the last rate that held and the first that broke.
 
-use reports::{Capacity, CapacityTrial, ScenarioResult, TargetVerdict, Verdict};
+use reports::{Capacity, CapacityTrial, RowVerdict, ScenarioResult, Verdict};
 use tokio::sync::watch;
 
 use crate::budget;
@@ -76,7 +76,7 @@ pub fn trial_verdict(config: &RunConfig, result: &ScenarioResult) -> (Verdict, V
     let unmeasured: Vec<String> = targets
         .iter()
         .filter(|target| {
-            target.verdict == TargetVerdict::NotMeasured
+            target.verdict == RowVerdict::NotMeasured
                 && result.measures.iter().any(|measure| {
                     measure == &format!("{}.{}", target.metric, target.component)
                         || measure == &format!("{}.{}", target.table, target.component)

@@ -190,10 +190,10 @@ pub struct RunOpts {
     #[arg(long, default_value = "target/release")]
     pub bin_dir: PathBuf,
     /// A service already running, as NAME=URL (NAME: reflex, orchestrator or an arm kind);
-    /// it is used instead of starting one. Repeatable.
-    #[arg(long = "target", value_name = "NAME=URL")]
+    /// it is used instead of starting one. Repeatable. (`--target` is the old name.)
+    #[arg(long = "service", visible_alias = "target", value_name = "NAME=URL")]
     pub targets: Vec<String>,
-    /// Allow targets that are not on this machine (loopback is the only default).
+    /// Allow services that are not on this machine (loopback is the only default).
     #[arg(long)]
     pub allow_non_loopback: bool,
     /// The Orchestrator's database [default: an SQLite file in each scenario's folder].
@@ -312,9 +312,9 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
     for target in &opts.targets {
         let (name, url) = target
             .split_once('=')
-            .ok_or_else(|| format!("--target {target:?}: expected NAME=URL"))?;
+            .ok_or_else(|| format!("--service {target:?}: expected NAME=URL"))?;
         if name != "reflex" && name != "orchestrator" && !scenario::ARM_KINDS.contains(&name) {
-            return Err(format!("--target {target:?}: unknown service {name:?}"));
+            return Err(format!("--service {target:?}: unknown service {name:?}"));
         }
         targets.insert(name.to_owned(), url.trim_end_matches('/').to_owned());
     }
@@ -499,7 +499,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
     let mut targets = budget::evaluate(&config.budgets, config.profile, &results);
     for target in targets
         .iter_mut()
-        .filter(|t| t.table == "throughput" && t.verdict != reports::TargetVerdict::NotMeasured)
+        .filter(|t| t.table == "throughput" && t.verdict != reports::RowVerdict::NotMeasured)
     {
         let line = reports::capacity_line(&found);
         target.note = Some(match target.note.take() {
@@ -521,7 +521,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         interrupted,
         verdict,
         verdict_reasons,
-        targets,
+        rows: targets,
         scenarios: results,
         capacity: vec![found.clone()],
     };

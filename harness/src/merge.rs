@@ -244,7 +244,7 @@ pub fn merge(
         interrupted,
         verdict,
         verdict_reasons,
-        targets,
+        rows: targets,
         scenarios,
         capacity: Vec::new(),
     })

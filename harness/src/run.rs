@@ -10,8 +10,8 @@ use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use reports::{
-    GeneratorResult, Percentiles, ProcessResult, RequestResult, RunReport, ScenarioResult,
-    TargetVerdict, Verdict,
+    GeneratorResult, Percentiles, ProcessResult, RequestResult, RowVerdict, RunReport,
+    ScenarioResult, Verdict,
 };
 use tokio::sync::watch;
 
@@ -83,7 +83,7 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
         interrupted,
         verdict,
         verdict_reasons,
-        targets,
+        rows: targets,
         scenarios: results,
         capacity: Vec::new(),
     }
@@ -91,7 +91,7 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
 
 /// The run's verdict: invalid beats fail beats pass; a full suite must measure every row.
 pub fn overall_verdict(
-    targets: &[reports::Target],
+    targets: &[reports::BudgetRow],
     scenarios: &[ScenarioResult],
     interrupted: bool,
     full_suite: bool,
@@ -117,7 +117,7 @@ pub fn overall_verdict(
     let mut reasons = Vec::new();
     let failed: Vec<String> = targets
         .iter()
-        .filter(|t| t.verdict == TargetVerdict::Fail)
+        .filter(|t| t.verdict == RowVerdict::Fail)
         .map(|t| format!("{} {}", t.component_name, t.metric))
         .collect();
     if !failed.is_empty() {
@@ -129,7 +129,7 @@ pub fn overall_verdict(
     }
     let unmeasured = targets
         .iter()
-        .filter(|t| t.verdict == TargetVerdict::NotMeasured)
+        .filter(|t| t.verdict == RowVerdict::NotMeasured)
         .count();
     if full_suite && unmeasured > 0 {
         reasons.push(format!(

@@ -39,8 +39,9 @@ pub struct RunReport {
     pub verdict: Verdict,
     /// Why the verdict is not `pass`, one sentence each.
     pub verdict_reasons: Vec<String>,
-    /// One entry per budget row.
-    pub targets: Vec<Target>,
+    /// One entry per budget row (`targets` in the JSON, as before).
+    #[serde(rename = "targets")]
+    pub rows: Vec<BudgetRow>,
     pub scenarios: Vec<ScenarioResult>,
     /// The highest rate each searched scenario held every one of its rows at
     /// (`octoperf capacity`); empty when none was searched.
@@ -101,7 +102,7 @@ pub struct Machine {
 
 /// One row of a budget table and how this run measured it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Target {
+pub struct BudgetRow {
     /// `latency`, `throughput` or `resources`.
     pub table: String,
     /// Stable id of the component: `reflex`, `orchestrator_simple`, `arm`…
@@ -118,7 +119,7 @@ pub struct Target {
     pub direction: Direction,
     pub measured: Option<f64>,
     pub scenario: Option<String>,
-    pub verdict: TargetVerdict,
+    pub verdict: RowVerdict,
     /// Why it failed or was not measured, or what else a reader must know.
     pub note: Option<String>,
     /// Files that explain this row (flamegraphs, heap profiles), relative to the report.
@@ -126,14 +127,14 @@ pub struct Target {
     pub artifacts: Vec<Artifact>,
 }
 
-impl Target {
+impl BudgetRow {
     /// A row not measured yet: `(table, component, component name, metric)` and its
     /// `(limit, unit)`. Throughput must stay above its limit; latency and resources below.
     pub fn unmeasured(
         (table, component, name, metric): (&str, &str, &str, &str),
         (limit, unit): (f64, &str),
-    ) -> Target {
-        Target {
+    ) -> BudgetRow {
+        BudgetRow {
             table: table.into(),
             component: component.into(),
             component_name: name.into(),
@@ -147,7 +148,7 @@ impl Target {
             },
             measured: None,
             scenario: None,
-            verdict: TargetVerdict::NotMeasured,
+            verdict: RowVerdict::NotMeasured,
             note: None,
             artifacts: Vec::new(),
         }
@@ -163,7 +164,7 @@ pub enum Direction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum TargetVerdict {
+pub enum RowVerdict {
     Pass,
     Fail,
     NotMeasured,

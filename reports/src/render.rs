@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
-use crate::{Direction, RunReport, ScenarioResult, Target, TargetVerdict, Verdict};
+use crate::{BudgetRow, Direction, RowVerdict, RunReport, ScenarioResult, Verdict};
 
 /// How far a measurement is on the passing side of its limit, in percent of the limit;
 /// negative when it is on the failing side.
-pub fn margin_percent(target: &Target) -> Option<f64> {
+pub fn margin_percent(target: &BudgetRow) -> Option<f64> {
     let measured = target.measured?;
     if target.limit == 0.0 {
         return None;
@@ -37,15 +37,15 @@ fn verdict_word(verdict: Verdict) -> &'static str {
     }
 }
 
-fn target_word(verdict: TargetVerdict) -> &'static str {
+fn target_word(verdict: RowVerdict) -> &'static str {
     match verdict {
-        TargetVerdict::Pass => "pass",
-        TargetVerdict::Fail => "FAIL",
-        TargetVerdict::NotMeasured => "not measured",
+        RowVerdict::Pass => "pass",
+        RowVerdict::Fail => "FAIL",
+        RowVerdict::NotMeasured => "not measured",
     }
 }
 
-fn limit_text(target: &Target) -> String {
+fn limit_text(target: &BudgetRow) -> String {
     let sign = match target.direction {
         Direction::Below => "<",
         Direction::Above => ">",
@@ -59,14 +59,14 @@ fn limit_text(target: &Target) -> String {
     format!("{sign} {limit} {}", target.unit)
 }
 
-fn measured_text(target: &Target) -> String {
+fn measured_text(target: &BudgetRow) -> String {
     target.measured.map_or_else(
         || "–".to_owned(),
         |value| format!("{} {}", format_value(value, &target.unit), target.unit),
     )
 }
 
-fn margin_text(target: &Target) -> String {
+fn margin_text(target: &BudgetRow) -> String {
     margin_percent(target).map_or_else(|| "–".to_owned(), |margin| format!("{margin:+.0}%"))
 }
 
@@ -84,17 +84,11 @@ fn metric_text(metric: &str) -> String {
 }
 
 fn counts(report: &RunReport) -> (usize, usize, usize) {
-    let count = |wanted| {
-        report
-            .targets
-            .iter()
-            .filter(|t| t.verdict == wanted)
-            .count()
-    };
+    let count = |wanted| report.rows.iter().filter(|t| t.verdict == wanted).count();
     (
-        count(TargetVerdict::Pass),
-        count(TargetVerdict::Fail),
-        count(TargetVerdict::NotMeasured),
+        count(RowVerdict::Pass),
+        count(RowVerdict::Fail),
+        count(RowVerdict::NotMeasured),
     )
 }
 
@@ -145,7 +139,7 @@ pub fn render_markdown(report: &RunReport) -> String {
         ("throughput", "Throughput".to_owned()),
         ("resources", format!("Resources ({})", report.profile)),
     ] {
-        let rows: Vec<&Target> = report.targets.iter().filter(|t| t.table == table).collect();
+        let rows: Vec<&BudgetRow> = report.rows.iter().filter(|t| t.table == table).collect();
         if rows.is_empty() {
             continue;
         }
@@ -165,7 +159,7 @@ pub fn render_markdown(report: &RunReport) -> String {
                 target.scenario.as_deref().unwrap_or("–"),
             );
         }
-        let notes: Vec<&&Target> = rows.iter().filter(|t| t.note.is_some()).collect();
+        let notes: Vec<&&BudgetRow> = rows.iter().filter(|t| t.note.is_some()).collect();
         if !notes.is_empty() {
             out.push('\n');
             for target in notes {
@@ -371,7 +365,7 @@ pub fn render_terminal(report: &RunReport) -> String {
     for search in &report.capacity {
         let _ = writeln!(out, "  capacity: {}", capacity_line(search));
     }
-    for target in &report.targets {
+    for target in &report.rows {
         let _ = writeln!(
             out,
             "  {:<10} {:<24} {:<10} {:>14} {:>16} {:>6}  {}",

@@ -8,13 +8,13 @@ fn target(
     row: (&str, &str, &str, &str),
     limit: (f64, &str),
     measured: Option<f64>,
-    verdict: TargetVerdict,
-) -> Target {
-    Target {
+    verdict: RowVerdict,
+) -> BudgetRow {
+    BudgetRow {
         measured,
         scenario: measured.map(|_| "reflex".to_owned()),
         verdict,
-        ..Target::unmeasured(row, limit)
+        ..BudgetRow::unmeasured(row, limit)
     }
 }
 
@@ -41,35 +41,35 @@ fn sample() -> RunReport {
         interrupted: false,
         verdict: Verdict::Fail,
         verdict_reasons: vec!["1 budget row failed".into()],
-        targets: vec![
+        rows: vec![
             target(
                 ("latency", "reflex", "Reflex Layer", "p99"),
                 (20.0, "ms"),
                 Some(1.234),
-                TargetVerdict::Pass,
+                RowVerdict::Pass,
             ),
-            Target {
+            BudgetRow {
                 note: Some("the offered rate was not sustained".into()),
                 ..target(
                     ("throughput", "reflex", "Reflex Layer", "throughput"),
                     (10_000.0, "req/s"),
                     Some(9_000.0),
-                    TargetVerdict::Fail,
+                    RowVerdict::Fail,
                 )
             },
             target(
                 ("resources", "reflex", "Reflex", "memory"),
                 (100.0, "MB"),
                 Some(12.5),
-                TargetVerdict::Pass,
+                RowVerdict::Pass,
             ),
-            Target {
+            BudgetRow {
                 note: Some("no scenario in this run measures it".into()),
                 ..target(
                     ("resources", "arm", "Arm", "cpu"),
                     (1.0, "cores"),
                     None,
-                    TargetVerdict::NotMeasured,
+                    RowVerdict::NotMeasured,
                 )
             },
         ],
@@ -296,13 +296,7 @@ fn json_round_trips_with_the_contract_field_names() {
 #[test]
 fn margins_are_positive_on_the_passing_side() {
     let report = sample();
-    assert_eq!(
-        margin_percent(&report.targets[0]).map(f64::round),
-        Some(94.0)
-    );
-    assert_eq!(
-        margin_percent(&report.targets[1]).map(f64::round),
-        Some(-10.0)
-    );
-    assert_eq!(margin_percent(&report.targets[3]), None);
+    assert_eq!(margin_percent(&report.rows[0]).map(f64::round), Some(94.0));
+    assert_eq!(margin_percent(&report.rows[1]).map(f64::round), Some(-10.0));
+    assert_eq!(margin_percent(&report.rows[3]), None);
 }

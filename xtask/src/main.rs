@@ -64,7 +64,8 @@ struct LoadtestOpts {
     #[arg(long)]
     out: Option<PathBuf>,
     /// A service already running, as NAME=URL; it is used instead of starting one.
-    #[arg(long = "target", value_name = "NAME=URL")]
+    /// (`--target` is the old name.)
+    #[arg(long = "service", visible_alias = "target", value_name = "NAME=URL")]
     targets: Vec<String>,
     /// The Orchestrator's database [default: an SQLite file per scenario].
     #[arg(long)]
@@ -193,7 +194,7 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
         octoperf.args(["--scenario", scenario]);
     }
     for target in &opts.targets {
-        octoperf.args(["--target", target]);
+        octoperf.args(["--service", target]);
     }
     if let Some(url) = &opts.database_url {
         octoperf.args(["--database-url", url]);

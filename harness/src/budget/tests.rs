@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use reports::{
-    GeneratorResult, Percentiles, ProcessResult, RequestResult, ScenarioResult, Target,
-    TargetVerdict,
+    BudgetRow, GeneratorResult, Percentiles, ProcessResult, RequestResult, RowVerdict,
+    ScenarioResult,
 };
 
 use super::*;
@@ -91,7 +91,7 @@ fn process(component: &str, name: &str, rss_mb: f64, cores: f64) -> ProcessResul
     }
 }
 
-fn find<'a>(targets: &'a [Target], component: &str, metric: &str) -> &'a Target {
+fn find<'a>(targets: &'a [BudgetRow], component: &str, metric: &str) -> &'a BudgetRow {
     targets
         .iter()
         .find(|t| t.component == component && t.metric == metric)
@@ -103,11 +103,7 @@ fn the_shipped_budgets_have_the_27_rows_of_the_spec() {
     let budgets = shipped();
     let targets = evaluate(&budgets, Profile::Development, &[]);
     assert_eq!(targets.len(), 27);
-    assert!(
-        targets
-            .iter()
-            .all(|t| t.verdict == TargetVerdict::NotMeasured)
-    );
+    assert!(targets.iter().all(|t| t.verdict == RowVerdict::NotMeasured));
     assert_eq!(find(&targets, "reflex", "p99").limit, 20.0);
     assert_eq!(
         find(&targets, "orchestrator", "throughput").unit,
@@ -138,15 +134,15 @@ fn latency_rows_pass_under_the_limit_and_the_worst_scenario_counts() {
         Profile::Development,
         std::slice::from_ref(&fast),
     );
-    assert_eq!(find(&targets, "reflex", "p99").verdict, TargetVerdict::Pass);
+    assert_eq!(find(&targets, "reflex", "p99").verdict, RowVerdict::Pass);
     assert_eq!(find(&targets, "reflex", "p99").measured, Some(4.0));
     let targets = evaluate(&shipped(), Profile::Development, &[fast, slow]);
     let p99 = find(&targets, "reflex", "p99");
     assert_eq!(
         (p99.verdict, p99.measured, p99.scenario.as_deref()),
-        (TargetVerdict::Fail, Some(25.0), Some("slow"))
+        (RowVerdict::Fail, Some(25.0), Some("slow"))
     );
-    assert_eq!(find(&targets, "reflex", "p50").verdict, TargetVerdict::Pass);
+    assert_eq!(find(&targets, "reflex", "p50").verdict, RowVerdict::Pass);
 }
 
 #[test]
@@ -159,7 +155,7 @@ fn too_many_errors_fail_a_fast_row() {
     );
     let targets = evaluate(&shipped(), Profile::Development, &[flaky]);
     let p50 = find(&targets, "reflex", "p50");
-    assert_eq!(p50.verdict, TargetVerdict::Fail);
+    assert_eq!(p50.verdict, RowVerdict::Fail);
     assert!(
         p50.note
             .as_deref()
@@ -190,7 +186,7 @@ fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
     let targets = evaluate(&shipped(), Profile::Development, &[good]);
     assert_eq!(
         find(&targets, "reflex", "throughput").verdict,
-        TargetVerdict::Pass
+        RowVerdict::Pass
     );
 
     let low_offer = scenario(
@@ -210,7 +206,7 @@ fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
     let target = evaluate(&shipped(), Profile::Development, &[low_offer]).remove(18);
     assert_eq!(
         (target.metric.as_str(), target.verdict),
-        ("throughput", TargetVerdict::Fail)
+        ("throughput", RowVerdict::Fail)
     );
     assert!(target.note.unwrap().contains("offered only 5000 req/s"));
 
@@ -230,7 +226,7 @@ fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
         vec![],
     );
     let target = evaluate(&shipped(), Profile::Development, &[at_limit]).remove(18);
-    assert_eq!(target.verdict, TargetVerdict::Fail, "{target:?}");
+    assert_eq!(target.verdict, RowVerdict::Fail, "{target:?}");
 
     let behind = scenario(
         "behind",
@@ -248,7 +244,7 @@ fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
     );
     let targets = evaluate(&shipped(), Profile::Development, &[behind]);
     let throughput = find(&targets, "reflex", "throughput");
-    assert_eq!(throughput.verdict, TargetVerdict::Fail);
+    assert_eq!(throughput.verdict, RowVerdict::Fail);
     assert!(
         throughput
             .note
@@ -273,7 +269,7 @@ fn throughput_needs_the_offered_rate_sustained_with_latency_held() {
     );
     let targets = evaluate(&shipped(), Profile::Development, &[slow]);
     let throughput = find(&targets, "reflex", "throughput");
-    assert_eq!(throughput.verdict, TargetVerdict::Fail);
+    assert_eq!(throughput.verdict, RowVerdict::Fail);
     assert!(
         throughput
             .note
@@ -298,10 +294,7 @@ fn tasks_per_minute_count_simple_and_complex_tasks() {
     );
     let targets = evaluate(&shipped(), Profile::Development, &[mixed]);
     let row = find(&targets, "orchestrator", "throughput");
-    assert_eq!(
-        (row.measured, row.verdict),
-        (Some(180.0), TargetVerdict::Pass)
-    );
+    assert_eq!((row.measured, row.verdict), (Some(180.0), RowVerdict::Pass));
 }
 
 #[test]
@@ -318,13 +311,13 @@ fn invalid_or_failed_scenarios_leave_their_rows_unmeasured() {
     broken.error = Some("reflex exited before listening".into());
     let targets = evaluate(&shipped(), Profile::Development, &[invalid, broken]);
     let p99 = find(&targets, "reflex", "p99");
-    assert_eq!(p99.verdict, TargetVerdict::NotMeasured);
+    assert_eq!(p99.verdict, RowVerdict::NotMeasured);
     assert_eq!(
         p99.note.as_deref(),
         Some("shaky was invalid: the generator fell behind")
     );
     let memory = find(&targets, "reflex", "memory");
-    assert_eq!(memory.verdict, TargetVerdict::NotMeasured);
+    assert_eq!(memory.verdict, RowVerdict::NotMeasured);
     assert!(memory.note.as_deref().unwrap().contains("did not run"));
     assert_eq!(
         find(&targets, "arms", "p50").note.as_deref(),
@@ -352,19 +345,16 @@ fn resources_take_the_worst_process_against_the_profile_column() {
     let memory = find(&development, "arm", "memory");
     assert_eq!(
         (memory.measured, memory.verdict),
-        (Some(1200.0), TargetVerdict::Fail)
+        (Some(1200.0), RowVerdict::Fail)
     );
     assert_eq!(find(&development, "arm", "cpu").measured, Some(0.2));
     // The reflex process is in the scenario, but the scenario does not claim reflex rows.
     assert_eq!(
         find(&development, "reflex", "memory").verdict,
-        TargetVerdict::NotMeasured
+        RowVerdict::NotMeasured
     );
     let production = evaluate(&shipped(), Profile::Production, &[arms]);
-    assert_eq!(
-        find(&production, "arm", "memory").verdict,
-        TargetVerdict::Pass
-    );
+    assert_eq!(find(&production, "arm", "memory").verdict, RowVerdict::Pass);
 }
 
 #[test]
@@ -404,7 +394,7 @@ fn a_failure_in_any_scenario_fails_the_row_whatever_their_order() {
     ] {
         let targets = evaluate(&shipped(), Profile::Development, &order);
         let p99 = find(&targets, "reflex", "p99");
-        assert_eq!(p99.verdict, TargetVerdict::Fail, "order {:?}", p99.scenario);
+        assert_eq!(p99.verdict, RowVerdict::Fail, "order {:?}", p99.scenario);
         assert_eq!(p99.scenario.as_deref(), Some("a"));
         assert!(
             p99.note
@@ -429,7 +419,7 @@ fn resource_rows_fail_when_their_scenario_failed_on_errors() {
     let targets = evaluate(&shipped(), Profile::Development, &[failing]);
     for metric in ["cpu", "memory"] {
         let row = find(&targets, "reflex", metric);
-        assert_eq!(row.verdict, TargetVerdict::Fail, "{metric}");
+        assert_eq!(row.verdict, RowVerdict::Fail, "{metric}");
         assert!(
             row.note
                 .as_deref()
@@ -455,7 +445,7 @@ fn a_process_that_could_not_be_read_leaves_its_row_unmeasured() {
     let targets = evaluate(&shipped(), Profile::Development, &[arms]);
     for metric in ["cpu", "memory"] {
         let row = find(&targets, "arm", metric);
-        assert_eq!(row.verdict, TargetVerdict::NotMeasured, "{metric}");
+        assert_eq!(row.verdict, RowVerdict::NotMeasured, "{metric}");
         assert!(
             row.note.as_deref().unwrap_or("").contains("arm-judge"),
             "{metric}: {:?}",
@@ -487,9 +477,6 @@ fn fast_failures_do_not_pull_a_latency_row_under_its_limit() {
         )],
     );
     let p99 = find(&targets, "reflex", "p99");
-    assert_eq!(
-        (p99.verdict, p99.measured),
-        (TargetVerdict::Fail, Some(25.0))
-    );
-    assert_eq!(find(&targets, "reflex", "p50").verdict, TargetVerdict::Pass);
+    assert_eq!((p99.verdict, p99.measured), (RowVerdict::Fail, Some(25.0)));
+    assert_eq!(find(&targets, "reflex", "p50").verdict, RowVerdict::Pass);
 }

@@ -100,7 +100,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         interrupted: false,
         verdict: Verdict::Pass,
         verdict_reasons: Vec::new(),
-        targets: Vec::new(),
+        rows: Vec::new(),
         scenarios: vec![scenario],
         capacity: Vec::new(),
     };
@@ -131,7 +131,7 @@ fn two_halves_merge_into_the_whole() {
     assert_eq!(report.scenarios[0].generator.threads, 2);
     // Judged again on the merged data: 10,000/s is not above the 10,000/s target.
     let throughput = report
-        .targets
+        .rows
         .iter()
         .find(|t| t.table == "throughput" && t.component == "reflex")
         .unwrap();

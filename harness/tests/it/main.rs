@@ -286,7 +286,7 @@ fn targets_off_this_machine_are_refused_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     tiny_scenario(dir.path(), "1s");
     let output = run_scenarios_in(dir.path(), &dir.path().join("out"))
-        .args(["--target", "reflex=http://192.0.2.1:8001"])
+        .args(["--service", "reflex=http://192.0.2.1:8001"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
