@@ -109,44 +109,44 @@ impl Workload for ScenarioWorkload {
             TAG_REFLEX => done(if status == 200 {
                 Ok(())
             } else {
-                Err(http_error(status))
+                Err(ErrorKind::Http(status))
             }),
             TAG_ARM => {
                 if status != 200 {
-                    return done(Err(http_error(status)));
+                    return done(Err(ErrorKind::Http(status)));
                 }
                 let Ok(answer) = serde_json::from_slice::<serde_json::Value>(body) else {
-                    return done(Err("bad_body".into()));
+                    return done(Err(ErrorKind::BadBody));
                 };
                 if answer["success"].as_bool() == Some(true) {
                     return done(Ok(()));
                 }
                 let code = answer["error"]["code"].as_str().unwrap_or("failed");
-                done(Err(format!("arm_{code}").into()))
+                done(Err(ErrorKind::Arm(code.to_owned())))
             }
             TAG_TASK_SUBMIT => {
                 if status != 202 {
-                    return done(Err(http_error(status)));
+                    return done(Err(ErrorKind::Http(status)));
                 }
                 let accepted: Option<String> = serde_json::from_slice::<serde_json::Value>(body)
                     .ok()
                     .and_then(|value| value["task_id"].as_str().map(str::to_owned));
                 match accepted {
                     Some(task_id) => Answer::Then(self.poll(request, &task_id)),
-                    None => done(Err("bad_body".into())),
+                    None => done(Err(ErrorKind::BadBody)),
                 }
             }
             TAG_TASK_POLL => {
                 if status != 200 {
-                    return done(Err(format!("poll_http_{status}").into()));
+                    return done(Err(ErrorKind::PollHttp(status)));
                 }
                 let Ok(view) = serde_json::from_slice::<serde_json::Value>(body) else {
-                    return done(Err("bad_body".into()));
+                    return done(Err(ErrorKind::BadBody));
                 };
                 match view["status"].as_str() {
                     Some("completed") => done(Ok(())),
-                    Some("failed") => done(Err("task_failed".into())),
-                    Some("cancelled") => done(Err("task_cancelled".into())),
+                    Some("failed") => done(Err(ErrorKind::TaskFailed)),
+                    Some("cancelled") => done(Err(ErrorKind::TaskCancelled)),
                     // Still pending or running when the long-poll ended: poll again, until the
                     // request's own timeout.
                     Some("pending" | "running") => {
@@ -156,10 +156,10 @@ impl Workload for ScenarioWorkload {
                             None => Answer::Then(request.clone()),
                         }
                     }
-                    _ => done(Err("bad_body".into())),
+                    _ => done(Err(ErrorKind::BadBody)),
                 }
             }
-            _ => done(Err("unknown_tag".into())),
+            _ => done(Err(ErrorKind::UnknownTag)),
         }
     }
 }
@@ -180,17 +180,44 @@ impl ScenarioWorkload {
     }
 }
 
-fn done(outcome: Result<(), Cow<'static, str>>) -> Answer {
-    Answer::Done(outcome)
+/// Why an answer counts as a failure: the error kinds a report counts, beside the engine's
+/// own (`timeout`, `connect`, `io`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The answer's status was not the one the request expects: `http_503`.
+    Http(u16),
+    /// A task's completion poll was answered with this status: `poll_http_404`.
+    PollHttp(u16),
+    /// The answer's body was not what the request expects.
+    BadBody,
+    /// The task ended `failed`, or `cancelled`.
+    TaskFailed,
+    TaskCancelled,
+    /// The arm answered `success: false` with this error code: `arm_llm_timeout`.
+    Arm(String),
+    /// An answer to a request this workload did not send.
+    UnknownTag,
 }
 
-fn http_error(status: u16) -> Cow<'static, str> {
-    match status {
-        429 => "http_429".into(),
-        500 => "http_500".into(),
-        503 => "http_503".into(),
-        _ => format!("http_{status}").into(),
+impl ErrorKind {
+    pub fn name(&self) -> Cow<'static, str> {
+        match self {
+            ErrorKind::Http(429) => "http_429".into(),
+            ErrorKind::Http(500) => "http_500".into(),
+            ErrorKind::Http(503) => "http_503".into(),
+            ErrorKind::Http(status) => format!("http_{status}").into(),
+            ErrorKind::PollHttp(status) => format!("poll_http_{status}").into(),
+            ErrorKind::BadBody => "bad_body".into(),
+            ErrorKind::TaskFailed => "task_failed".into(),
+            ErrorKind::TaskCancelled => "task_cancelled".into(),
+            ErrorKind::Arm(code) => format!("arm_{code}").into(),
+            ErrorKind::UnknownTag => "unknown_tag".into(),
+        }
     }
+}
+
+fn done(outcome: Result<(), ErrorKind>) -> Answer {
+    Answer::Done(outcome.map_err(|kind| kind.name()))
 }
 
 #[cfg(test)]
