@@ -383,6 +383,8 @@ impl<W: Workload> Worker<W> {
             if let (true, Some(due)) = (in_flight.is_empty(), queue.next) {
                 wake = wake.max(window_edge(origin, window, due));
             }
+            // A cancel is seen at the next wake-up: never more than this away.
+            wake = wake.min(now + MAX_SLEEP);
             // Asleep until a learnt wake-up latency before the edge, then awake to it: on
             // time rather than a wake-up late (about 60 µs on a small VM), for a little
             // spinning, idle time as much as the sleep. At most an eighth of the window: the
@@ -602,6 +604,9 @@ impl<W: Workload> Worker<W> {
             .map_err(|error| error.as_str())
     }
 }
+
+/// How long a windowed worker sleeps at most, so that it sees a cancel soon.
+const MAX_SLEEP: Duration = Duration::from_millis(50);
 
 /// Connections a worker opens to one endpoint before the run, at most.
 const MAX_PRECONNECT: usize = 256;

@@ -153,6 +153,13 @@ const SHARED_CORES: Tolerance = Tolerance {
     micros: 5_000.0,
 };
 
+/// What a shared 2-core VM adds above a model now and then: a preemption of some
+/// milliseconds (seen: up to about 20 ms) that delays a few hundred requests at 20k/s.
+const HICCUPS: Tolerance = Tolerance {
+    relative: 0.05,
+    micros: 30_000.0,
+};
+
 #[derive(Clone, Copy)]
 struct Tolerance {
     relative: f64,
@@ -249,41 +256,79 @@ fn open_model_at_500_per_second_matches_a_stall_exactly() {
 #[test]
 fn open_model_at_20k_per_second_matches_the_model() {
     let _serial = serial();
-    // 20,000/s over two workers, 200 µs of service time and a 5 ms stall: a hundred answers
-    // released at once, the longest of them the top 0.1%.
+    // 20,000/s on one worker, 200 µs of service time and a 5 ms stall: a hundred answers
+    // released at once, the longest of them the top 0.1%. No warm-up, so that the server's
+    // record of what it did covers the measured requests.
     let start = Instant::now() + Duration::from_millis(300);
-    let mut plan = open_plan(
-        20_000.0,
-        Duration::from_millis(500),
-        Duration::from_secs(2),
-        2,
-    );
+    let mut plan = open_plan(20_000.0, Duration::ZERO, Duration::from_secs(2), 1);
     plan.start = start;
     // Each request at its own time costs two wake-ups (about 50 µs of CPU here), so that at
-    // 20k/s the generator alone would take a core of the two: it sends in 100 µs windows,
-    // which on this machine is as punctual (send lag P50 about 60 µs either way) at half the
-    // CPU. The model then starts each request at its window's edge.
+    // 20k/s the generator alone would take a core: it sends in 100 µs windows, which on this
+    // machine is as punctual (send lag P50 about 60 µs either way) at half the CPU, on the
+    // core the server does not use. The model then starts each request at its window's edge.
     plan.send_window = Duration::from_micros(100);
+    let (server_cpu, generator_cpus) = apart();
+    plan.cpus = generator_cpus;
     let model = Model {
         service: Duration::from_micros(200),
         stall: Some((
-            start + Duration::from_millis(1500),
+            start + Duration::from_millis(1000),
             Duration::from_millis(5),
         )),
     };
-    let server = Server::start(0, model).unwrap();
+    let server = Server::start_on(0, model, server_cpu).unwrap();
     let outcome = run(&plan, &server, Duration::ZERO);
     let series = &outcome.series[0];
     assert_eq!(series.sent, 40_000);
     assert_eq!(series.ok, 40_000, "{:?}", series.errors);
-    assert_matches_within(
+    // The generator measures exactly what the server did, at every percentile...
+    assert_matches(
+        &series.service,
+        &server.actual_service_times(),
+        "open model, 20k/s, service time against the server's own",
+    );
+    // ...and, from the intended times, the model: exactly at P50; above it, never less than
+    // the model (a stall unseen, or coordinated omission, would read less) and more only by
+    // what a shared 2-core VM adds now and then (a preemption of some milliseconds).
+    let window = plan.send_window;
+    assert_not_below(
         &series.latency,
         &model_latencies_sent(&plan, &model, |intended| {
-            loadgen::window_edge(start, plan.send_window, intended)
+            loadgen::window_edge(start, window, intended)
         }),
         "open model in 100 µs windows, 20k/s",
-        SHARED_CORES,
     );
+}
+
+/// Measured against the model where delays can only add: every percentile and the max within
+/// [`EXACT`] below the model, P50 within it above too, and the rest within [`HICCUPS`] above.
+fn assert_not_below(measured: &Histogram<u64>, model: &Histogram<u64>, what: &str) {
+    let mut pairs: Vec<(&str, u64, u64)> = QUANTILES
+        .iter()
+        .map(|(name, q)| {
+            (
+                *name,
+                measured.value_at_quantile(*q),
+                model.value_at_quantile(*q),
+            )
+        })
+        .collect();
+    pairs.push(("max", measured.max(), model.max()));
+    let mut ok = true;
+    let mut rows = Vec::new();
+    for (name, got, want) in pairs {
+        let (got, want) = (got as f64, want as f64);
+        let below = want * EXACT.relative + EXACT.micros;
+        let above_tolerance = if name == "P50" { EXACT } else { HICCUPS };
+        let above = want * above_tolerance.relative + above_tolerance.micros;
+        ok &= got >= want - below && got <= want + above;
+        rows.push(format!(
+            "{name}: measured {got:.0} µs, model {want:.0} µs (allowed {:.0} to {:.0})",
+            want - below,
+            want + above
+        ));
+    }
+    assert!(ok, "{what}:\n  {}", rows.join("\n  "));
 }
 
 #[test]
@@ -422,14 +467,16 @@ fn closed_model_at_500_per_second_matches_the_model() {
         SHARED_CORES,
     );
     // In the closed model a user sends the moment its last answer came: latency is service
-    // time, from the same send, to within the few microseconds before the socket write.
-    for q in [0.5, 0.99] {
+    // time, from the same send, but for the time before the socket write (a few µs, and on
+    // this VM now and then a preemption: P99 up to 0.15 ms). Timed from anywhere else, it
+    // would be off by milliseconds.
+    for (q, within) in [(0.5, 100), (0.99, 1_000)] {
         let (latency, service) = (
             series.latency.value_at_quantile(q),
             series.service.value_at_quantile(q),
         );
         assert!(
-            latency >= service && latency - service < 100,
+            latency >= service && latency - service < within,
             "at {q}: latency {latency} µs, service {service} µs"
         );
     }
