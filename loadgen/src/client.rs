@@ -159,11 +159,15 @@ impl AsyncRead for TimedStream {
 }
 
 impl TimedStream {
-    fn stamp_write(&self, poll: &Poll<io::Result<usize>>) {
+    /// Keeps `before`, the time taken just before a write, as the request's send time if the
+    /// write was its first. Taken before rather than after: a system call's return is where
+    /// the scheduler preempts a thread, and a stamp taken after it would then be late, making
+    /// the service time read short; the reader's kernel has the bytes within the call.
+    fn stamp_write(&self, before: u64, poll: &Poll<io::Result<usize>>) {
         if matches!(poll, Poll::Ready(Ok(n)) if *n > 0)
             && self.stamps.first_write.load(Ordering::Relaxed) == 0
         {
-            self.stamps.first_write.store(self.now(), Ordering::Relaxed);
+            self.stamps.first_write.store(before, Ordering::Relaxed);
         }
     }
 }
@@ -175,8 +179,9 @@ impl AsyncWrite for TimedStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        let before = this.now();
         let poll = Pin::new(&mut this.stream).poll_write(cx, buf);
-        this.stamp_write(&poll);
+        this.stamp_write(before, &poll);
         poll
     }
 
@@ -186,8 +191,9 @@ impl AsyncWrite for TimedStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        let before = this.now();
         let poll = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.stamp_write(&poll);
+        this.stamp_write(before, &poll);
         poll
     }
 

@@ -30,11 +30,25 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// Pairs the two clocks from the tightest of a few bracketed readings: a thread preempted
+    /// between its two readings would otherwise offset every stamp of the connection by the
+    /// length of the preemption (seen here: a percent of requests read 0.2 ms short).
     pub fn now() -> Clock {
-        Clock {
-            wall: SystemTime::now(),
-            mono: Instant::now(),
+        let mut best: Option<(Duration, Clock)> = None;
+        for _ in 0..5 {
+            let before = Instant::now();
+            let wall = SystemTime::now();
+            let after = Instant::now();
+            let width = after - before;
+            let clock = Clock {
+                wall,
+                mono: before + width / 2,
+            };
+            if best.is_none_or(|(tightest, _)| width < tightest) {
+                best = Some((width, clock));
+            }
         }
+        best.expect("five readings").1
     }
 
     fn instant(&self, stamp: libc::timespec) -> Option<Instant> {

@@ -238,13 +238,17 @@ fn open_model_at_500_per_second_matches_a_stall_exactly() {
         "open model, 500/s",
         SHARED_CORES,
     );
-    // The requests waiting out the stall were sent on time: the wait is the server's. (The
-    // stall's 500 answers, arriving together, hold up the sends due in the 5 to 15 ms it
-    // takes to take them in: the P99.9 of send lag, not the P99.)
+    // The requests due in the stall, a quarter of them, were sent on time: the wait is the
+    // server's. A generator that waited for the server would send them up to a second late.
+    // (The stall's 500 answers, arriving together, hold up the sends due in the 5 to 15 ms
+    // it takes to take them in, and this shared VM now and then takes the generator's core
+    // for tens of milliseconds: the top percent of send lag is theirs.)
+    let lag = |q: f64| outcome.send_lag.value_at_quantile(q);
     assert!(
-        outcome.send_lag.value_at_quantile(0.99) < 2_000,
-        "send lag P99 {} µs",
-        outcome.send_lag.value_at_quantile(0.99)
+        lag(0.9) < 2_000 && lag(0.99) < 100_000,
+        "send lag P90 {} µs, P99 {} µs",
+        lag(0.9),
+        lag(0.99)
     );
     assert_eq!(
         (
