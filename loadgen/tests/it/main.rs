@@ -698,3 +698,50 @@ fn successes_have_a_latency_histogram_of_their_own() {
     assert_eq!(series.latency.len(), 200, "every answer");
     assert_eq!(series.latency_ok.len(), 100, "the successes");
 }
+
+/// Every request sent is accounted for: answered (recorded in its series) or, when the run
+/// stops first, abandoned, whether it was being written, waiting for its answer or not yet
+/// polled at all (issue 6, finding 9). Each model, two workers, a server slower than the run.
+#[test]
+fn every_sent_request_is_answered_or_abandoned() {
+    let _serial = serial();
+    let server = steady_server(Duration::from_millis(1_500));
+    let open = open_plan(200.0, Duration::ZERO, Duration::from_secs(30), 2);
+    let mut windowed = open.clone();
+    windowed.send_window = Duration::from_millis(2);
+    let mut closed = open.clone();
+    closed.shape = Shape::Closed { users: 40 };
+    for (what, mut plan) in [("open", open), ("windowed", windowed), ("closed", closed)] {
+        plan.start = Instant::now() + Duration::from_millis(100);
+        let endpoints = [Endpoint::parse(&server.url()).unwrap()];
+        let progress = Progress::new(2);
+        let (cancel, cancel_rx) = tokio::sync::watch::channel(false);
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(2_000));
+            cancel.send(true).unwrap();
+        });
+        let workloads = vec![
+            Posts {
+                burn: Duration::ZERO
+            };
+            2
+        ];
+        let outcome = loadgen::run(&plan, &endpoints, workloads, &progress, cancel_rx).unwrap();
+        stopper.join().unwrap();
+        let series = &outcome.series[0];
+        let answered = series.ok + series.errors.values().sum::<u64>();
+        let sent = progress.snapshot().sent;
+        assert!(outcome.cancelled, "{what}");
+        assert!(
+            answered > 0 && outcome.abandoned > 0,
+            "{what}: {answered} answered, {} abandoned",
+            outcome.abandoned
+        );
+        assert_eq!(
+            answered + outcome.abandoned,
+            sent,
+            "{what}: {answered} answered and {} abandoned of {sent} sent",
+            outcome.abandoned
+        );
+    }
+}
