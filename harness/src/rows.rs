@@ -144,9 +144,12 @@ impl RowId {
     /// How the row is measured.
     pub fn needs(self) -> RowNeeds {
         match self.table {
+            // A closed model's latency is service time: a user waits for its answer before
+            // it sends again, so a stall hides the requests it would have sent (coordinated
+            // omission, by design). Latency rows are judged from intended send times only.
             Table::Latency => RowNeeds {
                 request_kinds: vec![latency_source(self.subject)],
-                open_model: false,
+                open_model: true,
                 llm: match self.subject {
                     Subject::OrchestratorSimple | Subject::OrchestratorComplex => {
                         LlmNeed::ZeroLatency
@@ -227,7 +230,7 @@ mod tests {
             needs("latency.orchestrator_complex"),
             RowNeeds {
                 request_kinds: vec![RequestKind::TaskComplex],
-                open_model: false,
+                open_model: true,
                 llm: LlmNeed::ZeroLatency,
             }
         );

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rows::{LlmNeed, RowId};
+use crate::rows::{LlmNeed, RowId, Table};
 
 pub use crate::error::ScenarioError;
 pub use crate::kind::RequestKind;
@@ -731,10 +731,8 @@ fn check_measures(
         .map(|r| r.kind)
         .collect();
     for row in measures {
-        let needs = row
-            .parse::<RowId>()
-            .map(RowId::needs)
-            .expect("checked above");
+        let id = row.parse::<RowId>().expect("checked above");
+        let needs = id.needs();
         if let Some(missing) = needs
             .request_kinds
             .iter()
@@ -751,7 +749,12 @@ fn check_measures(
         if needs.open_model && load.model != LoadModel::Open {
             return Err(error_at(
                 measures_at,
-                format!("field `measures`: {row} needs the open model, which offers a rate"),
+                match id.table {
+                    Table::Latency => format!(
+                        "field `measures`: {row} needs the open model: a closed model's latency is service time, which coordinated omission corrupts"
+                    ),
+                    _ => format!("field `measures`: {row} needs the open model, which offers a rate"),
+                },
             ));
         }
         match needs.llm {

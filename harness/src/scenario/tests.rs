@@ -156,6 +156,17 @@ kind = "task_simple"
             scenarios/broken.toml:3: field `measures`: throughput.reflex needs the open model, which offers a rate
                 3 | measures = ["throughput.reflex"]"#]],
     );
+    // A closed model's latency is service time, which coordinated omission corrupts by
+    // design (issue 6, finding 10).
+    check_error(
+        &VALID.replace(
+            "model = \"open\"\nrate = \"100/s\"",
+            "model = \"closed\"\nusers = 4",
+        ),
+        expect![[r#"
+            scenarios/broken.toml:3: field `measures`: latency.reflex needs the open model: a closed model's latency is service time, which coordinated omission corrupts
+                3 | measures = ["latency.reflex"]"#]],
+    );
 }
 
 #[test]
