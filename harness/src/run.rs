@@ -153,6 +153,7 @@ pub(crate) async fn run_scenario(
     let run_dir = config.out_dir.join(&scenario.name);
     let (warmup, duration) = scenario.load.window(config.quick);
     let mut result = new_result(scenario, warmup, duration);
+    result.target = stack::planned_target(&scenario.stack, &config.targets);
     let options = StartOptions {
         bin_dir: config.bin_dir.clone(),
         run_dir: run_dir.clone(),
@@ -258,18 +259,6 @@ fn describe_stack(result: &mut ScenarioResult, stack: &Stack, out_dir: &Path) {
                 .to_string()
         })
         .collect();
-    if !stack.external.is_empty() {
-        let names: Vec<String> = stack
-            .external
-            .iter()
-            .map(|(_, name, url)| format!("{name} at {url}"))
-            .collect();
-        result.target = if stack.services.is_empty() {
-            format!("given: {}", names.join(", "))
-        } else {
-            format!("started on loopback, and given: {}", names.join(", "))
-        };
-    }
 }
 
 /// The engine's plan for a scenario: its shape, window and limits, starting shortly.

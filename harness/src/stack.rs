@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::scenario::{Component, Scenario};
+use crate::scenario::{Component, Scenario, StackSpec};
 use crate::workload::Endpoints;
 
 /// The line services print once they listen (see `serving::LISTENING_PREFIX`).
@@ -148,6 +148,37 @@ pub async fn start(
     }
 }
 
+/// The services given by URL, in the scenario file or on the command line (which wins): the
+/// harness starts none of these.
+fn given(spec: &StackSpec, targets: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut given = spec.base_url.clone();
+    given.extend(targets.clone());
+    given
+}
+
+/// What a scenario will run against, said before anything is started (so that a run stopped
+/// while starting, or a given service never reached, is not described as started here).
+pub fn planned_target(spec: &StackSpec, targets: &BTreeMap<String, String>) -> String {
+    let given = given(spec, targets);
+    let started_here = spec.start.iter().any(|component| match component {
+        Component::Reflex => !given.contains_key("reflex"),
+        Component::Orchestrator => !given.contains_key("orchestrator"),
+        Component::Arms => !spec.arms.iter().any(|arm| given.contains_key(arm)),
+    });
+    let names: Vec<String> = given
+        .iter()
+        .map(|(name, url)| match name.as_str() {
+            "reflex" | "orchestrator" => format!("{name} at {url}"),
+            arm => format!("arm-{arm} at {url}"),
+        })
+        .collect();
+    match (names.is_empty(), started_here) {
+        (true, _) => "started by the harness on loopback".to_owned(),
+        (false, false) => format!("given: {}", names.join(", ")),
+        (false, true) => format!("started on loopback, and given: {}", names.join(", ")),
+    }
+}
+
 /// Starts what the scenario asks for, in the order the Orchestrator needs: the Reflex Layer and
 /// the arms first, then the Orchestrator, given their URLs.
 async fn start_into(
@@ -155,9 +186,7 @@ async fn start_into(
     scenario: &Scenario,
     options: &StartOptions,
 ) -> anyhow::Result<()> {
-    let spec = &scenario.stack;
-    let mut given = spec.base_url.clone();
-    given.extend(options.targets.clone());
+    let given = given(&scenario.stack, &options.targets);
     let logs_dir = options.run_dir.join("logs");
     std::fs::create_dir_all(&logs_dir)
         .with_context(|| format!("creating {}", logs_dir.display()))?;

@@ -202,13 +202,22 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         scenario.target,
     );
     if let Some(error) = &scenario.error {
+        // Nothing was measured: no load, no generator to account for.
         let _ = writeln!(out, "- **Did not run**: {error}");
+        for reason in &scenario.invalid_reasons {
+            let _ = writeln!(out, "- {reason}");
+        }
+        return;
     }
     if !scenario.valid {
         let _ = writeln!(
             out,
             "- **Invalid**: {}",
-            scenario.invalid_reasons.join("; ")
+            if scenario.invalid_reasons.is_empty() {
+                "the scenario did not finish".to_owned()
+            } else {
+                scenario.invalid_reasons.join("; ")
+            }
         );
     }
     let generator = &scenario.generator;

@@ -300,3 +300,25 @@ fn margins_are_positive_on_the_passing_side() {
     assert_eq!(margin_percent(&report.rows[1]).map(f64::round), Some(-10.0));
     assert_eq!(margin_percent(&report.rows[3]), None);
 }
+
+#[test]
+fn a_scenario_that_did_not_run_says_why_and_nothing_empty() {
+    // Interrupted while its stack started (issue 6, finding 11): invalid, with the error as
+    // its only reason, and no generator account of a load never offered.
+    let mut report = sample();
+    let scenario = &mut report.scenarios[0];
+    scenario.valid = false;
+    scenario.error = Some("interrupted while starting the stack".into());
+    scenario.invalid_reasons.clear();
+    scenario.requests.clear();
+    scenario.processes.clear();
+    scenario.generator = Default::default();
+    let markdown = render_markdown(&report);
+    let section = &markdown[markdown.find("### reflex").unwrap()..];
+    assert!(
+        section.contains("- **Did not run**: interrupted while starting the stack"),
+        "{section}"
+    );
+    assert!(!section.contains("**Invalid**"), "{section}");
+    assert!(!section.contains("Generator:"), "{section}");
+}

@@ -202,3 +202,43 @@ fn the_memory_peak_is_the_window_s_and_the_lifetime_s_is_kept_beside_it() {
         (None, Some(mb(80)))
     );
 }
+
+#[tokio::test]
+async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
+    // Issue 6, finding 11: a Reflex given by URL, never reached, and the run interrupted
+    // while it waits: the result names the given service (not "started by the harness") and
+    // says why it did not run, as its verdict's reason.
+    let dir = tempfile::tempdir().unwrap();
+    let config = RunConfig {
+        scenarios: Vec::new(),
+        budgets: budgets(),
+        profile: Profile::Development,
+        quick: true,
+        full_suite: false,
+        bin_dir: dir.path().to_path_buf(),
+        out_dir: dir.path().to_path_buf(),
+        run_id: "t".into(),
+        database_url: None,
+        redis_url: None,
+        targets: [("reflex".to_owned(), "http://127.0.0.1:1".to_owned())].into(),
+        git_commit: None,
+        generator_threads: 1,
+        generator_cpus: Vec::new(),
+    };
+    let (cancel, cancel_rx) = watch::channel(false);
+    cancel.send(true).unwrap();
+    let result = run_scenario(&config, &scenario(), cancel_rx).await;
+    assert_eq!(result.target, "given: reflex at http://127.0.0.1:1");
+    assert_eq!(
+        result.error.as_deref(),
+        Some("interrupted while starting the stack")
+    );
+    let (verdict, reasons) = overall_verdict(&[], &[result], true, false);
+    assert_eq!(verdict, Verdict::Invalid);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.ends_with("did not run: interrupted while starting the stack")),
+        "{reasons:?}"
+    );
+}
