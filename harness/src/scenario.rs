@@ -753,7 +753,9 @@ fn check_measures(
                     Table::Latency => format!(
                         "field `measures`: {row} needs the open model: a closed model's latency is service time, which coordinated omission corrupts"
                     ),
-                    _ => format!("field `measures`: {row} needs the open model, which offers a rate"),
+                    _ => {
+                        format!("field `measures`: {row} needs the open model, which offers a rate")
+                    }
                 },
             ));
         }
