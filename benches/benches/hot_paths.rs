@@ -6,8 +6,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::mix::Mix;
 use harness::scenario::{RequestKind, RequestSpec, TextSpec};
+use harness::workload::mix::Mix;
 
 fn text_of(bytes: usize, insert: &str) -> String {
     let words = "the quarterly report lists customer data trends and revenue growth for the team ";

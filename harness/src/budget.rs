@@ -7,7 +7,8 @@ use reports::{BudgetRow, Direction, RowVerdict, ScenarioResult};
 use serde::Deserialize;
 
 use crate::error::ScenarioError;
-use crate::rows::{Table, latency_source, throughput_sources};
+use crate::rows::Table;
+use crate::workload::kind::{latency_source, throughput_sources};
 
 /// A row measured with more errors than this share of its requests fails, whatever its latency.
 pub const MAX_ERROR_RATE: f64 = 0.01;
@@ -163,7 +164,9 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Budge
         let subject = Table::Latency
             .subject(&row.component)
             .expect("checked when the budget file was parsed");
-        let kind = latency_source(subject).as_str();
+        let kind = latency_source(subject)
+            .expect("every latency row has a request kind as its source")
+            .as_str();
         for (metric, limit) in [
             ("p50", row.p50_ms),
             ("p95", row.p95_ms),

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::kind::RequestKind;
+use crate::workload::kind::{RequestKind, latency_source, throughput_sources};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Table {
@@ -148,7 +148,7 @@ impl RowId {
             // it sends again, so a stall hides the requests it would have sent (coordinated
             // omission, by design). Latency rows are judged from intended send times only.
             Table::Latency => RowNeeds {
-                request_kinds: vec![latency_source(self.subject)],
+                request_kinds: latency_source(self.subject).into_iter().collect(),
                 open_model: true,
                 llm: match self.subject {
                     Subject::OrchestratorSimple | Subject::OrchestratorComplex => {
@@ -159,31 +159,15 @@ impl RowId {
                 },
             },
             Table::Throughput => RowNeeds {
-                request_kinds: vec![throughput_sources(self.subject)[0]],
+                request_kinds: throughput_sources(self.subject)
+                    .into_iter()
+                    .take(1)
+                    .collect(),
                 open_model: true,
                 llm: LlmNeed::Any,
             },
             Table::Memory | Table::Cpu => RowNeeds::default(),
         }
-    }
-}
-
-/// The request kind whose latency a latency row judges.
-pub fn latency_source(subject: Subject) -> RequestKind {
-    match subject {
-        Subject::Reflex => RequestKind::ReflexProcess,
-        Subject::Arms | Subject::Arm => RequestKind::ArmExecute,
-        Subject::OrchestratorComplex | Subject::E2eComplex => RequestKind::TaskComplex,
-        _ => RequestKind::TaskSimple,
-    }
-}
-
-/// Request kinds whose successful completions count toward a throughput row.
-pub fn throughput_sources(subject: Subject) -> &'static [RequestKind] {
-    match subject {
-        Subject::Reflex => &[RequestKind::ReflexProcess],
-        Subject::Arms | Subject::Arm => &[RequestKind::ArmExecute],
-        _ => &[RequestKind::TaskSimple, RequestKind::TaskComplex],
     }
 }
 

@@ -18,10 +18,10 @@ use tokio::sync::watch;
 use loadgen::{Plan, Progress, Shape};
 
 use crate::budget::{self, Budgets, Profile};
-use crate::mix::{Mix, Series};
 use crate::sampler::{self, Sample};
 use crate::scenario::{LoadModel, Scenario};
 use crate::stack::{self, Stack, StartOptions};
+use crate::workload::mix::{Mix, Series};
 use crate::workload::{Resolved, ScenarioWorkload};
 
 /// Everything one run needs, resolved from the command line.
@@ -548,7 +548,7 @@ pub fn default_max_send_lag(budgets: &Budgets, scenario: &Scenario) -> Duration 
 /// paths relative to the report. A log that cannot be written is left out, with a warning.
 fn write_interval_logs(
     run_dir: &std::path::Path,
-    series: &[crate::mix::Series],
+    series: &[crate::workload::mix::Series],
     outcome: &loadgen::Outcome,
     window_start: SystemTime,
     out_dir: &std::path::Path,

@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::rows::{LlmNeed, RowId, Table};
 
 pub use crate::error::ScenarioError;
-pub use crate::kind::RequestKind;
+pub use crate::workload::kind::{Component, RequestKind};
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -48,15 +48,6 @@ struct RawScenario {
     llm: Option<Spanned<LlmSpec>>,
     load: Spanned<LoadSpec>,
     requests: Spanned<Vec<RequestSpec>>,
-}
-
-/// Components the harness can start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Component {
-    Reflex,
-    Arms,
-    Orchestrator,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -651,11 +642,8 @@ fn check_requests(
                 ),
             ));
         }
-        if request.kind == RequestKind::ArmExecute && request.arms.is_empty() {
-            return Err(error_at(
-                requests_at,
-                "field `requests.arms`: arm_execute needs at least one arm kind".into(),
-            ));
+        if let Err(message) = request.kind.def().check_spec(&request.arms) {
+            return Err(error_at(requests_at, message));
         }
         if let Some(unknown) = request
             .arms
@@ -667,19 +655,19 @@ fn check_requests(
                 format!("field `requests.arms`: unknown arm kind {unknown:?}"),
             ));
         }
-        let service = request.kind.needs();
+        let service = request.kind.service();
         let provided = match service {
-            "arms" => {
+            Component::Arms => {
                 stack.start.contains(&Component::Arms)
                     || request
                         .arms
                         .iter()
                         .all(|arm| stack.base_url.contains_key(arm))
             }
-            "reflex" => {
+            Component::Reflex => {
                 stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex")
             }
-            _ => {
+            Component::Orchestrator => {
                 stack.start.contains(&Component::Orchestrator)
                     || stack.base_url.contains_key("orchestrator")
             }
@@ -688,8 +676,9 @@ fn check_requests(
             return Err(error_at(
                 stack_at,
                 format!(
-                    "field `stack`: requests of kind {} need the {service}, which is neither started nor given a base_url",
-                    request.kind.as_str()
+                    "field `stack`: requests of kind {} need the {}, which is neither started nor given a base_url",
+                    request.kind.as_str(),
+                    service.as_str()
                 ),
             ));
         }

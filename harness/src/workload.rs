@@ -1,15 +1,18 @@
-//! The harness's workload for the engine (`loadgen`): where each request kind goes, and what
-//! its answer means (a Reflex 200, an arm's `success`, a task's 202 followed by long-polls
-//! until the task ends).
+//! The harness's workload for the engine (`loadgen`): the request mix drawn (`mix`), each
+//! request made and its answer judged by its kind's own module (`kind` is the registry), sent
+//! to the endpoints of the stack.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use loadgen::{Answer, Endpoint, Method, Request, Workload};
+use loadgen::{Answer, Endpoint, Request, Workload};
 
-use crate::kind::RequestKind;
-use crate::mix::{Destination, Mix};
+pub mod kind;
+pub mod mix;
+
+use kind::CheckContext;
+pub use kind::{Destination, ErrorKind, RequestKind};
+use mix::Mix;
 
 /// Base URLs of the services under test.
 #[derive(Debug, Clone, Default)]
@@ -51,18 +54,11 @@ impl Endpoints {
     }
 }
 
-/// Tags of the requests, handed back with each answer.
-const TAG_REFLEX: u32 = 0;
-const TAG_ARM: u32 = 1;
-const TAG_TASK_SUBMIT: u32 = 2;
-const TAG_TASK_POLL: u32 = 3;
-
 /// One worker's share of a scenario's requests.
 pub struct ScenarioWorkload {
     mix: Mix,
     resolved: Resolved,
-    /// The long-poll wait asked of the Orchestrator, in whole seconds.
-    poll_wait_seconds: u64,
+    context: CheckContext,
 }
 
 impl ScenarioWorkload {
@@ -70,7 +66,9 @@ impl ScenarioWorkload {
         ScenarioWorkload {
             mix,
             resolved,
-            poll_wait_seconds: poll_wait_seconds.max(1),
+            context: CheckContext {
+                poll_wait_seconds: poll_wait_seconds.max(1),
+            },
         }
     }
 
@@ -88,136 +86,24 @@ impl ScenarioWorkload {
 impl Workload for ScenarioWorkload {
     fn next_request(&mut self) -> Request {
         let prepared = self.mix.next_request();
-        let (path, tag) = match prepared.kind {
-            RequestKind::ReflexProcess => ("/process", TAG_REFLEX),
-            RequestKind::ArmExecute => ("/execute", TAG_ARM),
-            RequestKind::TaskSimple | RequestKind::TaskComplex => ("/tasks", TAG_TASK_SUBMIT),
-        };
         Request {
             endpoint: self.endpoint(&prepared.destination),
-            method: Method::POST,
-            path: path.to_owned(),
+            method: prepared.method,
+            path: prepared.path.to_owned(),
             body: Bytes::from(prepared.body),
-            tag,
+            tag: prepared.kind.tag(0),
             series: prepared.series,
             detail: prepared.detail,
         }
     }
 
     fn check(&mut self, request: &Request, status: u16, body: &[u8]) -> Answer {
-        match request.tag {
-            TAG_REFLEX => done(if status == 200 {
-                Ok(())
-            } else {
-                Err(ErrorKind::Http(status))
-            }),
-            TAG_ARM => {
-                if status != 200 {
-                    return done(Err(ErrorKind::Http(status)));
-                }
-                let Ok(answer) = serde_json::from_slice::<serde_json::Value>(body) else {
-                    return done(Err(ErrorKind::BadBody));
-                };
-                if answer["success"].as_bool() == Some(true) {
-                    return done(Ok(()));
-                }
-                let code = answer["error"]["code"].as_str().unwrap_or("failed");
-                done(Err(ErrorKind::Arm(code.to_owned())))
-            }
-            TAG_TASK_SUBMIT => {
-                if status != 202 {
-                    return done(Err(ErrorKind::Http(status)));
-                }
-                let accepted: Option<String> = serde_json::from_slice::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|value| value["task_id"].as_str().map(str::to_owned));
-                match accepted {
-                    Some(task_id) => Answer::Then(self.poll(request, &task_id)),
-                    None => done(Err(ErrorKind::BadBody)),
-                }
-            }
-            TAG_TASK_POLL => {
-                if status != 200 {
-                    return done(Err(ErrorKind::PollHttp(status)));
-                }
-                let Ok(view) = serde_json::from_slice::<serde_json::Value>(body) else {
-                    return done(Err(ErrorKind::BadBody));
-                };
-                match view["status"].as_str() {
-                    Some("completed") => done(Ok(())),
-                    Some("failed") => done(Err(ErrorKind::TaskFailed)),
-                    Some("cancelled") => done(Err(ErrorKind::TaskCancelled)),
-                    // Still pending or running when the long-poll ended: poll again, until the
-                    // request's own timeout.
-                    Some("pending" | "running") => {
-                        let task_id = view["task_id"].as_str().map(str::to_owned);
-                        match task_id {
-                            Some(task_id) => Answer::Then(self.poll(request, &task_id)),
-                            None => Answer::Then(request.clone()),
-                        }
-                    }
-                    _ => done(Err(ErrorKind::BadBody)),
-                }
-            }
-            _ => done(Err(ErrorKind::UnknownTag)),
-        }
+        let answer = match RequestKind::from_tag(request.tag) {
+            Some((kind, step)) => kind.def().check(step, request, status, body, &self.context),
+            None => Err(ErrorKind::UnknownTag),
+        };
+        answer.unwrap_or_else(|kind| Answer::Done(Err(kind.name())))
     }
-}
-
-impl ScenarioWorkload {
-    /// The long-poll for a task's end: answered the moment the task ends, so completion is
-    /// timed exactly, not to a polling interval.
-    fn poll(&self, submit: &Request, task_id: &str) -> Request {
-        Request {
-            endpoint: submit.endpoint,
-            method: Method::GET,
-            path: format!("/tasks/{task_id}?wait={}s", self.poll_wait_seconds),
-            body: Bytes::new(),
-            tag: TAG_TASK_POLL,
-            series: submit.series,
-            detail: submit.detail,
-        }
-    }
-}
-
-/// Why an answer counts as a failure: the error kinds a report counts, beside the engine's
-/// own (`timeout`, `connect`, `io`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The answer's status was not the one the request expects: `http_503`.
-    Http(u16),
-    /// A task's completion poll was answered with this status: `poll_http_404`.
-    PollHttp(u16),
-    /// The answer's body was not what the request expects.
-    BadBody,
-    /// The task ended `failed`, or `cancelled`.
-    TaskFailed,
-    TaskCancelled,
-    /// The arm answered `success: false` with this error code: `arm_llm_timeout`.
-    Arm(String),
-    /// An answer to a request this workload did not send.
-    UnknownTag,
-}
-
-impl ErrorKind {
-    pub fn name(&self) -> Cow<'static, str> {
-        match self {
-            ErrorKind::Http(429) => "http_429".into(),
-            ErrorKind::Http(500) => "http_500".into(),
-            ErrorKind::Http(503) => "http_503".into(),
-            ErrorKind::Http(status) => format!("http_{status}").into(),
-            ErrorKind::PollHttp(status) => format!("poll_http_{status}").into(),
-            ErrorKind::BadBody => "bad_body".into(),
-            ErrorKind::TaskFailed => "task_failed".into(),
-            ErrorKind::TaskCancelled => "task_cancelled".into(),
-            ErrorKind::Arm(code) => format!("arm_{code}").into(),
-            ErrorKind::UnknownTag => "unknown_tag".into(),
-        }
-    }
-}
-
-fn done(outcome: Result<(), ErrorKind>) -> Answer {
-    Answer::Done(outcome.map_err(|kind| kind.name()))
 }
 
 #[cfg(test)]

@@ -66,16 +66,46 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
     for file in rust_files(root)? {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
+        let shown = file.strip_prefix(root).unwrap_or(&file);
         if !text.starts_with("//!") {
-            let shown = file.strip_prefix(root).unwrap_or(&file);
             problems.push(format!(
                 "{} does not open with a //! line saying what it holds",
                 shown.display()
             ));
         }
+        let shown = shown.to_string_lossy();
+        for (module, forbidden, why) in HARNESS_BOUNDARIES {
+            if shown.starts_with(module) && text.contains(forbidden) {
+                problems.push(format!("{shown} uses {forbidden}: {why}"));
+            }
+        }
     }
     Ok(problems)
 }
+
+/// Module boundaries inside the harness: (file or folder, what it must not use, why).
+const HARNESS_BOUNDARIES: [(&str, &str, &str); 4] = [
+    (
+        "harness/src/scenario.rs",
+        "crate::budget",
+        "scenario files and budget tables are read apart, both over `rows`",
+    ),
+    (
+        "harness/src/budget.rs",
+        "crate::scenario",
+        "scenario files and budget tables are read apart, both over `rows`",
+    ),
+    (
+        "harness/src/workload/kind",
+        "crate::scenario",
+        "a request kind knows its request and its rows, not the scenario file",
+    ),
+    (
+        "harness/src/workload/kind",
+        "crate::budget",
+        "a request kind knows its request and its rows, not the budget tables",
+    ),
+];
 
 fn rust_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();

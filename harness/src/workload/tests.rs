@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::scenario::{RequestSpec, TextSpec};
+use loadgen::Method;
 
 fn workload(kind: RequestKind) -> ScenarioWorkload {
     let spec = RequestSpec {

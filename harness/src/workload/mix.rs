@@ -1,20 +1,15 @@
 //! The request mix: weighted request kinds and seeded generators of their bodies (prompt texts
 //! of chosen lengths with PII or injection at set ratios, repeated texts for cache hits, simple
-//! and complex task contracts, arm calls spread evenly over arm kinds).
+//! and complex task contracts, arm calls spread evenly over arm kinds). What a request of a
+//! kind looks like is its kind's module's to say; the mix draws what it is made of.
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::kind::RequestKind;
-use crate::scenario::{RequestSpec, TextSpec};
+use loadgen::Method;
 
-/// Where a prepared request goes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Destination {
-    Reflex,
-    Arm(String),
-    Orchestrator,
-}
+use super::kind::{Destination, Draw, RequestKind};
+use crate::scenario::{RequestSpec, TextSpec};
 
 /// One line of results: a request kind, or one arm's part of `arm_execute`, so a report
 /// shows which arm is slow, not only that the arms are.
@@ -35,6 +30,8 @@ pub struct Prepared {
     pub detail: Option<usize>,
     pub kind: RequestKind,
     pub destination: Destination,
+    pub method: Method,
+    pub path: &'static str,
     pub body: Vec<u8>,
 }
 
@@ -54,11 +51,12 @@ struct Entry {
     series: usize,
     weight: u32,
     spec: TextSpec,
-    arms: Vec<String>,
-    /// The series of each arm in `arms`.
-    arm_series: Vec<usize>,
-    /// Round-robin position over `arms`.
-    next_arm: usize,
+    /// The kind's finer series (its arm kinds), taken in turn.
+    details: Vec<String>,
+    /// The series of each of `details`.
+    detail_series: Vec<usize>,
+    /// Round-robin position over `details`.
+    next_detail: usize,
     /// Texts that repeat, so the cache can hit.
     repeats: Vec<String>,
     /// Bases of unique texts; a counter makes each use unique.
@@ -95,26 +93,24 @@ impl Mix {
                 )
             })
             .collect();
-        let arm_series: Vec<Vec<usize>> = specs
+        let detail_series: Vec<Vec<usize>> = specs
             .iter()
-            .map(|spec| match spec.kind {
-                RequestKind::ArmExecute => {
-                    let share =
-                        f64::from(spec.weight) / f64::from(total_weight) / spec.arms.len() as f64;
-                    spec.arms
-                        .iter()
-                        .map(|arm| series_of(format!("arm_execute[{arm}]"), share))
-                        .collect()
-                }
-                _ => Vec::new(),
+            .map(|spec| {
+                let details = spec.kind.def().details(&spec.arms);
+                let share =
+                    f64::from(spec.weight) / f64::from(total_weight) / details.len().max(1) as f64;
+                details
+                    .iter()
+                    .map(|detail| series_of(format!("{}[{detail}]", spec.kind.as_str()), share))
+                    .collect()
             })
             .collect();
         let entries = specs
             .iter()
             .zip(kind_series)
-            .zip(arm_series)
-            .map(|((spec, kind_series), arm_series)| {
-                let goal_style = spec.kind != RequestKind::ReflexProcess;
+            .zip(detail_series)
+            .map(|((spec, kind_series), detail_series)| {
+                let goal_style = spec.kind.def().goal_texts();
                 let repeats =
                     compose_set(&mut rng, &spec.text, goal_style, spec.text.distinct_repeats);
                 let bases = compose_set(&mut rng, &spec.text, goal_style, BASES);
@@ -123,9 +119,9 @@ impl Mix {
                     series: kind_series,
                     weight: spec.weight,
                     spec: spec.text.clone(),
-                    arms: spec.arms.clone(),
-                    arm_series,
-                    next_arm: 0,
+                    details: spec.kind.def().details(&spec.arms),
+                    detail_series,
+                    next_detail: 0,
                     repeats,
                     bases,
                 }
@@ -187,50 +183,31 @@ impl Mix {
             format!("{base} (ref {counter})")
         };
         let user_id = format!("user-{}", self.rng.random_range(0..entry.spec.users));
-        let mut detail = None;
-        let (destination, body) = match entry.kind {
-            RequestKind::ReflexProcess => (
-                Destination::Reflex,
-                serde_json::json!({"text": text, "user_id": user_id}),
-            ),
-            RequestKind::ArmExecute => {
-                let arm_idx = entry.next_arm % entry.arms.len();
-                let arm = entry.arms[arm_idx].clone();
-                detail = Some(entry.arm_series[arm_idx]);
-                entry.next_arm += 1;
-                let request_id = format!("load-{counter}");
-                let body = serde_json::json!({
-                    "task": {"goal": text, "task_id": request_id},
-                    "request_id": request_id,
-                    "timeout_seconds": 30,
-                });
-                (Destination::Arm(arm), body)
-            }
-            RequestKind::TaskSimple | RequestKind::TaskComplex => {
-                const PRIORITIES: [&str; 4] = ["low", "medium", "high", "critical"];
-                let priority = PRIORITIES[self.rng.random_range(0..PRIORITIES.len())];
-                let kind = if entry.kind == RequestKind::TaskComplex {
-                    "complex"
-                } else {
-                    "simple"
-                };
-                let body = serde_json::json!({
-                    "goal": text,
-                    "user_id": user_id,
-                    "priority": priority,
-                    "kind": kind,
-                    "acceptance_criteria": ["answers the goal"],
-                    "budget": {"max_time_seconds": 120},
-                });
-                (Destination::Orchestrator, body)
-            }
+        let (detail, detail_name) = if entry.details.is_empty() {
+            (None, None)
+        } else {
+            let idx = entry.next_detail % entry.details.len();
+            entry.next_detail += 1;
+            (
+                Some(entry.detail_series[idx]),
+                Some(entry.details[idx].as_str()),
+            )
         };
+        let request = entry.kind.def().first_request(Draw {
+            text,
+            user_id,
+            counter,
+            detail: detail_name,
+            rng: &mut self.rng,
+        });
         Prepared {
             series: entry.series,
             detail,
             kind: entry.kind,
-            destination,
-            body: serde_json::to_vec(&body).expect("JSON values serialise"),
+            destination: request.destination,
+            method: request.method,
+            path: request.path,
+            body: serde_json::to_vec(&request.body).expect("JSON values serialise"),
         }
     }
 }
