@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::scenario::{RequestKind, RequestSpec, TextSpec};
+use harness::spec::scenario::{RequestKind, RequestSpec, TextSpec};
 use harness::workload::mix::Mix;
 
 fn text_of(bytes: usize, insert: &str) -> String {

@@ -141,8 +141,8 @@ pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
     };
     // Judged as a scenario would be, with no latency row to take a tenth of: the generator
     // held the load when its send-lag P99 stayed within a millisecond.
-    let account = crate::run::generator_account(&outcome, MAX_SEND_LAG);
-    let generator_limited = crate::run::generator_limits(
+    let account = crate::judge::verdict::generator_account(&outcome, MAX_SEND_LAG);
+    let generator_limited = crate::judge::verdict::generator_limits(
         &account,
         MAX_SCHEDULE_LAG,
         matches!(config.shape, Shape::Open(_)),
@@ -223,7 +223,7 @@ pub fn describe(result: &BenchResult) -> String {
 pub fn shape(rate: Option<&str>, users: Option<u32>) -> Result<Shape, String> {
     match (rate, users) {
         (Some(rate), None) => {
-            let rate: crate::scenario::Rate = rate.parse()?;
+            let rate: crate::spec::scenario::Rate = rate.parse()?;
             Ok(Shape::Open(Schedule::constant(loadgen::Rate {
                 per_second: rate.per_second,
             })))

@@ -11,8 +11,8 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::Deserializer;
 use reports::{RequestResult, RunReport, ScenarioResult};
 
-use crate::budget::{self, Budgets, Profile};
-use crate::run::{self, encode, percentiles};
+use crate::run::{encode, percentiles};
+use crate::spec::budget::{Budgets, Profile};
 
 /// A report and the folder its relative paths start from.
 #[derive(Debug, Clone)]
@@ -218,11 +218,11 @@ pub fn merge(
 ) -> Result<RunReport, String> {
     let first = shards.first().ok_or("nothing to merge")?;
     let scenarios = merge_scenarios(shards)?;
-    let targets = budget::evaluate(budgets, profile, &scenarios);
+    let targets = crate::judge::evaluate::evaluate(budgets, profile, &scenarios);
     let interrupted = shards.iter().any(|shard| shard.report.interrupted);
     let full_suite = shards.iter().all(|shard| shard.report.full_suite);
     let (verdict, verdict_reasons) =
-        run::overall_verdict(&targets, &scenarios, interrupted, full_suite);
+        crate::judge::verdict::overall_verdict(&targets, &scenarios, interrupted, full_suite);
     Ok(RunReport {
         schema_version: reports::SCHEMA_VERSION,
         run_id,

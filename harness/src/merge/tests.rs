@@ -118,9 +118,10 @@ fn two_halves_merge_into_the_whole() {
     let (first, second) = whole.split_at(whole.len() / 2);
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let shards = [shard(dirs[0].path(), first), shard(dirs[1].path(), second)];
-    let budgets =
-        budget::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"))
-            .unwrap();
+    let budgets = crate::spec::budget::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"),
+    )
+    .unwrap();
     let report = merge(&shards, &budgets, Profile::Development, "merged".into()).unwrap();
     let request = &report.scenarios[0].requests[0];
     let expected = histogram(whole.iter().copied());

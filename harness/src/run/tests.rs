@@ -9,6 +9,7 @@ use loadgen::{Answer, Endpoint, Method, Plan, Progress, Rate, Request, Schedule,
 use reports::{ScenarioResult, Verdict};
 
 use super::*;
+use crate::judge::verdict::MAX_WORKER_BUSY;
 
 /// Small POSTs; preparing each one burns `burn` of CPU, as a generator too slow for its load.
 #[derive(Clone)]
@@ -44,7 +45,7 @@ impl Workload for Burning {
 
 fn scenario() -> Scenario {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    crate::scenario::load_dir(&dir)
+    crate::spec::scenario::load_dir(&dir)
         .unwrap()
         .into_iter()
         .find(|s| s.name == "reflex")
@@ -53,7 +54,7 @@ fn scenario() -> Scenario {
 
 fn budgets() -> Budgets {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml");
-    crate::budget::load(&path).unwrap()
+    crate::spec::budget::load(&path).unwrap()
 }
 
 /// The two runs of load here go one at a time: the starved one would starve the other.

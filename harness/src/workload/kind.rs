@@ -9,7 +9,7 @@ use loadgen::{Answer, Method, Request};
 use rand::rngs::SmallRng;
 use serde::Deserialize;
 
-use crate::rows::Subject;
+use crate::spec::rows::Subject;
 
 mod arm_execute;
 mod reflex_process;
@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn every_latency_and_throughput_row_has_its_source() {
-        use crate::rows::Table;
+        use crate::spec::rows::Table;
         for subject in Table::Latency.subjects() {
             assert!(latency_source(*subject).is_some(), "{subject:?}");
         }

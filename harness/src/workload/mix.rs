@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use loadgen::Method;
 
 use super::kind::{Destination, Draw, RequestKind};
-use crate::scenario::{RequestSpec, TextSpec};
+use crate::spec::scenario::{RequestSpec, TextSpec};
 
 /// One line of results: a request kind, or one arm's part of `arm_execute`, so a report
 /// shows which arm is slow, not only that the arms are.

@@ -2,7 +2,7 @@
 //! status counts as its own error kind.
 
 use super::*;
-use crate::scenario::{RequestSpec, TextSpec};
+use crate::spec::scenario::{RequestSpec, TextSpec};
 use loadgen::Method;
 
 fn workload(kind: RequestKind) -> ScenarioWorkload {

@@ -6,7 +6,7 @@
 use loadgen::{Answer, Method, Request};
 
 use super::{CheckContext, Component, Destination, Draw, ErrorKind, FirstRequest, KindDef};
-use crate::rows::Subject;
+use crate::spec::rows::Subject;
 
 pub struct ArmExecute;
 

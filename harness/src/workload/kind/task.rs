@@ -10,7 +10,7 @@ use rand::Rng;
 use super::{
     CheckContext, Component, Destination, Draw, ErrorKind, FirstRequest, KindDef, follow_up,
 };
-use crate::rows::Subject;
+use crate::spec::rows::Subject;
 
 pub struct Task {
     name: &'static str,

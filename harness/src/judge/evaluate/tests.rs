@@ -1,6 +1,7 @@
 //! Budget evaluation: which measurement counts, and when a row passes, fails or is not measured.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use reports::{
     BudgetRow, GeneratorResult, Percentiles, ProcessResult, RequestResult, RowVerdict,
@@ -8,6 +9,7 @@ use reports::{
 };
 
 use super::*;
+use crate::spec::budget::*;
 
 fn shipped() -> Budgets {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml");

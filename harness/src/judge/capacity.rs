@@ -5,9 +5,10 @@
 use reports::{Capacity, CapacityTrial, RowVerdict, ScenarioResult, Verdict};
 use tokio::sync::watch;
 
-use crate::budget;
-use crate::run::{RunConfig, overall_verdict};
-use crate::scenario::{LoadModel, Rate, Scenario};
+use crate::judge::verdict::overall_verdict;
+use crate::run::RunConfig;
+use crate::spec::budget;
+use crate::spec::scenario::{LoadModel, Rate, Scenario};
 
 /// How the search proceeds.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +67,7 @@ pub fn budget_per_second(budgets: &budget::Budgets, scenario: &Scenario) -> Opti
 
 /// One trial's verdict: every row the scenario claims passed, in a valid run.
 pub fn trial_verdict(config: &RunConfig, result: &ScenarioResult) -> (Verdict, Vec<String>) {
-    let targets = budget::evaluate(
+    let targets = crate::judge::evaluate::evaluate(
         &config.budgets,
         config.profile,
         std::slice::from_ref(result),

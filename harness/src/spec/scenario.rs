@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rows::{LlmNeed, RowId, Table};
+use crate::spec::rows::{LlmNeed, RowId, Table};
 
-pub use crate::error::ScenarioError;
+pub use crate::spec::error::ScenarioError;
 pub use crate::workload::kind::{Component, RequestKind};
 
 #[derive(Debug, Clone)]

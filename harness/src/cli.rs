@@ -1,0 +1,659 @@
+//! The `octoperf` command line: flags parsed once into a resolved configuration, each
+//! command run, and the documented exit code returned.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio::sync::watch;
+
+use crate::exit;
+use crate::judge::{self, capacity};
+use crate::observe::machine;
+use crate::spec::{budget, scenario};
+use crate::{bench, merge, run, stack};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "octoperf",
+    version,
+    about = "Load tests an OctoLLM-style stack against its performance budgets."
+)]
+pub struct Opts {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios and judge every budget row.
+    Run(RunOpts),
+    /// Check every scenario file and the budget file, start nothing.
+    Check(FilesOpts),
+    /// Offer load to one URL with the engine alone (like wrk2): a fixed request at a rate,
+    /// or N users back to back; prints latency and the generator's own account of itself.
+    Bench(BenchOpts),
+    /// Run the calibration server: every request takes a fixed service time (default none:
+    /// the trivial server `bench` is compared with wrk on).
+    CalibrationServer(CalibrationOpts),
+    /// Find the highest rate at which a scenario holds every budget row it measures: trials
+    /// ramp the offered rate up, then bisect (each trial on the scenario's quick windows).
+    Capacity(CapacityOpts),
+    /// Merge several runs of the same scenarios (shards run side by side) into one report,
+    /// adding their histograms and interval logs exactly, and judge the rows again.
+    Merge(MergeOpts),
+    /// Render a report.json again, as Markdown or a terminal summary.
+    Render {
+        /// The report.json to render.
+        report: PathBuf,
+        /// `markdown` or `terminal`.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchOpts {
+    /// Where to send the requests: `http://127.0.0.1:8080/process`.
+    pub url: String,
+    /// Open model: the arrival rate, as `10000/s`.
+    #[arg(long, conflicts_with = "users")]
+    pub rate: Option<String>,
+    /// Closed model: users, each sending when its last answer came.
+    #[arg(long)]
+    pub users: Option<u32>,
+    /// The measured window.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// Sent but not measured, before the window.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub warmup: std::time::Duration,
+    /// Worker threads [default: the cores this process may use].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Pin the workers to these CPUs, as `1` or `2,3`.
+    #[arg(long, value_delimiter = ',')]
+    pub cpus: Vec<usize>,
+    /// The request body (POST); without it, GET.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Open model: wake once per window of this length and send every request due in it
+    /// (a request goes up to a window late); `0s`: each request at its own time.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub send_window: std::time::Duration,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow a URL that is not on this machine.
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityOpts {
+    #[command(flatten)]
+    pub run: RunOpts,
+    /// Trials at most.
+    #[arg(long, default_value_t = 8)]
+    pub max_trials: usize,
+    /// The first rate tried, as `10000/s` [default: the scenario's rate].
+    #[arg(long)]
+    pub start: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeOpts {
+    /// Runs to merge: their folders, or their report.json files.
+    #[arg(required = true, num_args = 2..)]
+    pub runs: Vec<PathBuf>,
+    /// Output folder for the merged report and interval logs.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The budget tables to judge the merged data against.
+    #[arg(long, default_value = "scenarios/budgets.toml")]
+    pub budgets: PathBuf,
+    /// Which column of the resource table applies.
+    #[arg(long, default_value = "development")]
+    pub profile: budget::Profile,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrationOpts {
+    /// Port on 127.0.0.1 (0: any free port); the URL is printed once listening.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Every request's service time.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub service_time: std::time::Duration,
+    /// Pin the server's thread to this CPU.
+    #[arg(long)]
+    pub cpu: Option<usize>,
+    /// Stop after this long [default: 1h].
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub lifetime: std::time::Duration,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FilesOpts {
+    /// Folder of scenario files.
+    #[arg(long, default_value = "scenarios")]
+    pub scenarios_dir: PathBuf,
+    /// The budget tables.
+    #[arg(long, default_value = "scenarios/budgets.toml")]
+    pub budgets: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunOpts {
+    #[command(flatten)]
+    pub files: FilesOpts,
+    /// Run only this scenario (repeat for several); default: every scenario.
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<String>,
+    /// Shorter warm-up and measured windows.
+    #[arg(long)]
+    pub quick: bool,
+    /// Which column of the resource table applies.
+    #[arg(long, default_value = "development")]
+    pub profile: budget::Profile,
+    /// Output folder [default: target/loadtest/<run-id>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Folder of the runtime binaries (reflex, orchestrator, arm).
+    #[arg(long, default_value = "target/release")]
+    pub bin_dir: PathBuf,
+    /// A service already running, as NAME=URL (NAME: reflex, orchestrator or an arm kind);
+    /// it is used instead of starting one. Repeatable. (`--target` is the old name.)
+    #[arg(long = "service", visible_alias = "target", value_name = "NAME=URL")]
+    pub targets: Vec<String>,
+    /// Allow services that are not on this machine (loopback is the only default).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+    /// The Orchestrator's database [default: an SQLite file in each scenario's folder].
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Redis for the Orchestrator's second cache level [default: none].
+    #[arg(long)]
+    pub redis_url: Option<String>,
+    /// Worker threads of the load generator [default: the cores this process may use].
+    #[arg(long, value_name = "N")]
+    pub generator_threads: Option<usize>,
+    /// Pin the generator's workers to these CPUs, as `1` or `2,3` (the services it starts are
+    /// not pinned) [default: not pinned].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub generator_cpus: Vec<usize>,
+}
+
+/// Runs the command and returns the process exit code.
+pub async fn main_with(opts: Opts) -> ExitCode {
+    let code = match opts.command {
+        Command::Check(files) => check(&files),
+        Command::Render { report, format } => render(&report, &format),
+        Command::Run(run_opts) => run_command(run_opts).await,
+        Command::Bench(bench_opts) => bench_command(bench_opts).await,
+        Command::Capacity(capacity_opts) => capacity_command(capacity_opts).await,
+        Command::Merge(merge_opts) => merge_command(&merge_opts),
+        Command::CalibrationServer(opts) => calibration_server(&opts).await,
+    };
+    ExitCode::from(code)
+}
+
+fn check(files: &FilesOpts) -> u8 {
+    let budgets = budget::load(&files.budgets);
+    let scenarios = scenario::load_dir(&files.scenarios_dir);
+    match (budgets, scenarios) {
+        (Ok(budgets), Ok(scenarios)) => {
+            let rows =
+                budgets.latency.len() * 3 + budgets.throughput.len() + budgets.resources.len() * 2;
+            println!(
+                "{} scenarios and {rows} budget rows are well formed.",
+                scenarios.len()
+            );
+            for scenario in &scenarios {
+                println!("  {:<24} {}", scenario.name, scenario.measures.join(", "));
+            }
+            exit::PASS
+        }
+        (budgets, scenarios) => {
+            if let Err(error) = budgets {
+                eprintln!("error: {error}");
+            }
+            if let Err(error) = scenarios {
+                eprintln!("error: {error}");
+            }
+            exit::BAD_INPUT
+        }
+    }
+}
+
+fn render(path: &Path, format: &str) -> u8 {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", path.display());
+            return exit::BAD_INPUT;
+        }
+    };
+    let report: reports::RunReport = match serde_json::from_str(&text) {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {} is not a report: {error}", path.display());
+            return exit::BAD_INPUT;
+        }
+    };
+    match format {
+        "markdown" => print!("{}", reports::render_markdown(&report)),
+        "terminal" => print!("{}", reports::render_terminal(&report)),
+        other => {
+            eprintln!("error: --format {other:?}: expected markdown or terminal");
+            return exit::BAD_INPUT;
+        }
+    }
+    exit::PASS
+}
+
+/// Everything `run` needs, checked before anything starts.
+fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
+    let budgets = budget::load(&opts.files.budgets).map_err(|error| error.to_string())?;
+    let all = scenario::load_dir(&opts.files.scenarios_dir).map_err(|error| error.to_string())?;
+    if all.is_empty() {
+        return Err(format!(
+            "{}: no scenario files",
+            opts.files.scenarios_dir.display()
+        ));
+    }
+    let full_suite = opts.scenarios.is_empty();
+    let scenarios = if full_suite {
+        all
+    } else {
+        let mut chosen = Vec::new();
+        for name in &opts.scenarios {
+            match all.iter().find(|scenario| &scenario.name == name) {
+                Some(found) => chosen.push(found.clone()),
+                None => {
+                    let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                    return Err(format!(
+                        "--scenario {name:?}: no such scenario; known: {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        chosen
+    };
+    let mut targets = BTreeMap::new();
+    for target in &opts.targets {
+        let (name, url) = target
+            .split_once('=')
+            .ok_or_else(|| format!("--service {target:?}: expected NAME=URL"))?;
+        if name != "reflex" && name != "orchestrator" && !scenario::ARM_KINDS.contains(&name) {
+            return Err(format!("--service {target:?}: unknown service {name:?}"));
+        }
+        targets.insert(name.to_owned(), url.trim_end_matches('/').to_owned());
+    }
+    if !opts.allow_non_loopback {
+        let given = scenarios
+            .iter()
+            .flat_map(|s| s.stack.base_url.values())
+            .chain(targets.values());
+        for url in given {
+            if !stack::is_loopback(url) {
+                return Err(format!(
+                    "target {url} is not on this machine; pass --allow-non-loopback to load it"
+                ));
+            }
+        }
+    }
+    let started = run::rfc3339_now();
+    let nonce = std::process::id()
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+    let run_id = format!("{}-{:04x}", started.replace(['-', ':'], ""), nonce & 0xffff);
+    let out_dir = opts
+        .out
+        .unwrap_or_else(|| PathBuf::from("target/loadtest").join(&run_id));
+    Ok(run::RunConfig {
+        scenarios,
+        budgets,
+        profile: opts.profile,
+        quick: opts.quick,
+        full_suite,
+        bin_dir: opts.bin_dir,
+        out_dir,
+        run_id,
+        database_url: opts.database_url,
+        redis_url: opts.redis_url,
+        targets,
+        git_commit: machine::git_commit(),
+        generator_threads: match opts.generator_threads {
+            Some(0) => return Err("--generator-threads: must be at least 1".into()),
+            Some(threads) => threads,
+            None => loadgen::default_threads(),
+        },
+        generator_cpus: opts.generator_cpus,
+    })
+}
+
+async fn run_command(opts: RunOpts) -> u8 {
+    let config = match resolve(opts) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if let Err(error) = std::fs::create_dir_all(&config.out_dir) {
+        eprintln!("error: cannot create {}: {error}", config.out_dir.display());
+        return exit::ERROR;
+    }
+    eprintln!(
+        "octoperf run {}: {} scenarios, profile {}{}, output {}",
+        config.run_id,
+        config.scenarios.len(),
+        config.profile.as_str(),
+        if config.quick { ", quick" } else { "" },
+        config.out_dir.display()
+    );
+    let cancel_rx = cancel_on_signal();
+    let report = run::run_suite(&config, cancel_rx).await;
+    if let Err(code) = write_report(&config.out_dir, &report) {
+        return code;
+    }
+    if report.interrupted {
+        return exit::INTERRUPTED;
+    }
+    verdict_code(report.verdict)
+}
+
+/// The exit code of a verdict.
+fn verdict_code(verdict: reports::Verdict) -> u8 {
+    match verdict {
+        reports::Verdict::Pass => exit::PASS,
+        reports::Verdict::Fail => exit::FAIL,
+        reports::Verdict::Invalid => exit::INVALID,
+    }
+}
+
+/// Ctrl-C and SIGTERM turn `cancel` true; a second one quits at once.
+fn cancel_on_signal() -> watch::Receiver<bool> {
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!(
+            "stopping: tearing down the stack and writing what was measured (signal again to quit at once)"
+        );
+        let _ = cancel_tx.send(true);
+        wait_for_signal().await;
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    });
+    cancel_rx
+}
+
+/// Writes report.json and report.md into `out_dir`, and prints the terminal summary.
+fn write_report(out_dir: &Path, report: &reports::RunReport) -> Result<(), u8> {
+    let json_path = out_dir.join("report.json");
+    let md_path = out_dir.join("report.md");
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::write(&json_path, json))
+        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(report)));
+    print!("{}", reports::render_terminal(report));
+    if let Err(error) = written {
+        eprintln!(
+            "error: cannot write the report into {}: {error}",
+            out_dir.display()
+        );
+        return Err(exit::ERROR);
+    }
+    println!(
+        "report: {}\n        {}",
+        md_path.display(),
+        json_path.display()
+    );
+    Ok(())
+}
+
+async fn capacity_command(opts: CapacityOpts) -> u8 {
+    if opts.run.scenarios.len() != 1 {
+        eprintln!("error: capacity searches one scenario: give exactly one --scenario NAME");
+        return exit::BAD_INPUT;
+    }
+    let start = match opts.start.as_deref().map(str::parse::<scenario::Rate>) {
+        Some(Err(message)) => {
+            eprintln!("error: --start: {message}");
+            return exit::BAD_INPUT;
+        }
+        Some(Ok(rate)) => Some(rate.per_second),
+        None => None,
+    };
+    let mut config = match resolve(opts.run) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    config.quick = true;
+    let scenario = config.scenarios[0].clone();
+    let start = start.unwrap_or_else(|| scenario.load.schedule().peak_rate());
+    if start <= 0.0 {
+        eprintln!(
+            "error: scenario {} offers no rate to start from; give --start",
+            scenario.name
+        );
+        return exit::BAD_INPUT;
+    }
+    if let Err(error) = std::fs::create_dir_all(&config.out_dir) {
+        eprintln!("error: cannot create {}: {error}", config.out_dir.display());
+        return exit::ERROR;
+    }
+    eprintln!(
+        "octoperf capacity {}: scenario {}, from {start:.0}/s, at most {} trials, output {}",
+        config.run_id,
+        scenario.name,
+        opts.max_trials,
+        config.out_dir.display()
+    );
+    let cancel = cancel_on_signal();
+    let mut options = capacity::SearchOptions::new(start);
+    options.max_trials = opts.max_trials.max(1);
+    let started_at = run::rfc3339_now();
+    let (found, result) = match capacity::search(&config, &scenario, &options, cancel.clone()).await
+    {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let interrupted = *cancel.borrow();
+    let results: Vec<reports::ScenarioResult> = result.into_iter().collect();
+    let mut targets = judge::evaluate::evaluate(&config.budgets, config.profile, &results);
+    for target in targets
+        .iter_mut()
+        .filter(|t| t.table == "throughput" && t.verdict != reports::RowVerdict::NotMeasured)
+    {
+        let line = reports::capacity_line(&found);
+        target.note = Some(match target.note.take() {
+            Some(note) => format!("{note}; capacity: {line}"),
+            None => format!("capacity: {line}"),
+        });
+    }
+    let (verdict, verdict_reasons) =
+        judge::verdict::overall_verdict(&targets, &results, interrupted, false);
+    let report = reports::RunReport {
+        schema_version: reports::SCHEMA_VERSION,
+        run_id: config.run_id.clone(),
+        started_at,
+        finished_at: run::rfc3339_now(),
+        profile: config.profile.as_str().to_owned(),
+        git_commit: config.git_commit.clone(),
+        machine: machine::facts(),
+        quick: true,
+        full_suite: false,
+        interrupted,
+        verdict,
+        verdict_reasons,
+        rows: targets,
+        scenarios: results,
+        capacity: vec![found.clone()],
+    };
+    if let Err(code) = write_report(&config.out_dir, &report) {
+        return code;
+    }
+    println!("{}", reports::capacity_line(&found));
+    if interrupted {
+        exit::INTERRUPTED
+    } else if found.held_per_second.is_some() {
+        exit::PASS
+    } else {
+        exit::FAIL
+    }
+}
+
+fn merge_command(opts: &MergeOpts) -> u8 {
+    let budgets = match budget::load(&opts.budgets) {
+        Ok(budgets) => budgets,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let mut shards = Vec::new();
+    for path in &opts.runs {
+        match merge::read_shard(path) {
+            Ok(shard) => shards.push(shard),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::BAD_INPUT;
+            }
+        }
+    }
+    let run_id = format!("merge-{}", run::rfc3339_now().replace(['-', ':'], ""));
+    let mut report = match merge::merge(&shards, &budgets, opts.profile, run_id) {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if let Err(error) = std::fs::create_dir_all(&opts.out) {
+        eprintln!("error: cannot create {}: {error}", opts.out.display());
+        return exit::ERROR;
+    }
+    match merge::merge_interval_logs(&shards, &opts.out) {
+        Ok(logs) => {
+            for scenario in &mut report.scenarios {
+                scenario.generator.interval_logs =
+                    logs.get(&scenario.name).cloned().unwrap_or_default();
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    }
+    if let Err(code) = write_report(&opts.out, &report) {
+        return code;
+    }
+    verdict_code(report.verdict)
+}
+
+async fn bench_command(opts: BenchOpts) -> u8 {
+    if !opts.allow_non_loopback && !stack::is_loopback(&opts.url) {
+        eprintln!(
+            "error: {} is not on this machine; pass --allow-non-loopback to load it",
+            opts.url
+        );
+        return exit::BAD_INPUT;
+    }
+    let shape = match bench::shape(opts.rate.as_deref(), opts.users) {
+        Ok(shape) => shape,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let threads = opts.threads.unwrap_or_else(loadgen::default_threads).max(1);
+    let (method, body) = match opts.body {
+        Some(body) => (loadgen::Method::POST, bytes::Bytes::from(body)),
+        None => (loadgen::Method::GET, bytes::Bytes::new()),
+    };
+    let config = bench::BenchConfig {
+        url: opts.url,
+        max_in_flight: match shape {
+            loadgen::Shape::Closed { users } => users as usize,
+            loadgen::Shape::Open(_) => 10_000,
+        },
+        shape,
+        warmup: opts.warmup,
+        duration: opts.duration,
+        threads,
+        cpus: opts.cpus,
+        body,
+        method,
+        timeout: std::time::Duration::from_secs(30),
+        send_window: opts.send_window,
+    };
+    let result = match tokio::task::spawn_blocking(move || bench::run(&config)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(message)) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+        Err(error) => {
+            eprintln!("error: the generator failed: {error}");
+            return exit::ERROR;
+        }
+    };
+    if opts.json {
+        println!(
+            "{}",
+            serde_json::to_string(&result).expect("a bench result serialises")
+        );
+    } else {
+        print!("{}", bench::describe(&result));
+    }
+    if result.generator_limited.is_empty() {
+        exit::PASS
+    } else {
+        exit::INVALID
+    }
+}
+
+async fn calibration_server(opts: &CalibrationOpts) -> u8 {
+    let model = loadgen::calibration::Model {
+        service: opts.service_time,
+        stall: None,
+    };
+    let server = match loadgen::calibration::Server::start_on(opts.port, model, opts.cpu) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {error}", opts.port);
+            return exit::ERROR;
+        }
+    };
+    println!("{}{}", stack::LISTENING_PREFIX, server.addr);
+    tokio::select! {
+        () = wait_for_signal() => {}
+        () = tokio::time::sleep(opts.lifetime) => {}
+    }
+    drop(server);
+    exit::PASS
+}
+
+async fn wait_for_signal() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match terminate.as_mut() {
+                Some(signal) => { signal.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}
