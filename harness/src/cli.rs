@@ -183,6 +183,9 @@ pub struct RunOpts {
     /// not pinned) [default: not pinned].
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub generator_cpus: Vec<usize>,
+    /// Pin the services it starts to these CPUs [default: not pinned].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub service_cpus: Vec<usize>,
 }
 
 /// Runs the command and returns the process exit code.
@@ -333,6 +336,7 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
             None => loadgen::default_threads(),
         },
         generator_cpus: opts.generator_cpus,
+        service_cpus: opts.service_cpus,
     })
 }
 

@@ -94,6 +94,11 @@ fn add_scenario(
             .iter()
             .map(|reason| format!("shard {}: {reason}", shard_idx + 1)),
     );
+    total.notes.extend(
+        part.notes
+            .iter()
+            .map(|note| format!("shard {}: {note}", shard_idx + 1)),
+    );
     if total.error.is_none() {
         total.error = part.error.clone();
     }
@@ -120,6 +125,10 @@ fn add_scenario(
     generator.unsent += more.unsent;
     generator.abandoned += more.abandoned;
     generator.worker_busy.extend(&more.worker_busy);
+    // The machine's pauses cannot be added either; the worse shard's stand for the run.
+    if part.hiccups.max_us > total.hiccups.max_us {
+        total.hiccups = part.hiccups.clone();
+    }
     Ok(())
 }
 

@@ -18,8 +18,10 @@ use loadgen::{Plan, Progress, Shape};
 
 use crate::judge::evaluate::evaluate;
 use crate::judge::verdict::{
-    default_max_send_lag, generator_account, generator_limits, overall_verdict,
+    Noise, default_max_send_lag, generator_account, judge_hiccups, judge_lateness, load_not_held,
+    overall_verdict,
 };
+use crate::observe::hiccup::HiccupMeter;
 use crate::observe::sampler::{self, Sample};
 use crate::spec::budget::{Budgets, Profile};
 use crate::spec::scenario::{LoadModel, Scenario};
@@ -48,6 +50,8 @@ pub struct RunConfig {
     /// CPUs the generator's workers are pinned to (empty: not pinned); the services it starts
     /// are not pinned.
     pub generator_cpus: Vec<usize>,
+    /// CPUs the services it starts are pinned to (empty: not pinned).
+    pub service_cpus: Vec<usize>,
 }
 
 /// Runs every scenario in turn and judges the budget rows.
@@ -109,6 +113,7 @@ pub(crate) async fn run_scenario(
         database_url: config.database_url.clone(),
         redis_url: config.redis_url.clone(),
         targets: config.targets.clone(),
+        service_cpus: config.service_cpus.clone(),
     };
     let stack = match stack::start(scenario, &options, cancel.clone()).await {
         Ok(stack) => stack,
@@ -182,10 +187,12 @@ fn new_result(scenario: &Scenario, warmup: Duration, duration: Duration) -> Scen
         duration_seconds: duration.as_secs_f64(),
         valid: false,
         invalid_reasons: Vec::new(),
+        notes: Vec::new(),
         error: None,
         requests: Vec::new(),
         processes: Vec::new(),
         generator: GeneratorResult::default(),
+        hiccups: Default::default(),
         logs: Vec::new(),
     }
 }
@@ -272,6 +279,7 @@ async fn offer_load(
         plan.start,
         plan.warmup + plan.duration,
     ));
+    let meter = HiccupMeter::start(plan.measure_start(), plan.end()).ok();
     let engine_plan = plan.clone();
     let endpoints = resolved.endpoints.clone();
     let ran = tokio::task::spawn_blocking(move || {
@@ -279,7 +287,8 @@ async fn offer_load(
     })
     .await;
     reporter.abort();
-    let samples = sampling.await.unwrap_or_default();
+    let mut samples = sampling.await.unwrap_or_default();
+    samples.hiccups = meter.map(HiccupMeter::finish);
     let ran = ran
         .map_err(|error| error.to_string())
         .and_then(|run| run.map_err(|error| error.to_string()));
@@ -363,6 +372,11 @@ fn record_outcome(
         |lag| lag.0,
     );
     result.processes = samples.processes;
+    result.hiccups = samples
+        .hiccups
+        .as_ref()
+        .map(percentiles)
+        .unwrap_or_default();
     result.generator = GeneratorResult {
         cpu_seconds: samples.generator_cpu_seconds,
         cpu_us_per_request: if total_sent > 0 {
@@ -378,11 +392,21 @@ fn record_outcome(
             .invalid_reasons
             .push("interrupted before the measured window ended".into());
     }
-    result.invalid_reasons.extend(generator_limits(
+    result.invalid_reasons.extend(load_not_held(
         &result.generator,
         scenario.load.max_schedule_lag.0,
         scenario.load.model == LoadModel::Open,
     ));
+    for noise in [
+        judge_lateness(&config.budgets, config.profile, result),
+        judge_hiccups(&config.budgets, config.profile, result),
+    ] {
+        match noise {
+            Noise::Quiet => {}
+            Noise::Harmless(note) => result.notes.push(note),
+            Noise::Decides(reason) => result.invalid_reasons.push(reason),
+        }
+    }
     result.valid = result.invalid_reasons.is_empty();
 }
 
@@ -449,6 +473,8 @@ enum Source {
 struct WindowSamples {
     processes: Vec<ProcessResult>,
     generator_cpu_seconds: f64,
+    /// The hiccup meter's record of the window, µs.
+    hiccups: Option<Histogram<u64>>,
 }
 
 /// Samples every process (and the generator itself) at the start and end of the measured
@@ -522,6 +548,7 @@ async fn sample_window(
         generator_cpu_seconds: generator_start
             .zip(generator_end)
             .map_or(0.0, |(a, b)| b.cpu_seconds - a.cpu_seconds),
+        hiccups: None,
     }
 }
 
@@ -612,6 +639,9 @@ fn one_line_summary(result: &ScenarioResult) -> String {
     ));
     if !result.valid {
         line.push_str(&format!(" INVALID: {}", result.invalid_reasons.join("; ")));
+    }
+    for note in &result.notes {
+        line.push_str(&format!(" (note: {note})"));
     }
     line
 }

@@ -34,6 +34,8 @@ pub struct StartOptions {
     pub redis_url: Option<String>,
     /// Services given by URL on the command line; they are not started.
     pub targets: BTreeMap<String, String>,
+    /// CPUs the services it starts are pinned to (empty: not pinned).
+    pub service_cpus: Vec<usize>,
 }
 
 /// The stack of one scenario: what it started, and where every service answers.
@@ -299,6 +301,7 @@ kind = "reflex_process"
             database_url: None,
             redis_url: None,
             targets: BTreeMap::new(),
+            service_cpus: Vec::new(),
         };
         let mut stack = Stack {
             endpoints: Endpoints::default(),

@@ -17,7 +17,10 @@ pub use render::{capacity_line, format_value, margin_percent, render_markdown, r
 /// Version 3: a process's `rss_peak_bytes` is its peak over the measured window (version 2:
 /// over its whole life, start-up and warm-up included); the lifetime peak is
 /// `rss_lifetime_peak_bytes`.
-pub const SCHEMA_VERSION: u32 = 3;
+/// Version 4: a scenario whose generator sent late (send lag P99 over `max_send_lag`) is
+/// invalid only when that lateness decides a latency row (the row fails from the intended
+/// time and passes on service time); otherwise it stays valid, and says so in `notes`.
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -192,14 +195,23 @@ pub struct ScenarioResult {
     pub target: String,
     pub warmup_seconds: f64,
     pub duration_seconds: f64,
-    /// False when the generator could not hold the offered load; its rows are not trusted.
+    /// False when the generator could not hold the offered load, or its lateness decides a
+    /// row; the scenario's rows are then not trusted.
     pub valid: bool,
     pub invalid_reasons: Vec<String>,
+    /// What a reader should know that changes no verdict (schema 4): say, lateness of the
+    /// generator that no verdict depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Set when the scenario could not run at all (say, a service did not start).
     pub error: Option<String>,
     pub requests: Vec<RequestResult>,
     pub processes: Vec<ProcessResult>,
     pub generator: GeneratorResult,
+    /// The machine's own pauses over the measured window (schema 4): how late a thread that
+    /// sleeps 1 ms at a time woke, µs. Zero counts when not measured.
+    #[serde(default)]
+    pub hiccups: Percentiles,
     /// Where the services' logs are, relative to the report.
     pub logs: Vec<String>,
 }

@@ -220,6 +220,9 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
             }
         );
     }
+    for note in &scenario.notes {
+        let _ = writeln!(out, "- Note: {note}");
+    }
     let generator = &scenario.generator;
     let busy = generator
         .worker_busy
@@ -248,6 +251,14 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         generator.unsent,
         generator.abandoned,
     );
+    if scenario.hiccups.count > 0 {
+        let _ = writeln!(
+            out,
+            "- Machine: pauses seen by a thread sleeping 1 ms at a time (hiccup meter) P99 {} ms, max {} ms.\n",
+            ms(scenario.hiccups.p99_us),
+            ms(scenario.hiccups.max_us)
+        );
+    }
     if !generator.interval_logs.is_empty() {
         let _ = writeln!(
             out,

@@ -85,6 +85,7 @@ fn sample() -> RunReport {
             duration_seconds: 8.0,
             valid: true,
             invalid_reasons: Vec::new(),
+            notes: Vec::new(),
             error: None,
             requests: vec![RequestResult {
                 kind: "reflex_process".into(),
@@ -153,6 +154,7 @@ fn sample() -> RunReport {
                 abandoned: 0,
                 interval_logs: vec!["reflex/intervals/reflex_process.hlog".into()],
             },
+            hiccups: Default::default(),
             logs: vec!["logs/reflex.log".into()],
         }],
         capacity: vec![Capacity {

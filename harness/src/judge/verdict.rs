@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use reports::{GeneratorResult, RowVerdict, ScenarioResult, Verdict};
+use reports::{BudgetRow, GeneratorResult, RowVerdict, ScenarioResult, Verdict};
 
-use crate::spec::budget::Budgets;
+use crate::judge::evaluate::evaluate;
+use crate::spec::budget::{Budgets, Profile};
 use crate::spec::scenario::Scenario;
 
 /// The run's verdict: invalid beats fail beats pass; a full suite must measure every row.
@@ -91,20 +92,40 @@ pub fn generator_account(outcome: &loadgen::Outcome, max_send_lag: Duration) -> 
 }
 
 /// Why the generator, not the system, limited this run: each reason makes the run invalid.
+/// Lateness too ([`late_sends`]); a scenario judged against budgets weighs its lateness with
+/// [`judge_lateness`] instead.
 pub fn generator_limits(
+    generator: &GeneratorResult,
+    max_schedule_lag: Duration,
+    open_model: bool,
+) -> Vec<String> {
+    let mut reasons: Vec<String> = late_sends(generator).into_iter().collect();
+    reasons.extend(load_not_held(generator, max_schedule_lag, open_model));
+    reasons
+}
+
+/// The generator's lateness at the socket, when its P99 is over `max_send_lag`.
+pub fn late_sends(generator: &GeneratorResult) -> Option<String> {
+    let ms = |us: u64| us as f64 / 1000.0;
+    (generator.send_lag_p99_us > generator.max_send_lag_us).then(|| {
+        format!(
+            "the generator sent late: P99 lateness at the socket {:.2} ms, over the allowed {:.2} ms (max_send_lag)",
+            ms(generator.send_lag_p99_us),
+            ms(generator.max_send_lag_us)
+        )
+    })
+}
+
+/// Why the offered load was not the load planned: the generator fell behind its schedule, a
+/// worker was saturated, the in-flight cap held requests back, requests were never sent or
+/// never answered. Each makes the scenario invalid, whatever its rows say.
+pub fn load_not_held(
     generator: &GeneratorResult,
     max_schedule_lag: Duration,
     open_model: bool,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
     let ms = |us: u64| us as f64 / 1000.0;
-    if generator.send_lag_p99_us > generator.max_send_lag_us {
-        reasons.push(format!(
-            "the generator sent late: P99 lateness at the socket {:.2} ms, over the allowed {:.2} ms (max_send_lag), so latencies include the generator's own delay",
-            ms(generator.send_lag_p99_us),
-            ms(generator.max_send_lag_us)
-        ));
-    }
     let max_lag = max_schedule_lag;
     if u128::from(generator.schedule_lag_p99_us) > max_lag.as_micros() {
         reasons.push(format!(
@@ -165,4 +186,108 @@ pub fn default_max_send_lag(budgets: &Budgets, scenario: &Scenario) -> Duration 
         .map_or(Duration::from_millis(2), |tightest_ms| {
             Duration::from_secs_f64(tightest_ms / 1000.0 / 10.0)
         })
+}
+
+/// What noise in a measurement (the generator's lateness, the machine's pauses) means for a
+/// scenario's verdicts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Noise {
+    /// None worth a word.
+    Quiet,
+    /// Some, but no verdict depends on it (a note for the report).
+    Harmless(String),
+    /// Enough to decide these rows (the reason the scenario is invalid).
+    Decides(String),
+}
+
+/// Whether the generator's lateness decides a verdict of this scenario. Latency from the
+/// intended send time includes the lateness; service time, from the actual send, does not
+/// (it is a lower bound of what the system did). So lateness only ever adds: a latency row
+/// that passes with it would pass without it, and a row that fails on service time alone
+/// fails whatever the generator did. Only a row that fails from the intended time and passes
+/// on service time is decided by the generator, and only such a row makes late sending
+/// invalidate the scenario. The other rows do not time requests from their send.
+pub fn judge_lateness(budgets: &Budgets, profile: Profile, result: &ScenarioResult) -> Noise {
+    let Some(late) = late_sends(&result.generator) else {
+        return Noise::Quiet;
+    };
+    let names = |rows: Vec<BudgetRow>| -> Vec<String> {
+        rows.into_iter()
+            .map(|row| format!("{} {}", row.component_name, row.metric))
+            .collect()
+    };
+    let from_intended = names(failing_latency_rows(budgets, profile, result));
+    let mut on_service_time = result.clone();
+    for request in &mut on_service_time.requests {
+        request.latency = request.service_time.clone();
+        request.latency_ok = request.service_time.clone();
+    }
+    let on_service_time = names(failing_latency_rows(budgets, profile, &on_service_time));
+    let decided: Vec<String> = from_intended
+        .into_iter()
+        .filter(|row| !on_service_time.contains(row))
+        .collect();
+    if decided.is_empty() {
+        Noise::Harmless(format!(
+            "{late}, but no verdict depends on it: lateness only adds to latency, and every latency row this scenario judges passes with it or fails on service time alone"
+        ))
+    } else {
+        Noise::Decides(format!(
+            "{late}, and it decides {}: they fail from the intended send time and pass on service time, so the generator's delay may be what failed them",
+            decided.join(", ")
+        ))
+    }
+}
+
+/// The latency rows this scenario's result fails, judged as if it were valid.
+fn failing_latency_rows(
+    budgets: &Budgets,
+    profile: Profile,
+    result: &ScenarioResult,
+) -> Vec<BudgetRow> {
+    let mut judged = result.clone();
+    judged.valid = true;
+    judged.invalid_reasons.clear();
+    judged.error = None;
+    evaluate(budgets, profile, &[judged])
+        .into_iter()
+        .filter(|row| row.table == "latency" && row.verdict == RowVerdict::Fail)
+        .collect()
+}
+
+/// A pause of the machine this long or longer is worth a note, whatever the verdicts.
+pub const NOTABLE_HICCUP: Duration = Duration::from_millis(5);
+
+/// What the machine's own pauses (the hiccup meter's record) mean for the verdicts: a reason
+/// the scenario is invalid when a latency row fails while the machine itself paused for at
+/// least that row's limit (the failure cannot be told from the machine's: a pause that long
+/// delays every request in it by as much, whatever the system does), or a note when it paused
+/// notably but decided nothing. A pause only adds latency: passing rows keep their verdict.
+pub fn judge_hiccups(budgets: &Budgets, profile: Profile, result: &ScenarioResult) -> Noise {
+    let hiccup_ms = result.hiccups.max_us as f64 / 1000.0;
+    if result.hiccups.count == 0 || hiccup_ms < NOTABLE_HICCUP.as_secs_f64() * 1000.0 {
+        return Noise::Quiet;
+    }
+    let paused = format!(
+        "the machine itself paused for up to {hiccup_ms:.1} ms in the measured window (hiccup meter; P99 {:.2} ms)",
+        result.hiccups.p99_us as f64 / 1000.0
+    );
+    let decided: Vec<String> = failing_latency_rows(budgets, profile, result)
+        .into_iter()
+        .filter(|row| row.limit <= hiccup_ms)
+        .map(|row| {
+            format!(
+                "{} {} (limit {} ms)",
+                row.component_name, row.metric, row.limit
+            )
+        })
+        .collect();
+    if decided.is_empty() {
+        Noise::Harmless(format!("{paused}; no failing row has a limit that short"))
+    } else {
+        Noise::Decides(format!(
+            "{paused}, as long as the limit of the failing rows {}: their failure cannot be told from the machine's",
+            decided.join(", ")
+        ))
+    }
 }

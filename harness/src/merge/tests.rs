@@ -70,6 +70,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         duration_seconds: 2.0,
         valid: true,
         invalid_reasons: Vec::new(),
+        notes: Vec::new(),
         error: None,
         requests: vec![request],
         processes: Vec::new(),
@@ -78,6 +79,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
             interval_logs: vec![log.into()],
             ..GeneratorResult::default()
         },
+        hiccups: Default::default(),
         logs: Vec::new(),
     };
     let report = RunReport {

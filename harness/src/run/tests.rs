@@ -9,7 +9,9 @@ use loadgen::{Answer, Endpoint, Method, Plan, Progress, Rate, Request, Schedule,
 use reports::{ScenarioResult, Verdict};
 
 use super::*;
-use crate::judge::verdict::MAX_WORKER_BUSY;
+use crate::judge::verdict::{
+    MAX_WORKER_BUSY, Noise, generator_limits, judge_hiccups, judge_lateness,
+};
 
 /// Small POSTs; preparing each one burns `burn` of CPU, as a generator too slow for its load.
 #[derive(Clone)]
@@ -112,10 +114,12 @@ fn judged(generator: GeneratorResult) -> (Verdict, Vec<String>) {
         duration_seconds: 0.7,
         valid: reasons.is_empty(),
         invalid_reasons: reasons,
+        notes: Vec::new(),
         error: None,
         requests: Vec::new(),
         processes: Vec::new(),
         generator,
+        hiccups: Default::default(),
         logs: Vec::new(),
     };
     overall_verdict(&[], &[result], false, false)
@@ -225,6 +229,7 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
         git_commit: None,
         generator_threads: 1,
         generator_cpus: Vec::new(),
+        service_cpus: Vec::new(),
     };
     let (cancel, cancel_rx) = watch::channel(false);
     cancel.send(true).unwrap();
@@ -242,4 +247,126 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
             .any(|r| r.ends_with("did not run: interrupted while starting the stack")),
         "{reasons:?}"
     );
+}
+
+/// A reflex scenario's result: latency from the intended time and service time (P50/P99, ms),
+/// and the generator's send lag P99 against an allowed 0.5 ms.
+fn late_result(latency: (f64, f64), service: (f64, f64), send_lag_p99_ms: f64) -> ScenarioResult {
+    let us = |ms: f64| (ms * 1000.0) as u64;
+    let percentiles = |(p50, p99): (f64, f64)| Percentiles {
+        count: 10_000,
+        mean_us: 0.0,
+        p50_us: us(p50),
+        p90_us: us(p99),
+        p95_us: us(p99),
+        p99_us: us(p99),
+        p999_us: us(p99),
+        max_us: us(p99),
+    };
+    ScenarioResult {
+        name: "reflex".into(),
+        description: String::new(),
+        file: String::new(),
+        measures: vec!["latency.reflex".into()],
+        load: String::new(),
+        llm: String::new(),
+        target: String::new(),
+        warmup_seconds: 1.0,
+        duration_seconds: 10.0,
+        valid: true,
+        invalid_reasons: Vec::new(),
+        notes: Vec::new(),
+        error: None,
+        requests: vec![RequestResult {
+            kind: "reflex_process".into(),
+            offered_per_second: Some(1_000.0),
+            sent: 10_000,
+            ok: 10_000,
+            errors: Default::default(),
+            achieved_per_second: 1_000.0,
+            latency: percentiles(latency),
+            latency_ok: percentiles(latency),
+            service_time: percentiles(service),
+            latency_histogram: String::new(),
+            latency_ok_histogram: String::new(),
+            service_time_histogram: String::new(),
+        }],
+        processes: Vec::new(),
+        generator: GeneratorResult {
+            send_lag_p99_us: us(send_lag_p99_ms),
+            max_send_lag_us: 500,
+            ..GeneratorResult::default()
+        },
+        hiccups: Default::default(),
+        logs: Vec::new(),
+    }
+}
+
+#[test]
+fn lateness_that_decides_no_verdict_leaves_the_scenario_valid() {
+    let budgets = budgets();
+    let judge = |result: &ScenarioResult| judge_lateness(&budgets, Profile::Development, result);
+    // On time: nothing to say.
+    assert_eq!(
+        judge(&late_result((1.0, 2.0), (0.5, 1.0), 0.3)),
+        Noise::Quiet
+    );
+    // Late, but the rows pass even with the lateness in them (P99 limit 20 ms): a note.
+    let Noise::Harmless(note) = judge(&late_result((1.0, 2.0), (0.5, 1.0), 2.0)) else {
+        panic!("passing rows do not depend on the lateness");
+    };
+    assert!(note.contains("no verdict depends on it"), "{note}");
+    // Late, and P99 fails from the intended time but passes on service time: the generator
+    // may be what failed it.
+    let Noise::Decides(reason) = judge(&late_result((1.0, 25.0), (0.5, 5.0), 2.0)) else {
+        panic!("a row failed only with the lateness in it");
+    };
+    assert!(reason.contains("Reflex Layer p99"), "{reason}");
+    // Late, but P99 fails on service time alone: the system's own failure, whatever the
+    // generator did.
+    assert!(matches!(
+        judge(&late_result((1.0, 30.0), (0.5, 25.0), 2.0)),
+        Noise::Harmless(_)
+    ));
+}
+
+#[test]
+fn a_failure_inside_a_pause_of_the_machine_is_not_the_system_s() {
+    let budgets = budgets();
+    let judge = |result: &ScenarioResult| judge_hiccups(&budgets, Profile::Development, result);
+    let paused = |mut result: ScenarioResult, max_ms: u64| {
+        result.hiccups = Percentiles {
+            count: 10_000,
+            p99_us: 200,
+            max_us: max_ms * 1000,
+            ..Percentiles::default()
+        };
+        result
+    };
+    // A quiet machine: nothing to say, whatever the rows.
+    assert_eq!(
+        judge(&paused(late_result((1.0, 30.0), (1.0, 30.0), 0.1), 1)),
+        Noise::Quiet
+    );
+    // P99 fails (limit 20 ms) while the machine paused for 1.1 s: invalid.
+    let Noise::Decides(reason) =
+        judge(&paused(late_result((1.0, 300.0), (1.0, 110.0), 0.1), 1_100))
+    else {
+        panic!("a failure inside a longer pause of the machine");
+    };
+    assert!(
+        reason.contains("Reflex Layer p99 (limit 20 ms)"),
+        "{reason}"
+    );
+    // The same pause while every row passes: a note, the verdict stands.
+    assert!(matches!(
+        judge(&paused(late_result((1.0, 2.0), (1.0, 2.0), 0.1), 1_100)),
+        Noise::Harmless(_)
+    ));
+    // An 8 ms pause and failing P95 and P99 (limits 10 and 20 ms): the failure is the
+    // system's.
+    assert!(matches!(
+        judge(&paused(late_result((1.0, 30.0), (1.0, 30.0), 0.1), 8)),
+        Noise::Harmless(_)
+    ));
 }

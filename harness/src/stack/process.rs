@@ -120,9 +120,24 @@ pub(super) async fn spawn_service(
         .kill_on_drop(true);
     // SAFETY: prctl is async-signal-safe and touches no memory of the parent. It makes the
     // kernel send SIGTERM to the service if the harness dies without tearing it down.
+    // SAFETY: a zeroed cpu_set_t is an empty set and CPU_SET writes within it, before the fork.
+    let cpus = (!options.service_cpus.is_empty()).then(|| unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for cpu in &options.service_cpus {
+            libc::CPU_SET(*cpu, &mut set);
+        }
+        set
+    });
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            // The service on its CPUs, apart from the generator's (sched_setaffinity is a
+            // plain system call, safe after fork).
+            if let Some(set) = &cpus
+                && libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), set) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
             Ok(())
         });
     }

@@ -73,10 +73,12 @@ fn scenario(
         duration_seconds: 10.0,
         valid: true,
         invalid_reasons: Vec::new(),
+        notes: Vec::new(),
         error: None,
         requests,
         processes,
         generator: GeneratorResult::default(),
+        hiccups: Default::default(),
         logs: Vec::new(),
     }
 }
