@@ -283,7 +283,9 @@ pub fn judge_hiccups(budgets: &Budgets, profile: Profile, result: &ScenarioResul
         })
         .collect();
     if decided.is_empty() {
-        Noise::Harmless(format!("{paused}; no failing row has a limit that short"))
+        Noise::Harmless(format!(
+            "{paused}; no latency row failed with a limit that short"
+        ))
     } else {
         Noise::Decides(format!(
             "{paused}, as long as the limit of the failing rows {}: their failure cannot be told from the machine's",
