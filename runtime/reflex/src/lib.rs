@@ -49,8 +49,11 @@ impl Default for Config {
 /// Shared state of the service: the compiled detector, the cache and the rate limiter.
 pub struct AppState {
     detector: Detector,
-    cache: Option<moka::sync::Cache<u64, Arc<CachedScan>>>,
-    hasher: std::collections::hash_map::RandomState,
+    cache: Option<moka::sync::Cache<u64, Arc<CachedScan>, foldhash::fast::RandomState>>,
+    /// Hashes texts for the cache key: foldhash, randomly seeded (minimally DoS-resistant; a
+    /// collision is a miss, never a wrong answer), an order of magnitude cheaper than SipHash
+    /// on a kilobyte of text, which took 5% of the layer's CPU at 10k requests/s.
+    hasher: foldhash::fast::RandomState,
     rate_limiter: Option<RateLimiter>,
 }
 
@@ -66,7 +69,7 @@ impl AppState {
             moka::sync::Cache::builder()
                 .max_capacity(config.cache_capacity)
                 .time_to_live(config.cache_ttl)
-                .build()
+                .build_with_hasher(foldhash::fast::RandomState::default())
         });
         let rate_limiter = (config.rate_limit_per_second > 0.0)
             .then(|| RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst));
