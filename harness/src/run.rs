@@ -48,7 +48,7 @@ pub struct RunConfig {
     /// Worker threads of the load generator.
     pub generator_threads: usize,
     /// CPUs the generator's workers are pinned to (empty: not pinned); the services it starts
-    /// are not pinned.
+    /// are pinned by `service_cpus`.
     pub generator_cpus: Vec<usize>,
     /// CPUs the services it starts are pinned to (empty: not pinned).
     pub service_cpus: Vec<usize>,
@@ -105,8 +105,8 @@ pub(crate) async fn run_scenario(
 ) -> ScenarioResult {
     let run_dir = config.out_dir.join(&scenario.name);
     let (warmup, duration) = scenario.load.window(config.quick);
-    let mut result = new_result(scenario, warmup, duration);
-    result.target = stack::planned_target(&scenario.stack, &config.targets);
+    let target = stack::planned_target(&scenario.stack, &config.targets);
+    let mut result = new_result(scenario, target, (warmup, duration));
     let options = StartOptions {
         bin_dir: config.bin_dir.clone(),
         run_dir: run_dir.clone(),
@@ -170,7 +170,11 @@ struct Recorded {
 }
 
 /// A scenario's result before it has run: what it is, and not yet valid.
-fn new_result(scenario: &Scenario, warmup: Duration, duration: Duration) -> ScenarioResult {
+fn new_result(
+    scenario: &Scenario,
+    target: String,
+    (warmup, duration): (Duration, Duration),
+) -> ScenarioResult {
     ScenarioResult {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
@@ -182,7 +186,7 @@ fn new_result(scenario: &Scenario, warmup: Duration, duration: Duration) -> Scen
         } else {
             "not used: this stack has no arms".into()
         },
-        target: "started by the harness on loopback".into(),
+        target,
         warmup_seconds: warmup.as_secs_f64(),
         duration_seconds: duration.as_secs_f64(),
         valid: false,
@@ -197,7 +201,8 @@ fn new_result(scenario: &Scenario, warmup: Duration, duration: Duration) -> Scen
     }
 }
 
-/// Says what was started and what was given, and where the services' logs are.
+/// Says what was started, and where the services' logs are (what was given is said before
+/// the start, by `stack::planned_target`).
 fn describe_stack(result: &mut ScenarioResult, stack: &Stack, out_dir: &Path) {
     let started: Vec<String> = stack
         .services
