@@ -61,11 +61,21 @@ struct Opts {
     /// Simulated output tokens per second.
     #[arg(long)]
     llm_tokens_per_second: Option<f64>,
+    /// Serve `POST /debug/pprof/start` and `/debug/pprof/stop` to loopback: a CPU profile of
+    /// this process on demand (pprof protobuf, gzipped).
+    #[arg(long)]
+    profiling: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     serving::init_tracing();
     let opts = Opts::parse();
+    if opts.profiling {
+        serving::enable_profiling();
+    }
+    // Held to the end of main: a heap profile is written when it drops, after a graceful
+    // shutdown (a no-op unless built with the `dhat-heap` feature).
+    let _heap = serving::heap_profile(std::env::var_os(serving::DHAT_OUT_ENV));
     serving::runtime(opts.workers)?.block_on(serve(opts))
 }
 

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 /// The line a service prints on stdout once it listens; the harness reads it to learn the port.
@@ -38,7 +38,15 @@ pub fn announce(addr: SocketAddr) {
     let _ = stdout.flush();
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
+mod heap;
+mod profile;
+
+pub use heap::{DHAT_OUT_ENV, HeapProfile, heap_profile};
+pub use profile::enable_profiling;
+
+/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests. Each
+/// request carries its peer's address (`ConnectInfo<SocketAddr>`), which the profile's routes
+/// check.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -49,10 +57,13 @@ pub async fn serve(
         // Small JSON answers must not wait for Nagle's algorithm.
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -101,13 +112,19 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// Adds `/health`, `/metrics`, per-route instrumentation and a request body limit to a service's
-/// router. The service keeps its own `/ready`, since only it knows its dependencies.
+/// Adds `/health`, `/metrics`, the CPU profile's `/debug/pprof/{start,stop}` (answering only
+/// when `enable_profiling` was called, and only to loopback), the heap pass's `/debug/heap`
+/// (in a `dhat-heap` build), per-route instrumentation and a
+/// request body limit to a service's router. The service keeps its own `/ready`, since only it
+/// knows its dependencies.
 pub fn instrument(router: Router, metrics: Arc<Metrics>, body_limit_bytes: usize) -> Router {
     let for_metrics = metrics.clone();
     router
         .route("/health", get(health))
         .route("/metrics", get(move || render_metrics(for_metrics.clone())))
+        .route("/debug/pprof/start", post(profile::start))
+        .route("/debug/pprof/stop", post(profile::stop))
+        .route("/debug/heap", get(heap::stats))
         .layer(middleware::from_fn_with_state(metrics, track))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
 }

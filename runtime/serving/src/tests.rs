@@ -94,3 +94,65 @@ async fn body_limit_rejects_large_bodies() {
         .unwrap();
     assert_eq!(large.status(), 413);
 }
+
+#[tokio::test]
+async fn the_cpu_profile_is_off_unless_enabled_then_served_to_loopback_only() {
+    // One test for the whole life of the switch: it is process-wide.
+    let app = instrument(Router::new(), Metrics::new(), 1024);
+    // Bound on every address, so that a peer off loopback can be tried where the machine has
+    // an address of its own.
+    let listener = TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(serve(listener, app, std::future::pending()));
+    let client = reqwest::Client::new();
+    let post = |host: String, path: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .post(format!("http://{host}:{port}{path}"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let local = || "127.0.0.1".to_owned();
+    let off = post(local(), "/debug/pprof/start").await;
+    assert_eq!(off.status(), 404);
+    assert!(off.text().await.unwrap().contains("--profiling"));
+
+    enable_profiling();
+    let started = post(local(), "/debug/pprof/start").await;
+    assert_eq!(started.status(), 200);
+    let body: serde_json::Value = started.json().await.unwrap();
+    assert!(body["profiler_rss_bytes"].as_u64().is_some(), "{body}");
+    assert_eq!(post(local(), "/debug/pprof/start").await.status(), 409);
+    // Some CPU for the profile to see.
+    let mut acc = 0u64;
+    for i in 0..20_000_000u64 {
+        acc = std::hint::black_box(acc ^ i.rotate_left(3));
+    }
+    let stopped = post(local(), "/debug/pprof/stop").await;
+    assert_eq!(stopped.status(), 200);
+    let bytes = stopped.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0x1f, 0x8b]), "not a gzipped profile");
+    profiling::fold(&bytes).unwrap();
+    assert_eq!(post(local(), "/debug/pprof/stop").await.status(), 409);
+
+    // From this machine's own address, not loopback: refused.
+    // (A UDP socket "connected" to an address off this machine names the address its packets
+    // would leave from; no packet is sent.)
+    let own = ["8.8.8.8:9", "192.0.2.1:9", "10.0.0.1:9"]
+        .into_iter()
+        .find_map(|far| {
+            let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+            socket.connect(far).ok()?;
+            socket.local_addr().ok()
+        });
+    match own {
+        Some(addr) if !addr.ip().is_loopback() && !addr.ip().is_unspecified() => {
+            let refused = post(addr.ip().to_string(), "/debug/pprof/start").await;
+            assert_eq!(refused.status(), 403);
+        }
+        _ => eprintln!("no address off loopback here: the refusal is not tried"),
+    }
+}
