@@ -1,13 +1,19 @@
 //! `RunReport`, the one serialised output contract of a run, and its pure renderers
-//! (Markdown and a terminal summary). Renderers read only a `RunReport`, so an old
-//! `report.json` can be rendered again; nothing here touches files.
+//! (Markdown, a terminal summary, a self-contained HTML page with SVG plots, JUnit XML).
+//! Renderers read only a `RunReport`, so an old `report.json` can be rendered again; nothing
+//! here touches files.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod html;
+mod junit;
+pub mod plots;
 mod render;
 
+pub use html::render_html;
+pub use junit::render_junit;
 pub use render::{capacity_line, format_value, margin_percent, render_markdown, render_terminal};
 
 /// Bumped whenever a field changes meaning or is removed; adding an optional field is not a bump.
@@ -214,6 +220,101 @@ pub struct ScenarioResult {
     pub hiccups: Percentiles,
     /// Where the services' logs are, relative to the report.
     pub logs: Vec<String>,
+    /// CPU profiles over the measured window, one per process, the generator's included
+    /// (`--profile-cpu`); empty when not taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<ProfileResult>,
+    /// Heap profiles from the heap pass, one per service (`--profile-heap`); empty when not
+    /// taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heap: Vec<HeapResult>,
+    /// Per interval of the measured window: each series' latency and rates, for plots over
+    /// time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<SeriesTimeline>,
+}
+
+/// One process's CPU profile over the measured window. Paths are relative to the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileResult {
+    /// `reflex`, `orchestrator`, `arm` or `generator`.
+    pub component: String,
+    /// `reflex`, `arm-coder`, `generator`…
+    pub name: String,
+    /// The gzipped pprof protobuf, as `go tool pprof` and speedscope open it.
+    pub pprof: Option<String>,
+    /// Folded stacks (`a;b;c 12`), the input of flamegraphs and of differentials.
+    pub folded: Option<String>,
+    /// The flamegraph SVG.
+    pub flamegraph: Option<String>,
+    /// Against `--baseline`: red frames grew, blue ones shrank.
+    #[serde(default)]
+    pub differential: Option<String>,
+    pub samples: u64,
+    pub frequency_hz: f64,
+    /// The frames with the most self samples.
+    pub top: Vec<ProfileFrame>,
+    /// Why there is no profile, or no flamegraph.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileFrame {
+    pub name: String,
+    pub self_samples: u64,
+    /// Of all the profile's samples.
+    pub self_share: f64,
+    pub inclusive_samples: u64,
+}
+
+/// One service's heap profile (dhat), from a pass of its own after the timed one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeapResult {
+    pub component: String,
+    pub name: String,
+    /// `dhat-heap.json`, which dh_view opens.
+    pub dhat: Option<String>,
+    /// Live heap at its largest.
+    pub peak_bytes: u64,
+    pub total_bytes: u64,
+    pub total_allocations: u64,
+    /// Requests the heap pass sent to the whole stack.
+    pub requests: u64,
+    pub bytes_per_request: f64,
+    pub allocations_per_request: f64,
+    /// Allocation sites by bytes allocated over the pass.
+    pub top_sites: Vec<HeapSite>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeapSite {
+    /// The first frame of the program's own code: `function (file:line)`.
+    pub site: String,
+    pub bytes: u64,
+    pub allocations: u64,
+}
+
+/// One series over the measured window, interval by interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesTimeline {
+    /// The series: `reflex_process`, `arm_execute[coder]`…
+    pub kind: String,
+    pub interval_seconds: f64,
+    pub points: Vec<IntervalPoint>,
+}
+
+/// One interval: answers that arrived in it (by arrival time) and the rate offered in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntervalPoint {
+    /// Seconds from the window's start to the interval's start.
+    pub t: f64,
+    pub offered_per_second: Option<f64>,
+    /// Answers (any status) that arrived in the interval, per second.
+    pub answered_per_second: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
 }
 
 /// One request kind over the measured window, or one arm's part of `arm_execute`.
@@ -296,6 +397,23 @@ pub struct ProcessResult {
     pub cpu_cores_mean: Option<f64>,
     /// `proc` (read from /proc by PID) or `metrics` (scraped from the service's /metrics).
     pub source: String,
+    /// The CPU profiler's own resident memory in this process (`--profile-cpu`), already left
+    /// out of `rss_peak_bytes`: measured by the service as the profiler was readied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiler_rss_bytes: Option<u64>,
+    /// Readings over the window, about one a second, for plots over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<ProcessSample>,
+}
+
+/// One reading of a process inside the measured window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessSample {
+    /// Seconds from the window's start.
+    pub t: f64,
+    /// Mean cores since the reading before.
+    pub cpu_cores: f64,
+    pub rss_bytes: u64,
 }
 
 /// The load generator's own cost: it shares the machine with the system under test.

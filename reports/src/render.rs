@@ -29,7 +29,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
     }
 }
 
-fn verdict_word(verdict: Verdict) -> &'static str {
+pub(crate) fn verdict_word(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
@@ -37,7 +37,7 @@ fn verdict_word(verdict: Verdict) -> &'static str {
     }
 }
 
-fn target_word(verdict: RowVerdict) -> &'static str {
+pub(crate) fn target_word(verdict: RowVerdict) -> &'static str {
     match verdict {
         RowVerdict::Pass => "pass",
         RowVerdict::Fail => "FAIL",
@@ -45,7 +45,7 @@ fn target_word(verdict: RowVerdict) -> &'static str {
     }
 }
 
-fn limit_text(target: &BudgetRow) -> String {
+pub(crate) fn limit_text(target: &BudgetRow) -> String {
     let sign = match target.direction {
         Direction::Below => "<",
         Direction::Above => ">",
@@ -59,18 +59,18 @@ fn limit_text(target: &BudgetRow) -> String {
     format!("{sign} {limit} {}", target.unit)
 }
 
-fn measured_text(target: &BudgetRow) -> String {
+pub(crate) fn measured_text(target: &BudgetRow) -> String {
     target.measured.map_or_else(
         || "–".to_owned(),
         |value| format!("{} {}", format_value(value, &target.unit), target.unit),
     )
 }
 
-fn margin_text(target: &BudgetRow) -> String {
+pub(crate) fn margin_text(target: &BudgetRow) -> String {
     margin_percent(target).map_or_else(|| "–".to_owned(), |margin| format!("{margin:+.0}%"))
 }
 
-fn metric_text(metric: &str) -> String {
+pub(crate) fn metric_text(metric: &str) -> String {
     match metric {
         "p50" | "p95" | "p99" => metric.to_uppercase(),
         "cpu" => "CPU".to_owned(),
@@ -159,6 +159,25 @@ pub fn render_markdown(report: &RunReport) -> String {
                 target.scenario.as_deref().unwrap_or("–"),
             );
         }
+        let with_evidence: Vec<&&BudgetRow> =
+            rows.iter().filter(|t| !t.artifacts.is_empty()).collect();
+        if !with_evidence.is_empty() {
+            out.push_str("\nEvidence:\n\n");
+            for row in with_evidence {
+                let links: Vec<String> = row
+                    .artifacts
+                    .iter()
+                    .map(|a| format!("[{}]({})", a.kind.replace('_', " "), a.path))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "- {} {}: {}",
+                    row.component_name,
+                    metric_text(&row.metric),
+                    links.join(", ")
+                );
+            }
+        }
         let notes: Vec<&&BudgetRow> = rows.iter().filter(|t| t.note.is_some()).collect();
         if !notes.is_empty() {
             out.push('\n');
@@ -184,7 +203,7 @@ pub fn render_markdown(report: &RunReport) -> String {
     out
 }
 
-fn ms(us: u64) -> String {
+pub(crate) fn ms(us: u64) -> String {
     format_value(us as f64 / 1000.0, "ms")
 }
 
@@ -300,6 +319,58 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
                 ms(request.service_time.p99_us),
             );
         }
+        out.push('\n');
+    }
+    for profile in &scenario.profiles {
+        match (&profile.flamegraph, &profile.error) {
+            (Some(flamegraph), _) => {
+                let top: Vec<String> = profile
+                    .top
+                    .iter()
+                    .take(3)
+                    .map(|f| format!("`{}` {:.0}%", f.name, f.self_share * 100.0))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "- CPU profile of {}: [flamegraph]({flamegraph}){}, {} samples; most self time: {}.",
+                    profile.name,
+                    profile
+                        .differential
+                        .as_ref()
+                        .map(|d| format!(", [differential]({d})"))
+                        .unwrap_or_default(),
+                    profile.samples,
+                    top.join(", ")
+                );
+            }
+            (None, Some(why)) => {
+                let _ = writeln!(out, "- No CPU profile of {}: {why}", profile.name);
+            }
+            (None, None) => {}
+        }
+    }
+    for heap in &scenario.heap {
+        match &heap.error {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "- Heap (dhat pass) of {}: peak {} MB, {:.0} bytes and {:.1} allocations per request{}.",
+                    heap.name,
+                    format_value(heap.peak_bytes as f64 / 1e6, "MB"),
+                    heap.bytes_per_request,
+                    heap.allocations_per_request,
+                    heap.top_sites
+                        .first()
+                        .map(|site| format!("; most bytes at `{}`", site.site))
+                        .unwrap_or_default()
+                );
+            }
+            Some(why) => {
+                let _ = writeln!(out, "- No heap profile of {}: {why}", heap.name);
+            }
+        }
+    }
+    if !scenario.profiles.is_empty() || !scenario.heap.is_empty() {
         out.push('\n');
     }
     if !scenario.processes.is_empty() {

@@ -4,7 +4,7 @@ use super::*;
 use expect_test::expect;
 
 /// A row as (table, component, name, metric), its limit and unit, and what was measured.
-fn target(
+pub(crate) fn target(
     row: (&str, &str, &str, &str),
     limit: (f64, &str),
     measured: Option<f64>,
@@ -18,7 +18,7 @@ fn target(
     }
 }
 
-fn sample() -> RunReport {
+pub(crate) fn sample() -> RunReport {
     let mut errors = BTreeMap::new();
     errors.insert("http_503".to_owned(), 3);
     RunReport {
@@ -136,6 +136,8 @@ fn sample() -> RunReport {
                 rss_lifetime_peak_bytes: Some(14_000_000),
                 cpu_cores_mean: Some(0.2345),
                 source: "proc".into(),
+                profiler_rss_bytes: None,
+                samples: Vec::new(),
             }],
             generator: GeneratorResult {
                 cpu_seconds: 2.5,
@@ -156,6 +158,9 @@ fn sample() -> RunReport {
             },
             hiccups: Default::default(),
             logs: vec!["logs/reflex.log".into()],
+            profiles: Vec::new(),
+            heap: Vec::new(),
+            timeline: Vec::new(),
         }],
         capacity: vec![Capacity {
             scenario: "reflex".into(),
