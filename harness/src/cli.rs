@@ -43,12 +43,14 @@ pub enum Command {
     /// Merge several runs of the same scenarios (shards run side by side) into one report,
     /// adding their histograms and interval logs exactly, and judge the rows again.
     Merge(MergeOpts),
-    /// Render a report.json again, as Markdown or a terminal summary.
+    /// Render a report.json again (an old run's too), on stdout: Markdown, a terminal
+    /// summary, the self-contained HTML page, or JUnit XML. Links in the HTML are relative to
+    /// the report's folder.
     Render {
         /// The report.json to render.
         report: PathBuf,
-        /// `markdown` or `terminal`.
-        #[arg(long, default_value = "markdown")]
+        /// `md` (or `markdown`), `terminal`, `html` or `junit`.
+        #[arg(long, default_value = "md")]
         format: String,
     },
 }
@@ -186,6 +188,23 @@ pub struct RunOpts {
     /// Pin the services it starts to these CPUs [default: not pinned].
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub service_cpus: Vec<usize>,
+    /// Take a CPU profile of every process over the measured window (the services started
+    /// with --profiling, the generator in-process): pprof protobuf, folded stacks and a
+    /// flamegraph per process under <scenario>/profiles/, linked from each row.
+    #[arg(long)]
+    pub profile_cpu: bool,
+    /// A heap profile of every service, in a pass of its own after the timed one: the folder
+    /// of the runtime built with the `dhat-heap` feature (`cargo xtask loadtest --profile-heap`
+    /// builds it).
+    #[arg(long, value_name = "BIN_DIR")]
+    pub profile_heap: Option<PathBuf>,
+    /// An earlier run (its folder or its report.json) to draw differential flamegraphs
+    /// against, with --profile-cpu.
+    #[arg(long, value_name = "RUN")]
+    pub baseline: Option<PathBuf>,
+    /// No live progress on the terminal (it is off anyway when stderr is not a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Runs the command and returns the process exit code.
@@ -245,14 +264,17 @@ fn render(path: &Path, format: &str) -> u8 {
             return exit::BAD_INPUT;
         }
     };
-    match format {
-        "markdown" => print!("{}", reports::render_markdown(&report)),
-        "terminal" => print!("{}", reports::render_terminal(&report)),
+    let rendered = match format {
+        "md" | "markdown" => reports::render_markdown(&report),
+        "terminal" => reports::render_terminal(&report),
+        "html" => reports::render_html(&report),
+        "junit" => reports::render_junit(&report),
         other => {
-            eprintln!("error: --format {other:?}: expected markdown or terminal");
+            eprintln!("error: --format {other:?}: expected md, terminal, html or junit");
             return exit::BAD_INPUT;
         }
-    }
+    };
+    print!("{rendered}");
     exit::PASS
 }
 
@@ -337,7 +359,39 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         },
         generator_cpus: opts.generator_cpus,
         service_cpus: opts.service_cpus,
+        profile_cpu: opts.profile_cpu,
+        profile_heap: match opts.profile_heap {
+            Some(dir) if !dir.is_dir() => {
+                return Err(format!(
+                    "--profile-heap {}: no such folder (build the runtime with --features dhat-heap into it)",
+                    dir.display()
+                ));
+            }
+            dir => dir,
+        },
+        baseline: match opts.baseline {
+            Some(path) => Some(baseline_report(&path)?),
+            None => None,
+        },
+        // Live progress only where a person watches: stdout and stderr both terminals.
+        progress: !opts.quiet
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     })
+}
+
+/// The baseline's report.json, given the run's folder or the file itself; it must parse.
+fn baseline_report(path: &Path) -> Result<PathBuf, String> {
+    let file = if path.is_dir() {
+        path.join("report.json")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|error| format!("--baseline {}: {error}", file.display()))?;
+    serde_json::from_str::<reports::RunReport>(&text)
+        .map_err(|error| format!("--baseline {}: not a report: {error}", file.display()))?;
+    Ok(file)
 }
 
 async fn run_command(opts: RunOpts) -> u8 {
@@ -395,14 +449,19 @@ fn cancel_on_signal() -> watch::Receiver<bool> {
     cancel_rx
 }
 
-/// Writes report.json and report.md into `out_dir`, and prints the terminal summary.
+/// Writes report.json, report.md, report.html and junit.xml into `out_dir`, and prints the
+/// terminal summary. The JSON goes first: the others can be rendered again from it.
 fn write_report(out_dir: &Path, report: &reports::RunReport) -> Result<(), u8> {
     let json_path = out_dir.join("report.json");
     let md_path = out_dir.join("report.md");
+    let html_path = out_dir.join("report.html");
+    let junit_path = out_dir.join("junit.xml");
     let written = serde_json::to_vec_pretty(report)
         .map_err(std::io::Error::other)
         .and_then(|json| std::fs::write(&json_path, json))
-        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(report)));
+        .and_then(|()| std::fs::write(&md_path, reports::render_markdown(report)))
+        .and_then(|()| std::fs::write(&html_path, reports::render_html(report)))
+        .and_then(|()| std::fs::write(&junit_path, reports::render_junit(report)));
     print!("{}", reports::render_terminal(report));
     if let Err(error) = written {
         eprintln!(
@@ -412,8 +471,10 @@ fn write_report(out_dir: &Path, report: &reports::RunReport) -> Result<(), u8> {
         return Err(exit::ERROR);
     }
     println!(
-        "report: {}\n        {}",
+        "report: {}\n        {}\n        {}\n        {}",
+        html_path.display(),
         md_path.display(),
+        junit_path.display(),
         json_path.display()
     );
     Ok(())

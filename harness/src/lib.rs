@@ -5,10 +5,11 @@
 //! The rooms: `spec` (what a run is asked: scenarios, budgets, row ids), `workload` (the
 //! requests: the mix, one module per request kind), `stack` (the processes under test),
 //! `observe` (their resources, the machine), `run` (a suite, orchestrated), `judge` (row and
-//! run verdicts, capacity), `merge` and `bench`.
+//! run verdicts, capacity), `flame` (profiles as files and flamegraphs), `merge` and `bench`.
 
 pub mod bench;
 mod cli;
+pub mod flame;
 pub mod judge;
 pub mod merge;
 pub mod observe;

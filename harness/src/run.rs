@@ -10,18 +10,21 @@ use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use reports::{
-    GeneratorResult, Percentiles, ProcessResult, RequestResult, RunReport, ScenarioResult,
+    GeneratorResult, IntervalPoint, Percentiles, ProcessResult, ProcessSample, RequestResult,
+    RunReport, ScenarioResult, SeriesTimeline,
 };
 use tokio::sync::watch;
 
 use loadgen::{Plan, Progress, Shape};
 
+use crate::flame;
 use crate::judge::evaluate::evaluate;
 use crate::judge::verdict::{
     Noise, default_max_send_lag, generator_account, judge_hiccups, judge_lateness, load_not_held,
     overall_verdict,
 };
 use crate::observe::hiccup::HiccupMeter;
+use crate::observe::profile::{Profiled, Taken, profile_window};
 use crate::observe::sampler::{self, Sample};
 use crate::spec::budget::{Budgets, Profile};
 use crate::spec::scenario::{LoadModel, Scenario};
@@ -52,11 +55,24 @@ pub struct RunConfig {
     pub generator_cpus: Vec<usize>,
     /// CPUs the services it starts are pinned to (empty: not pinned).
     pub service_cpus: Vec<usize>,
+    /// Take a CPU profile of every process over the measured window (`--profile-cpu`).
+    pub profile_cpu: bool,
+    /// The runtime built with the `dhat-heap` feature: when given, each scenario runs once
+    /// more on it, after the timed pass, for heap profiles (`--profile-heap`).
+    pub profile_heap: Option<PathBuf>,
+    /// A earlier run's `report.json` to draw differential flamegraphs against (`--baseline`).
+    pub baseline: Option<PathBuf>,
+    /// Live progress on the terminal (off with `--quiet`, or when stderr is not a terminal).
+    pub progress: bool,
 }
 
 /// Runs every scenario in turn and judges the budget rows.
 pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> RunReport {
     let started_at = rfc3339_now();
+    if config.profile_cpu {
+        // The profiler's one-off set-up, now rather than at a measured window's first instant.
+        let _ = tokio::task::spawn_blocking(profiling::prepare).await;
+    }
     let mut results = Vec::new();
     let count = config.scenarios.len();
     for (idx, scenario) in config.scenarios.iter().enumerate() {
@@ -73,8 +89,12 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
         eprintln!("{}", one_line_summary(&result));
         results.push(result);
     }
+    if let Some(heap_bin_dir) = &config.profile_heap {
+        heap_pass::run(config, heap_bin_dir, &mut results, cancel.clone()).await;
+    }
     let interrupted = *cancel.borrow();
-    let targets = evaluate(&config.budgets, config.profile, &results);
+    let mut targets = evaluate(&config.budgets, config.profile, &results);
+    flame::link_rows(&mut targets, &results);
     let (verdict, verdict_reasons) =
         overall_verdict(&targets, &results, interrupted, config.full_suite);
     RunReport {
@@ -114,6 +134,8 @@ pub(crate) async fn run_scenario(
         redis_url: config.redis_url.clone(),
         targets: config.targets.clone(),
         service_cpus: config.service_cpus.clone(),
+        profiling: config.profile_cpu,
+        heap_dir: None,
     };
     let stack = match stack::start(scenario, &options, cancel.clone()).await {
         Ok(stack) => stack,
@@ -136,8 +158,22 @@ pub(crate) async fn run_scenario(
         .to_vec();
     let plan = plan_for(config, scenario, (warmup, duration), series.len());
     let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
-    let (ran, samples) = offer_load(scenario, &plan, &resolved, &stack, cancel).await;
+    let (ran, samples, taken) =
+        offer_load(config, scenario, &plan, &resolved, &stack, cancel).await;
     result.invalid_reasons.extend(stack.stop().await);
+    let footprints: Vec<(String, u64)> = taken
+        .iter()
+        .filter_map(|t| Some((t.process.name.clone(), t.profiler_rss_bytes?)))
+        .collect();
+    result.profiles = flame::write_profiles(
+        taken,
+        &scenario.name,
+        &run_dir.join("profiles"),
+        &config.out_dir,
+    );
+    if let Some(baseline) = &config.baseline {
+        flame::draw_differentials(&mut result, baseline, &config.out_dir);
+    }
     let outcome = match ran {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -145,20 +181,44 @@ pub(crate) async fn run_scenario(
             return result;
         }
     };
-    let interval_logs = write_interval_logs(
+    let (interval_logs, timeline) = write_interval_logs(
         &run_dir,
         &series,
         &outcome,
         window_start_wall,
         &config.out_dir,
     );
+    result.timeline = with_offered(timeline, &plan, &series);
     let recorded = Recorded {
         outcome,
         samples,
         interval_logs,
     };
     record_outcome(&mut result, config, scenario, &plan, &series, recorded);
+    leave_out_profilers(&mut result, &footprints);
     result
+}
+
+/// Leaves each profiled service's profiler (its sample table and symbols, resident from
+/// start-up) out of its window peak, which the memory rows judge, and says so.
+fn leave_out_profilers(result: &mut ScenarioResult, footprints: &[(String, u64)]) {
+    let mut left_out = Vec::new();
+    for process in &mut result.processes {
+        let Some((_, bytes)) = footprints.iter().find(|(name, _)| *name == process.name) else {
+            continue;
+        };
+        process.profiler_rss_bytes = Some(*bytes);
+        if let Some(peak) = &mut process.rss_peak_bytes {
+            *peak = peak.saturating_sub(*bytes);
+        }
+        left_out.push(format!("{} {:.1} MB", process.name, *bytes as f64 / 1e6));
+    }
+    if !left_out.is_empty() {
+        result.notes.push(format!(
+            "the CPU profiler's own memory ({}, measured as each service readied it at start-up) is left out of the peak RSS the memory rows judge",
+            left_out.join(", ")
+        ));
+    }
 }
 
 /// What a scenario's load left: the engine's outcome, the processes' samples and the paths
@@ -198,6 +258,9 @@ fn new_result(
         generator: GeneratorResult::default(),
         hiccups: Default::default(),
         logs: Vec::new(),
+        profiles: Vec::new(),
+        heap: Vec::new(),
+        timeline: Vec::new(),
     }
 }
 
@@ -257,12 +320,13 @@ fn plan_for(
 /// over the measured window and progress is printed; returns what the engine recorded, or why
 /// it failed, and the samples.
 async fn offer_load(
+    config: &RunConfig,
     scenario: &Scenario,
     plan: &Plan,
     resolved: &Resolved,
     stack: &Stack,
     cancel: watch::Receiver<bool>,
-) -> (Result<loadgen::Outcome, String>, WindowSamples) {
+) -> (Result<loadgen::Outcome, String>, WindowSamples, Vec<Taken>) {
     let threads = plan.threads;
     let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
     let workloads: Vec<ScenarioWorkload> = (0..threads)
@@ -278,12 +342,28 @@ async fn offer_load(
         plan.end(),
         cancel.clone(),
     ));
-    let reporter = tokio::spawn(report_progress(
-        scenario.name.clone(),
-        progress.clone(),
-        plan.start,
-        plan.warmup + plan.duration,
-    ));
+    let bar = config.progress.then(|| {
+        indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            indicatif::ProgressDrawTarget::stderr_with_hz(4),
+        )
+    });
+    let reporter = bar.clone().map(|bar| {
+        tokio::spawn(report_progress(
+            scenario.name.clone(),
+            progress.clone(),
+            plan.clone(),
+            bar,
+        ))
+    });
+    let profiles = config.profile_cpu.then(|| {
+        tokio::spawn(profile_window(
+            profile_list(stack),
+            plan.measure_start(),
+            plan.end(),
+            cancel.clone(),
+        ))
+    });
     let meter = HiccupMeter::start(plan.measure_start(), plan.end()).ok();
     let engine_plan = plan.clone();
     let endpoints = resolved.endpoints.clone();
@@ -291,13 +371,51 @@ async fn offer_load(
         loadgen::run(&engine_plan, &endpoints, workloads, &progress, cancel)
     })
     .await;
-    reporter.abort();
+    if let Some(reporter) = reporter {
+        reporter.abort();
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let mut samples = sampling.await.unwrap_or_default();
     samples.hiccups = meter.map(HiccupMeter::finish);
+    let taken = match profiles {
+        Some(profiles) => profiles.await.unwrap_or_default(),
+        None => Vec::new(),
+    };
     let ran = ran
         .map_err(|error| error.to_string())
         .and_then(|run| run.map_err(|error| error.to_string()));
-    (ran, samples)
+    (ran, samples, taken)
+}
+
+/// The processes to profile: every service, started or given (one given without
+/// `--profiling` says so in its profile's error), and the generator itself.
+fn profile_list(stack: &Stack) -> Vec<Profiled> {
+    stack
+        .services
+        .iter()
+        .map(|service| Profiled {
+            component: service.component.to_owned(),
+            name: service.name.clone(),
+            base_url: Some(service.base_url.clone()),
+        })
+        .chain(
+            stack
+                .external
+                .iter()
+                .map(|(component, name, url)| Profiled {
+                    component: (*component).to_owned(),
+                    name: name.clone(),
+                    base_url: Some(url.clone()),
+                }),
+        )
+        .chain(std::iter::once(Profiled {
+            component: "generator".into(),
+            name: "generator".into(),
+            base_url: None,
+        }))
+        .collect()
 }
 
 /// The processes to sample: those started by PID, those given over their `/metrics`.
@@ -419,18 +537,39 @@ fn record_outcome(
 const INTERVAL: Duration = Duration::from_secs(1);
 
 /// Writes one HdrHistogram interval log per series under `<scenario>/intervals/`; returns their
-/// paths relative to the report. A log that cannot be written is left out, with a warning.
+/// paths relative to the report, and each series' intervals summed up for plots over time. A
+/// log that cannot be written is left out, with a warning.
 fn write_interval_logs(
     run_dir: &std::path::Path,
     series: &[crate::workload::mix::Series],
     outcome: &loadgen::Outcome,
     window_start: SystemTime,
     out_dir: &std::path::Path,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<SeriesTimeline>) {
+    let timeline = series
+        .iter()
+        .enumerate()
+        .map(|(idx, series)| SeriesTimeline {
+            kind: series.label.clone(),
+            interval_seconds: INTERVAL.as_secs_f64(),
+            points: loadgen::intervals::series_intervals(&outcome.intervals, idx, INTERVAL)
+                .iter()
+                .map(|interval| IntervalPoint {
+                    t: interval.start.as_secs_f64(),
+                    offered_per_second: None,
+                    answered_per_second: interval.histogram.len() as f64
+                        / interval.length.as_secs_f64(),
+                    p50_us: interval.histogram.value_at_quantile(0.5),
+                    p99_us: interval.histogram.value_at_quantile(0.99),
+                    max_us: interval.histogram.max(),
+                })
+                .collect(),
+        })
+        .collect();
     let dir = run_dir.join("intervals");
     if let Err(error) = std::fs::create_dir_all(&dir) {
         eprintln!("warning: cannot create {}: {error}", dir.display());
-        return Vec::new();
+        return (Vec::new(), timeline);
     }
     let mut written = Vec::new();
     for (idx, series) in series.iter().enumerate() {
@@ -454,7 +593,40 @@ fn write_interval_logs(
             Err(error) => eprintln!("warning: cannot write {}: {error}", path.display()),
         }
     }
-    written
+    (written, timeline)
+}
+
+/// Fills in each interval's offered rate from the open model's schedule (the closed model
+/// offers no rate): the intended times that fell in the interval, times the series' share.
+fn with_offered(
+    mut timeline: Vec<SeriesTimeline>,
+    plan: &Plan,
+    series: &[Series],
+) -> Vec<SeriesTimeline> {
+    let Shape::Open(schedule) = &plan.shape else {
+        return timeline;
+    };
+    let n_intervals = plan.duration.as_secs_f64() / INTERVAL.as_secs_f64();
+    let mut per_interval = vec![0u64; n_intervals.ceil() as usize];
+    for at in schedule
+        .times()
+        .skip_while(|at| *at < plan.warmup)
+        .take_while(|at| *at < plan.warmup + plan.duration)
+    {
+        let idx = ((at - plan.warmup).as_secs_f64() / INTERVAL.as_secs_f64()) as usize;
+        if let Some(count) = per_interval.get_mut(idx) {
+            *count += 1;
+        }
+    }
+    for (line, series) in timeline.iter_mut().zip(series) {
+        for point in &mut line.points {
+            let idx = (point.t / INTERVAL.as_secs_f64()) as usize;
+            point.offered_per_second = per_interval
+                .get(idx)
+                .map(|count| *count as f64 * series.share / INTERVAL.as_secs_f64());
+        }
+    }
+    timeline
 }
 
 /// A series label as a file name: `arm_execute[coder]` → `arm_execute.coder`.
@@ -509,6 +681,12 @@ async fn sample_window(
         });
     }
     let mut peak_rss: Vec<u64> = first.iter().map(|s| s.map_or(0, |s| s.rss_bytes)).collect();
+    // Each process's readings over time, and its reading before (with when it was taken).
+    let mut over_time: Vec<Vec<ProcessSample>> = vec![Vec::new(); watched.len()];
+    let mut before: Vec<Option<(Instant, Sample)>> = first
+        .iter()
+        .map(|sample| sample.map(|sample| (window_start, sample)))
+        .collect();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -519,6 +697,19 @@ async fn sample_window(
         for (idx, process) in watched.iter().enumerate() {
             if let Some(sample) = read(&client, &process.source).await {
                 peak_rss[idx] = peak_rss[idx].max(sample.rss_bytes);
+                let now = Instant::now();
+                if let Some((then, earlier)) = before[idx] {
+                    let seconds = (now - then).as_secs_f64();
+                    if seconds > 0.05 {
+                        over_time[idx].push(ProcessSample {
+                            t: (now - window_start).as_secs_f64(),
+                            cpu_cores: ((sample.cpu_seconds - earlier.cpu_seconds) / seconds)
+                                .max(0.0),
+                            rss_bytes: sample.rss_bytes,
+                        });
+                    }
+                }
+                before[idx] = Some((now, sample));
             }
         }
     }
@@ -546,6 +737,8 @@ async fn sample_window(
                 Source::Proc(_) => "proc".into(),
                 Source::Metrics(_) => "metrics".into(),
             },
+            profiler_rss_bytes: None,
+            samples: std::mem::take(&mut over_time[idx]),
         });
     }
     WindowSamples {
@@ -594,26 +787,60 @@ async fn read(client: &reqwest::Client, source: &Source) -> Option<Sample> {
     }
 }
 
-/// A progress line every five seconds: elapsed, send rate, errors, in flight.
-async fn report_progress(name: String, progress: Arc<Progress>, start: Instant, total: Duration) {
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
-    tick.tick().await;
-    let mut last_sent = 0;
-    let mut last_at = Instant::now();
+/// Live progress on the terminal while a scenario runs (indicatif, redrawn twice a second):
+/// elapsed and total time, the rate offered now and the rate answered over the last second,
+/// the P99 of the last closed second of the measured window, errors and requests in flight.
+async fn report_progress(
+    name: String,
+    progress: Arc<Progress>,
+    plan: Plan,
+    bar: indicatif::ProgressBar,
+) {
+    let total = plan.warmup + plan.duration;
+    bar.set_length(total.as_secs());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("  {prefix} [{bar:24}] {elapsed}/{len}s {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(name);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut last = (Instant::now(), 0u64);
     loop {
         tick.tick().await;
-        let now = progress.snapshot();
-        let sent = now.sent;
-        let rate = (sent - last_sent) as f64 / last_at.elapsed().as_secs_f64();
-        last_sent = sent;
-        last_at = Instant::now();
-        eprintln!(
-            "  {name}: {:.0}s of {:.0}s, {rate:.0} req/s, {sent} sent, {} errors, {} in flight",
-            start.elapsed().as_secs_f64(),
-            total.as_secs_f64(),
-            now.errors,
-            now.in_flight,
-        );
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(plan.start);
+        let snapshot = progress.snapshot();
+        let answered = snapshot.sent.saturating_sub(snapshot.in_flight);
+        let seconds = (now - last.0).as_secs_f64();
+        let answered_rate = if seconds > 0.2 {
+            let rate = answered.saturating_sub(last.1) as f64 / seconds;
+            last = (now, answered);
+            Some(rate)
+        } else {
+            None
+        };
+        let offered = match &plan.shape {
+            Shape::Open(schedule) => format!("{:.0}/s offered, ", schedule.rate_at(elapsed)),
+            Shape::Closed { users } => format!("{users} users, "),
+        };
+        let phase = if elapsed < plan.warmup {
+            "warm-up"
+        } else {
+            "measuring"
+        };
+        bar.set_position(elapsed.as_secs().min(total.as_secs()));
+        bar.set_message(format!(
+            "{phase}: {offered}{} answered/s, P99 {}, {} errors, {} in flight",
+            answered_rate.map_or_else(|| "–".to_owned(), |rate| format!("{rate:.0}")),
+            if snapshot.last_p99_us == 0 {
+                "–".to_owned()
+            } else {
+                format!("{:.2} ms", snapshot.last_p99_us as f64 / 1000.0)
+            },
+            snapshot.errors,
+            snapshot.in_flight,
+        ));
     }
 }
 
@@ -681,5 +908,6 @@ pub fn rfc3339_now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+mod heap_pass;
 #[cfg(test)]
 mod tests;

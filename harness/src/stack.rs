@@ -36,6 +36,11 @@ pub struct StartOptions {
     pub targets: BTreeMap<String, String>,
     /// CPUs the services it starts are pinned to (empty: not pinned).
     pub service_cpus: Vec<usize>,
+    /// Start each service with `--profiling`, so that its CPU profile can be taken over HTTP.
+    pub profiling: bool,
+    /// The heap pass: each service (a `dhat-heap` build) writes its dhat profile here, as
+    /// `<name>.dhat-heap.json`, when it stops.
+    pub heap_dir: Option<PathBuf>,
 }
 
 /// The stack of one scenario: what it started, and where every service answers.
@@ -302,6 +307,8 @@ kind = "reflex_process"
             redis_url: None,
             targets: BTreeMap::new(),
             service_cpus: Vec::new(),
+            profiling: false,
+            heap_dir: None,
         };
         let mut stack = Stack {
             endpoints: Endpoints::default(),

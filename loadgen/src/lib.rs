@@ -165,6 +165,8 @@ pub(crate) struct WorkerProgress {
     pub sent: AtomicU64,
     pub errors: AtomicU64,
     pub in_flight: AtomicU64,
+    /// P99 latency of the worker's last closed interval of the measured window, µs.
+    pub last_p99_us: AtomicU64,
 }
 
 /// A reading of [`Progress`].
@@ -174,6 +176,9 @@ pub struct ProgressSnapshot {
     pub sent: u64,
     pub errors: u64,
     pub in_flight: u64,
+    /// P99 latency over the last closed interval of the measured window (µs; the largest of
+    /// the workers' and of the series'), 0 before the first closes.
+    pub last_p99_us: u64,
 }
 
 impl Progress {
@@ -196,6 +201,12 @@ impl Progress {
             sent: sum(|w| &w.sent),
             errors: sum(|w| &w.errors),
             in_flight: sum(|w| &w.in_flight),
+            last_p99_us: self
+                .workers
+                .iter()
+                .map(|w| w.last_p99_us.load(Ordering::Relaxed))
+                .max()
+                .unwrap_or(0),
         }
     }
 }

@@ -127,7 +127,9 @@ impl WorkerRecorder {
         }
     }
 
-    pub fn record(&mut self, request: Finished<'_>) {
+    /// Records one finished request; when its arrival closed an interval, returns that
+    /// interval's P99 latency (µs, the largest over the series), for live progress.
+    pub fn record(&mut self, request: Finished<'_>) -> Option<u64> {
         let in_window =
             request.answered_at >= self.window_start && request.answered_at < self.window_end;
         let ok = request.outcome.is_ok();
@@ -137,7 +139,7 @@ impl WorkerRecorder {
                     self.series[idx].completed_in_window += 1;
                 }
             }
-            return;
+            return None;
         }
         let latency = micros(
             request
@@ -158,9 +160,7 @@ impl WorkerRecorder {
             .saturating_duration_since(self.window_start)
             .as_nanos()
             / self.interval.as_nanos().max(1)) as u64;
-        if index > self.current_index {
-            self.rotate(index);
-        }
+        let closed = (index > self.current_index).then(|| self.rotate(index));
         for idx in std::iter::once(request.series).chain(request.detail) {
             let series = &mut self.series[idx];
             series.sent += 1;
@@ -186,15 +186,19 @@ impl WorkerRecorder {
                 },
             }
         }
+        closed
     }
 
-    /// Closes the current interval and starts `index`.
-    fn rotate(&mut self, index: u64) {
+    /// Closes the current interval and starts `index`; returns the closed interval's P99
+    /// (µs, the largest over the series; 0 when it recorded nothing).
+    fn rotate(&mut self, index: u64) -> u64 {
         let mut serializer = V2DeflateSerializer::new();
+        let mut p99 = 0;
         for (series, histogram) in self.current.iter_mut().enumerate() {
             if histogram.is_empty() {
                 continue;
             }
+            p99 = p99.max(histogram.value_at_quantile(0.99));
             let mut encoded = Vec::new();
             serializer
                 .serialize(histogram, &mut encoded)
@@ -207,6 +211,7 @@ impl WorkerRecorder {
             histogram.reset();
         }
         self.current_index = index;
+        p99
     }
 
     /// Closes the last interval.

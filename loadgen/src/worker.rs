@@ -518,7 +518,7 @@ impl<W: Workload> Worker<W> {
             self.progress.errors.fetch_add(1, Ordering::Relaxed);
         }
         let answered_at = answered_at.get().unwrap_or_else(Instant::now);
-        self.recorder.borrow_mut().record(Finished {
+        let closed = self.recorder.borrow_mut().record(Finished {
             series,
             detail,
             measured,
@@ -527,6 +527,9 @@ impl<W: Workload> Worker<W> {
             answered_at,
             outcome: outcome.as_ref().map(|_| ()).map_err(|kind| kind.as_ref()),
         });
+        if let Some(p99_us) = closed {
+            self.progress.last_p99_us.store(p99_us, Ordering::Relaxed);
+        }
     }
 
     async fn chain(

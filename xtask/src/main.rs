@@ -76,6 +76,19 @@ struct LoadtestOpts {
     /// Worker threads of the load generator [default: one per core].
     #[arg(long, value_name = "N")]
     generator_threads: Option<usize>,
+    /// A CPU profile and flamegraph of every process over each measured window.
+    #[arg(long)]
+    profile_cpu: bool,
+    /// Heap profiles (dhat): builds the runtime with the `dhat-heap` feature into
+    /// target/dhat-heap and runs each scenario once more on it, after the timed pass.
+    #[arg(long)]
+    profile_heap: bool,
+    /// An earlier run (folder or report.json) to draw differential flamegraphs against.
+    #[arg(long, value_name = "RUN")]
+    baseline: Option<PathBuf>,
+    /// No live progress.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Exit code for a failure of xtask itself (say, the build failed).
@@ -202,7 +215,56 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     if let Some(url) = &opts.redis_url {
         octoperf.args(["--redis-url", url]);
     }
+    if opts.profile_cpu {
+        octoperf.arg("--profile-cpu");
+    }
+    if opts.profile_heap {
+        let root = workspace_root()?;
+        octoperf
+            .arg("--profile-heap")
+            .arg(build_heap_profiled(&root)?);
+    }
+    if let Some(baseline) = &opts.baseline {
+        let baseline = std::env::current_dir()
+            .context("reading the current folder")?
+            .join(baseline);
+        octoperf.arg("--baseline").arg(baseline);
+    }
+    if opts.quiet {
+        octoperf.arg("--quiet");
+    }
     run_child(octoperf)
+}
+
+/// Builds the services with the `dhat-heap` feature (dhat as the global allocator) into a
+/// target folder of their own, so that the timed pass's binaries stay untouched; returns the
+/// folder of the binaries.
+fn build_heap_profiled(root: &Path) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let target = target_dir(root).join("dhat-heap");
+    eprintln!(
+        "building the runtime with dhat (release, {})…",
+        target.display()
+    );
+    let status = Command::new(&cargo)
+        .current_dir(root)
+        .args(["build", "--release", "--features", "dhat-heap"])
+        // Line tables, for the allocation sites' file:line (the timed build has none).
+        .args(["--config", "profile.release.debug=\"line-tables-only\""])
+        .args([
+            "--package",
+            "reflex",
+            "--package",
+            "orchestrator",
+            "--package",
+            "arms",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .with_context(|| format!("running {cargo} build"))?;
+    anyhow::ensure!(status.success(), "the dhat build failed ({status})");
+    Ok(target.join("release"))
 }
 
 fn capacity(opts: &CapacityOpts) -> anyhow::Result<u8> {

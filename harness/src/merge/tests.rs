@@ -81,6 +81,9 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         },
         hiccups: Default::default(),
         logs: Vec::new(),
+        profiles: Vec::new(),
+        heap: Vec::new(),
+        timeline: Vec::new(),
     };
     let report = RunReport {
         schema_version: reports::SCHEMA_VERSION,

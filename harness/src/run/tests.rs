@@ -121,6 +121,9 @@ fn judged(generator: GeneratorResult) -> (Verdict, Vec<String>) {
         generator,
         hiccups: Default::default(),
         logs: Vec::new(),
+        profiles: Vec::new(),
+        heap: Vec::new(),
+        timeline: Vec::new(),
     };
     overall_verdict(&[], &[result], false, false)
 }
@@ -230,6 +233,10 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
         generator_threads: 1,
         generator_cpus: Vec::new(),
         service_cpus: Vec::new(),
+        profile_cpu: false,
+        profile_heap: None,
+        baseline: None,
+        progress: false,
     };
     let (cancel, cancel_rx) = watch::channel(false);
     cancel.send(true).unwrap();
@@ -299,6 +306,9 @@ fn late_result(latency: (f64, f64), service: (f64, f64), send_lag_p99_ms: f64) -
         },
         hiccups: Default::default(),
         logs: Vec::new(),
+        profiles: Vec::new(),
+        heap: Vec::new(),
+        timeline: Vec::new(),
     }
 }
 

@@ -114,6 +114,13 @@ pub(super) async fn spawn_service(
     command
         .args(["--host", "127.0.0.1", "--port", "0"])
         .args(args)
+        .args(options.profiling.then_some("--profiling"))
+        .envs(options.heap_dir.as_ref().map(|dir| {
+            (
+                crate::observe::heap::DHAT_OUT_ENV,
+                dir.join(format!("{name}.dhat-heap.json")),
+            )
+        }))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)

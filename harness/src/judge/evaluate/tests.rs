@@ -80,6 +80,9 @@ fn scenario(
         generator: GeneratorResult::default(),
         hiccups: Default::default(),
         logs: Vec::new(),
+        profiles: Vec::new(),
+        heap: Vec::new(),
+        timeline: Vec::new(),
     }
 }
 
@@ -92,6 +95,8 @@ fn process(component: &str, name: &str, rss_mb: f64, cores: f64) -> ProcessResul
         rss_lifetime_peak_bytes: None,
         cpu_cores_mean: Some(cores),
         source: "proc".into(),
+        profiler_rss_bytes: None,
+        samples: Vec::new(),
     }
 }
 

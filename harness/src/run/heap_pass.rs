@@ -1,0 +1,125 @@
+//! The heap pass (`--profile-heap`): after the timed pass, each scenario that ran once more,
+//! on its quick windows, against services built with the `dhat-heap` feature. dhat costs about
+//! 70% of a service's throughput, so nothing of this pass is judged: it only explains memory.
+//! Each service's totals are read as the window begins and ends, and it writes its
+//! `dhat-heap.json` as it stops.
+
+use std::path::Path;
+
+use reports::{HeapResult, ScenarioResult};
+use tokio::sync::watch;
+
+use super::{RunConfig, offer_load, plan_for};
+use crate::observe::heap::{HeapWatched, heap_window, summarise};
+use crate::stack::{self, StartOptions};
+use crate::workload::mix::Mix;
+
+/// Runs the heap pass of every scenario of `results` that ran, filling in its `heap`.
+pub(super) async fn run(
+    config: &RunConfig,
+    heap_bin_dir: &Path,
+    results: &mut [ScenarioResult],
+    cancel: watch::Receiver<bool>,
+) {
+    for (scenario, result) in config.scenarios.iter().zip(results.iter_mut()) {
+        if *cancel.borrow() {
+            return;
+        }
+        if result.error.is_some() {
+            continue;
+        }
+        eprintln!(
+            "[heap] {}: once more on the dhat build ({}), not judged",
+            scenario.name,
+            heap_bin_dir.display()
+        );
+        result.heap = match one(config, scenario, heap_bin_dir, cancel.clone()).await {
+            Ok(heap) => heap,
+            Err(why) => {
+                eprintln!("  heap pass of {} failed: {why}", scenario.name);
+                vec![HeapResult {
+                    component: "stack".into(),
+                    name: "stack".into(),
+                    error: Some(why),
+                    ..HeapResult::default()
+                }]
+            }
+        };
+    }
+}
+
+async fn one(
+    config: &RunConfig,
+    scenario: &crate::spec::scenario::Scenario,
+    heap_bin_dir: &Path,
+    cancel: watch::Receiver<bool>,
+) -> Result<Vec<HeapResult>, String> {
+    let heap_dir = config.out_dir.join(&scenario.name).join("heap");
+    let options = StartOptions {
+        bin_dir: heap_bin_dir.to_path_buf(),
+        run_dir: heap_dir.clone(),
+        database_url: config.database_url.clone(),
+        redis_url: config.redis_url.clone(),
+        targets: config.targets.clone(),
+        service_cpus: config.service_cpus.clone(),
+        profiling: false,
+        heap_dir: Some(heap_dir.clone()),
+    };
+    let stack = stack::start(scenario, &options, cancel.clone())
+        .await
+        .map_err(|error| format!("{error:#}"))?;
+    let resolved = match stack.endpoints.resolve() {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            stack.stop().await;
+            return Err(error.to_string());
+        }
+    };
+    let n_series = Mix::new(&scenario.requests, scenario.llm.seed)
+        .series()
+        .len();
+    // The quick windows: the pass explains allocations per request; its length adds nothing.
+    let plan = plan_for(config, scenario, scenario.load.window(true), n_series);
+    let watched: Vec<HeapWatched> = stack
+        .services
+        .iter()
+        .map(|service| HeapWatched {
+            component: service.component.to_owned(),
+            name: service.name.clone(),
+            base_url: service.base_url.clone(),
+        })
+        .collect();
+    let quiet = RunConfig {
+        profile_cpu: false,
+        progress: false,
+        ..config.clone()
+    };
+    let readings = tokio::spawn(heap_window(watched, plan.measure_start(), plan.end()));
+    let (ran, _, _) = offer_load(&quiet, scenario, &plan, &resolved, &stack, cancel).await;
+    let readings = readings.await.unwrap_or_default();
+    // Stopped gracefully (SIGTERM), each service writes its dhat file.
+    for problem in stack.stop().await {
+        eprintln!("  {problem}");
+    }
+    let outcome = ran?;
+    // The scenario's requests over the window: each kind once, its arms' breakdown left out.
+    let requests: u64 = outcome
+        .series
+        .iter()
+        .zip(Mix::new(&scenario.requests, scenario.llm.seed).series())
+        .filter(|(_, series)| !series.label.contains('['))
+        .map(|(kind, _)| kind.sent)
+        .sum();
+    Ok(readings
+        .into_iter()
+        .map(|(watched, window)| {
+            let path = heap_dir.join(format!("{}.dhat-heap.json", watched.name));
+            let relative = path
+                .strip_prefix(&config.out_dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            summarise(&watched, window, &path, relative, requests)
+        })
+        .collect())
+}
