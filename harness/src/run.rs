@@ -211,6 +211,9 @@ fn leave_out_profilers(result: &mut ScenarioResult, footprints: &[(String, u64)]
         if let Some(peak) = &mut process.rss_peak_bytes {
             *peak = peak.saturating_sub(*bytes);
         }
+        for sample in &mut process.samples {
+            sample.rss_bytes = sample.rss_bytes.saturating_sub(*bytes);
+        }
         left_out.push(format!("{} {:.1} MB", process.name, *bytes as f64 / 1e6));
     }
     if !left_out.is_empty() {
@@ -596,13 +599,20 @@ fn write_interval_logs(
     (written, timeline)
 }
 
-/// Fills in each interval's offered rate from the open model's schedule (the closed model
-/// offers no rate): the intended times that fell in the interval, times the series' share.
+/// Keeps the intervals of the window and fills in each one's offered rate from the open
+/// model's schedule (the closed model offers no rate): the intended times that fell in the
+/// interval, times the series' share.
 fn with_offered(
     mut timeline: Vec<SeriesTimeline>,
     plan: &Plan,
     series: &[Series],
 ) -> Vec<SeriesTimeline> {
+    // The drain after the window (answers to the last requests) is no interval of it: its
+    // few answers would read as the rate collapsing. The interval logs keep them.
+    for line in &mut timeline {
+        line.points
+            .retain(|point| point.t < plan.duration.as_secs_f64());
+    }
     let Shape::Open(schedule) = &plan.shape else {
         return timeline;
     };

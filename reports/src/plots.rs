@@ -192,6 +192,7 @@ pub fn percentile_spectrum(request: &RequestResult) -> String {
         let mut chart = ChartBuilder::on(root)
             .caption(format!("{}: percentile spectrum", request.kind), (FONT, 16))
             .margin(8)
+            .margin_right(36)
             .x_label_area_size(32)
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..nines_max, (bottom..top).log_scale())?;
@@ -244,7 +245,8 @@ pub fn resources_over_time(processes: &[ProcessResult]) -> String {
         let t_end = sampled
             .iter()
             .flat_map(|p| p.samples.iter().map(|s| s.t))
-            .fold(1.0, f64::max);
+            .fold(1.0, f64::max)
+            * 1.04;
         let (upper, lower) = root.split_vertically(230);
         let panels: [(&DrawingArea<SVGBackend<'_>, Shift>, &str, &str, SampleValue); 2] = [
             (&upper, "CPU over time", "cores", |s| s.cpu_cores),

@@ -338,3 +338,100 @@ fn ctrl_c_stops_the_stack_and_still_writes_the_report() {
         assert!(!alive(pid), "process {pid} outlived the interrupted run");
     }
 }
+
+#[test]
+fn profile_cpu_links_each_row_to_its_flamegraph_and_every_format_renders_from_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_scenario(dir.path(), "1s");
+    let out = dir.path().join("out");
+    let output = run_scenarios_in(dir.path(), &out)
+        .arg("--profile-cpu")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let scenario = &report["scenarios"][0];
+    let profiles = scenario["profiles"].as_array().unwrap();
+    // reflex, four arms, the orchestrator and the generator.
+    assert_eq!(profiles.len(), 7, "{profiles:?}");
+    for profile in profiles {
+        assert!(profile["error"].is_null(), "{profile}");
+        // An arm no simple task reaches (the planner) may have no sample: no flamegraph.
+        let files: &[&str] = if profile["samples"].as_u64().unwrap() > 0 {
+            &["pprof", "folded", "flamegraph"]
+        } else {
+            &["pprof", "folded"]
+        };
+        for file in files {
+            let path = out.join(profile[*file].as_str().unwrap());
+            assert!(path.exists(), "{} is missing", path.display());
+        }
+    }
+    let orchestrator = profiles
+        .iter()
+        .find(|p| p["name"] == "orchestrator")
+        .unwrap();
+    assert!(
+        orchestrator["samples"].as_u64().unwrap() > 0,
+        "{orchestrator}"
+    );
+    // The Orchestrator's rows link its flamegraph and its pprof file.
+    let row = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["component"] == "orchestrator_simple" && t["metric"] == "p99")
+        .unwrap();
+    let artifacts: Vec<&str> = row["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        artifacts,
+        [
+            "tiny/profiles/orchestrator.svg",
+            "tiny/profiles/orchestrator.pb.gz"
+        ]
+    );
+    // The profilers' memory is left out of the memory rows, and said.
+    let notes = scenario["notes"].to_string();
+    assert!(notes.contains("CPU profiler's own memory"), "{notes}");
+    assert!(
+        scenario["processes"][0]["profiler_rss_bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // Every format comes from the JSON alone, as the run wrote it.
+    for (format, file) in [
+        ("md", "report.md"),
+        ("html", "report.html"),
+        ("junit", "junit.xml"),
+    ] {
+        let rendered = octoperf()
+            .arg("render")
+            .arg(out.join("report.json"))
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(rendered.status.code(), Some(0), "{format}");
+        assert_eq!(
+            String::from_utf8_lossy(&rendered.stdout),
+            std::fs::read_to_string(out.join(file)).unwrap(),
+            "{format}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("href=\"tiny/profiles/orchestrator.svg\""));
+    let bad = octoperf()
+        .arg("render")
+        .arg(out.join("report.json"))
+        .args(["--format", "pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
