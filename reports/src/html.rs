@@ -471,6 +471,9 @@ fn heap_section(out: &mut String, scenario: &ScenarioResult) {
                 .map(|path| format!("<a href=\"{}\">dhat-heap.json</a>", escape(path)))
                 .unwrap_or_default(),
         );
+        if let Some(note) = &heap.note {
+            let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(note));
+        }
         if heap.top_sites.is_empty() {
             continue;
         }

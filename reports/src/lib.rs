@@ -284,12 +284,17 @@ pub struct HeapResult {
     pub allocations_per_request: f64,
     /// Allocation sites by bytes allocated over the pass.
     pub top_sites: Vec<HeapSite>,
+    /// What a reader must know of the pass: say, that the dhat build could not keep up with
+    /// the offered load, so its peak holds the backlog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HeapSite {
-    /// The first frame of the program's own code: `function (file:line)`.
+    /// The first frame outside the standard library and the allocator, where the allocation
+    /// was asked for: `function (file:line)`, the file as dhat cuts it (its last three parts).
     pub site: String,
     pub bytes: u64,
     pub allocations: u64,

@@ -249,8 +249,8 @@ fn build_heap_profiled(root: &Path) -> anyhow::Result<PathBuf> {
     let status = Command::new(&cargo)
         .current_dir(root)
         .args(["build", "--release", "--features", "dhat-heap"])
-        // Line tables, for the allocation sites' file:line (the timed build has none).
-        .args(["--config", "profile.release.debug=\"line-tables-only\""])
+        // As the timed build: function paths and line tables, for the sites' file:line.
+        .args(["--config", "profile.release.debug=\"limited\""])
         .args([
             "--package",
             "reflex",

@@ -138,7 +138,7 @@ pub fn summarise(
     result
 }
 
-/// Allocation sites by bytes, each named by its first frame in the program's own code.
+/// Allocation sites by bytes, each named by its first frame outside the standard library.
 fn top_sites(file: &DhatFile) -> Vec<HeapSite> {
     let mut by_site: std::collections::HashMap<String, (u64, u64)> = Default::default();
     for point in &file.pps {
@@ -149,7 +149,7 @@ fn top_sites(file: &DhatFile) -> Vec<HeapSite> {
             .collect();
         let site = frames
             .iter()
-            .find(|frame| is_own_code(frame))
+            .find(|frame| is_site(frame))
             .or(frames.first())
             .map_or_else(|| "[unknown]".to_owned(), |frame| site_name(frame));
         let entry = by_site.entry(site).or_default();
@@ -169,11 +169,17 @@ fn top_sites(file: &DhatFile) -> Vec<HeapSite> {
     sites
 }
 
-/// A frame of the program itself, not of the standard library or a dependency.
-fn is_own_code(frame: &str) -> bool {
-    let location = frame.rsplit_once(" (").map_or("", |(_, at)| at);
-    !(location.starts_with("/rustc/")
-        || location.contains(".cargo/registry")
+/// A frame outside the standard library and the allocator: where the allocation was asked
+/// for (a dependency's frame counts, as in dh_view: hyper's read buffer is hyper's site).
+fn is_site(frame: &str) -> bool {
+    let frame = frame.split_once(": ").map_or(frame, |(_, rest)| rest);
+    let (function, location) = frame.rsplit_once(" (").unwrap_or((frame, ""));
+    let function = function.trim_start_matches('<');
+    let library = ["alloc::", "core::", "std::", "dhat::", "__rust"]
+        .iter()
+        .any(|prefix| function.starts_with(prefix));
+    !(library
+        || location.starts_with("/rustc/")
         || location.contains("/library/")
         || location.starts_with("???"))
 }
@@ -203,26 +209,33 @@ mod tests {
     fn sites_are_named_by_their_first_own_frame_and_ranked_by_bytes() {
         let file: DhatFile = serde_json::from_value(serde_json::json!({
             "pps": [
-                {"tb": 100, "tbk": 10, "fs": [1, 2]},
+                {"tb": 100, "tbk": 10, "fs": [1, 4, 2]},
                 {"tb": 900, "tbk": 3, "fs": [1, 3]},
                 {"tb": 50, "tbk": 5, "fs": [2]},
             ],
             "ftbl": [
                 "[root]",
-                "0x1: alloc::vec::Vec<T>::push (/rustc/abc/library/alloc/src/vec/mod.rs:1:2)",
-                "0x2: reflex::scan_cached (src/lib.rs:120:13)",
-                "0x3: orchestrator::store::insert (runtime/orchestrator/src/store.rs:7:1)",
+                "0x1: alloc::raw_vec::finish_grow<alloc::alloc::Global> (src/raw_vec/mod.rs:1:2)",
+                "0x2: reflex::scan_cached (reflex/src/lib.rs:120:13)",
+                "0x3: orchestrator::store::insert (orchestrator/src/store.rs:7:1)",
+                "0x4: bytes::bytes_mut::BytesMut::reserve (bytes-1.12.2/src/bytes_mut.rs:626:22)",
             ],
         }))
         .unwrap();
         let sites = top_sites(&file);
         assert_eq!(
             sites[0].site,
-            "orchestrator::store::insert (runtime/orchestrator/src/store.rs:7)"
+            "orchestrator::store::insert (orchestrator/src/store.rs:7)"
         );
         assert_eq!((sites[0].bytes, sites[0].allocations), (900, 3));
-        assert_eq!(sites[1].site, "reflex::scan_cached (src/lib.rs:120)");
-        assert_eq!((sites[1].bytes, sites[1].allocations), (150, 15));
+        // Where a dependency asked, the dependency's frame is the site.
+        assert_eq!(
+            sites[1].site,
+            "bytes::bytes_mut::BytesMut::reserve (bytes-1.12.2/src/bytes_mut.rs:626)"
+        );
+        assert_eq!((sites[1].bytes, sites[1].allocations), (100, 10));
+        assert_eq!(sites[2].site, "reflex::scan_cached (reflex/src/lib.rs:120)");
+        assert_eq!((sites[2].bytes, sites[2].allocations), (50, 5));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `dhat-heap.json` as it stops.
 
 use std::path::Path;
+use std::time::Duration;
 
 use reports::{HeapResult, ScenarioResult};
 use tokio::sync::watch;
@@ -102,6 +103,16 @@ async fn one(
         eprintln!("  {problem}");
     }
     let outcome = ran?;
+    // A dhat build runs slower: where it could not keep up, the backlog's connections and
+    // buffers are in its peak.
+    let account = crate::judge::verdict::generator_account(&outcome, Duration::from_secs(3600));
+    let note = (account.in_flight_cap_hits > 0 || account.unsent > 0 || account.abandoned > 0)
+        .then(|| {
+            format!(
+                "the dhat build did not keep up with the offered load ({} requests found the in-flight cap, {} were never sent, {} never answered): its peak holds the backlog",
+                account.in_flight_cap_hits, account.unsent, account.abandoned
+            )
+        });
     // The scenario's requests over the window: each kind once, its arms' breakdown left out.
     let requests: u64 = outcome
         .series
@@ -119,7 +130,10 @@ async fn one(
                 .unwrap_or(&path)
                 .display()
                 .to_string();
-            summarise(&watched, window, &path, relative, requests)
+            HeapResult {
+                note: note.clone(),
+                ..summarise(&watched, window, &path, relative, requests)
+            }
         })
         .collect())
 }

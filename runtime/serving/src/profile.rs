@@ -23,6 +23,13 @@ static PROFILER_RSS: AtomicU64 = AtomicU64::new(0);
 pub fn enable_profiling() {
     let before = procstat::read(0).map(|s| s.rss_bytes).unwrap_or(0);
     profiling::prepare();
+    // What the set-up freed goes back to the system first: left resident, it would count as
+    // the profiler's, and the service's own allocations would reuse it unseen (a 20 MB Reflex
+    // Layer read 7.5 MB once the footprint was left out).
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
     let after = procstat::read(0).map(|s| s.rss_bytes).unwrap_or(0);
     PROFILER_RSS.store(after.saturating_sub(before), Ordering::Relaxed);
     ENABLED.store(true, Ordering::Relaxed);
