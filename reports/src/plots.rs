@@ -326,6 +326,7 @@ pub fn margins(rows: &[BudgetRow]) -> String {
                 (FONT, 15),
             )
             .margin(8)
+            .margin_right(28)
             .x_label_area_size(28)
             .y_label_area_size(230)
             .build_cartesian_2d(-100.0..100.0, (0..n).into_segmented())?;
