@@ -370,6 +370,11 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
             }
         }
     }
+    if !scenario.profiles.is_empty() {
+        out.push_str(
+            "- CPU profiles see on-CPU time only: waiting (on a socket, a lock, the database) does not show, and time in the kernel shows as the system call that entered it.\n",
+        );
+    }
     if !scenario.profiles.is_empty() || !scenario.heap.is_empty() {
         out.push('\n');
     }
