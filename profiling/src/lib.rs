@@ -6,10 +6,10 @@
 //! profiles itself the same way, and folds every profile it collects). It depends on nothing of
 //! either side.
 //!
-//! What a profile cannot see: a sample is taken by `SIGPROF` on a thread that is running (or
-//! ready to run), `frequency` times a second of wall-clock time per such thread. Time spent
-//! waiting (on a socket, a lock, a database, a sleep) does not show at all; time in the kernel
-//! shows only as the user-space frame that made the system call.
+//! What a profile cannot see: a sample is taken by `SIGPROF` on a thread every 1 / `frequency`
+//! seconds of that thread's CPU time (`sampler`). Time spent waiting (on a socket, a lock, a
+//! database, a sleep) does not show at all; time in the kernel shows only as the user-space
+//! frame that made the system call.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -24,9 +24,9 @@ mod sampler;
 pub const DEFAULT_FREQUENCY: i32 = 250;
 
 /// What a folded profile says about itself beside its stacks.
-pub const LIMITS: &str = "on-CPU samples only (SIGPROF to running threads): waiting on \
-sockets, locks, the database or timers does not show, and time in the kernel shows only as \
-the system call that entered it";
+pub const LIMITS: &str = "on-CPU samples only (SIGPROF every 4 ms of each thread's CPU time): \
+waiting on sockets, locks, the database or timers does not show, and time in the kernel \
+shows only as the system call that entered it";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,8 +77,8 @@ pub fn start(frequency: i32) -> Result<Session, Error> {
     // pprof-rs's own timer (ITIMER_PROF) is checked by the kernel only on the ticks that find
     // the process running, and the generator's evenly spaced requests keep a service's bursts
     // of work at the same phase of the tick: the profile saw 24 to 357 samples of the same two
-    // CPU-seconds from run to run. Its samples come instead from a thread that signals, at
-    // jittered intervals, whichever threads are running (`sampler`).
+    // CPU-seconds from run to run. Its samples come instead from a CPU-time event per thread
+    // (`sampler`).
     let sampler = sampler::Sampler::start(frequency)?;
     Ok(Session {
         guard,

@@ -131,12 +131,11 @@ pub fn render_html(report: &RunReport) -> String {
 }
 
 /// What a CPU profile cannot see, as the report says it.
-const PROFILE_LIMITS: &str = "a thread of the process that is running, or ready to run and \
-waiting for a CPU, is sent SIGPROF at jittered intervals (250 a second on average) and \
-pprof-rs records its stack; time spent waiting (on a socket, a lock, the database, a timer) \
-does not show, and time in the kernel shows only as the system call that entered it. \
-Functions inlined into their callers show under their own names, from the binaries' \
-debug information";
+const PROFILE_LIMITS: &str = "each thread is sent SIGPROF every 4 ms of its own CPU time \
+(a perf task-clock event, user and kernel time) and pprof-rs records its stack: time spent \
+waiting (on a socket, a lock, the database, a timer) does not show, and time in the kernel \
+shows as the system call that entered it. Functions inlined into their callers show under \
+their own names, from the binaries' debug information";
 
 fn figure(out: &mut String, name: &str, svg: &str) {
     // The SVG as plotters wrote it, inline; its own XML prologue, if any, dropped.
@@ -390,8 +389,7 @@ fn profiles_section(out: &mut String, scenario: &ScenarioResult) {
                 .map(|path| format!("<a href=\"{}\">{label}</a>", escape(path)))
         })
         .collect();
-        // Samples per CPU-second of the process: about the frequency when its threads were
-        // running; more when they were also ready to run but waiting for a CPU (sampled too).
+        // Samples per CPU-second of the process: about the frequency asked for.
         let cpu_seconds = if profile.component == "generator" {
             Some(scenario.generator.cpu_seconds)
         } else {
