@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use crate::junit::{escape, row_id};
 use crate::render::{
-    capacity_line, format_value, limit_text, margin_text, measured_text, metric_text, ms,
-    target_word, verdict_word,
+    capacity_line, errors_text, format_value, limit_text, margin_text, measured_text, metric_text,
+    ms, target_word, verdict_word,
 };
 use crate::{BudgetRow, RowVerdict, RunReport, ScenarioResult, Verdict, plots};
 
@@ -316,16 +316,7 @@ fn requests_table(out: &mut String, scenario: &ScenarioResult) {
     }
     out.push_str("<table class=\"requests\">\n<tr><th>Request</th><th>Sent</th><th>OK</th><th>Errors</th><th>Achieved/s</th><th>P50 ms</th><th>P95 ms</th><th>P99 ms</th><th>P99.9 ms</th><th>Max ms</th><th>Service P99 ms</th></tr>\n");
     for request in &scenario.requests {
-        let errors = if request.errors.is_empty() {
-            "0".to_owned()
-        } else {
-            request
-                .errors
-                .iter()
-                .map(|(kind, n)| format!("{kind}: {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let errors = errors_text(request);
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",

@@ -203,6 +203,19 @@ pub fn render_markdown(report: &RunReport) -> String {
     out
 }
 
+/// A request kind's errors by kind, as `http_503: 3, timeout: 1`, or `0`.
+pub(crate) fn errors_text(request: &crate::RequestResult) -> String {
+    if request.errors.is_empty() {
+        return "0".to_owned();
+    }
+    request
+        .errors
+        .iter()
+        .map(|(kind, n)| format!("{kind}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn ms(us: u64) -> String {
     format_value(us as f64 / 1000.0, "ms")
 }
@@ -289,16 +302,7 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         out.push_str("| Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | P99 ms (successes) | Service P99 ms |\n");
         out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for request in &scenario.requests {
-            let errors = if request.errors.is_empty() {
-                "0".to_owned()
-            } else {
-                request
-                    .errors
-                    .iter()
-                    .map(|(kind, n)| format!("{kind}: {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
+            let errors = errors_text(request);
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {} | {} | {} |",
