@@ -278,7 +278,12 @@ pub fn resources_over_time(processes: &[ProcessResult]) -> String {
                 chart
                     .draw_series(LineSeries::new(points.iter().copied(), style))?
                     .label(process.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    .legend(move |(x, y)| {
+                        // The line with the process's marker on it, as in the plot.
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (20, 0)], style)
+                            + marker(idx, (10, 0), style)
+                    });
                 // Markers by process, so that lines of equal shade stay apart.
                 chart.draw_series(points.iter().map(|&(x, y)| marker(idx, (x, y), style)))?;
             }
@@ -294,15 +299,16 @@ pub fn resources_over_time(processes: &[ProcessResult]) -> String {
     })
 }
 
-/// A marker shape per process: circle, square or cross.
-fn marker<DB: DrawingBackend>(
+/// A marker shape per process: circle, triangle or cross.
+fn marker<DB: DrawingBackend, C: Clone + 'static>(
     idx: usize,
-    at: (f64, f64),
+    at: C,
     style: ShapeStyle,
-) -> DynElement<'static, DB, (f64, f64)> {
-    match idx % 3 {
+) -> DynElement<'static, DB, C> {
+    // Shades repeat every three processes, shapes every nine: nine processes stay apart.
+    match (idx / 3) % 3 {
         0 => Circle::new(at, 3, style).into_dyn(),
-        1 => Rectangle::new([at, at], style.stroke_width(5)).into_dyn(),
+        1 => TriangleMarker::new(at, 4, style).into_dyn(),
         _ => Cross::new(at, 3, style).into_dyn(),
     }
 }
