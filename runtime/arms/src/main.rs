@@ -117,6 +117,8 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
     };
     tracing::info!(kind = opts.kind.as_str(), llm = %provider.describe(), "arm starting");
     let state = arms::AppState::new(config, provider);
+    // Before the address is announced: a SIGTERM may follow at once.
+    let shutdown = serving::shutdown_signal();
     let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
-    serving::serve(listener, arms::app(state), serving::shutdown_signal()).await
+    serving::serve(listener, arms::app(state), shutdown).await
 }

@@ -101,11 +101,13 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
     if resumed > 0 {
         tracing::info!(resumed, "resumed unfinished tasks");
     }
+    // Before the address is announced: a SIGTERM may follow at once.
+    let signal = serving::shutdown_signal();
     let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
     tracing::info!(addr = %listener.local_addr()?, "orchestrator listening");
     let stopping = state.clone();
     let shutdown = async move {
-        serving::shutdown_signal().await;
+        signal.await;
         stopping.begin_shutdown();
     };
     // Tasks still running when the process ends stay `running` in the database and are

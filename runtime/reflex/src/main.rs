@@ -60,12 +60,9 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         body_limit_bytes: opts.body_limit_bytes,
     };
     let state = reflex::AppState::new(&config);
+    // Before the address is announced: a SIGTERM may follow at once.
+    let shutdown = serving::shutdown_signal();
     let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
     tracing::info!(addr = %listener.local_addr()?, "reflex layer listening");
-    serving::serve(
-        listener,
-        reflex::app(state, &config),
-        serving::shutdown_signal(),
-    )
-    .await
+    serving::serve(listener, reflex::app(state, &config), shutdown).await
 }
