@@ -202,7 +202,7 @@ pub struct RunOpts {
     /// against, with --profile-cpu.
     #[arg(long, value_name = "RUN")]
     pub baseline: Option<PathBuf>,
-    /// No live progress on the terminal (it is off anyway when stderr is not a terminal).
+    /// No live progress on the terminal (it is off anyway when stdout or stderr is not one).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -370,6 +370,11 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
             dir => dir,
         },
         baseline: match opts.baseline {
+            Some(_) if !opts.profile_cpu => {
+                return Err(
+                    "--baseline draws differential flamegraphs: it needs --profile-cpu".into(),
+                );
+            }
             Some(path) => Some(baseline_report(&path)?),
             None => None,
         },

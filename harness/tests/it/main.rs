@@ -435,3 +435,32 @@ fn profile_cpu_links_each_row_to_its_flamegraph_and_every_format_renders_from_th
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn profiling_flags_that_cannot_work_exit_2_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let run = |args: &[&str]| {
+        octoperf()
+            .args(["run", "--scenario", "reflex", "--scenarios-dir"])
+            .arg(&scenarios)
+            .arg("--budgets")
+            .arg(budgets_path())
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let no_profile = run(&["--baseline", "/nonexistent"]);
+    assert_eq!(no_profile.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_profile.stderr).contains("needs --profile-cpu"));
+    let no_baseline = run(&["--profile-cpu", "--baseline", "/nonexistent/run"]);
+    assert_eq!(no_baseline.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_baseline.stderr).contains("/nonexistent/run"));
+    let no_heap_build = run(&["--profile-heap", "/nonexistent/dhat"]);
+    assert_eq!(no_heap_build.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_heap_build.stderr).contains("dhat-heap"));
+    // Nothing started, nothing written.
+    assert!(!dir.path().join("out").exists());
+}
