@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use crate::junit::{escape, row_id};
 use crate::render::{
-    capacity_line, errors_text, format_value, limit_text, margin_text, measured_text, metric_text,
-    ms, target_word, verdict_word,
+    busy_text, capacity_line, errors_text, format_value, limit_text, margin_text, measured_text,
+    metric_text, ms, target_word, verdict_word,
 };
 use crate::{BudgetRow, RowVerdict, RunReport, ScenarioResult, Verdict, plots};
 
@@ -244,12 +244,7 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
         out,
         "<li>Generator: {} workers, busy {}; {:.1} µs of CPU per request; send lag P50 {} ms, P99 {} ms (allowed {} ms), max {} ms; {} unsent, {} never answered.</li>",
         generator.threads,
-        generator
-            .worker_busy
-            .iter()
-            .map(|busy| format!("{:.0}%", busy * 100.0))
-            .collect::<Vec<_>>()
-            .join(", "),
+        busy_text(generator),
         generator.cpu_us_per_request,
         ms(generator.send_lag_p50_us),
         ms(generator.send_lag_p99_us),

@@ -203,6 +203,19 @@ pub fn render_markdown(report: &RunReport) -> String {
     out
 }
 
+/// Each generator worker's busy share, as `12%, 9%`, or `–` when not measured.
+pub(crate) fn busy_text(generator: &crate::GeneratorResult) -> String {
+    if generator.worker_busy.is_empty() {
+        return "–".to_owned();
+    }
+    generator
+        .worker_busy
+        .iter()
+        .map(|share| format!("{:.0}%", share * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A request kind's errors by kind, as `http_503: 3, timeout: 1`, or `0`.
 pub(crate) fn errors_text(request: &crate::RequestResult) -> String {
     if request.errors.is_empty() {
@@ -256,21 +269,11 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         let _ = writeln!(out, "- Note: {note}");
     }
     let generator = &scenario.generator;
-    let busy = generator
-        .worker_busy
-        .iter()
-        .map(|share| format!("{:.0}%", share * 100.0))
-        .collect::<Vec<_>>()
-        .join(", ");
     let _ = writeln!(
         out,
         "- Generator: {} worker threads, busy {}; {:.2} CPU-seconds ({:.1} µs per request); send lag at the socket P50 {} ms, P99 {} ms (allowed {} ms), max {} ms, {:.3}% of requests over 1 ms late; schedule lag P99 {} ms; in-flight cap reached {} times; {} due requests never sent; {} never answered.\n",
         generator.threads,
-        if busy.is_empty() {
-            "–".to_owned()
-        } else {
-            busy
-        },
+        busy_text(generator),
         generator.cpu_seconds,
         generator.cpu_us_per_request,
         ms(generator.send_lag_p50_us),
