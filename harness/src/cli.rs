@@ -12,7 +12,7 @@ use crate::exit;
 use crate::judge::{self, capacity};
 use crate::observe::machine;
 use crate::spec::{budget, scenario};
-use crate::{bench, merge, run, stack};
+use crate::{bench, merge, run, runs, stack};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +43,17 @@ pub enum Command {
     /// Merge several runs of the same scenarios (shards run side by side) into one report,
     /// adding their histograms and interval logs exactly, and judge the rows again.
     Merge(MergeOpts),
+    /// List the runs in the history, newest first.
+    History(HistoryOpts),
+    /// Compare two runs, or two sets of trials, metric by metric: each change with its
+    /// confidence interval and a verdict (improved, regressed, no change, unknown). BASE and
+    /// NEW are run ids in the history (or `latest`, `latest~1`…), report.json files, run
+    /// folders, or folders of trial folders. Exit 0: no regression; 1: a regression; 3: a
+    /// change that may be a regression and needs more trials.
+    Compare(CompareOpts),
+    /// The quarterly performance review, from the history: every row's trend and headroom,
+    /// the steps found in them and their commits, capacity, the rows nearest their limits.
+    Review(ReviewOpts),
     /// Render a report.json again (an old run's too), on stdout: Markdown, a terminal
     /// summary, the self-contained HTML page, or JUnit XML. Links in the HTML are relative to
     /// the report's folder.
@@ -53,6 +64,91 @@ pub enum Command {
         #[arg(long, default_value = "md")]
         format: String,
     },
+}
+
+/// Where the history of runs is kept.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreOpts {
+    /// The SQLite file of the history [default: target/octoperf-history.db].
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+    /// The history in a database instead, as postgres://… or sqlite://….
+    #[arg(long, value_name = "URL", conflicts_with = "history")]
+    pub history_url: Option<String>,
+}
+
+impl StoreOpts {
+    fn store(&self, off: bool) -> runs::Store {
+        runs::Store::from_flags(self.history.clone(), self.history_url.clone(), off)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryOpts {
+    #[command(flatten)]
+    pub store: StoreOpts,
+    /// Only runs that ran this scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Only runs of this branch.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Only runs since then: a duration back from now (`90d`, `2weeks`) or a date
+    /// (`2026-09-01`).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// The newest N runs.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareOpts {
+    #[command(flatten)]
+    pub store: StoreOpts,
+    /// The baseline.
+    pub base: String,
+    /// The runs judged against it.
+    pub new: String,
+    /// The gate file: thresholds per metric [default: scenarios/gate.toml when it exists,
+    /// else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    pub gate: Option<PathBuf>,
+    /// `terminal`, `md` (a pull-request comment) or `json`.
+    #[arg(long, default_value = "terminal")]
+    pub format: String,
+    /// Also write the Markdown comparison to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReviewOpts {
+    #[command(flatten)]
+    pub store: StoreOpts,
+    /// The period: a duration back from now (`90d`) or a date (`2026-09-01`).
+    #[arg(long, default_value = "90d")]
+    pub since: String,
+    /// Only runs that ran this scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Only runs of this branch.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Only runs on machines like this one (same CPU model, cores, memory and kernel).
+    #[arg(long)]
+    pub this_machine: bool,
+    /// Only quick runs (`--quick`) or only full-length ones (`--full`).
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    #[arg(long)]
+    pub full: bool,
+    /// Where to write review.html and review.md.
+    #[arg(long, default_value = "target/review")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -205,6 +301,15 @@ pub struct RunOpts {
     /// No live progress on the terminal (it is off anyway when stdout or stderr is not one).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub store: StoreOpts,
+    /// Record nothing in the history.
+    #[arg(long)]
+    pub no_history: bool,
+    /// The branch to record in the history [default: the branch checked out], for a CI job
+    /// on a detached head.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
 }
 
 /// Runs the command and returns the process exit code.
@@ -212,6 +317,9 @@ pub async fn main_with(opts: Opts) -> ExitCode {
     let code = match opts.command {
         Command::Check(files) => check(&files),
         Command::Render { report, format } => render(&report, &format),
+        Command::History(opts) => history_command(&opts).await,
+        Command::Compare(opts) => compare_command(&opts).await,
+        Command::Review(opts) => review_command(&opts).await,
         Command::Run(run_opts) => run_command(run_opts).await,
         Command::Bench(bench_opts) => bench_command(bench_opts).await,
         Command::Capacity(capacity_opts) => capacity_command(capacity_opts).await,
@@ -352,6 +460,7 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         redis_url: opts.redis_url,
         targets,
         git_commit: machine::git_commit(),
+        git_branch: opts.branch.clone().or_else(machine::git_branch),
         generator_threads: match opts.generator_threads {
             Some(0) => return Err("--generator-threads: must be at least 1".into()),
             Some(threads) => threads,
@@ -400,6 +509,7 @@ fn baseline_report(path: &Path) -> Result<PathBuf, String> {
 }
 
 async fn run_command(opts: RunOpts) -> u8 {
+    let store = opts.store.store(opts.no_history);
     let config = match resolve(opts) {
         Ok(config) => config,
         Err(message) => {
@@ -427,7 +537,272 @@ async fn run_command(opts: RunOpts) -> u8 {
     if report.interrupted {
         return exit::INTERRUPTED;
     }
+    record(&store, &report, &config.out_dir).await;
     verdict_code(report.verdict)
+}
+
+/// Appends a finished run to the history. A history that cannot be written costs the run
+/// nothing: its report is already on disk, and the warning says how to record it.
+async fn record(store: &runs::Store, report: &reports::RunReport, out_dir: &Path) {
+    let history = match store.open().await {
+        Ok(Some(history)) => history,
+        Ok(None) => return,
+        Err(message) => {
+            eprintln!("warning: the run is not in the history: {message}");
+            return;
+        }
+    };
+    match history.append(report, Some(out_dir)).await {
+        Ok(()) => println!(
+            "history: run {} recorded in {}",
+            report.run_id,
+            history.url()
+        ),
+        Err(error) => eprintln!("warning: the run is not in the history: {error}"),
+    }
+    history.close().await;
+}
+
+/// Seconds since the epoch of `--since`: a duration back from now, or a date.
+fn since_seconds(since: &str) -> Result<i64, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if let Ok(back) = humantime::parse_duration(since) {
+        return Ok(now - back.as_secs() as i64);
+    }
+    let date = if since.contains('T') {
+        since.to_owned()
+    } else {
+        format!("{since}T00:00:00Z")
+    };
+    history::epoch_seconds(&date).ok_or_else(|| {
+        format!("--since {since:?}: expected a duration (90d, 2weeks) or a date (2026-09-01)")
+    })
+}
+
+async fn history_command(opts: &HistoryOpts) -> u8 {
+    let since_s = match opts.since.as_deref().map(since_seconds).transpose() {
+        Ok(since) => since,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let history = match opts.store.store(false).open().await {
+        Ok(Some(history)) => history,
+        Ok(None) => unreachable!("the history is on"),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::ERROR;
+        }
+    };
+    let filter = history::Filter {
+        scenario: opts.scenario.clone(),
+        branch: opts.branch.clone(),
+        since_s,
+        limit: Some(opts.limit),
+        ..history::Filter::default()
+    };
+    let listed = match history.list(&filter).await {
+        Ok(listed) => listed,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit::ERROR;
+        }
+    };
+    if opts.json {
+        for run in &listed {
+            let line = serde_json::json!({
+                "run_id": run.run_id, "started_at": run.started_at,
+                "git_commit": run.git_commit, "git_branch": run.git_branch,
+                "git_dirty": run.git_dirty, "profile": run.profile, "quick": run.quick,
+                "scenarios": run.scenarios, "verdict": run.verdict,
+                "machine": run.machine_fingerprint, "folder": run.folder,
+            });
+            println!("{line}");
+        }
+        return exit::PASS;
+    }
+    println!("{} runs in {} (newest first)", listed.len(), history.url());
+    println!(
+        "{:<22} {:<20} {:<14} {:<12} {:<7} {:<8} scenarios",
+        "run", "started", "commit", "branch", "verdict", "length"
+    );
+    for run in &listed {
+        let commit = match (&run.git_commit, run.git_dirty) {
+            (Some(commit), true) => format!("{commit}+"),
+            (Some(commit), false) => commit.clone(),
+            (None, _) => "-".into(),
+        };
+        println!(
+            "{:<22} {:<20} {:<14} {:<12} {:<7} {:<8} {}",
+            run.run_id,
+            run.started_at,
+            commit,
+            run.git_branch.as_deref().unwrap_or("-"),
+            run.verdict,
+            if run.quick { "quick" } else { "full" },
+            run.scenarios.join(",")
+        );
+    }
+    let mut machines: Vec<&str> = listed
+        .iter()
+        .map(|r| r.machine_fingerprint.as_str())
+        .collect();
+    machines.sort_unstable();
+    machines.dedup();
+    if machines.len() > 1 {
+        println!(
+            "warning: these runs come from {} kinds of machine; compare runs of one kind: {}",
+            machines.len(),
+            machines.join(" / ")
+        );
+    }
+    if listed.iter().any(|r| r.git_dirty) {
+        println!("(+: the tree had uncommitted changes)");
+    }
+    exit::PASS
+}
+
+async fn compare_command(opts: &CompareOpts) -> u8 {
+    let gate_path = opts.gate.clone().or_else(|| {
+        let default = PathBuf::from("scenarios/gate.toml");
+        default.is_file().then_some(default)
+    });
+    let gate = match &gate_path {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match analysis::Gate::parse(&text, &path.display().to_string()) {
+                Ok(gate) => gate,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return exit::BAD_INPUT;
+                }
+            },
+            Err(error) => {
+                eprintln!(
+                    "error: cannot read the gate file {}: {error}",
+                    path.display()
+                );
+                return exit::BAD_INPUT;
+            }
+        },
+        None => analysis::Gate::default(),
+    };
+    if !["terminal", "md", "markdown", "json"].contains(&opts.format.as_str()) {
+        eprintln!(
+            "error: --format {:?}: expected terminal, md or json",
+            opts.format
+        );
+        return exit::BAD_INPUT;
+    }
+    let store = opts.store.store(false);
+    let (base, new) = match (
+        runs::side(&opts.base, &store).await,
+        runs::side(&opts.new, &store).await,
+    ) {
+        (Ok(base), Ok(new)) => (base, new),
+        (Err(message), _) | (_, Err(message)) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let comparison = analysis::compare(&base, &new, &gate);
+    let rendered = match opts.format.as_str() {
+        "md" | "markdown" => analysis::compare::render_markdown(&comparison),
+        "json" => analysis::compare::render_json(&comparison),
+        _ => analysis::compare::render_terminal(&comparison),
+    };
+    print!("{rendered}");
+    if let Some(path) = &opts.markdown
+        && let Err(error) = std::fs::write(path, analysis::compare::render_markdown(&comparison))
+    {
+        eprintln!("error: cannot write {}: {error}", path.display());
+        return exit::ERROR;
+    }
+    match comparison.verdict {
+        analysis::ChangeVerdict::Regressed => exit::FAIL,
+        analysis::ChangeVerdict::Unknown => exit::INVALID,
+        _ => exit::PASS,
+    }
+}
+
+async fn review_command(opts: &ReviewOpts) -> u8 {
+    let since_s = match since_seconds(&opts.since) {
+        Ok(since) => since,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let history = match opts.store.store(false).open().await {
+        Ok(Some(history)) => history,
+        Ok(None) => unreachable!("the history is on"),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::ERROR;
+        }
+    };
+    let filter = history::Filter {
+        scenario: opts.scenario.clone(),
+        branch: opts.branch.clone(),
+        since_s: Some(since_s),
+        machine_fingerprint: opts.this_machine.then(|| machine::facts().fingerprint()),
+        quick: if opts.quick {
+            Some(true)
+        } else if opts.full {
+            Some(false)
+        } else {
+            None
+        },
+        ..history::Filter::default()
+    };
+    let runs = match history.reports(&filter).await {
+        Ok(runs) => runs,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit::ERROR;
+        }
+    };
+    if runs.is_empty() {
+        eprintln!(
+            "error: no run in {} matches (since {}); `octoperf history` lists what it holds",
+            history.url(),
+            opts.since
+        );
+        return exit::BAD_INPUT;
+    }
+    let reports: Vec<reports::RunReport> = runs.into_iter().map(|(_, report)| report).collect();
+    let period = format!(
+        "Since {} ({} to {})",
+        opts.since,
+        reports.first().map_or("", |r| r.started_at.as_str()),
+        reports.last().map_or("", |r| r.started_at.as_str())
+    );
+    let review = analysis::review::review(&reports, &period, &Default::default());
+    let html_path = opts.out.join("review.html");
+    let md_path = opts.out.join("review.md");
+    let written = std::fs::create_dir_all(&opts.out)
+        .and_then(|()| std::fs::write(&html_path, analysis::review::render_html(&review)))
+        .and_then(|()| std::fs::write(&md_path, analysis::review::render_markdown(&review)));
+    if let Err(error) = written {
+        eprintln!(
+            "error: cannot write the review into {}: {error}",
+            opts.out.display()
+        );
+        return exit::ERROR;
+    }
+    let steps: usize = review.rows.iter().map(|r| r.steps.len()).sum();
+    println!(
+        "review of {} runs: {} rows, {steps} significant changes
+        {}
+        {}",
+        review.runs,
+        review.rows.len(),
+        html_path.display(),
+        md_path.display()
+    );
+    exit::PASS
 }
 
 /// The exit code of a verdict.
@@ -498,6 +873,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         Some(Ok(rate)) => Some(rate.per_second),
         None => None,
     };
+    let store = opts.run.store.store(opts.run.no_history);
     let mut config = match resolve(opts.run) {
         Ok(config) => config,
         Err(message) => {
@@ -560,6 +936,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         finished_at: run::rfc3339_now(),
         profile: config.profile.as_str().to_owned(),
         git_commit: config.git_commit.clone(),
+        git_branch: config.git_branch.clone(),
         machine: machine::facts(),
         quick: true,
         full_suite: false,
@@ -574,6 +951,9 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         return code;
     }
     println!("{}", reports::capacity_line(&found));
+    if !interrupted {
+        record(&store, &report, &config.out_dir).await;
+    }
     if interrupted {
         exit::INTERRUPTED
     } else if found.held_per_second.is_some() {

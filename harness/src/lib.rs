@@ -5,7 +5,8 @@
 //! The rooms: `spec` (what a run is asked: scenarios, budgets, row ids), `workload` (the
 //! requests: the mix, one module per request kind), `stack` (the processes under test),
 //! `observe` (their resources, the machine), `run` (a suite, orchestrated), `judge` (row and
-//! run verdicts, capacity), `flame` (profiles as files and flamegraphs), `merge` and `bench`.
+//! run verdicts, capacity), `flame` (profiles as files and flamegraphs), `merge` and `bench`,
+//! `runs` (past runs: the history, folders, trials) behind `history`, `compare` and `review`.
 
 pub mod bench;
 mod cli;
@@ -14,6 +15,7 @@ pub mod judge;
 pub mod merge;
 pub mod observe;
 pub mod run;
+pub mod runs;
 pub mod spec;
 pub mod stack;
 pub mod workload;

@@ -247,6 +247,7 @@ pub fn merge(
             .unwrap_or_default(),
         profile: profile.as_str().to_owned(),
         git_commit: first.report.git_commit.clone(),
+        git_branch: first.report.git_branch.clone(),
         machine: first.report.machine.clone(),
         quick: shards.iter().any(|s| s.report.quick),
         full_suite,

@@ -48,6 +48,7 @@ pub struct RunConfig {
     /// Services given by URL; they are not started.
     pub targets: BTreeMap<String, String>,
     pub git_commit: Option<String>,
+    pub git_branch: Option<String>,
     /// Worker threads of the load generator.
     pub generator_threads: usize,
     /// CPUs the generator's workers are pinned to (empty: not pinned); the services it starts
@@ -104,6 +105,7 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
         finished_at: rfc3339_now(),
         profile: config.profile.as_str().to_owned(),
         git_commit: config.git_commit.clone(),
+        git_branch: config.git_branch.clone(),
         machine: crate::observe::machine::facts(),
         quick: config.quick,
         full_suite: config.full_suite,

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 mod html;
 mod junit;
 pub mod plots;
@@ -37,7 +39,11 @@ pub struct RunReport {
     pub finished_at: String,
     /// `development` or `production`: which column of the resource table applies.
     pub profile: String,
+    /// The commit measured, with `-dirty` when the tree had uncommitted changes.
     pub git_commit: Option<String>,
+    /// The branch checked out, when there was one (not on a detached head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_branch: Option<String>,
     pub machine: Machine,
     /// Shortened durations (`--quick`).
     pub quick: bool,
@@ -109,6 +115,37 @@ pub struct Machine {
     pub memory_bytes: u64,
 }
 
+impl Machine {
+    /// The kind of machine, not the machine: CPU model, cores, memory (to the GiB) and kernel.
+    /// Two runs with the same fingerprint can be compared; the host name is left out, so that
+    /// fresh CI machines of one kind share it.
+    pub fn fingerprint(&self) -> String {
+        let gib = (self.memory_bytes as f64 / f64::from(1u32 << 30)).round();
+        format!(
+            "{} x{} {gib}GiB linux-{}",
+            self.cpu_model, self.cpus, self.kernel
+        )
+    }
+}
+
+impl RunReport {
+    /// The commit without its `-dirty` mark, and whether the tree was dirty.
+    pub fn commit(&self) -> (Option<&str>, bool) {
+        match self.git_commit.as_deref() {
+            Some(commit) => match commit.strip_suffix("-dirty") {
+                Some(clean) => (Some(clean), true),
+                None => (Some(commit), false),
+            },
+            None => (None, false),
+        }
+    }
+
+    /// The scenarios run, by name, in the order they ran.
+    pub fn scenario_names(&self) -> Vec<&str> {
+        self.scenarios.iter().map(|s| s.name.as_str()).collect()
+    }
+}
+
 /// One row of a budget table and how this run measured it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetRow {
@@ -128,6 +165,10 @@ pub struct BudgetRow {
     pub direction: Direction,
     pub measured: Option<f64>,
     pub scenario: Option<String>,
+    /// The request series (its kind) a latency row is read from, so a comparison can
+    /// resample that series' interval logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub verdict: RowVerdict,
     /// Why it failed or was not measured, or what else a reader must know.
     pub note: Option<String>,
@@ -157,6 +198,7 @@ impl BudgetRow {
             },
             measured: None,
             scenario: None,
+            source: None,
             verdict: RowVerdict::NotMeasured,
             note: None,
             artifacts: Vec::new(),

@@ -401,3 +401,54 @@ pub fn margins(rows: &[BudgetRow]) -> String {
         Ok(())
     })
 }
+
+/// A budget row's value run after run (x: days since the first run), with its limit as a
+/// dashed line and each step found in it as a vertical mark: the quarterly review's trend.
+pub fn trend(title: &str, points: &[(f64, f64)], limit: f64, unit: &str, steps: &[f64]) -> String {
+    svg(220, |root| {
+        if points.is_empty() {
+            return Err("no run measured it".into());
+        }
+        let x_end = points.iter().map(|p| p.0).fold(0.0_f64, f64::max).max(1.0);
+        let y_top = points
+            .iter()
+            .map(|p| p.1)
+            .fold(limit, f64::max)
+            .max(f64::MIN_POSITIVE)
+            * 1.1;
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 14))
+            .margin(8)
+            .margin_right(20)
+            .x_label_area_size(28)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..x_end, 0.0..y_top)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .x_desc("days")
+            .y_desc(unit)
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, limit), (x_end, limit)],
+            ShapeStyle::from(&MID).stroke_width(1),
+        )))?;
+        // Dashes by hand: plotters' SVG backend draws a path solid.
+        chart.draw_series((0..40).filter(|i| i % 2 == 0).map(|i| {
+            let (a, b) = (x_end * i as f64 / 40.0, x_end * (i + 1) as f64 / 40.0);
+            PathElement::new(vec![(a, limit), (b, limit)], WHITE.stroke_width(2))
+        }))?;
+        for step in steps {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(*step, 0.0), (*step, y_top)],
+                LIGHT.stroke_width(3),
+            )))?;
+        }
+        chart.draw_series(LineSeries::new(
+            points.iter().copied(),
+            DARK.stroke_width(2),
+        ))?;
+        chart.draw_series(points.iter().map(|p| Circle::new(*p, 3, DARK.filled())))?;
+        Ok(())
+    })
+}

@@ -39,7 +39,7 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
             .flatten()
             .filter_map(|dep| dep["name"].as_str())
             .collect();
-        if name == "harness" || name == "reports" || name == "loadgen" {
+        if ["harness", "reports", "loadgen", "history", "analysis"].contains(&name) {
             for runtime in deps.iter().filter(|dep| RUNTIME.contains(dep)) {
                 problems.push(format!("{name} depends on the runtime crate {runtime}: it must reach services over HTTP only"));
             }
@@ -52,10 +52,16 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
         if name == "reports" && deps.contains(&"harness") {
             problems.push("reports depends on harness: renderers read only RunReport".to_owned());
         }
-        if deps.contains(&"sqlx") && name != "orchestrator" {
+        if deps.contains(&"sqlx") && name != "orchestrator" && name != "history" {
             problems.push(format!(
-                "{name} depends on sqlx: only the orchestrator talks to the database"
+                "{name} depends on sqlx: only the orchestrator talks to the system's database, \
+                 and only `history` to the harness's own"
             ));
+        }
+        if name == "analysis" && (deps.contains(&"sqlx") || deps.contains(&"history")) {
+            problems.push(
+                "analysis depends on a store: it holds pure functions over reports".to_owned(),
+            );
         }
         if deps.contains(&"redis") && name != "orchestrator" && name != "reflex" {
             problems.push(format!(

@@ -71,10 +71,13 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Budge
                 }
                 Ok((us as f64 / 1000.0, error_failure(request)))
             };
-            let base = BudgetRow::unmeasured(
-                ("latency", &row.component, &row.name, metric),
-                (limit, "ms"),
-            );
+            let base = BudgetRow {
+                source: Some(kind.to_owned()),
+                ..BudgetRow::unmeasured(
+                    ("latency", &row.component, &row.name, metric),
+                    (limit, "ms"),
+                )
+            };
             targets.push(judge(base, &row_id, scenarios, measure));
         }
     }

@@ -92,6 +92,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         finished_at: "2026-11-26T12:00:10Z".into(),
         profile: "development".into(),
         git_commit: None,
+        git_branch: None,
         machine: Machine {
             hostname: "box".into(),
             os: String::new(),

@@ -40,14 +40,6 @@ pub fn facts() -> Machine {
 
 /// The commit checked out in the current directory, with `-dirty` when the tree has changes.
 pub fn git_commit() -> Option<String> {
-    let run = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .output()
-            .ok()
-            .filter(|output| output.status.success())
-            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    };
     let commit = run(&["rev-parse", "--short=12", "HEAD"])?;
     let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
         .is_some_and(|status| !status.is_empty());
@@ -56,4 +48,19 @@ pub fn git_commit() -> Option<String> {
     } else {
         commit
     })
+}
+
+/// The branch checked out in the current directory (none on a detached head).
+pub fn git_branch() -> Option<String> {
+    run(&["symbolic-ref", "--short", "-q", "HEAD"]).filter(|branch| !branch.is_empty())
+}
+
+/// A git command's trimmed stdout, when it succeeds.
+fn run(args: &[&str]) -> Option<String> {
+    std::process::Command::new("git")
+        .args(args)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

@@ -230,6 +230,7 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
         redis_url: None,
         targets: [("reflex".to_owned(), "http://127.0.0.1:1".to_owned())].into(),
         git_commit: None,
+        git_branch: None,
         generator_threads: 1,
         generator_cpus: Vec::new(),
         service_cpus: Vec::new(),

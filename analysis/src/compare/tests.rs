@@ -1,0 +1,216 @@
+//! Verdicts from intervals, trials compared, one run compared through its interval logs, and
+//! the warnings a reader needs.
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+use reports::fixtures::sample;
+
+use super::*;
+
+/// A run whose Reflex P99 row reads `p99_ms`, its process CPU `cores`.
+fn run_with(id: &str, p99_ms: f64, cores: f64) -> Run {
+    let mut report = sample();
+    report.run_id = id.into();
+    report.rows[0].measured = Some(p99_ms);
+    report.scenarios[0].processes[0].cpu_cores_mean = Some(cores);
+    Run {
+        report,
+        intervals: BTreeMap::new(),
+    }
+}
+
+/// Runs with values spread ±`spread` around a level, seeded.
+fn trials(prefix: &str, level: f64, spread: f64, n: usize, seed: u64) -> Side {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    Side {
+        label: prefix.into(),
+        runs: (0..n)
+            .map(|i| {
+                let jitter = 1.0 + spread * (rng.random::<f64>() * 2.0 - 1.0);
+                run_with(&format!("{prefix}{i}"), level * jitter, 0.2 * jitter)
+            })
+            .collect(),
+    }
+}
+
+fn change<'a>(comparison: &'a Comparison, key: &str) -> &'a Change {
+    comparison
+        .changes
+        .iter()
+        .find(|c| c.key == key)
+        .unwrap_or_else(|| panic!("no change {key} in {:?}", comparison.changes))
+}
+
+#[test]
+fn the_verdict_follows_where_the_interval_lies() {
+    use ChangeVerdict::*;
+    let t = 0.10;
+    let lower = Better::Lower;
+    assert_eq!(judge(0.3, Some((0.2, 0.4)), t, lower), (Regressed, true));
+    assert_eq!(judge(-0.3, Some((-0.4, -0.2)), t, lower), (Improved, false));
+    assert_eq!(judge(0.0, Some((-0.05, 0.05)), t, lower), (NoChange, false));
+    // Across +t: may be a regression, run more.
+    assert_eq!(judge(0.1, Some((0.02, 0.18)), t, lower), (Unknown, true));
+    // Across −t: may be an improvement, never a regression.
+    assert_eq!(
+        judge(-0.1, Some((-0.18, -0.02)), t, lower),
+        (Unknown, false)
+    );
+    // Higher is better (throughput): a drop is the worse direction.
+    assert_eq!(
+        judge(-0.3, Some((-0.4, -0.2)), t, Better::Higher),
+        (Regressed, true)
+    );
+    // No spread: within the threshold is no change, beyond it cannot be told from noise.
+    assert_eq!(judge(0.05, None, t, lower), (NoChange, false));
+    assert_eq!(judge(0.5, None, t, lower), (Unknown, true));
+}
+
+#[test]
+fn identical_trials_are_no_change_and_a_slowdown_is_regressed() {
+    let gate = Gate::default();
+    let base = trials("a", 1.0, 0.03, 5, 1);
+    let same = trials("b", 1.0, 0.03, 5, 2);
+    let comparison = compare(&base, &same, &gate);
+    assert_eq!(comparison.method, "trials");
+    let p99 = change(&comparison, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::NoChange, "{p99:?}");
+    let (low, high) = p99.ci.unwrap();
+    assert!(low < p99.change && p99.change < high, "{p99:?}");
+    assert_eq!(comparison.verdict, ChangeVerdict::NoChange);
+
+    let slower = trials("c", 1.3, 0.03, 5, 3);
+    let comparison = compare(&base, &slower, &gate);
+    let p99 = change(&comparison, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::Regressed, "{p99:?}");
+    assert!((p99.change - 0.3).abs() < 0.08, "{p99:?}");
+    assert_eq!(comparison.verdict, ChangeVerdict::Regressed);
+
+    // Noisy trials around a change near the threshold: the data cannot tell.
+    let noisy_base = trials("d", 1.0, 0.25, 5, 4);
+    let noisy_new = trials("e", 1.1, 0.25, 5, 5);
+    let comparison = compare(&noisy_base, &noisy_new, &gate);
+    let p99 = change(&comparison, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::Unknown, "{p99:?}");
+}
+
+#[test]
+fn the_gate_file_sets_thresholds_by_class_and_by_key() {
+    let gate = Gate::parse(
+        "[thresholds]\np99 = 50\n[rows]\n\"latency.reflex.p99\" = 40\n",
+        "gate.toml",
+    )
+    .unwrap();
+    assert_eq!(gate.threshold("latency.reflex.p99", Class::P99), 0.40);
+    assert_eq!(gate.threshold("latency.arms.p99", Class::P99), 0.50);
+    assert_eq!(gate.threshold("x", Class::Cpu), 0.15);
+    let base = trials("a", 1.0, 0.03, 5, 1);
+    let slower = trials("c", 1.3, 0.03, 5, 3);
+    let comparison = compare(&base, &slower, &gate);
+    assert_eq!(
+        change(&comparison, "latency.reflex.p99").verdict,
+        ChangeVerdict::NoChange
+    );
+
+    let error = Gate::parse("[thresholds]\np99 = -3\n", "ci/gate.toml").unwrap_err();
+    assert!(
+        error.contains("ci/gate.toml") && error.contains("p99"),
+        "{error}"
+    );
+    let error = Gate::parse("[thresholds]\np98 = 3\n", "ci/gate.toml").unwrap_err();
+    assert!(
+        error.contains("ci/gate.toml") && error.contains("p98"),
+        "{error}"
+    );
+    let error = Gate::parse("confidence = 95\n", "g.toml").unwrap_err();
+    assert!(error.contains("confidence"), "{error}");
+}
+
+/// `seconds` interval histograms of latencies drawn around `median_us`.
+fn intervals(median_us: f64, seconds: usize, seed: u64) -> Vec<Histogram<u64>> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    (0..seconds)
+        .map(|_| {
+            let mut histogram = loadgen::new_histogram();
+            for _ in 0..2000 {
+                // A long tail: most near the median, a few up to 10×.
+                let u: f64 = rng.random();
+                let value = median_us * (0.5 + u) * if u > 0.98 { 10.0 } else { 1.0 };
+                histogram.record(value as u64).unwrap();
+            }
+            histogram
+        })
+        .collect()
+}
+
+#[test]
+fn one_run_a_side_resamples_its_seconds() {
+    let gate = Gate::default();
+    let one = |id: &str, median_us: f64, seed: u64| {
+        let mut run = run_with(id, median_us * 1.5 / 1000.0, 0.2);
+        let logs = intervals(median_us, 10, seed);
+        let all = loadgen::intervals::total(
+            &logs
+                .iter()
+                .map(|h| loadgen::intervals::Interval {
+                    start: std::time::Duration::ZERO,
+                    length: std::time::Duration::from_secs(1),
+                    histogram: h.clone(),
+                })
+                .collect::<Vec<_>>(),
+        );
+        let request = &mut run.report.scenarios[0].requests[0];
+        request.latency.p50_us = all.value_at_quantile(0.5);
+        request.latency.p99_us = all.value_at_quantile(0.99);
+        run.report.rows[0].source = Some("reflex_process".into());
+        run.intervals.insert("reflex/reflex_process".into(), logs);
+        Side {
+            label: id.into(),
+            runs: vec![run],
+        }
+    };
+    let base = one("base", 1000.0, 1);
+    let same = one("same", 1000.0, 2);
+    let comparison = compare(&base, &same, &gate);
+    assert_eq!(comparison.method, "intervals");
+    let p50 = change(&comparison, "reflex/reflex_process p50");
+    assert_eq!(p50.verdict, ChangeVerdict::NoChange, "{p50:?}");
+    assert!(p50.ci.is_some());
+
+    let slower = one("slower", 1500.0, 3);
+    let comparison = compare(&base, &slower, &gate);
+    for key in ["reflex/reflex_process p50", "latency.reflex.p99"] {
+        let changed = change(&comparison, key);
+        assert_eq!(changed.verdict, ChangeVerdict::Regressed, "{changed:?}");
+        let (low, high) = changed.ci.unwrap();
+        assert!(low > 0.3 && high < 0.7, "{changed:?}");
+    }
+    // Peak memory has no per-second data: no interval.
+    let memory = change(&comparison, "reflex/reflex memory");
+    assert!(memory.ci.is_none());
+}
+
+#[test]
+fn different_machines_and_invalid_runs_are_warned_about() {
+    let base = trials("a", 1.0, 0.03, 3, 1);
+    let mut new = trials("b", 1.0, 0.03, 3, 2);
+    new.runs[0].report.machine.cpu_model = "Another CPU".into();
+    new.runs[1].report.scenarios[0].valid = false;
+    let comparison = compare(&base, &new, &Gate::default());
+    let warnings = comparison.warnings.join("\n");
+    assert!(
+        warnings.contains("different kinds of machine"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("Another CPU"), "{warnings}");
+    assert!(
+        warnings.contains("b1: scenario reflex was invalid"),
+        "{warnings}"
+    );
+    // The same machine and valid runs: nothing to warn about.
+    let comparison = compare(&base, &trials("c", 1.0, 0.03, 3, 3), &Gate::default());
+    assert!(comparison.warnings.is_empty(), "{:?}", comparison.warnings);
+}

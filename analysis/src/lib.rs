@@ -1,0 +1,14 @@
+//! Pure functions over run reports: `compare` (a change with its confidence interval and a
+//! verdict, for every budget row and request series), `gate` (the thresholds a change is
+//! judged against), `changepoint` (where a series of runs stepped), and `review` (the
+//! quarterly page built from the history). Nothing here reads or writes files: the harness
+//! hands in reports and interval logs, and writes what comes out.
+
+pub mod changepoint;
+pub mod compare;
+pub mod gate;
+pub mod review;
+mod stats;
+
+pub use compare::{Better, Change, ChangeVerdict, Comparison, Run, Side, compare};
+pub use gate::Gate;

@@ -1,0 +1,436 @@
+//! octoperf's own history of runs: every run's report, appended through sqlx to an SQLite file
+//! (the default, nothing to install) or a PostgreSQL database, and read back for `history`,
+//! `compare` and `review`. This is the harness's store, not the system's: it never touches an
+//! Orchestrator's tables, and it can share a database with them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use reports::{RowVerdict, RunReport, Verdict};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
+
+/// Where `octoperf run` keeps its history unless told otherwise.
+pub const DEFAULT_PATH: &str = "target/octoperf-history.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("cannot open the history {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("cannot create the folder of the history {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot migrate the history {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("the history {url}: {what}: {source}")]
+    Query {
+        url: String,
+        what: String,
+        source: sqlx::Error,
+    },
+    #[error("the history {url}: run {run_id} is stored, but its report does not read: {source}")]
+    Corrupt {
+        url: String,
+        run_id: String,
+        source: serde_json::Error,
+    },
+    #[error("the history {url} already holds run {run_id}")]
+    Duplicate { url: String, run_id: String },
+}
+
+/// One stored run, without its report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub started_at: String,
+    pub started_at_s: i64,
+    pub git_commit: Option<String>,
+    pub git_branch: Option<String>,
+    pub git_dirty: bool,
+    pub profile: String,
+    pub quick: bool,
+    pub scenarios: Vec<String>,
+    pub verdict: String,
+    pub machine_fingerprint: String,
+    pub hostname: String,
+    /// The run's folder when it was recorded, if known.
+    pub folder: Option<String>,
+}
+
+/// Which runs to list: every field that is set must match.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Runs that ran this scenario (among others).
+    pub scenario: Option<String>,
+    pub branch: Option<String>,
+    /// Runs that started at or after this time, in seconds since the Unix epoch.
+    pub since_s: Option<i64>,
+    /// Runs that started before this time.
+    pub until_s: Option<i64>,
+    /// Runs on this machine fingerprint.
+    pub machine_fingerprint: Option<String>,
+    /// Quick runs only (`Some(true)`), full-length only (`Some(false)`).
+    pub quick: Option<bool>,
+    /// The newest this many.
+    pub limit: Option<u32>,
+}
+
+/// An open history.
+#[derive(Clone)]
+pub struct History {
+    pool: AnyPool,
+    /// The URL without its password, for messages.
+    url: String,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Where the history records its own migrations.
+pub const MIGRATIONS_TABLE: &str = "_octoperf_history_migrations";
+
+/// Opens the SQLite history at `path`, creating it and its folder if needed.
+pub async fn open_path(path: &Path) -> Result<History, HistoryError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| HistoryError::Folder {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    open(&format!("sqlite://{}?mode=rwc", path.display())).await
+}
+
+/// Opens the history at `url` (`sqlite://…` or `postgres://…`) and brings its tables up to
+/// date.
+pub async fn open(url: &str) -> Result<History, HistoryError> {
+    sqlx::any::install_default_drivers();
+    let shown = redact(url);
+    let is_sqlite = url.starts_with("sqlite:");
+    let pool = AnyPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if is_sqlite {
+                    // Two runs finishing together queue for the one writer instead of failing
+                    // with "database is locked".
+                    sqlx::raw_sql("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(|source| HistoryError::Open {
+            url: shown.clone(),
+            source,
+        })?;
+    // A table of its own for the history's migrations, so that a database shared with an
+    // Orchestrator keeps the two migration sets apart.
+    let mut migrator = sqlx::migrate::Migrator::with_migrations(MIGRATOR.migrations.to_vec());
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|source| HistoryError::Migrate {
+            url: shown.clone(),
+            source,
+        })?;
+    Ok(History { pool, url: shown })
+}
+
+impl History {
+    /// The history's URL, without its password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Appends a run: its summary, every row's value and verdict, and the whole report (its
+    /// histograms of record included), in one transaction.
+    pub async fn append(
+        &self,
+        report: &RunReport,
+        folder: Option<&Path>,
+    ) -> Result<(), HistoryError> {
+        let json = serde_json::to_string(report).expect("a report serialises");
+        let (commit, dirty) = report.commit();
+        let scenarios = format!(",{},", report.scenario_names().join(","));
+        let started_at_s = epoch_seconds(&report.started_at).unwrap_or(0);
+        let query_error = |what: &str| {
+            let url = self.url.clone();
+            let what = what.to_owned();
+            move |source| HistoryError::Query { url, what, source }
+        };
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_error("beginning a transaction"))?;
+        let exists = sqlx::query("SELECT 1 FROM octoperf_runs WHERE run_id = $1")
+            .bind(&report.run_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(query_error("looking for the run"))?;
+        if exists.is_some() {
+            return Err(HistoryError::Duplicate {
+                url: self.url.clone(),
+                run_id: report.run_id.clone(),
+            });
+        }
+        sqlx::query(
+            "INSERT INTO octoperf_runs (run_id, started_at, started_at_s, git_commit, git_branch, \
+             git_dirty, profile, quick, scenarios, verdict, machine_fingerprint, hostname, \
+             cpu_model, cpus, memory_bytes, kernel, folder, report) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18)",
+        )
+        .bind(&report.run_id)
+        .bind(&report.started_at)
+        .bind(started_at_s)
+        .bind(commit)
+        .bind(report.git_branch.as_deref())
+        .bind(i64::from(dirty))
+        .bind(&report.profile)
+        .bind(i64::from(report.quick))
+        .bind(&scenarios)
+        .bind(verdict_name(report.verdict))
+        .bind(report.machine.fingerprint())
+        .bind(&report.machine.hostname)
+        .bind(&report.machine.cpu_model)
+        .bind(i64::from(report.machine.cpus))
+        .bind(i64::try_from(report.machine.memory_bytes).unwrap_or(i64::MAX))
+        .bind(&report.machine.kernel)
+        .bind(folder.map(|f| f.display().to_string()))
+        .bind(&json)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error("storing the run"))?;
+        for row in &report.rows {
+            sqlx::query(
+                "INSERT INTO octoperf_rows (run_id, row_key, scenario, measured, limit_value, \
+                 unit, verdict) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&report.run_id)
+            .bind(row_key(row))
+            .bind(row.scenario.as_deref())
+            .bind(row.measured)
+            .bind(row.limit)
+            .bind(&row.unit)
+            .bind(row_verdict_name(row.verdict))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("storing a row"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_error("committing the run"))?;
+        Ok(())
+    }
+
+    /// The runs that match `filter`, newest first.
+    pub async fn list(&self, filter: &Filter) -> Result<Vec<RunSummary>, HistoryError> {
+        let mut sql = String::from(
+            "SELECT run_id, started_at, started_at_s, git_commit, git_branch, git_dirty, \
+             profile, quick, scenarios, verdict, machine_fingerprint, hostname, folder \
+             FROM octoperf_runs WHERE 1 = 1",
+        );
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.scenario.is_some() {
+            sql.push_str(&format!(" AND scenarios LIKE {}", next()));
+        }
+        if filter.branch.is_some() {
+            sql.push_str(&format!(" AND git_branch = {}", next()));
+        }
+        if filter.since_s.is_some() {
+            sql.push_str(&format!(" AND started_at_s >= {}", next()));
+        }
+        if filter.until_s.is_some() {
+            sql.push_str(&format!(" AND started_at_s < {}", next()));
+        }
+        if filter.machine_fingerprint.is_some() {
+            sql.push_str(&format!(" AND machine_fingerprint = {}", next()));
+        }
+        if filter.quick.is_some() {
+            sql.push_str(&format!(" AND quick = {}", next()));
+        }
+        sql.push_str(" ORDER BY started_at_s DESC, run_id DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        // Only fixed text and `$n` placeholders were added to it; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(scenario) = &filter.scenario {
+            query = query.bind(format!("%,{scenario},%"));
+        }
+        if let Some(branch) = &filter.branch {
+            query = query.bind(branch.clone());
+        }
+        if let Some(since) = filter.since_s {
+            query = query.bind(since);
+        }
+        if let Some(until) = filter.until_s {
+            query = query.bind(until);
+        }
+        if let Some(fingerprint) = &filter.machine_fingerprint {
+            query = query.bind(fingerprint.clone());
+        }
+        if let Some(quick) = filter.quick {
+            query = query.bind(i64::from(quick));
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|source| HistoryError::Query {
+                url: self.url.clone(),
+                what: "listing runs".into(),
+                source,
+            })?;
+        rows.iter()
+            .map(|row| summary(row))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|source| HistoryError::Query {
+                url: self.url.clone(),
+                what: "reading a run".into(),
+                source,
+            })
+    }
+
+    /// A stored run's whole report, or `None` when no run has that id.
+    pub async fn load(&self, run_id: &str) -> Result<Option<RunReport>, HistoryError> {
+        Ok(self
+            .load_with_folder(run_id)
+            .await?
+            .map(|(report, _)| report))
+    }
+
+    /// A stored run's whole report and the folder it was recorded from.
+    pub async fn load_with_folder(
+        &self,
+        run_id: &str,
+    ) -> Result<Option<(RunReport, Option<String>)>, HistoryError> {
+        let row = sqlx::query("SELECT report, folder FROM octoperf_runs WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|source| HistoryError::Query {
+                url: self.url.clone(),
+                what: format!("loading run {run_id}"),
+                source,
+            })?;
+        let Some(row) = row else { return Ok(None) };
+        let read = |source| HistoryError::Query {
+            url: self.url.clone(),
+            what: format!("loading run {run_id}"),
+            source,
+        };
+        let text: String = row.try_get("report").map_err(read)?;
+        let folder: Option<String> = row.try_get("folder").map_err(read)?;
+        serde_json::from_str(&text)
+            .map(|report| Some((report, folder)))
+            .map_err(|source| HistoryError::Corrupt {
+                url: self.url.clone(),
+                run_id: run_id.to_owned(),
+                source,
+            })
+    }
+
+    /// The reports of the runs that match `filter`, oldest first (for trends).
+    pub async fn reports(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<(RunSummary, RunReport)>, HistoryError> {
+        let mut runs = self.list(filter).await?;
+        runs.reverse();
+        let mut out = Vec::with_capacity(runs.len());
+        for run in runs {
+            if let Some(report) = self.load(&run.run_id).await? {
+                out.push((run, report));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Closes the pool, waiting for its connections to finish.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+/// `table.component.metric`: the key a row keeps across runs.
+pub fn row_key(row: &reports::BudgetRow) -> String {
+    format!("{}.{}.{}", row.table, row.component, row.metric)
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 time, as `2026-11-27T08:10:00Z`.
+pub fn epoch_seconds(rfc3339: &str) -> Option<i64> {
+    let time = humantime::parse_rfc3339_weak(rfc3339.trim_end_matches('Z')).ok()?;
+    let seconds = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(seconds).ok()
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+fn summary(row: &sqlx::any::AnyRow) -> Result<RunSummary, sqlx::Error> {
+    let scenarios: String = row.try_get("scenarios")?;
+    Ok(RunSummary {
+        run_id: row.try_get("run_id")?,
+        started_at: row.try_get("started_at")?,
+        started_at_s: row.try_get("started_at_s")?,
+        git_commit: row.try_get("git_commit")?,
+        git_branch: row.try_get("git_branch")?,
+        git_dirty: row.try_get::<i64, _>("git_dirty")? != 0,
+        profile: row.try_get("profile")?,
+        quick: row.try_get::<i64, _>("quick")? != 0,
+        scenarios: scenarios
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        verdict: row.try_get("verdict")?,
+        machine_fingerprint: row.try_get("machine_fingerprint")?,
+        hostname: row.try_get("hostname")?,
+        folder: row.try_get("folder")?,
+    })
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Invalid => "invalid",
+    }
+}
+
+fn row_verdict_name(verdict: RowVerdict) -> String {
+    serde_json::to_value(verdict)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{verdict:?}"))
+}
+
+#[cfg(test)]
+mod tests;
