@@ -113,7 +113,7 @@ pub struct CompareOpts {
     pub base: String,
     /// The runs judged against it.
     pub new: String,
-    /// The gate file: thresholds per metric [default: scenarios/gate.toml when it exists,
+    /// The gate file: thresholds per metric [default: ci/gate.toml when it exists,
     /// else built-in defaults].
     #[arg(long, value_name = "FILE")]
     pub gate: Option<PathBuf>,
@@ -667,7 +667,7 @@ async fn history_command(opts: &HistoryOpts) -> u8 {
 
 async fn compare_command(opts: &CompareOpts) -> u8 {
     let gate_path = opts.gate.clone().or_else(|| {
-        let default = PathBuf::from("scenarios/gate.toml");
+        let default = PathBuf::from("ci/gate.toml");
         default.is_file().then_some(default)
     });
     let gate = match &gate_path {

@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask loadtest` builds the runtime and the harness in release
 //! mode, then runs the suite with `octoperf run` and exits with its code; `genbench` compares
-//! the generator with wrk; `tidy` checks the architecture's invariants.
+//! the generator with wrk; `gate` compares a baseline revision with the current tree, A B A B;
+//! `tidy` checks the architecture's invariants.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,6 +9,7 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod gate;
 mod genbench;
 mod tidy;
 
@@ -26,6 +28,10 @@ enum Task {
     Tidy,
     /// Compare the load generator with wrk on a trivial server, and measure its own cost.
     Genbench(genbench::GenbenchOpts),
+    /// A/B gate: build a baseline revision and the current tree, run the scenarios
+    /// interleaved (N trials each), and compare them; exit 0 no regression, 1 regressed, 3
+    /// unknown.
+    Gate(gate::GateOpts),
     /// Build, then find the highest rate at which a scenario holds every row it measures.
     Capacity(CapacityOpts),
 }
@@ -117,6 +123,15 @@ fn main() -> ExitCode {
                 build_release(&root, &["harness"])?;
                 genbench::genbench(&root, &target_dir(&root).join("release"), &genbench_opts)
             }) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::from(BUILD_FAILED)
+                }
+            }
+        }
+        Task::Gate(gate_opts) => {
+            match workspace_root().and_then(|root| gate::gate(&root, &gate_opts)) {
                 Ok(code) => ExitCode::from(code),
                 Err(error) => {
                     eprintln!("error: {error:#}");

@@ -95,6 +95,15 @@ impl Detector {
 
     /// Scans `text` once for every enabled category and locates the matches.
     pub fn scan(&self, text: &str, check_pii: bool, check_injection: bool) -> Findings {
+        #[cfg(feature = "test-knobs")]
+        let started = std::time::Instant::now();
+        let findings = self.scan_once(text, check_pii, check_injection);
+        #[cfg(feature = "test-knobs")]
+        knobs::stretch(started);
+        findings
+    }
+
+    fn scan_once(&self, text: &str, check_pii: bool, check_injection: bool) -> Findings {
         let mut findings = Findings::default();
         if !check_pii && !check_injection {
             return findings;
@@ -362,4 +371,35 @@ fn valid_iban(candidate: &[u8]) -> bool {
         };
     }
     remainder == 1
+}
+
+/// A test-only slowdown of the scan (feature `test-knobs`): the regression gates are checked
+/// against a build that is slower by a known amount.
+#[cfg(feature = "test-knobs")]
+pub mod knobs {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant;
+
+    /// The environment variable `main` reads: the scan's extra time, as a fraction of its own.
+    pub const SCAN_SLOWDOWN_ENV: &str = "OCTOPERF_TEST_SCAN_SLOWDOWN";
+
+    /// The slowdown in parts per million of the scan's own time.
+    static SLOWDOWN_PPM: AtomicU64 = AtomicU64::new(0);
+
+    pub fn set_scan_slowdown(fraction: f64) {
+        SLOWDOWN_PPM.store((fraction.max(0.0) * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Spins until the scan begun at `started` has taken `1 + slowdown` times as long as it did.
+    pub(super) fn stretch(started: Instant) {
+        let ppm = SLOWDOWN_PPM.load(Ordering::Relaxed);
+        if ppm == 0 {
+            return;
+        }
+        let took = started.elapsed();
+        let until = took + took.mul_f64(ppm as f64 / 1e6);
+        while started.elapsed() < until {
+            std::hint::spin_loop();
+        }
+    }
 }

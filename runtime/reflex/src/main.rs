@@ -45,6 +45,14 @@ fn main() -> anyhow::Result<()> {
     if opts.profiling {
         serving::enable_profiling();
     }
+    #[cfg(feature = "test-knobs")]
+    if let Some(fraction) = std::env::var(reflex::detect::knobs::SCAN_SLOWDOWN_ENV)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+    {
+        tracing::warn!(fraction, "test knob: every scan is slowed down");
+        reflex::detect::knobs::set_scan_slowdown(fraction);
+    }
     // Held to the end of main: a heap profile is written when it drops, after a graceful
     // shutdown (a no-op unless built with the `dhat-heap` feature).
     let _heap = serving::heap_profile(std::env::var_os(serving::DHAT_OUT_ENV));
