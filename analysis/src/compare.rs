@@ -4,12 +4,14 @@
 //! threshold.
 //!
 //! Which bootstrap, and why:
-//! - **Repeated trials** (both sides two runs or more, as `cargo xtask gate` makes): each
-//!   run gives one value per metric, and the trials are resampled with replacement, side by
-//!   side, comparing the sides' medians. A run's own seconds share that run's machine state
-//!   (its noisy neighbours, its page cache, where its threads landed), so the spread between
-//!   whole runs is the honest noise of the measurement; the median keeps one unlucky trial
-//!   from deciding.
+//! - **Repeated trials** (both sides two runs or more, as `cargo xtask gate` makes): the
+//!   trials are resampled with replacement, side by side. A run's own seconds share that
+//!   run's machine state (its noisy neighbours, its page cache, where its threads landed), so
+//!   the spread between whole runs is the honest noise of the measurement. A latency
+//!   percentile is read from the resampled trials' histograms of record added together (the
+//!   percentile of every request of those trials): one trial with a stall then weighs by its
+//!   requests, not as one fifth of a median of five P99s. Other metrics compare the sides'
+//!   medians of one value per run. Invalid scenarios are left out.
 //! - **One run a side**: the measured window's per-second interval histograms are resampled
 //!   (seconds with replacement, merged, the percentile read again); CPU from the per-second
 //!   process samples, throughput from the per-second answered rates. That interval is
@@ -95,6 +97,9 @@ pub struct Change {
     pub verdict: ChangeVerdict,
     /// Does an unknown verdict leave room for a regression (its interval crosses `+t`)?
     pub may_regress: bool,
+    /// Reported, but not deciding the comparison's verdict (the gate file says so).
+    #[serde(default)]
+    pub informational: bool,
 }
 
 /// The result of a comparison.
@@ -202,17 +207,29 @@ pub fn compare(base: &Side, new: &Side, gate: &Gate) -> Comparison {
         let threshold = gate.threshold(key, first.class);
         let base_values: Vec<f64> = base_obs.iter().map(|o| o.value).collect();
         let new_values: Vec<f64> = new_obs.iter().map(|o| o.value).collect();
-        let (base_value, new_value) = (stats::median(&base_values), stats::median(&new_values));
+        let pooled = trials
+            .then(|| pooled_trials(&base_obs, &new_obs, gate, &mut rng))
+            .flatten();
+        let (base_value, new_value, ci) = match pooled {
+            Some(pooled) => pooled,
+            None => {
+                let (base_value, new_value) =
+                    (stats::median(&base_values), stats::median(&new_values));
+                let ci = if trials {
+                    (base_values.len() >= 2 && new_values.len() >= 2)
+                        .then(|| trials_interval(&base_values, &new_values, gate, &mut rng))
+                } else if base_value > 0.0 {
+                    intervals_interval(base_obs[0], new_obs[0], gate, &mut rng)
+                } else {
+                    None
+                };
+                (base_value, new_value, ci)
+            }
+        };
         if !(base_value.is_finite() && new_value.is_finite()) || base_value <= 0.0 {
             continue;
         }
         let change = new_value / base_value - 1.0;
-        let ci = if trials {
-            (base_values.len() >= 2 && new_values.len() >= 2)
-                .then(|| trials_interval(&base_values, &new_values, gate, &mut rng))
-        } else {
-            intervals_interval(base_obs[0], new_obs[0], gate, &mut rng)
-        };
         let (verdict, may_regress) = judge(change, ci, threshold, first.better);
         changes.push(Change {
             key: key.clone(),
@@ -226,6 +243,7 @@ pub fn compare(base: &Side, new: &Side, gate: &Gate) -> Comparison {
             threshold,
             verdict,
             may_regress,
+            informational: gate.is_informational(key, first.class),
         });
     }
     let new_only: Vec<String> = new_metrics
@@ -290,6 +308,7 @@ pub fn judge(
 /// The comparison's verdict: any regression; else any unknown that may be one; else any
 /// improvement; else no change.
 fn overall(changes: &[Change]) -> ChangeVerdict {
+    let changes: Vec<&Change> = changes.iter().filter(|c| !c.informational).collect();
     if changes
         .iter()
         .any(|c| c.verdict == ChangeVerdict::Regressed)
@@ -346,6 +365,53 @@ fn trials_interval(base: &[f64], new: &[f64], gate: &Gate, rng: &mut impl Rng) -
     percentile_interval(&mut changes, gate.confidence)
 }
 
+/// A latency metric over trials: each side's percentile of its trials' histograms added
+/// (in ms), and the interval of the change with the trials resampled; `None` unless every
+/// trial of both sides has its histogram and there are two or more a side.
+fn pooled_trials(
+    base: &[&Observation],
+    new: &[&Observation],
+    gate: &Gate,
+    rng: &mut impl Rng,
+) -> Option<(f64, f64, Option<(f64, f64)>)> {
+    let histograms = |side: &[&Observation]| -> Option<(Vec<Histogram<u64>>, f64)> {
+        let mut quantile = None;
+        let histograms = side
+            .iter()
+            .map(|o| {
+                let (histogram, q) = o.whole.as_ref()?;
+                quantile = Some(*q);
+                Some(histogram.clone())
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((histograms, quantile?))
+    };
+    let (base_histograms, quantile) = histograms(base)?;
+    let (new_histograms, _) = histograms(new)?;
+    let (nb, nn) = (base_histograms.len(), new_histograms.len());
+    if nb < 2 || nn < 2 {
+        return None;
+    }
+    let (base_counts, new_counts) = (Counts::new(&base_histograms), Counts::new(&new_histograms));
+    let mut scratch = Vec::new();
+    let base_all = base_counts.quantile(0..nb, quantile, &mut scratch)?;
+    let new_all = new_counts.quantile(0..nn, quantile, &mut scratch)?;
+    let mut changes = Vec::with_capacity(gate.resamples);
+    for _ in 0..gate.resamples {
+        let picks: Vec<usize> = (0..nb).map(|_| rng.random_range(0..nb)).collect();
+        let b = base_counts.quantile(picks.into_iter(), quantile, &mut scratch);
+        let picks: Vec<usize> = (0..nn).map(|_| rng.random_range(0..nn)).collect();
+        let n = new_counts.quantile(picks.into_iter(), quantile, &mut scratch);
+        if let (Some(b), Some(n)) = (b, n)
+            && b > 0.0
+        {
+            changes.push(n / b - 1.0);
+        }
+    }
+    let ci = percentile_interval(&mut changes, gate.confidence);
+    Some((base_all / 1000.0, new_all / 1000.0, Some(ci)))
+}
+
 /// The percentile interval of the change, each side's seconds resampled; `None` when either
 /// side has no per-second data for this metric.
 fn intervals_interval(
@@ -388,6 +454,8 @@ struct Observation {
     class: Class,
     source: &'static str,
     spread: Option<Spread>,
+    /// A latency metric's whole-window histogram (µs) and its quantile, for pooling trials.
+    whole: Option<(Histogram<u64>, f64)>,
 }
 
 /// A run's per-second data behind one metric.
@@ -501,17 +569,23 @@ impl Spread {
 fn observe(run: &Run) -> BTreeMap<String, Observation> {
     let mut out = BTreeMap::new();
     let report = &run.report;
+    // An invalid scenario measured the generator or the machine as much as the system.
     let by_name: BTreeMap<&str, &ScenarioResult> = report
         .scenarios
         .iter()
+        .filter(|s| s.valid && s.error.is_none())
         .map(|s| (s.name.as_str(), s))
         .collect();
     for row in &report.rows {
         let Some(value) = row.measured else { continue };
-        let scenario = row
+        let Some(scenario) = row
             .scenario
             .as_deref()
-            .and_then(|s| by_name.get(s).copied());
+            .and_then(|s| by_name.get(s).copied())
+        else {
+            continue;
+        };
+        let mut whole = None;
         let (class, better, spread) = match (row.table.as_str(), row.metric.as_str()) {
             ("latency", metric) => {
                 let class = match metric {
@@ -519,21 +593,23 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                     "p95" => Class::P95,
                     _ => Class::P99,
                 };
-                let spread = row.source.as_deref().and_then(|kind| {
-                    let scenario = row.scenario.as_deref()?;
-                    latency_spread(run, scenario, kind, quantile_of(metric))
+                let quantile = quantile_of(metric);
+                let spread = row
+                    .source
+                    .as_deref()
+                    .and_then(|kind| latency_spread(run, &scenario.name, kind, quantile));
+                whole = row.source.as_deref().and_then(|kind| {
+                    let request = scenario.requests.iter().find(|r| r.kind == kind)?;
+                    let histogram = reports::plots::decode_histogram(&request.latency_histogram)?;
+                    Some((histogram, quantile))
                 });
                 (class, Better::Lower, spread)
             }
-            ("throughput", _) => (
-                Class::Throughput,
-                Better::Higher,
-                scenario.and_then(answered_spread),
-            ),
+            ("throughput", _) => (Class::Throughput, Better::Higher, answered_spread(scenario)),
             (_, "cpu") => (
                 Class::Cpu,
                 Better::Lower,
-                scenario.and_then(|s| cpu_spread(s, &row.component)),
+                cpu_spread(scenario, &row.component),
             ),
             _ => (Class::Memory, Better::Lower, None),
         };
@@ -546,19 +622,22 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                 class,
                 source: "row",
                 spread,
+                whole,
             },
         );
     }
-    for scenario in &report.scenarios {
+    for scenario in by_name.values() {
         for request in &scenario.requests {
             if request.latency.count == 0 {
                 continue;
             }
             let series = format!("{}/{}", scenario.name, request.kind);
+            let histogram = reports::plots::decode_histogram(&request.latency_histogram);
             for (metric, class, us) in [
                 ("p50", Class::P50, request.latency.p50_us),
                 ("p99", Class::P99, request.latency.p99_us),
             ] {
+                let quantile = quantile_of(metric);
                 out.insert(
                     format!("{series} {metric}"),
                     Observation {
@@ -567,12 +646,8 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                         better: Better::Lower,
                         class,
                         source: "series",
-                        spread: latency_spread(
-                            run,
-                            &scenario.name,
-                            &request.kind,
-                            quantile_of(metric),
-                        ),
+                        spread: latency_spread(run, &scenario.name, &request.kind, quantile),
+                        whole: histogram.clone().map(|h| (h, quantile)),
                     },
                 );
             }
@@ -592,6 +667,7 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                             Spread::Mean(t.points.iter().map(|p| p.answered_per_second).collect())
                         })
                         .filter(|s| matches!(s, Spread::Mean(v) if v.len() >= 2)),
+                    whole: None,
                 },
             );
         }
@@ -608,6 +684,7 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                         class: Class::Cpu,
                         source: "process",
                         spread: (samples.len() >= 2).then_some(Spread::Mean(samples)),
+                        whole: None,
                     },
                 );
             }
@@ -621,6 +698,7 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                         class: Class::Memory,
                         source: "process",
                         spread: None,
+                        whole: None,
                     },
                 );
             }

@@ -14,6 +14,7 @@
 //! memory = 10
 //! [rows]                 # one metric's own threshold, by its key
 //! "latency.reflex.p99" = 25
+//! informational = ["p99"] # classes or keys reported with a verdict that does not gate
 //! ```
 
 use std::collections::BTreeMap;
@@ -47,6 +48,11 @@ pub struct Gate {
     /// `reflex/reflex_process p99`): these win over the metric's class.
     #[serde(default)]
     pub rows: BTreeMap<String, f64>,
+    /// Metric classes (`p99`, `memory`…) or keys whose changes are reported, with their
+    /// interval and verdict, but do not decide the comparison's verdict: for metrics that
+    /// the trials cannot resolve on a given machine.
+    #[serde(default)]
+    pub informational: Vec<String>,
 }
 
 /// Thresholds in percent, in the worse direction of each metric.
@@ -87,6 +93,7 @@ impl Default for Gate {
             resamples: default_resamples(),
             thresholds: Thresholds::default(),
             rows: BTreeMap::new(),
+            informational: Vec::new(),
         }
     }
 }
@@ -123,7 +130,31 @@ impl Gate {
                 ));
             }
         }
+        const CLASSES: [&str; 6] = ["p50", "p95", "p99", "throughput", "cpu", "memory"];
+        for name in &gate.informational {
+            if !CLASSES.contains(&name.as_str()) && !name.contains('.') && !name.contains('/') {
+                return Err(format!(
+                    "{file}: informational {name:?}: expected a class ({}) or a metric's key",
+                    CLASSES.join(", ")
+                ));
+            }
+        }
         Ok(gate)
+    }
+
+    /// Is this metric reported without gating?
+    pub fn is_informational(&self, key: &str, class: Class) -> bool {
+        let class_name = match class {
+            Class::P50 => "p50",
+            Class::P95 => "p95",
+            Class::P99 => "p99",
+            Class::Throughput => "throughput",
+            Class::Cpu => "cpu",
+            Class::Memory => "memory",
+        };
+        self.informational
+            .iter()
+            .any(|name| name == key || name == class_name)
     }
 
     /// The threshold of a metric, as a fraction (0.10 for 10%).

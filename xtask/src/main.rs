@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod gate;
 mod genbench;
+mod instructions;
 mod tidy;
 
 #[derive(Debug, Parser)]
@@ -32,6 +33,9 @@ enum Task {
     /// interleaved (N trials each), and compare them; exit 0 no regression, 1 regressed, 3
     /// unknown.
     Gate(gate::GateOpts),
+    /// The deterministic gate: instructions per iteration of each hot-path workload under
+    /// callgrind, checked against benches/instructions.toml (`--bless` writes it).
+    Instructions(instructions::InstructionsOpts),
     /// Build, then find the highest rate at which a scenario holds every row it measures.
     Capacity(CapacityOpts),
 }
@@ -95,6 +99,9 @@ struct LoadtestOpts {
     /// No live progress.
     #[arg(long, short)]
     quiet: bool,
+    /// The branch to record in the history [default: the branch checked out].
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
 }
 
 /// Exit code for a failure of xtask itself (say, the build failed).
@@ -132,6 +139,15 @@ fn main() -> ExitCode {
         }
         Task::Gate(gate_opts) => {
             match workspace_root().and_then(|root| gate::gate(&root, &gate_opts)) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::from(BUILD_FAILED)
+                }
+            }
+        }
+        Task::Instructions(opts) => {
+            match workspace_root().and_then(|root| instructions::instructions(&root, &opts)) {
                 Ok(code) => ExitCode::from(code),
                 Err(error) => {
                     eprintln!("error: {error:#}");
@@ -247,6 +263,9 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     }
     if opts.quiet {
         octoperf.arg("--quiet");
+    }
+    if let Some(branch) = &opts.branch {
+        octoperf.args(["--branch", branch]);
     }
     run_child(octoperf)
 }

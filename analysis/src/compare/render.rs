@@ -70,13 +70,18 @@ pub fn render_terminal(comparison: &Comparison) -> String {
     for change in changes {
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>10} -> {:<10} {:>8}  {:<22} {}",
+            "  {:<width$}  {:>10} -> {:<10} {:>8}  {:<22} {}{}",
             change.key,
             value(change.base, &change.unit),
             value(change.new, &change.unit),
             signed(change.change),
             interval(change),
             change.verdict.as_str(),
+            if change.informational {
+                " (informational)"
+            } else {
+                ""
+            },
         );
     }
     out
@@ -107,7 +112,12 @@ fn table(out: &mut String, changes: &[&Change]) {
                 super::Better::Higher => "−",
             },
             change.threshold * 100.0,
-            verdict_cell(change.verdict),
+            verdict_cell(change.verdict)
+                + if change.informational {
+                    " (informational)"
+                } else {
+                    ""
+                },
         );
     }
     let _ = writeln!(out);
@@ -140,7 +150,7 @@ fn side_text(side: &super::SideSummary) -> String {
 
 fn method_text(comparison: &Comparison) -> String {
     let how = if comparison.method == "trials" {
-        "bootstrap over repeated trials (medians)"
+        "bootstrap over repeated trials (latency: their histograms added; others: medians)"
     } else {
         "bootstrap over each run's seconds (one run a side: run-to-run noise unseen, warn only)"
     };

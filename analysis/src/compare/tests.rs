@@ -124,6 +124,15 @@ fn the_gate_file_sets_thresholds_by_class_and_by_key() {
         error.contains("ci/gate.toml") && error.contains("p98"),
         "{error}"
     );
+    // An informational metric is reported with its verdict and decides nothing.
+    let gate = Gate::parse("informational = [\"p99\"]\n", "gate.toml").unwrap();
+    let comparison = compare(&base, &slower, &gate);
+    let p99 = change(&comparison, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::Regressed);
+    assert!(p99.informational);
+    assert_eq!(comparison.verdict, ChangeVerdict::NoChange);
+    let error = Gate::parse("informational = [\"p98\"]\n", "g.toml").unwrap_err();
+    assert!(error.contains("p98"), "{error}");
     let error = Gate::parse("confidence = 95\n", "g.toml").unwrap_err();
     assert!(error.contains("confidence"), "{error}");
 }
