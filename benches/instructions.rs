@@ -17,6 +17,13 @@ fn main() -> ExitCode {
         eprintln!("error: ITERATIONS {iterations:?}: expected a whole number");
         return ExitCode::from(2);
     };
+    #[cfg(feature = "test-knobs")]
+    if let Some(fraction) = std::env::var(reflex::detect::knobs::SCAN_SLOWDOWN_ENV)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+    {
+        reflex::detect::knobs::set_scan_slowdown(fraction);
+    }
     match octoperf_benches::run(name, iterations) {
         Some(()) => ExitCode::SUCCESS,
         None => {

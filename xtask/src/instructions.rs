@@ -32,6 +32,10 @@ pub struct InstructionsOpts {
     /// Only these workloads (repeatable) [default: all].
     #[arg(long = "workload", value_name = "NAME")]
     pub workloads: Vec<String>,
+    /// Cargo features of the counter's build: `test-knobs` lets
+    /// OCTOPERF_TEST_SCAN_SLOWDOWN=0.2 slow the Reflex scan down, to see the gate fail.
+    #[arg(long, value_name = "LIST")]
+    pub features: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -51,16 +55,19 @@ pub fn instructions(root: &Path, opts: &InstructionsOpts) -> anyhow::Result<u8> 
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("building the instruction counter (release)…");
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--package",
-            "octoperf-benches",
-            "--bin",
-            "hot-paths-instructions",
-        ])
+    let mut build = Command::new(&cargo);
+    build.current_dir(root).args([
+        "build",
+        "--release",
+        "--package",
+        "octoperf-benches",
+        "--bin",
+        "hot-paths-instructions",
+    ]);
+    if let Some(features) = &opts.features {
+        build.args(["--features", features]);
+    }
+    let status = build
         .status()
         .with_context(|| format!("running {cargo} build"))?;
     anyhow::ensure!(status.success(), "the build failed ({status})");

@@ -146,6 +146,12 @@ impl Detector {
         findings
     }
 
+    /// The source of every pattern, in the set's order: the benchmark of the spec's practices
+    /// times one pass of the set against one regex per pattern.
+    pub fn pattern_sources() -> Vec<&'static str> {
+        pattern_specs().iter().map(|spec| spec.source).collect()
+    }
+
     /// The PII types and injection families this detector knows, for `/ready` and docs.
     pub fn families(&self) -> (Vec<&'static str>, Vec<&'static str>) {
         let mut pii = Vec::new();
