@@ -365,6 +365,9 @@ fn trials_interval(base: &[f64], new: &[f64], gate: &Gate, rng: &mut impl Rng) -
     percentile_interval(&mut changes, gate.confidence)
 }
 
+/// (base, new, the interval of the change): a latency metric pooled over trials.
+type Pooled = (f64, f64, Option<(f64, f64)>);
+
 /// A latency metric over trials: each side's percentile of its trials' histograms added
 /// (in ms), and the interval of the change with the trials resampled; `None` unless every
 /// trial of both sides has its histogram and there are two or more a side.
@@ -373,7 +376,7 @@ fn pooled_trials(
     new: &[&Observation],
     gate: &Gate,
     rng: &mut impl Rng,
-) -> Option<(f64, f64, Option<(f64, f64)>)> {
+) -> Option<Pooled> {
     let histograms = |side: &[&Observation]| -> Option<(Vec<Histogram<u64>>, f64)> {
         let mut quantile = None;
         let histograms = side

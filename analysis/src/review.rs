@@ -448,7 +448,7 @@ pub fn render_html(review: &Review) -> String {
                 .collect::<String>()
         );
     }
-    let _ = write!(out, "</body></html>\n");
+    let _ = writeln!(out, "</body></html>");
     out
 }
 

@@ -552,7 +552,9 @@ async fn record(store: &runs::Store, report: &reports::RunReport, out_dir: &Path
             return;
         }
     };
-    match history.append(report, Some(out_dir)).await {
+    // The folder as an absolute path: `compare` finds the interval logs from anywhere.
+    let folder = std::fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
+    match history.append(report, Some(&folder)).await {
         Ok(()) => println!(
             "history: run {} recorded in {}",
             report.run_id,

@@ -296,7 +296,7 @@ impl History {
                 source,
             })?;
         rows.iter()
-            .map(|row| summary(row))
+            .map(summary)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(|source| HistoryError::Query {
                 url: self.url.clone(),

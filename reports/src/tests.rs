@@ -1,7 +1,7 @@
 //! Snapshot tests of the renderers and the JSON contract.
 
 use super::*;
-pub(crate) use crate::fixtures::{sample, target};
+pub(crate) use crate::fixtures::sample;
 use expect_test::expect;
 
 #[test]

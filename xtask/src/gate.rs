@@ -108,6 +108,9 @@ pub fn gate(root: &Path, opts: &GateOpts) -> anyhow::Result<u8> {
             ("new", &new_bins, &new_env[..]),
         ] {
             let dir = out.join(side).join(format!("trial-{trial:02}"));
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let log = std::fs::File::create(dir.join("octoperf.log"))
+                .with_context(|| format!("creating {}", dir.join("octoperf.log").display()))?;
             let mut run = Command::new(&octoperf);
             run.current_dir(root)
                 .args(["run", "--quick", "--no-history", "--quiet", "--bin-dir"])
@@ -115,7 +118,8 @@ pub fn gate(root: &Path, opts: &GateOpts) -> anyhow::Result<u8> {
                 .arg("--out")
                 .arg(&dir)
                 .envs(env.iter().map(|(k, v)| (k, v)))
-                .stdout(std::process::Stdio::null());
+                .stdout(std::process::Stdio::null())
+                .stderr(log);
             for scenario in &scenarios {
                 run.args(["--scenario", scenario]);
             }
@@ -126,7 +130,7 @@ pub fn gate(root: &Path, opts: &GateOpts) -> anyhow::Result<u8> {
                 Some(3) => "INVALID (the comparison will say so)",
                 other => anyhow::bail!(
                     "trial {trial} of {side} stopped: octoperf exited with {other:?}; see {}",
-                    dir.display()
+                    dir.join("octoperf.log").display()
                 ),
             };
             eprintln!("gate: trial {trial}/{} {side:<4} {verdict}", opts.trials);
@@ -179,6 +183,8 @@ fn build_baseline(
         git(&worktree, &["checkout", "--quiet", "--detach", commit])?;
     } else {
         std::fs::create_dir_all(gate_dir)?;
+        // A worktree whose folder went with `cargo clean` is still registered: forget it.
+        git(root, &["worktree", "prune"])?;
         git(
             root,
             &[

@@ -150,7 +150,10 @@ fn run_scenarios_in(dir: &Path, out: &Path) -> Command {
         .arg("--bin-dir")
         .arg(bin_dir())
         .arg("--out")
-        .arg(out);
+        .arg(out)
+        // A history of the test's own, not one in the source tree.
+        .arg("--history")
+        .arg(dir.join("history.db"));
     command
 }
 
@@ -463,4 +466,108 @@ fn profiling_flags_that_cannot_work_exit_2_and_say_why() {
     assert!(String::from_utf8_lossy(&no_heap_build.stderr).contains("dhat-heap"));
     // Nothing started, nothing written.
     assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn runs_are_recorded_then_listed_compared_and_reviewed_from_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three seconds: three interval histograms to resample.
+    tiny_scenario(dir.path(), "3s");
+    let history = dir.path().join("history.db");
+    let mut outs = Vec::new();
+    for name in ["a", "b"] {
+        let out = dir.path().join(name);
+        let output = run_scenarios_in(dir.path(), &out)
+            .arg("--branch")
+            .arg("feature-x")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("recorded in sqlite://"), "{stdout}");
+        outs.push(out);
+    }
+
+    // Listed, newest first, with the branch given and the scenario run.
+    let listed = octoperf()
+        .args(["history", "--json", "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(listed.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["git_branch"], "feature-x");
+    assert_eq!(lines[0]["scenarios"], serde_json::json!(["tiny"]));
+    let other = octoperf()
+        .args(["history", "--json", "--scenario", "reflex", "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert!(other.stdout.is_empty(), "no run ran reflex");
+
+    // Compared from the history (latest~1, latest) and from the folders: the same changes.
+    let compare = |base: &std::ffi::OsStr, new: &std::ffi::OsStr| {
+        let output = octoperf()
+            .arg("compare")
+            .arg(base)
+            .arg(new)
+            .args(["--format", "json", "--history"])
+            .arg(&history)
+            .output()
+            .unwrap();
+        let code = output.status.code().unwrap();
+        assert!([0, 1, 3].contains(&code), "{output:?}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let from_history = compare("latest~1".as_ref(), "latest".as_ref());
+    let from_folders = compare(outs[0].as_os_str(), outs[1].as_os_str());
+    assert_eq!(from_history["method"], "intervals");
+    assert!(from_history["changes"].as_array().unwrap().len() >= 5);
+    assert_eq!(from_history["changes"], from_folders["changes"]);
+    // The series' interval logs were found: its P50 has an interval.
+    let p50 = from_folders["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"].as_str().unwrap().ends_with(" p50"))
+        .unwrap();
+    assert!(p50["ci"].is_array(), "{p50}");
+
+    // Bad input: a side that is neither a file nor a run, a gate file that does not parse.
+    let missing = octoperf()
+        .args(["compare", "no-such-run", "latest", "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-run"));
+    let gate = dir.path().join("gate.toml");
+    std::fs::write(&gate, "[thresholds]\np99 = \"ten\"\n").unwrap();
+    let bad_gate = octoperf()
+        .arg("compare")
+        .arg(&outs[0])
+        .arg(&outs[1])
+        .arg("--gate")
+        .arg(&gate)
+        .output()
+        .unwrap();
+    assert_eq!(bad_gate.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_gate.stderr).contains("gate.toml"));
+
+    // The review of the period.
+    let review_dir = dir.path().join("review");
+    let review = octoperf()
+        .args(["review", "--since", "1d", "--history"])
+        .arg(&history)
+        .arg("--out")
+        .arg(&review_dir)
+        .output()
+        .unwrap();
+    assert_eq!(review.status.code(), Some(0), "{review:?}");
+    let html = std::fs::read_to_string(review_dir.join("review.html")).unwrap();
+    assert!(html.contains("<svg"), "the review has its trend plots");
+    assert!(review_dir.join("review.md").exists());
 }
