@@ -129,6 +129,15 @@ fn add_scenario(
     if part.hiccups.max_us > total.hiccups.max_us {
         total.hiccups = part.hiccups.clone();
     }
+    // Nor what else ran beside each shard (on one machine, each shard counts the others'
+    // generators as other processes): the busier shard's machine stands for the run.
+    if let Some(load) = part.machine_load
+        && total
+            .machine_load
+            .is_none_or(|seen| load.other_cores > seen.other_cores)
+    {
+        total.machine_load = Some(load);
+    }
     Ok(())
 }
 

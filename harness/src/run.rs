@@ -10,8 +10,8 @@ use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use reports::{
-    GeneratorResult, IntervalPoint, Percentiles, ProcessResult, ProcessSample, RequestResult,
-    RunReport, ScenarioResult, SeriesTimeline,
+    GeneratorResult, IntervalPoint, MachineLoad, Percentiles, ProcessResult, ProcessSample,
+    RequestResult, RunReport, ScenarioResult, SeriesTimeline,
 };
 use tokio::sync::watch;
 
@@ -20,8 +20,8 @@ use loadgen::{Plan, Progress, Shape};
 use crate::flame;
 use crate::judge::evaluate::evaluate;
 use crate::judge::verdict::{
-    Noise, default_max_send_lag, generator_account, judge_hiccups, judge_lateness, load_not_held,
-    overall_verdict,
+    Noise, default_max_send_lag, generator_account, judge_hiccups, judge_lateness,
+    judge_machine_load, load_not_held, overall_verdict,
 };
 use crate::observe::hiccup::HiccupMeter;
 use crate::observe::profile::{Profiled, Taken, profile_window};
@@ -262,6 +262,7 @@ fn new_result(
         processes: Vec::new(),
         generator: GeneratorResult::default(),
         hiccups: Default::default(),
+        machine_load: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),
@@ -505,6 +506,7 @@ fn record_outcome(
         .as_ref()
         .map(percentiles)
         .unwrap_or_default();
+    result.machine_load = samples.machine_load;
     result.generator = GeneratorResult {
         cpu_seconds: samples.generator_cpu_seconds,
         cpu_us_per_request: if total_sent > 0 {
@@ -528,6 +530,7 @@ fn record_outcome(
     for noise in [
         judge_lateness(&config.budgets, config.profile, result),
         judge_hiccups(&config.budgets, config.profile, result),
+        judge_machine_load(&config.budgets, config.profile, result),
     ] {
         match noise {
             Noise::Quiet => {}
@@ -664,6 +667,8 @@ struct WindowSamples {
     generator_cpu_seconds: f64,
     /// The hiccup meter's record of the window, µs.
     hiccups: Option<Histogram<u64>>,
+    /// The machine's CPU over the window, against ours.
+    machine_load: Option<MachineLoad>,
 }
 
 /// Samples every process (and the generator itself) at the start and end of the measured
@@ -680,6 +685,7 @@ async fn sample_window(
         _ = cancel.wait_for(|stop| *stop) => return WindowSamples::default(),
     }
     let generator_start = sampler::read_proc(0).ok();
+    let machine_start = procstat::machine().ok();
     let window_start = Instant::now();
     let mut first: Vec<Option<Sample>> = Vec::new();
     // Whether the kernel's peak (VmHWM) of each process was reset as the window began, so
@@ -727,6 +733,7 @@ async fn sample_window(
     }
     let elapsed = window_start.elapsed().as_secs_f64();
     let generator_end = sampler::read_proc(0).ok();
+    let machine_end = procstat::machine().ok();
     let mut processes = Vec::new();
     for (idx, process) in watched.iter().enumerate() {
         let last = read(&client, &process.source).await;
@@ -753,13 +760,46 @@ async fn sample_window(
             samples: std::mem::take(&mut over_time[idx]),
         });
     }
+    let generator_cpu_seconds = generator_start
+        .zip(generator_end)
+        .map_or(0.0, |(a, b)| b.cpu_seconds - a.cpu_seconds);
+    let ours_seconds = generator_cpu_seconds
+        + processes
+            .iter()
+            .filter_map(|process| process.cpu_cores_mean)
+            .sum::<f64>()
+            * elapsed;
     WindowSamples {
         processes,
-        generator_cpu_seconds: generator_start
-            .zip(generator_end)
-            .map_or(0.0, |(a, b)| b.cpu_seconds - a.cpu_seconds),
+        generator_cpu_seconds,
         hiccups: None,
+        machine_load: machine_start
+            .zip(machine_end)
+            .and_then(|(start, end)| machine_load(&start, &end, elapsed, ours_seconds)),
     }
+}
+
+/// The machine's CPU between two readings of it `elapsed` seconds apart, against the CPU
+/// seconds that the generator and the services used between them.
+fn machine_load(
+    start: &procstat::Machine,
+    end: &procstat::Machine,
+    elapsed: f64,
+    ours_seconds: f64,
+) -> Option<MachineLoad> {
+    if elapsed <= 0.0 {
+        return None;
+    }
+    let cores = end.cpus as f64;
+    let busy = start.cpu_seconds_until(end);
+    Some(MachineLoad {
+        cores,
+        busy_cores: busy / elapsed,
+        ours_cores: ours_seconds / elapsed,
+        other_cores: ((busy - ours_seconds) / elapsed).max(0.0),
+        steal_share: ((end.steal_seconds - start.steal_seconds) / (elapsed * cores))
+            .clamp(0.0, 1.0),
+    })
 }
 
 /// A process's peak resident set over the window and over its life, from its readings as the

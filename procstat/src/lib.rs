@@ -1,6 +1,7 @@
 //! A process's CPU time and resident memory, read from `/proc/<pid>/stat` and
-//! `/proc/<pid>/status`. The services export it on `/metrics`; the harness samples the
-//! processes it starts with it. Linux only.
+//! `/proc/<pid>/status`, and the whole machine's CPU time from `/proc/stat`. The services
+//! export theirs on `/metrics`; the harness samples the processes it starts with it, and the
+//! machine, to know what else ran beside them. Linux only.
 
 /// One reading of a process.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +47,94 @@ pub fn reset_peak(pid: u32) -> std::io::Result<()> {
         format!("/proc/{pid}")
     };
     std::fs::write(format!("{dir}/clear_refs"), b"5")
+}
+
+/// The whole machine at one instant: every process's CPU time, and what the hypervisor took.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Machine {
+    /// Each process's user plus system CPU time since it started, its threads' included
+    /// (precise: the kernel scales its sampled ticks to the scheduler's exact runtime). Kernel
+    /// threads are processes here too. The machine-wide counters of `/proc/stat` are not used
+    /// for this: they are sampled at each tick and, for a load of short bursts like a load
+    /// test's, read tenths of a core away from the processes' own sums.
+    pub processes: std::collections::HashMap<u32, f64>,
+    /// Time the hypervisor ran something else while this machine wanted to run (steal), summed
+    /// over the CPUs; 0 where the kernel does not account it.
+    pub steal_seconds: f64,
+    /// CPUs the kernel reports online.
+    pub cpus: usize,
+}
+
+/// Reads `/proc/stat` and every `/proc/<pid>/stat`. A process that exits while it is read is
+/// left out.
+pub fn machine() -> std::io::Result<Machine> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let (steal_seconds, cpus) = parse_machine(&stat).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "unexpected format of /proc/stat",
+        )
+    })?;
+    let mut processes = std::collections::HashMap::new();
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
+            continue;
+        };
+        let Ok(line) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Some(ticks) = cpu_ticks(&line) {
+            processes.insert(pid, ticks as f64 / clock_ticks_per_second());
+        }
+    }
+    Ok(Machine {
+        processes,
+        steal_seconds,
+        cpus,
+    })
+}
+
+impl Machine {
+    /// CPU seconds that every process used between `self` and `later`: for a process alive at
+    /// both, the difference; for one started in between, all of its time. A process that
+    /// ended in between is not seen (its last part is missed).
+    pub fn cpu_seconds_until(&self, later: &Machine) -> f64 {
+        later
+            .processes
+            .iter()
+            .map(|(pid, seconds)| {
+                (seconds - self.processes.get(pid).copied().unwrap_or(0.0)).max(0.0)
+            })
+            .sum()
+    }
+}
+
+/// Steal seconds and online CPUs from `/proc/stat`.
+fn parse_machine(stat: &str) -> Option<(f64, usize)> {
+    let total_line = stat.lines().find(|line| line.starts_with("cpu "))?;
+    let fields: Vec<u64> = total_line
+        .split_ascii_whitespace()
+        .skip(1)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice]
+    if fields.len() < 4 {
+        return None;
+    }
+    let steal = fields.get(7).copied().unwrap_or(0);
+    let cpus = stat
+        .lines()
+        .filter(|line| {
+            line.strip_prefix("cpu")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .count();
+    Some((steal as f64 / clock_ticks_per_second(), cpus.max(1)))
 }
 
 /// utime + stime from a stat line. The command name is parenthesised and may itself hold
@@ -104,6 +193,37 @@ mod tests {
             after.rss_peak_bytes
         );
         assert!(after.rss_peak_bytes.unwrap() >= after.rss_bytes);
+    }
+
+    #[test]
+    fn parses_the_machine_line_of_proc_stat() {
+        let stat = "cpu  100 20 30 800 5 6 7 40 3 0\ncpu0 50 10 15 400 2 3 3 20 0 0\ncpu1 50 10 15 400 3 3 4 20 3 0\nintr 1 2 3\n";
+        let (steal, cpus) = parse_machine(stat).unwrap();
+        assert_eq!(cpus, 2);
+        assert!((steal - 40.0 / clock_ticks_per_second()).abs() < 1e-9);
+        assert_eq!(parse_machine("intr 1 2 3\n"), None);
+        assert_eq!(parse_machine("cpu  1 2 x 4\n"), None);
+    }
+
+    #[test]
+    fn the_machine_sees_this_process_spend_its_cpu() {
+        let before = machine().unwrap();
+        assert!(before.cpus >= 1);
+        let own = std::process::id();
+        assert!(before.processes.contains_key(&own));
+        // 0.3 s of this process's CPU (the kernel's tick is at most 10 ms).
+        let started = read(0).unwrap().cpu_seconds;
+        while read(0).unwrap().cpu_seconds - started < 0.3 {
+            std::hint::black_box((0..1000).sum::<u64>());
+        }
+        let after = machine().unwrap();
+        let spent = before.cpu_seconds_until(&after);
+        // At least this process's 0.3 s; the other processes of a test run add to it.
+        assert!(spent >= 0.25, "{spent}");
+        // A process that was not there before counts in full; none counts below zero.
+        let mut empty = before.clone();
+        empty.processes.clear();
+        assert!(empty.cpu_seconds_until(&after) >= spent);
     }
 
     #[test]

@@ -161,6 +161,7 @@ pub fn sample() -> RunReport {
                 interval_logs: vec!["reflex/intervals/reflex_process.hlog".into()],
             },
             hiccups: Default::default(),
+            machine_load: None,
             logs: vec!["logs/reflex.log".into()],
             profiles: Vec::new(),
             heap: Vec::new(),

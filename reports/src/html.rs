@@ -261,6 +261,17 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
             ms(scenario.hiccups.max_us)
         );
     }
+    if let Some(load) = &scenario.machine_load {
+        let _ = writeln!(
+            out,
+            "<li>Machine CPU: {:.2} of {:.0} cores busy, {:.2} of them the generator and the services under test, {:.2} other processes; steal {:.1}%.</li>",
+            load.busy_cores,
+            load.cores,
+            load.ours_cores,
+            load.other_cores,
+            load.steal_share * 100.0
+        );
+    }
     let links: Vec<String> = scenario
         .logs
         .iter()

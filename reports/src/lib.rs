@@ -260,6 +260,11 @@ pub struct ScenarioResult {
     /// sleeps 1 ms at a time woke, µs. Zero counts when not measured.
     #[serde(default)]
     pub hiccups: Percentiles,
+    /// What else ran on the machine over the measured window (schema 4, optional): the CPU
+    /// that neither the generator nor a service under test used, and what the hypervisor took.
+    /// `None` when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_load: Option<MachineLoad>,
     /// Where the services' logs are, relative to the report.
     pub logs: Vec<String>,
     /// CPU profiles over the measured window, one per process, the generator's included
@@ -410,6 +415,22 @@ impl RequestResult {
             self.error_count() as f64 / self.sent as f64
         }
     }
+}
+
+/// The machine's CPU over a measured window, from `/proc/stat`, against what the generator
+/// and the services under test used of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MachineLoad {
+    /// CPUs online.
+    pub cores: f64,
+    /// Mean cores running processes (user and kernel mode, interrupts left out).
+    pub busy_cores: f64,
+    /// Of those, the mean cores of the generator and the services under test.
+    pub ours_cores: f64,
+    /// The rest: other processes on the machine (busy − ours, never below zero).
+    pub other_cores: f64,
+    /// Share of the machine's CPU time that the hypervisor gave to someone else (steal).
+    pub steal_share: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

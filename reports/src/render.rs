@@ -294,6 +294,17 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
             ms(scenario.hiccups.max_us)
         );
     }
+    if let Some(load) = &scenario.machine_load {
+        let _ = writeln!(
+            out,
+            "- Machine CPU: {:.2} of {:.0} cores busy, {:.2} of them the generator and the services under test, {:.2} other processes; steal {:.1}%.\n",
+            load.busy_cores,
+            load.cores,
+            load.ours_cores,
+            load.other_cores,
+            load.steal_share * 100.0
+        );
+    }
     if !generator.interval_logs.is_empty() {
         let _ = writeln!(
             out,

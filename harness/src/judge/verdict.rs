@@ -245,14 +245,73 @@ fn failing_latency_rows(
     profile: Profile,
     result: &ScenarioResult,
 ) -> Vec<BudgetRow> {
+    failing_rows(budgets, profile, result)
+        .into_iter()
+        .filter(|row| row.table == "latency")
+        .collect()
+}
+
+/// Every row this scenario's result fails, judged as if it were valid.
+fn failing_rows(budgets: &Budgets, profile: Profile, result: &ScenarioResult) -> Vec<BudgetRow> {
     let mut judged = result.clone();
     judged.valid = true;
     judged.invalid_reasons.clear();
     judged.error = None;
     evaluate(budgets, profile, &[judged])
         .into_iter()
-        .filter(|row| row.table == "latency" && row.verdict == RowVerdict::Fail)
+        .filter(|row| row.verdict == RowVerdict::Fail)
         .collect()
+}
+
+/// Other processes busy on this share of the machine's cores or more, on average over the
+/// window, make it a shared machine: they take CPU time, caches and memory bandwidth from the
+/// system under test. The machine's own background (databases, brokers idling) stays far
+/// below; a build or a second load test beside the run does not.
+pub const SHARED_MACHINE: f64 = 0.15;
+
+/// The hypervisor taking this share of the machine's CPU time or more is a shared host.
+pub const SHARED_HOST_STEAL: f64 = 0.05;
+
+/// What else ran on the machine over the window means for the verdicts: a reason the scenario
+/// is invalid when one of its rows fails while other processes used a notable share of the
+/// machine (or the hypervisor took one), since that failure cannot be told from theirs; a note
+/// when the machine was shared but every row passed (sharing only ever slows the system under
+/// test, so a pass stands).
+pub fn judge_machine_load(budgets: &Budgets, profile: Profile, result: &ScenarioResult) -> Noise {
+    let Some(load) = result.machine_load else {
+        return Noise::Quiet;
+    };
+    let mut shared = Vec::new();
+    if load.other_cores >= SHARED_MACHINE * load.cores {
+        shared.push(format!(
+            "other processes used {:.2} of the machine's {:.0} cores in the measured window (the generator and the services under test {:.2})",
+            load.other_cores, load.cores, load.ours_cores
+        ));
+    }
+    if load.steal_share >= SHARED_HOST_STEAL {
+        shared.push(format!(
+            "the hypervisor took {:.1}% of the machine's CPU time (steal)",
+            load.steal_share * 100.0
+        ));
+    }
+    if shared.is_empty() {
+        return Noise::Quiet;
+    }
+    let shared = shared.join(", and ");
+    let failed: Vec<String> = failing_rows(budgets, profile, result)
+        .into_iter()
+        .map(|row| format!("{} {}", row.component_name, row.metric))
+        .collect();
+    if failed.is_empty() {
+        Noise::Harmless(format!(
+            "the machine was shared: {shared}; every row passed regardless"
+        ))
+    } else {
+        Noise::Decides(format!(
+            "the machine was shared: {shared}, while {} failed: that failure cannot be told from the other load's; run again on a quiet machine",
+            failed.join(", ")
+        ))
+    }
 }
 
 /// A pause of the machine this long or longer is worth a note, whatever the verdicts.

@@ -80,6 +80,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
             ..GeneratorResult::default()
         },
         hiccups: Default::default(),
+        machine_load: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),

@@ -10,7 +10,7 @@ use reports::{ScenarioResult, Verdict};
 
 use super::*;
 use crate::judge::verdict::{
-    MAX_WORKER_BUSY, Noise, generator_limits, judge_hiccups, judge_lateness,
+    MAX_WORKER_BUSY, Noise, generator_limits, judge_hiccups, judge_lateness, judge_machine_load,
 };
 
 /// Small POSTs; preparing each one burns `burn` of CPU, as a generator too slow for its load.
@@ -120,6 +120,7 @@ fn judged(generator: GeneratorResult) -> (Verdict, Vec<String>) {
         processes: Vec::new(),
         generator,
         hiccups: Default::default(),
+        machine_load: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),
@@ -306,6 +307,7 @@ fn late_result(latency: (f64, f64), service: (f64, f64), send_lag_p99_ms: f64) -
             ..GeneratorResult::default()
         },
         hiccups: Default::default(),
+        machine_load: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),
@@ -380,4 +382,68 @@ fn a_failure_inside_a_pause_of_the_machine_is_not_the_system_s() {
         judge(&paused(late_result((1.0, 30.0), (1.0, 30.0), 0.1), 8)),
         Noise::Harmless(_)
     ));
+}
+
+#[test]
+fn a_failure_on_a_shared_machine_is_not_the_system_s() {
+    let budgets = budgets();
+    let judge =
+        |result: &ScenarioResult| judge_machine_load(&budgets, Profile::Development, result);
+    let beside = |mut result: ScenarioResult, other_cores: f64, steal_share: f64| {
+        result.machine_load = Some(MachineLoad {
+            cores: 2.0,
+            busy_cores: 0.6 + other_cores,
+            ours_cores: 0.6,
+            other_cores,
+            steal_share,
+        });
+        result
+    };
+    let failing = || late_result((1.0, 30.0), (1.0, 30.0), 0.1);
+    let passing = || late_result((1.0, 2.0), (1.0, 2.0), 0.1);
+    // Not read: nothing to say.
+    assert_eq!(judge(&failing()), Noise::Quiet);
+    // The machine's own background: the failure is the system's.
+    assert_eq!(judge(&beside(failing(), 0.05, 0.001)), Noise::Quiet);
+    // A build beside the run (0.8 of 2 cores) while P99 fails: invalid, and it says why.
+    let Noise::Decides(reason) = judge(&beside(failing(), 0.8, 0.0)) else {
+        panic!("a failure while other processes held 0.8 cores");
+    };
+    assert!(reason.contains("other processes used 0.80"), "{reason}");
+    assert!(reason.contains("Reflex Layer p99"), "{reason}");
+    // The hypervisor taking a tenth of the time is as shared.
+    let Noise::Decides(reason) = judge(&beside(failing(), 0.0, 0.1)) else {
+        panic!("a failure while the hypervisor took 10%");
+    };
+    assert!(reason.contains("steal"), "{reason}");
+    // Shared, but every row passed: a note, the pass stands.
+    let Noise::Harmless(note) = judge(&beside(passing(), 0.8, 0.1)) else {
+        panic!("passing rows on a shared machine");
+    };
+    assert!(note.contains("every row passed"), "{note}");
+}
+
+#[test]
+fn the_machine_s_load_is_what_neither_the_generator_nor_the_services_used() {
+    let machine = |processes: &[(u32, f64)], steal: f64| procstat::Machine {
+        processes: processes.iter().copied().collect(),
+        steal_seconds: steal,
+        cpus: 2,
+    };
+    // 10 s on 2 CPUs: processes 1 and 2 are ours (6 s), 3 another (2 s), 4 started in
+    // between (1 s), 5 ended in between (unseen); the hypervisor took 1 of the 20 CPU-seconds.
+    let start = machine(&[(1, 10.0), (2, 5.0), (3, 100.0), (5, 7.0)], 2.0);
+    let end = machine(&[(1, 14.0), (2, 7.0), (3, 102.0), (4, 1.0)], 3.0);
+    let load = machine_load(&start, &end, 10.0, 6.0).unwrap();
+    assert_eq!(load.cores, 2.0);
+    assert!((load.busy_cores - 0.9).abs() < 1e-9, "{load:?}");
+    assert!((load.ours_cores - 0.6).abs() < 1e-9, "{load:?}");
+    assert!((load.other_cores - 0.3).abs() < 1e-9, "{load:?}");
+    assert!((load.steal_share - 0.05).abs() < 1e-9, "{load:?}");
+    // Ours read a little over the machine's (the readings are not taken at one instant): no
+    // one else, never below zero.
+    let load = machine_load(&start, &end, 10.0, 9.5).unwrap();
+    assert_eq!(load.other_cores, 0.0);
+    // No time passed: nothing to say.
+    assert!(machine_load(&start, &end, 0.0, 0.0).is_none());
 }

@@ -79,6 +79,7 @@ fn scenario(
         processes,
         generator: GeneratorResult::default(),
         hiccups: Default::default(),
+        machine_load: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),
