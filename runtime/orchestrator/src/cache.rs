@@ -1,17 +1,25 @@
 //! Two-level cache of finished task views: L1 in process (moka), L2 in Redis when configured,
 //! shared by every Orchestrator instance. Only terminal views are cached, since they no
 //! longer change; a Redis failure is logged and treated as a miss, never as a request error.
+//! Redis is optional at start too: when it cannot be reached, the service starts with L1
+//! alone and connects in the background (the connection manager then reconnects by itself).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::store::redact;
+
 pub struct TaskCache {
     l1: moka::sync::Cache<String, Arc<str>>,
-    l2: Option<redis::aio::ConnectionManager>,
+    /// Set once connected; `None` when Redis is not configured.
+    l2: Option<Arc<OnceLock<redis::aio::ConnectionManager>>>,
     l2_ttl_seconds: u64,
 }
+
+/// The first connection to Redis gets this long before the service starts without it.
+const FIRST_CONNECT: Duration = Duration::from_secs(2);
 
 /// Which level answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +36,34 @@ impl TaskCache {
     ) -> anyhow::Result<TaskCache> {
         let l2 = match redis_url {
             Some(url) => {
+                // A URL that does not parse is a mistake in the configuration: refuse to start.
                 let client = redis::Client::open(url)
-                    .with_context(|| format!("parsing the Redis URL {url}"))?;
-                let manager = redis::aio::ConnectionManager::new(client)
-                    .await
-                    .with_context(|| format!("connecting to Redis at {url}"))?;
-                Some(manager)
+                    .with_context(|| format!("parsing the Redis URL {}", redact(url)))?;
+                let slot = Arc::new(OnceLock::new());
+                let shown = redact(url);
+                match tokio::time::timeout(
+                    FIRST_CONNECT,
+                    redis::aio::ConnectionManager::new(client.clone()),
+                )
+                .await
+                {
+                    Ok(Ok(manager)) => {
+                        let _ = slot.set(manager);
+                    }
+                    outcome => {
+                        let error = match outcome {
+                            Ok(Err(error)) => error.to_string(),
+                            _ => format!("no answer in {FIRST_CONNECT:?}"),
+                        };
+                        tracing::warn!(
+                            redis = shown,
+                            error,
+                            "Redis is unreachable: serving without the L2 cache, connecting in the background"
+                        );
+                        tokio::spawn(connect_in_background(client, slot.clone(), shown));
+                    }
+                }
+                Some(slot)
             }
             None => None,
         };
@@ -51,7 +81,7 @@ impl TaskCache {
         if let Some(hit) = self.l1.get(task_id) {
             return Some((hit, Level::L1));
         }
-        let mut redis = self.l2.clone()?;
+        let mut redis = self.connected()?;
         let value: Option<String> = match redis::cmd("GET")
             .arg(key(task_id))
             .query_async(&mut redis)
@@ -71,7 +101,7 @@ impl TaskCache {
 
     pub async fn put(&self, task_id: &str, view_json: Arc<str>) {
         self.l1.insert(task_id.to_owned(), view_json.clone());
-        if let Some(mut redis) = self.l2.clone() {
+        if let Some(mut redis) = self.connected() {
             let outcome: redis::RedisResult<()> = redis::cmd("SET")
                 .arg(key(task_id))
                 .arg(&*view_json)
@@ -85,13 +115,45 @@ impl TaskCache {
         }
     }
 
-    /// PING Redis when configured, for `/ready`.
+    /// The Redis connection, when configured and connected.
+    fn connected(&self) -> Option<redis::aio::ConnectionManager> {
+        self.l2.as_ref()?.get().cloned()
+    }
+
+    /// PING Redis when configured, for `/ready`: an error says the L2 cache is unavailable
+    /// (the service still works without it).
     pub async fn check(&self) -> Result<(), String> {
-        let Some(mut redis) = self.l2.clone() else {
+        let Some(slot) = &self.l2 else {
             return Ok(());
+        };
+        let Some(mut redis) = slot.get().cloned() else {
+            return Err("redis: not connected yet (retrying in the background)".into());
         };
         let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut redis).await;
         pong.map(|_| ()).map_err(|error| format!("redis: {error}"))
+    }
+}
+
+/// Connects to Redis with backoff (1 s doubling to 30 s) until it answers, then fills `slot`.
+async fn connect_in_background(
+    client: redis::Client,
+    slot: Arc<OnceLock<redis::aio::ConnectionManager>>,
+    shown: String,
+) {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        tokio::time::sleep(delay).await;
+        if let Ok(Ok(manager)) = tokio::time::timeout(
+            FIRST_CONNECT,
+            redis::aio::ConnectionManager::new(client.clone()),
+        )
+        .await
+        {
+            let _ = slot.set(manager);
+            tracing::info!(redis = shown, "connected to Redis: the L2 cache is on");
+            return;
+        }
+        delay = (delay * 2).min(Duration::from_secs(30));
     }
 }
 

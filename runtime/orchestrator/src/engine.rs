@@ -22,12 +22,7 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
     if let Err(error) = state.store.mark_running(&task_id, now_us()).await {
         tracing::error!(%error, task_id, "could not mark the task running");
     }
-    let limit = contract
-        .budget
-        .as_ref()
-        .and_then(|budget| budget.max_time_seconds)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(state.config.default_task_timeout);
+    let limit = time_limit(&contract, state.config.default_task_timeout);
     let outcome = match tokio::time::timeout(limit, execute(&state, &task_id, &contract)).await {
         Ok(outcome) => outcome,
         Err(_) => Err(format!(
@@ -39,20 +34,90 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
         Ok(result) => (Status::Completed, Some(result.to_string()), None),
         Err(message) => (Status::Failed, None, Some(message)),
     };
-    if let Err(error) = state
-        .store
-        .finish_task(
-            &task_id,
-            status,
-            result.as_deref(),
-            error.as_deref(),
-            now_us(),
-        )
-        .await
-    {
-        tracing::error!(%error, task_id, "could not persist the task's outcome");
-    }
+    store_outcome(
+        &state,
+        &task_id,
+        status,
+        result.as_deref(),
+        error.as_deref(),
+    )
+    .await;
     crate::publish_final(&state, &task_id).await;
+}
+
+/// How long a finished task's outcome is retried while the database cannot take it.
+pub const STORE_OUTCOME_FOR: Duration = Duration::from_secs(600);
+
+/// Writes a finished task's outcome, retrying with backoff (100 ms doubling to 5 s, with
+/// jitter) while the database refuses it, say while PostgreSQL restarts. Only after
+/// [`STORE_OUTCOME_FOR`] does it give up, and the task stays `running` in the database until
+/// the next start resumes it.
+async fn store_outcome(
+    state: &AppState,
+    task_id: &str,
+    status: crate::Status,
+    result: Option<&str>,
+    error: Option<&str>,
+) {
+    let deadline = tokio::time::Instant::now() + STORE_OUTCOME_FOR;
+    let mut delay = Duration::from_millis(100);
+    let mut attempts = 0u32;
+    loop {
+        match state
+            .store
+            .finish_task(task_id, status, result, error, now_us())
+            .await
+        {
+            Ok(()) => {
+                if attempts > 0 {
+                    tracing::info!(task_id, attempts, "stored the task's outcome after retries");
+                }
+                return;
+            }
+            Err(failure) => {
+                attempts += 1;
+                if attempts == 1 {
+                    tracing::warn!(
+                        error = format!("{failure:#}"),
+                        task_id,
+                        "could not store the task's outcome; retrying"
+                    );
+                }
+                if tokio::time::Instant::now() + delay > deadline {
+                    tracing::error!(
+                        error = format!("{failure:#}"),
+                        task_id,
+                        attempts,
+                        "gave up storing the task's outcome; it is resumed at the next start"
+                    );
+                    return;
+                }
+                tokio::time::sleep(jitter(delay)).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// `delay` scaled by a random factor in [0.5, 1.0), so that retries of many tasks spread.
+pub fn jitter(delay: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    delay.mul_f64(0.5 + f64::from(nanos % 1000) / 2000.0)
+}
+
+/// The task's time budget: its contract's, within (0, a day], or `default`. A stored
+/// contract is checked again here: one written before the bound existed must not panic.
+pub fn time_limit(contract: &TaskContract, default: Duration) -> Duration {
+    contract
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.max_time_seconds)
+        .filter(|seconds| *seconds > 0.0)
+        .map_or(default, |seconds| {
+            Duration::from_secs_f64(seconds.min(crate::MAX_TASK_SECONDS))
+        })
 }
 
 async fn execute(

@@ -25,6 +25,10 @@ pub use store::{Status, Store, TaskView};
 pub const MAX_GOAL_BYTES: usize = 100_000;
 /// The longest a `GET /tasks/{id}?wait=` may wait.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// The longest `user_id` accepted, in bytes.
+pub const MAX_USER_ID_BYTES: usize = 256;
+/// The largest `budget.max_time_seconds` accepted: a day.
+pub const MAX_TASK_SECONDS: f64 = 86_400.0;
 
 /// How the Orchestrator is set up; built from the command line in `main`.
 #[derive(Debug, Clone)]
@@ -38,6 +42,9 @@ pub struct Config {
     pub arm_urls: HashMap<String, String>,
     /// Tasks run at once; more wait, persisted as pending.
     pub max_concurrent_tasks: usize,
+    /// Tasks accepted by this instance and waiting for a run slot; when this many wait, a new
+    /// task is refused with 503 and `Retry-After` instead of queueing without limit.
+    pub max_queued_tasks: usize,
     pub max_retries: u32,
     pub arm_timeout: Duration,
     pub default_task_timeout: Duration,
@@ -57,6 +64,7 @@ impl Config {
             reflex_url: None,
             arm_urls: HashMap::new(),
             max_concurrent_tasks: 512,
+            max_queued_tasks: 10_000,
             max_retries: 2,
             arm_timeout: Duration::from_secs(60),
             default_task_timeout: Duration::from_secs(300),
@@ -125,6 +133,8 @@ pub struct AppState {
     pub clients: clients::Clients,
     pub capabilities: HashMap<String, Vec<String>>,
     pub task_permits: Semaphore,
+    /// Tasks of this instance not yet finished (waiting for a permit or running).
+    in_process: std::sync::atomic::AtomicUsize,
     /// One channel per task that is still running, flipped when it ends, for long-polls.
     waiters: Mutex<HashMap<String, watch::Sender<bool>>>,
     /// Flipped when the service begins to shut down, so long-polls answer at once and do not
@@ -133,6 +143,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Whether this instance may take one more task.
+    fn has_room(&self) -> bool {
+        self.in_process.load(std::sync::atomic::Ordering::Relaxed)
+            < self.config.max_concurrent_tasks + self.config.max_queued_tasks
+    }
+
+    /// Tasks of this instance not yet finished.
+    pub fn tasks_in_process(&self) -> usize {
+        self.in_process.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Answers every waiting long-poll with the task's current state; call on shutdown.
     pub fn begin_shutdown(&self) {
         self.shutting_down.send_replace(true);
@@ -173,6 +194,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
     }
     Ok(Arc::new(AppState {
         task_permits: Semaphore::new(config.max_concurrent_tasks.max(1)),
+        in_process: std::sync::atomic::AtomicUsize::new(0),
         config,
         store,
         cache,
@@ -233,6 +255,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<serde_json::Value>,
+    /// Seconds for a `Retry-After` header.
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -242,6 +266,14 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
+        }
+    }
+
+    fn retry_after(self, seconds: u32) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds),
+            ..self
         }
     }
 }
@@ -252,7 +284,13 @@ impl IntoResponse for ApiError {
         if let Some(details) = self.details {
             error["details"] = details;
         }
-        (self.status, Json(serde_json::json!({"error": error}))).into_response()
+        let mut response = (self.status, Json(serde_json::json!({"error": error}))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -267,43 +305,9 @@ async fn submit(
             rejection.body_text(),
         )
     })?;
-    if contract.goal.trim().is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_contract",
-            "field `goal` is empty",
-        ));
-    }
-    if contract.goal.len() > MAX_GOAL_BYTES {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_contract",
-            format!("field `goal` is over {MAX_GOAL_BYTES} bytes"),
-        ));
-    }
-    if contract
-        .budget
-        .as_ref()
-        .and_then(|budget| budget.max_cost_usd)
-        .is_some_and(|cost| !(cost >= 0.0 && cost.is_finite()))
-    {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_contract",
-            "field `budget.max_cost_usd` must be a number >= 0",
-        ));
-    }
-    if let Some(seconds) = contract
-        .budget
-        .as_ref()
-        .and_then(|budget| budget.max_time_seconds)
-        && !(seconds > 0.0 && seconds.is_finite())
-    {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_contract",
-            "field `budget.max_time_seconds` must be a positive number",
-        ));
+    validate(&contract)?;
+    if !state.has_room() {
+        return Err(overloaded(&state));
     }
     gate(&state, &contract).await?;
 
@@ -333,6 +337,66 @@ async fn submit(
     spawn_task(&state, task_id.clone(), contract);
     let body = serde_json::json!({"task_id": task_id, "status": "pending"});
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Checks what serde cannot: lengths, NUL characters (PostgreSQL text cannot hold them) and
+/// numbers in range; the error names the field.
+fn validate(contract: &TaskContract) -> Result<(), ApiError> {
+    let invalid =
+        |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_contract", message);
+    if contract.goal.trim().is_empty() {
+        return Err(invalid("field `goal` is empty".into()));
+    }
+    if contract.goal.len() > MAX_GOAL_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_contract",
+            format!("field `goal` is over {MAX_GOAL_BYTES} bytes"),
+        ));
+    }
+    if contract.user_id.trim().is_empty() || contract.user_id.len() > MAX_USER_ID_BYTES {
+        return Err(invalid(format!(
+            "field `user_id` must be 1 to {MAX_USER_ID_BYTES} bytes"
+        )));
+    }
+    for (field, text) in [("goal", &contract.goal), ("user_id", &contract.user_id)] {
+        if text.contains('\0') {
+            return Err(invalid(format!(
+                "field `{field}` contains a NUL character (\\u0000)"
+            )));
+        }
+    }
+    let Some(budget) = &contract.budget else {
+        return Ok(());
+    };
+    if let Some(cost) = budget.max_cost_usd
+        && !(cost >= 0.0 && cost.is_finite())
+    {
+        return Err(invalid(
+            "field `budget.max_cost_usd` must be a number >= 0".into(),
+        ));
+    }
+    if let Some(seconds) = budget.max_time_seconds
+        && !(seconds > 0.0 && seconds <= MAX_TASK_SECONDS)
+    {
+        return Err(invalid(format!(
+            "field `budget.max_time_seconds` must be a number of seconds over 0 and at most {MAX_TASK_SECONDS}"
+        )));
+    }
+    Ok(())
+}
+
+/// 503 with `Retry-After`: this instance holds as many unfinished tasks as it may.
+fn overloaded(state: &AppState) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        format!(
+            "{} tasks are already waiting or running here; retry later",
+            state.config.max_concurrent_tasks + state.config.max_queued_tasks
+        ),
+    )
+    .retry_after(1)
 }
 
 /// Asks the Reflex Layer about the goal: blocked → 400 naming the findings.
@@ -384,6 +448,9 @@ async fn gate(state: &AppState, contract: &TaskContract) -> Result<(), ApiError>
 }
 
 fn spawn_task(state: &Arc<AppState>, task_id: String, contract: TaskContract) {
+    state
+        .in_process
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (sender, _) = watch::channel(false);
     state
         .waiters
@@ -413,6 +480,9 @@ async fn publish_final(state: &AppState, task_id: &str) {
     if let Some(sender) = state.waiters.lock().expect("waiters lock").remove(task_id) {
         sender.send_replace(true);
     }
+    state
+        .in_process
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 #[derive(Debug, Deserialize)]
@@ -496,6 +566,8 @@ fn json_response(body: Vec<u8>, level: cache::Level) -> Response {
         .into_response()
 }
 
+/// Ready when the database and the Reflex Layer and arms answer. Redis is only a cache: when
+/// it is down the service is ready, and says what is degraded.
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
     let checks = async {
         state
@@ -503,11 +575,16 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
             .ping()
             .await
             .map_err(|error| format!("database: {error}"))?;
-        state.cache.check().await?;
         state.clients.check_dependencies().await
     };
     match checks.await {
-        Ok(()) => Json(serde_json::json!({"ready": true})).into_response(),
+        Ok(()) => {
+            let mut body = serde_json::json!({"ready": true});
+            if let Err(degraded) = state.cache.check().await {
+                body["degraded"] = serde_json::json!([degraded]);
+            }
+            Json(body).into_response()
+        }
         Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"ready": false, "reason": reason})),

@@ -129,6 +129,7 @@ impl Store {
     /// and applies the migrations.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
+        let url = &sqlite_create_if_missing(url);
         let is_sqlite = url.starts_with("sqlite:");
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
@@ -156,6 +157,11 @@ impl Store {
             .await
             .with_context(|| format!("migrating the database {}", redact(url)))?;
         Ok(Store { pool })
+    }
+
+    /// The connection pool, for tools and tests that reach past the store's queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// A round trip to the database, for `/ready`.
@@ -378,6 +384,16 @@ fn task_from_row(row: &AnyRow) -> anyhow::Result<TaskView> {
 
 fn parse_json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
+/// An SQLite URL that creates its file when missing (`mode=rwc`), unless it names a mode of
+/// its own or is in memory: without it, a new file fails with "unable to open database file".
+pub fn sqlite_create_if_missing(url: &str) -> String {
+    if !url.starts_with("sqlite:") || url.contains("mode=") || url.contains(":memory:") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}mode=rwc")
 }
 
 /// The URL without its password, for messages.

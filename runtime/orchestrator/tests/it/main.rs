@@ -456,3 +456,5 @@ async fn the_binary_migrates_serves_and_shuts_down_gracefully() {
         "orchestrator did not exit cleanly on SIGTERM"
     );
 }
+
+mod hostile;

@@ -1,0 +1,218 @@
+//! Findings of the fault and hostile-input review (issue 9), each reproduced: numbers out of
+//! range, NUL characters, a stored contract that used to panic its worker, unbounded intake,
+//! an outcome lost to a database hiccup, a new SQLite file, Redis down at start.
+
+use std::time::Duration;
+
+use orchestrator::{Config, Store};
+use serde_json::{Value, json};
+
+use super::{spawn, spawn_dependencies, start_orchestrator, submit, temp_sqlite, wait_for_task};
+
+#[tokio::test]
+async fn numbers_out_of_range_and_nul_characters_are_refused_naming_the_field() {
+    let (_dir, url) = temp_sqlite();
+    let base = start_orchestrator(&url, None).await;
+    let client = reqwest::Client::new();
+    let cases = [
+        (
+            json!({"goal": "Sum the column", "user_id": "u", "priority": "low", "budget": {"max_time_seconds": 1e20}}),
+            "budget.max_time_seconds",
+        ),
+        (
+            json!({"goal": "Sum the column", "user_id": "u", "priority": "low", "budget": {"max_time_seconds": -1}}),
+            "budget.max_time_seconds",
+        ),
+        (
+            json!({"goal": "Sum the column", "user_id": "u", "priority": "low", "budget": {"max_cost_usd": -0.5}}),
+            "budget.max_cost_usd",
+        ),
+        (
+            json!({"goal": "Sum\u{0}the column", "user_id": "u", "priority": "low"}),
+            "goal",
+        ),
+        (
+            json!({"goal": "Sum the column", "user_id": "u\u{0}", "priority": "low"}),
+            "user_id",
+        ),
+        (
+            json!({"goal": "Sum the column", "user_id": "u".repeat(300), "priority": "low"}),
+            "user_id",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = submit(&client, &base, body.clone()).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("`{field}`")), "{body}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn a_stored_contract_out_of_range_runs_instead_of_panicking_its_worker() {
+    let (_dir, url) = temp_sqlite();
+    let store = Store::connect(&url, 2).await.unwrap();
+    // Written before the bound existed: 1e20 s overflows a Duration.
+    let contract = json!({"goal": "Check the totals", "user_id": "u", "priority": "medium",
+        "kind": "simple", "budget": {"max_time_seconds": 1e20}});
+    store
+        .insert_task(&orchestrator::store::NewTask {
+            id: "huge-budget",
+            user_id: "u",
+            goal: "Check the totals",
+            priority: "medium",
+            kind: "simple",
+            contract_json: &contract.to_string(),
+            created_at_us: orchestrator::now_us(),
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let (reflex_url, arm_urls) = spawn_dependencies().await;
+    let state = orchestrator::build_state(Config {
+        reflex_url: Some(reflex_url),
+        arm_urls,
+        ..Config::new(&url)
+    })
+    .await
+    .unwrap();
+    assert_eq!(orchestrator::resume_unfinished(&state).await.unwrap(), 1);
+    let base = spawn(orchestrator::app(state.clone())).await;
+    let view = wait_for_task(&reqwest::Client::new(), &base, "huge-budget").await;
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(
+        state.tasks_in_process(),
+        0,
+        "the finished task left its slot taken"
+    );
+}
+
+/// Config with every arm's LLM taking 30 s: tasks stay running while the test looks.
+async fn slow_arms_config(url: &str) -> Config {
+    let (reflex_url, mut arm_urls) = spawn_dependencies().await;
+    for kind in arms::ArmKind::ALL {
+        let slow = arms::LlmModel {
+            ttft_ms: 30_000.0,
+            ttft_sigma: 0.0,
+            ..arms::LlmModel::for_kind(kind)
+        };
+        let config = arms::Config {
+            kind,
+            arm_id: format!("slow-{}", kind.as_str()),
+            max_concurrent_llm: 64,
+            body_limit_bytes: 1 << 20,
+        };
+        let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(slow, 1));
+        arm_urls.insert(
+            kind.as_str().to_owned(),
+            spawn(arms::app(arms::AppState::new(config, provider))).await,
+        );
+    }
+    Config {
+        reflex_url: Some(reflex_url),
+        arm_urls,
+        ..Config::new(url)
+    }
+}
+
+#[tokio::test]
+async fn a_full_intake_answers_503_with_retry_after_instead_of_queueing_without_limit() {
+    let (_dir, url) = temp_sqlite();
+    let config = Config {
+        max_concurrent_tasks: 1,
+        max_queued_tasks: 2,
+        ..slow_arms_config(&url).await
+    };
+    let state = orchestrator::build_state(config).await.unwrap();
+    let base = spawn(orchestrator::app(state.clone())).await;
+    let client = reqwest::Client::new();
+    let body = json!({"goal": "Search the archive", "user_id": "u", "priority": "low"});
+    for _ in 0..3 {
+        assert_eq!(submit(&client, &base, body.clone()).await.status(), 202);
+    }
+    let refused = submit(&client, &base, body).await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let answer: Value = refused.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "overloaded", "{answer}");
+    assert_eq!(state.tasks_in_process(), 3);
+}
+
+#[tokio::test]
+async fn an_outcome_the_database_refuses_for_a_while_is_stored_when_it_recovers() {
+    let (_dir, url) = temp_sqlite();
+    let store = Store::connect(&url, 1).await.unwrap();
+    // A fault injected in the database itself: while `refuse_outcomes` holds a row, writing a
+    // task's final state fails, as it would while PostgreSQL restarts.
+    for statement in [
+        "CREATE TABLE refuse_outcomes (x INTEGER)",
+        "INSERT INTO refuse_outcomes VALUES (1)",
+        "CREATE TRIGGER refuse_outcome BEFORE UPDATE OF status ON tasks \
+         WHEN NEW.status IN ('completed', 'failed') AND EXISTS (SELECT 1 FROM refuse_outcomes) \
+         BEGIN SELECT RAISE(ABORT, 'injected: the database is restarting'); END",
+    ] {
+        sqlx::query(statement).execute(store.pool()).await.unwrap();
+    }
+    let base = start_orchestrator(&url, None).await;
+    let client = reqwest::Client::new();
+    let accepted: Value = submit(
+        &client,
+        &base,
+        json!({"goal": "Find the latest release notes", "user_id": "u", "priority": "low"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let task_id = accepted["task_id"].as_str().unwrap();
+    // The arm answers at once; the outcome is refused for about a second.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let view: Value = client
+        .get(format!("{base}/tasks/{task_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "running", "{view}");
+    sqlx::query("DELETE FROM refuse_outcomes")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let view = wait_for_task(&client, &base, task_id).await;
+    assert_eq!(view["status"], "completed", "{view}");
+}
+
+#[tokio::test]
+async fn a_new_sqlite_file_is_created_without_mode_rwc() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("new.db").display());
+    let store = Store::connect(&url, 1).await.unwrap();
+    store.ping().await.unwrap();
+    assert!(dir.path().join("new.db").is_file());
+}
+
+#[tokio::test]
+async fn redis_down_at_start_degrades_the_cache_and_hides_its_password() {
+    let (_dir, url) = temp_sqlite();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let redis_url = format!("redis://:hunter2@127.0.0.1:{closed}");
+    let base = start_orchestrator(&url, Some(redis_url)).await;
+    let client = reqwest::Client::new();
+    let ready = client.get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: Value = ready.json().await.unwrap();
+    assert!(
+        body["degraded"][0].as_str().unwrap().contains("redis"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("hunter2"), "{body}");
+    // Tasks still run, served from the in-process cache alone.
+    let done = super::run_to_completion(&client, &base, "simple", "Implement a cache").await;
+    assert_eq!(done["status"], "completed", "{done}");
+}
