@@ -85,6 +85,9 @@ impl FromStr for ArmKind {
     }
 }
 
+/// The largest `timeout_seconds` accepted: an hour.
+pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+
 /// How an arm is set up; built from the command line in `main`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -95,10 +98,20 @@ pub struct Config {
     pub body_limit_bytes: usize,
 }
 
+impl Config {
+    /// Calls that may wait for an LLM permit: four times the calls that may run. One more is
+    /// refused with 503 and `Retry-After` (retryable), instead of waiting out its timeout.
+    pub fn max_waiting_llm(&self) -> usize {
+        self.max_concurrent_llm.max(1) * 4
+    }
+}
+
 pub struct AppState {
     config: Config,
     provider: Provider,
     llm_permits: Semaphore,
+    /// Calls waiting for a permit now.
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl AppState {
@@ -107,7 +120,17 @@ impl AppState {
             llm_permits: Semaphore::new(config.max_concurrent_llm.max(1)),
             config,
             provider,
+            waiting: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+}
+
+/// Counts a caller waiting for an LLM permit while it lives.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -182,8 +205,8 @@ async fn execute(
             return (rejection.status(), Json(body)).into_response();
         }
     };
-    if !(request.timeout_seconds > 0.0 && request.timeout_seconds.is_finite()) {
-        let body = serde_json::json!({"error": {"code": "invalid_request", "message": "field `timeout_seconds` must be a positive number"}});
+    if !(request.timeout_seconds > 0.0 && request.timeout_seconds <= MAX_TIMEOUT_SECONDS) {
+        let body = serde_json::json!({"error": {"code": "invalid_request", "message": format!("field `timeout_seconds` must be a number of seconds over 0 and at most {MAX_TIMEOUT_SECONDS}")}});
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     }
     let task_id = request.task["task_id"]
@@ -196,13 +219,41 @@ async fn execute(
     };
     let timeout = Duration::from_secs_f64(request.timeout_seconds);
     let kind = state.config.kind;
+    let permit = match state.llm_permits.try_acquire() {
+        Ok(permit) => Some(permit),
+        Err(_) => {
+            let waiting = state
+                .waiting
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if waiting >= state.config.max_waiting_llm() {
+                state
+                    .waiting
+                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                let body = serde_json::json!({"error": {"code": "overloaded", "message": format!("{} LLM calls are running and {waiting} waiting; retry later", state.config.max_concurrent_llm), "retryable": true}});
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "1")],
+                    Json(body),
+                )
+                    .into_response();
+            }
+            None
+        }
+    };
     let outcome = tokio::time::timeout(timeout, async {
-        // The permit bounds concurrent LLM calls; waiting for it counts against the timeout.
-        let _permit = state
-            .llm_permits
-            .acquire()
-            .await
-            .expect("semaphore never closed");
+        // The permit bounds concurrent LLM calls; waiting for it counts against the timeout,
+        // and the waiters are bounded (above).
+        let _permit = match permit {
+            Some(permit) => permit,
+            None => {
+                let _waiting = Waiting(&state.waiting);
+                state
+                    .llm_permits
+                    .acquire()
+                    .await
+                    .expect("semaphore never closed")
+            }
+        };
         state.provider.complete(kind, &prompt).await
     })
     .await

@@ -2,7 +2,7 @@
 //! model (time to first token plus output tokens at a token rate, per arm kind) and a client of
 //! any OpenAI-compatible HTTP endpoint.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
@@ -108,7 +108,41 @@ pub struct LlmModel {
     pub latency_scale: f64,
 }
 
+/// The longest simulated call: a model drawn past it is cut to it.
+pub const MAX_SIMULATED_CALL: Duration = Duration::from_secs(3600);
+
+/// The largest `ttft_sigma`: e^(10 × 6) is already beyond any call worth simulating, and past
+/// about 80 the draw overflows to infinity.
+pub const MAX_TTFT_SIGMA: f64 = 10.0;
+
 impl LlmModel {
+    /// Whether every field is in range; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let finite_non_negative = |name: &str, value: f64| {
+            if value.is_finite() && value >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{name} must be a finite number >= 0, not {value}"))
+            }
+        };
+        finite_non_negative("ttft_ms", self.ttft_ms)?;
+        finite_non_negative("tokens_per_second", self.tokens_per_second)?;
+        finite_non_negative("latency_scale", self.latency_scale)?;
+        if !(0.0..=MAX_TTFT_SIGMA).contains(&self.ttft_sigma) {
+            return Err(format!(
+                "ttft_sigma must be within 0..={MAX_TTFT_SIGMA}, not {}",
+                self.ttft_sigma
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.error_rate) {
+            return Err(format!(
+                "error_rate must be within 0..=1, not {}",
+                self.error_rate
+            ));
+        }
+        Ok(())
+    }
+
     /// Defaults per arm kind: a fast hosted model, with planners and coders writing more.
     pub fn for_kind(kind: ArmKind) -> LlmModel {
         let (ttft_ms, output_tokens) = match kind {
@@ -147,27 +181,33 @@ impl SimulatedLlm {
     /// Draws one call: (time to first token, output tokens, fails?).
     pub fn draw(&self) -> (Duration, u32, bool) {
         let model = &self.model;
-        let mut rng = self.rng.lock().expect("llm rng lock");
-        // Box-Muller: one standard normal from two uniforms.
-        let u1: f64 = rng.random_range(f64::EPSILON..1.0);
-        let u2: f64 = rng.random();
-        let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-        let ttft_ms = model.ttft_ms * (model.ttft_sigma * normal).exp();
         let low = (model.output_tokens / 2).max(1);
         let high = (model.output_tokens + model.output_tokens / 2).max(low);
-        let tokens = rng.random_range(low..=high);
-        let fails = rng.random_bool(model.error_rate.clamp(0.0, 1.0));
-        let ttft = Duration::from_secs_f64((ttft_ms * model.latency_scale).max(0.0) / 1000.0);
-        (ttft, tokens, fails)
+        let (normal, tokens, fails) = {
+            // Only the draws hold the lock; nothing below can panic inside it (and a poisoned
+            // lock still holds a usable generator).
+            let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+            // Box-Muller: one standard normal from two uniforms.
+            let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+            let u2: f64 = rng.random();
+            let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            let tokens = rng.random_range(low..=high);
+            let fails = rng.random_bool(model.error_rate.clamp(0.0, 1.0));
+            (normal, tokens, fails)
+        };
+        let ttft_ms = model.ttft_ms * (model.ttft_sigma * normal).exp();
+        (
+            simulated(ttft_ms * model.latency_scale / 1000.0),
+            tokens,
+            fails,
+        )
     }
 
     async fn complete(&self, kind: ArmKind) -> Result<Completion, LlmError> {
         let started = Instant::now();
         let (ttft, tokens, fails) = self.draw();
         let generation = if self.model.tokens_per_second > 0.0 {
-            Duration::from_secs_f64(
-                f64::from(tokens) / self.model.tokens_per_second * self.model.latency_scale,
-            )
+            simulated(f64::from(tokens) / self.model.tokens_per_second * self.model.latency_scale)
         } else {
             Duration::ZERO
         };
@@ -188,6 +228,16 @@ impl SimulatedLlm {
             llm_time: started.elapsed(),
         })
     }
+}
+
+/// `seconds` as a simulated duration: at most [`MAX_SIMULATED_CALL`], and zero for a negative
+/// or NaN value, so that no draw can panic.
+fn simulated(seconds: f64) -> Duration {
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(seconds)
+        .map_or(MAX_SIMULATED_CALL, |call| call.min(MAX_SIMULATED_CALL))
 }
 
 /// A client of an OpenAI-compatible `/v1/chat/completions` endpoint.

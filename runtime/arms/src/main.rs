@@ -106,6 +106,9 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
                 error_rate: opts.llm_error_rate,
                 latency_scale: opts.llm_latency_scale,
             };
+            model.validate().map_err(|error| {
+                anyhow::anyhow!("the simulated LLM: {error} (see --llm-ttft-ms, --llm-ttft-sigma, --llm-tokens-per-second, --llm-latency-scale, --llm-error-rate)")
+            })?;
             Provider::Simulated(arms::llm::SimulatedLlm::new(model, opts.llm_seed))
         }
     };

@@ -161,3 +161,81 @@ async fn bad_requests_name_the_field() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_timeout_out_of_range_is_a_400_naming_the_field() {
+    let base = start(ArmKind::Judge, LlmModel::for_kind(ArmKind::Judge), 1).await;
+    for timeout in [
+        serde_json::json!(1e20),
+        serde_json::json!(-1),
+        serde_json::json!(0),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": "x", "request_id": "r", "timeout_seconds": timeout}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "timeout_seconds {timeout}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("`timeout_seconds`"), "{message}");
+    }
+}
+
+#[test]
+fn a_wild_sigma_is_refused_and_never_panics_a_draw() {
+    let wild = LlmModel {
+        ttft_sigma: 83.0,
+        ..LlmModel::for_kind(ArmKind::Coder)
+    };
+    let error = wild.validate().unwrap_err();
+    assert!(error.contains("ttft_sigma"), "{error}");
+    assert!(LlmModel::for_kind(ArmKind::Coder).validate().is_ok());
+    // Built past the check: every draw is bounded, and a later draw still works.
+    let llm = SimulatedLlm::new(wild, 5);
+    for _ in 0..2_000 {
+        let (ttft, _, _) = llm.draw();
+        assert!(ttft <= llm::MAX_SIMULATED_CALL);
+    }
+}
+
+#[tokio::test]
+async fn callers_past_the_waiting_bound_get_503_with_retry_after() {
+    // One permit, so four may wait; calls take 300 ms and give up after 500 ms.
+    let model = LlmModel {
+        ttft_ms: 300.0,
+        ttft_sigma: 0.0,
+        output_tokens: 1,
+        tokens_per_second: 1e9,
+        error_rate: 0.0,
+        latency_scale: 1.0,
+    };
+    let base = start(ArmKind::Coder, model, 1).await;
+    let client = reqwest::Client::new();
+    let mut calls = tokio::task::JoinSet::new();
+    for id in 0..6 {
+        let client = client.clone();
+        let base = base.clone();
+        calls.spawn(async move {
+            let answer = client
+                .post(format!("{base}/execute"))
+                .json(&serde_json::json!({"task": "write code", "request_id": format!("r{id}"), "timeout_seconds": 0.5}))
+                .send()
+                .await
+                .unwrap();
+            let retry_after = answer
+                .headers()
+                .get("retry-after")
+                .map(|value| value.to_str().unwrap().to_owned());
+            (answer.status().as_u16(), retry_after)
+        });
+    }
+    let answers = calls.join_all().await;
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status == 503)
+        .collect();
+    assert_eq!(refused.len(), 1, "{answers:?}");
+    assert_eq!(refused[0].1.as_deref(), Some("1"));
+}
