@@ -37,7 +37,15 @@ pub enum Severity {
 pub struct Findings {
     pub pii: Vec<PiiMatch>,
     pub injection: Vec<InjectionMatch>,
+    /// Some pattern matched more than [`MAX_MATCHES_PER_PATTERN`] times and its further
+    /// matches were left out. Every pattern that matched has at least one match listed, so
+    /// the verdict (blocked or not) is the same as with every match.
+    pub truncated: bool,
 }
+
+/// The most matches one pattern adds to a scan's findings: 100,000 characters of `"DAN "`
+/// would otherwise give 25,000 matches and a 2.6 MB answer (and as much in the cache).
+pub const MAX_MATCHES_PER_PATTERN: usize = 16;
 
 impl Findings {
     /// A request is blocked when any injection finding is critical.
@@ -110,6 +118,7 @@ impl Detector {
             let pattern = &self.patterns[idx];
             match pattern.kind {
                 Kind::Pii(pii_type) if check_pii => {
+                    let mut added = 0;
                     for found in pattern.regex.find_iter(bytes) {
                         if pattern
                             .validate
@@ -117,6 +126,11 @@ impl Detector {
                         {
                             continue;
                         }
+                        if added == MAX_MATCHES_PER_PATTERN {
+                            findings.truncated = true;
+                            break;
+                        }
+                        added += 1;
                         findings.pii.push(PiiMatch {
                             pii_type,
                             start: found.start(),
@@ -126,15 +140,21 @@ impl Detector {
                     }
                 }
                 Kind::Injection(injection_type, severity) if check_injection => {
+                    let mut found = pattern.regex.find_iter(bytes);
                     findings
                         .injection
-                        .extend(pattern.regex.find_iter(bytes).map(|found| InjectionMatch {
-                            injection_type,
-                            start: found.start(),
-                            end: found.end(),
-                            severity,
-                            confidence: pattern.confidence,
+                        .extend(found.by_ref().take(MAX_MATCHES_PER_PATTERN).map(|found| {
+                            InjectionMatch {
+                                injection_type,
+                                start: found.start(),
+                                end: found.end(),
+                                severity,
+                                confidence: pattern.confidence,
+                            }
                         }));
+                    if found.next().is_some() {
+                        findings.truncated = true;
+                    }
                 }
                 _ => {}
             }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub mod detect;
 mod ratelimit;
 
-pub use detect::{Detector, Findings, InjectionMatch, PiiMatch, Severity};
+pub use detect::{Detector, Findings, InjectionMatch, MAX_MATCHES_PER_PATTERN, PiiMatch, Severity};
 pub use ratelimit::RateLimiter;
 
 /// The longest text `/process` accepts, in characters.
@@ -25,8 +25,9 @@ pub const MAX_TEXT_CHARS: usize = 100_000;
 /// How the service is set up; built from the command line in `main`.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Entries in the in-process result cache; 0 turns the cache off.
-    pub cache_capacity: u64,
+    /// Bytes the in-process result cache may hold (texts and findings, each entry weighed);
+    /// 0 turns the cache off.
+    pub cache_max_bytes: u64,
     pub cache_ttl: Duration,
     /// Sustained requests per second allowed per user; 0 turns rate limiting off.
     pub rate_limit_per_second: f64,
@@ -37,7 +38,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            cache_capacity: 10_000,
+            cache_max_bytes: 16 << 20,
             cache_ttl: Duration::from_secs(300),
             rate_limit_per_second: 50.0,
             rate_limit_burst: 100.0,
@@ -63,11 +64,24 @@ struct CachedScan {
     findings: Findings,
 }
 
+impl CachedScan {
+    /// The entry's size in bytes, roughly: its text, its findings and the bookkeeping.
+    fn weight(&self) -> u32 {
+        let bytes = std::mem::size_of::<CachedScan>()
+            + self.text.len()
+            + self.findings.pii.len() * std::mem::size_of::<PiiMatch>()
+            + self.findings.injection.len() * std::mem::size_of::<InjectionMatch>()
+            + 64;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+}
+
 impl AppState {
     pub fn new(config: &Config) -> Arc<AppState> {
-        let cache = (config.cache_capacity > 0).then(|| {
+        let cache = (config.cache_max_bytes > 0).then(|| {
             moka::sync::Cache::builder()
-                .max_capacity(config.cache_capacity)
+                .max_capacity(config.cache_max_bytes)
+                .weigher(|_key, entry: &Arc<CachedScan>| entry.weight())
                 .time_to_live(config.cache_ttl)
                 .build_with_hasher(foldhash::fast::RandomState::default())
         });
@@ -78,6 +92,14 @@ impl AppState {
             cache,
             hasher: Default::default(),
             rate_limiter,
+        })
+    }
+
+    /// Bytes the result cache holds now, by its weigher.
+    pub fn cache_bytes(&self) -> u64 {
+        self.cache.as_ref().map_or(0, |cache| {
+            cache.run_pending_tasks();
+            cache.weighted_size()
         })
     }
 }
@@ -119,6 +141,8 @@ pub struct ProcessResponse {
     pub pii_matches: Vec<PiiMatch>,
     pub injection_detected: bool,
     pub injection_matches: Vec<InjectionMatch>,
+    /// Matches were left out: a pattern matched more than `MAX_MATCHES_PER_PATTERN` times.
+    pub truncated: bool,
     pub cache_hit: bool,
     pub processing_time_us: u64,
 }
@@ -174,6 +198,7 @@ async fn process(
                 pii_matches: Vec::new(),
                 injection_detected: false,
                 injection_matches: Vec::new(),
+                truncated: false,
                 cache_hit: false,
                 processing_time_us: started.elapsed().as_micros() as u64,
             };
@@ -192,6 +217,7 @@ async fn process(
         injection_detected: !findings.injection.is_empty(),
         pii_matches: findings.pii,
         injection_matches: findings.injection,
+        truncated: findings.truncated,
         cache_hit,
         processing_time_us: started.elapsed().as_micros() as u64,
     };

@@ -14,9 +14,10 @@ struct Opts {
     /// Port to bind; 0 picks a free one (the bound address is printed on stdout).
     #[arg(long, default_value_t = 8001)]
     port: u16,
-    /// Entries in the in-process result cache; 0 turns it off.
-    #[arg(long, default_value_t = 10_000)]
-    cache_capacity: u64,
+    /// Megabytes the in-process result cache may hold (each entry weighed by its text and
+    /// findings); 0 turns it off.
+    #[arg(long, default_value_t = 16)]
+    cache_max_mb: u64,
     /// Seconds a cached result lives.
     #[arg(long, default_value_t = 300)]
     cache_ttl_seconds: u64,
@@ -61,7 +62,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn serve(opts: Opts) -> anyhow::Result<()> {
     let config = reflex::Config {
-        cache_capacity: opts.cache_capacity,
+        cache_max_bytes: opts.cache_max_mb << 20,
         cache_ttl: Duration::from_secs(opts.cache_ttl_seconds),
         rate_limit_per_second: opts.rate_limit,
         rate_limit_burst: opts.rate_limit_burst,
