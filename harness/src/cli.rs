@@ -431,9 +431,9 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
             .flat_map(|s| s.stack.base_url.values())
             .chain(targets.values());
         for url in given {
-            if !stack::is_loopback(url) {
+            if let Err(reason) = stack::check_loopback(url) {
                 return Err(format!(
-                    "target {url} is not on this machine; pass --allow-non-loopback to load it"
+                    "target {reason}; pass --allow-non-loopback to load a target elsewhere"
                 ));
             }
         }
@@ -1014,11 +1014,10 @@ fn merge_command(opts: &MergeOpts) -> u8 {
 }
 
 async fn bench_command(opts: BenchOpts) -> u8 {
-    if !opts.allow_non_loopback && !stack::is_loopback(&opts.url) {
-        eprintln!(
-            "error: {} is not on this machine; pass --allow-non-loopback to load it",
-            opts.url
-        );
+    if !opts.allow_non_loopback
+        && let Err(reason) = stack::check_loopback(&opts.url)
+    {
+        eprintln!("error: {reason}; pass --allow-non-loopback to load a target elsewhere");
         return exit::BAD_INPUT;
     }
     let shape = match bench::shape(opts.rate.as_deref(), opts.users) {

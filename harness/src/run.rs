@@ -679,7 +679,7 @@ async fn sample_window(
     end: Instant,
     mut cancel: watch::Receiver<bool>,
 ) -> WindowSamples {
-    let client = reqwest::Client::new();
+    let client = crate::stack::http_client();
     tokio::select! {
         () = tokio::time::sleep_until(start.into()) => {}
         _ = cancel.wait_for(|stop| *stop) => return WindowSamples::default(),

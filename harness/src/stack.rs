@@ -16,7 +16,10 @@ mod loopback;
 mod process;
 mod ready;
 
-pub use loopback::is_loopback;
+pub use loopback::{
+    check as check_loopback, client as http_client, client_builder as http_client_builder,
+    is_loopback,
+};
 use process::spawn_service;
 pub use process::{LISTENING_PREFIX, Service};
 use ready::wait_all_ready;

@@ -38,10 +38,10 @@ pub async fn heap_window(
     start: Instant,
     end: Instant,
 ) -> Vec<(HeapWatched, Result<(HeapStats, HeapStats), String>)> {
-    let client = reqwest::Client::builder()
+    let client = crate::stack::http_client_builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .unwrap_or_default();
+        .expect("a client without TLS or proxies always builds");
     tokio::time::sleep_until(start.into()).await;
     let mut first = Vec::new();
     for service in &services {

@@ -37,10 +37,10 @@ pub async fn profile_window(
     end: Instant,
     mut cancel: watch::Receiver<bool>,
 ) -> Vec<Taken> {
-    let client = reqwest::Client::builder()
+    let client = crate::stack::http_client_builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .unwrap_or_default();
+        .expect("a client without TLS or proxies always builds");
     tokio::select! {
         () = tokio::time::sleep_until(start.into()) => {}
         _ = cancel.wait_for(|stop| *stop) => return Vec::new(),

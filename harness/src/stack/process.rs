@@ -43,8 +43,8 @@ impl Stack {
             }
         }
         // Orchestrator first, so it does not see its dependencies vanish mid-request.
-        for service in services.iter().rev() {
-            terminate(service.pid);
+        for service in services.iter_mut().rev() {
+            terminate(&mut service.child);
         }
         for service in &mut services {
             match tokio::time::timeout(STOP_GRACE, service.child.wait()).await {
@@ -66,8 +66,8 @@ impl Stack {
 /// same way but without an async runtime to wait in: every process it started, it ends.
 impl Drop for Stack {
     fn drop(&mut self) {
-        for service in self.services.iter().rev() {
-            terminate(service.pid);
+        for service in self.services.iter_mut().rev() {
+            terminate(&mut service.child);
         }
         let deadline = std::time::Instant::now() + STOP_GRACE;
         for service in &mut self.services {
@@ -83,12 +83,22 @@ impl Drop for Stack {
     }
 }
 
-fn terminate(pid: u32) {
-    // SAFETY: kill has no memory-safety preconditions; the PID is one of our own children,
-    // not yet reaped, so it cannot have been reused.
+/// Sends SIGTERM to `child` if it has not been reaped, and says whether it did. A child that
+/// exited is reaped here instead: its PID may already be another process's, so it is never
+/// signalled by number.
+fn terminate(child: &mut Child) -> bool {
+    if !matches!(child.try_wait(), Ok(None)) {
+        return false;
+    }
+    let Some(pid) = child.id() else {
+        return false;
+    };
+    // SAFETY: kill has no memory-safety preconditions; the PID is our own child's, which
+    // try_wait just found running, so it is not reaped and cannot have been reused.
     unsafe {
         libc::kill(pid as libc::pid_t, libc::SIGTERM);
     }
+    true
 }
 
 /// Spawns `bin_dir/binary` on port 0 and reads the address it announces.
@@ -194,4 +204,30 @@ fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_a_child_not_yet_reaped_is_signalled() {
+        let mut running = Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(terminate(&mut running), "a running child is ended");
+        let status = running.wait().await.unwrap();
+        assert!(!status.success());
+        // Exited, and reaped by the wait above: its PID is no longer ours to signal.
+        assert!(!terminate(&mut running));
+        // Exited but not yet reaped: terminate reaps it rather than signal its number.
+        let mut done = Command::new("true").spawn().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(format!("/proc/{}/stat", done.id().unwrap()))
+            .is_ok_and(|stat| !stat.contains(") Z "))
+        {
+            assert!(std::time::Instant::now() < deadline, "true never exited");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(!terminate(&mut done));
+        assert!(done.id().is_none(), "reaped");
+    }
 }

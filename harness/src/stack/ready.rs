@@ -10,7 +10,7 @@ use super::Stack;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) async fn wait_all_ready(stack: &Stack) -> anyhow::Result<()> {
-    let client = reqwest::Client::new();
+    let client = crate::stack::http_client();
     let urls = stack
         .services
         .iter()
