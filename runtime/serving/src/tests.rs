@@ -156,3 +156,160 @@ async fn the_cpu_profile_is_off_unless_enabled_then_served_to_loopback_only() {
         _ => eprintln!("no address off loopback here: the refusal is not tried"),
     }
 }
+
+/// An echo service under `limits`; returns its address and a sender that starts its shutdown,
+/// and the server's task.
+async fn limited(
+    limits: Limits,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let app = instrument(
+        Router::new()
+            .route("/echo", post(|body: String| async move { body }))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    "late"
+                }),
+            ),
+        Metrics::new(),
+        1024,
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_with(
+        listener,
+        app,
+        async {
+            let _ = stop_rx.await;
+        },
+        limits,
+    ));
+    (addr, stop_tx, server)
+}
+
+/// Reads from `stream` until it closes or `within` passes; what was read, and whether it closed.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&seen).into(), true),
+            Ok(Ok(read)) => seen.extend_from_slice(&buffer[..read]),
+            Err(_) => return (String::from_utf8_lossy(&seen).into(), false),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_head_is_disconnected() {
+    let (addr, _stop, _server) = limited(Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    // Slowloris: half a request head, then silence.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(closed, "the connection was held open");
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_is_refused_when_its_time_is_up() {
+    let (addr, _stop, _server) = limited(Limits {
+        body_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        .await
+        .unwrap();
+    let (seen, _) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(seen.starts_with("HTTP/1.1 400"), "{seen}");
+    assert!(seen.contains("not sent within"), "{seen}");
+    // A whole body is served as before.
+    let echoed = reqwest::Client::new()
+        .post(format!("http://{addr}/echo"))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.text().await.unwrap(), "hello");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    let (addr, _stop, _server) = limited(Limits {
+        max_connections: 1,
+        ..Limits::default()
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    let mut first = tokio::net::TcpStream::connect(addr).await.unwrap();
+    first
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (seen, _) = read_until_closed(&mut first, Duration::from_millis(500)).await;
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    // The first connection stays open (keep-alive): the second is not served.
+    let client = reqwest::Client::new();
+    let second = client
+        .get(format!("http://{addr}/health"))
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(
+        second.is_err(),
+        "a second connection was served: {second:?}"
+    );
+    drop(first);
+    let third = client
+        .get(format!("http://{addr}/health"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), 200);
+}
+
+#[tokio::test]
+async fn shutdown_ends_by_its_deadline_with_a_request_still_running() {
+    let (addr, stop, server) = limited(Limits {
+        shutdown_deadline: Duration::from_millis(500),
+        ..Limits::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let slow = tokio::spawn(async move { client.get(format!("http://{addr}/slow")).send().await });
+    // The request is in its handler once the server has it; give it a moment to arrive.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the shutdown had no deadline")
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    slow.abort();
+}
