@@ -1,8 +1,15 @@
-//! HTTP clients of the Reflex Layer and the arms: one pooled keep-alive client, a timeout on
-//! every call and a bounded number of retries with exponential backoff.
+//! HTTP clients of the Reflex Layer and the arms: one pooled keep-alive client and a timeout
+//! on every call. The Reflex Layer, on the request path, gets a bounded number of retries. An
+//! arm call is retried with exponential backoff and jitter for as long as the task's deadline
+//! allows, behind a circuit breaker per arm: an arm outage shorter than the task's budget
+//! fails no task, and callers of an arm that is down wait for its breaker instead of
+//! hammering it.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -61,8 +68,89 @@ pub struct Clients {
     http: reqwest::Client,
     reflex_url: Option<String>,
     arm_urls: HashMap<String, String>,
+    /// One per arm kind.
+    breakers: HashMap<String, Breaker>,
     max_retries: u32,
     arm_timeout: Duration,
+}
+
+/// Consecutive failures of an arm that open its breaker.
+pub const BREAKER_FAILURES: u32 = 5;
+/// How long a breaker first stays open; each failed probe doubles it, up to [`BREAKER_MAX_OPEN`].
+pub const BREAKER_OPEN: Duration = Duration::from_millis(500);
+pub const BREAKER_MAX_OPEN: Duration = Duration::from_secs(5);
+/// The longest wait between two tries of an arm call.
+pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// A circuit breaker: closed while calls succeed; open for a while after
+/// [`BREAKER_FAILURES`] failures in a row (calls wait instead of going out); then half-open,
+/// letting calls probe the arm again: one success closes it, a failure opens it for longer.
+#[derive(Debug, Default)]
+pub struct Breaker {
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Debug, Default)]
+struct BreakerState {
+    failures: u32,
+    open_until: Option<Instant>,
+    open_for: Duration,
+}
+
+impl Breaker {
+    /// How long a call must wait before it may go out: zero when closed or half-open.
+    pub fn wait(&self) -> Duration {
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.open_until.map_or(Duration::ZERO, |until| {
+            until.saturating_duration_since(Instant::now())
+        })
+    }
+
+    /// A call succeeded: closed again.
+    pub fn success(&self, arm: &str) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.open_until.is_some() {
+            tracing::info!(arm, "the arm answers again: its circuit breaker is closed");
+        }
+        *state = BreakerState::default();
+    }
+
+    /// A call failed: counted, and the breaker opened (or opened longer) when due. Logged once
+    /// when it opens, not per call.
+    pub fn failure(&self, arm: &str, error: &CallError) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.failures += 1;
+        let half_open = state
+            .open_until
+            .is_some_and(|until| until <= Instant::now());
+        if half_open {
+            state.open_for = (state.open_for * 2).min(BREAKER_MAX_OPEN);
+            state.open_until = Some(Instant::now() + state.open_for);
+        } else if state.open_until.is_none() && state.failures >= BREAKER_FAILURES {
+            state.open_for = BREAKER_OPEN;
+            state.open_until = Some(Instant::now() + state.open_for);
+            tracing::warn!(
+                arm,
+                failures = state.failures,
+                %error,
+                "the arm keeps failing: its circuit breaker is open; calls wait for it"
+            );
+        }
+    }
+
+    /// Whether the breaker is open now.
+    pub fn is_open(&self) -> bool {
+        !self.wait().is_zero()
+    }
 }
 
 impl Clients {
@@ -81,6 +169,10 @@ impl Clients {
             .context("building the HTTP client")?;
         Ok(Clients {
             http,
+            breakers: arm_urls
+                .keys()
+                .map(|kind| (kind.clone(), Breaker::default()))
+                .collect(),
             reflex_url: reflex_url.map(|url| url.trim_end_matches('/').to_owned()),
             arm_urls: arm_urls
                 .into_iter()
@@ -133,68 +225,142 @@ impl Clients {
             })
     }
 
-    /// Runs `task` on the arm of kind `arm`, retrying retryable failures.
+    /// The breaker of arm `kind`, if it is configured.
+    pub fn breaker(&self, kind: &str) -> Option<&Breaker> {
+        self.breakers.get(kind)
+    }
+
+    /// Runs `task` on the arm of kind `arm`, retrying what may pass (the arm unreachable, a
+    /// 5xx or 503, a retryable arm error) with backoff and jitter until `deadline`; the last
+    /// error when the deadline leaves no time for another try. The same `request_id` goes
+    /// with every try, so that the arm answers a repeat from its idempotency cache.
     pub async fn execute(
         &self,
         arm: &str,
         task: &serde_json::Value,
         request_id: &str,
+        deadline: Instant,
     ) -> Result<ArmAnswer, CallError> {
-        let base = self
-            .arm_urls
-            .get(arm)
-            .ok_or_else(|| CallError::Unreachable {
+        let (Some(base), Some(breaker)) = (self.arm_urls.get(arm), self.breakers.get(arm)) else {
+            return Err(CallError::Unreachable {
                 target: format!("arm {arm}"),
                 message: "no such arm is configured".into(),
-            })?;
-        let url = format!("{base}/execute");
-        let body = serde_json::json!({
-            "task": task,
-            "request_id": request_id,
-            "timeout_seconds": self.arm_timeout.as_secs_f64(),
-        });
-        let mut attempt = 0;
-        loop {
-            // The HTTP timeout leaves the arm a little time past its own to answer.
-            let response = self
-                .post_with_retries(&url, &body, self.arm_timeout + Duration::from_secs(1))
-                .await?;
-            let status = response.status().as_u16();
-            if !response.status().is_success() {
-                let body = response.text().await.unwrap_or_default();
-                return Err(CallError::Status {
-                    target: url,
-                    status,
-                    body,
-                });
-            }
-            let answer: ArmAnswer =
-                response
-                    .json()
-                    .await
-                    .map_err(|error| CallError::Unreachable {
-                        target: url.clone(),
-                        message: format!("unreadable answer: {error}"),
-                    })?;
-            if answer.success {
-                return Ok(answer);
-            }
-            let error = answer.error.unwrap_or(ArmErrorBody {
-                code: "unknown".into(),
-                message: "the arm reported failure without an error".into(),
-                retryable: false,
             });
-            if error.retryable && attempt < self.max_retries {
-                attempt += 1;
-                tokio::time::sleep(backoff(attempt)).await;
+        };
+        let url = format!("{base}/execute");
+        let mut attempt = 0u32;
+        loop {
+            let wait = breaker.wait();
+            if !wait.is_zero() {
+                if Instant::now() + wait >= deadline {
+                    return Err(CallError::Unreachable {
+                        target: url,
+                        message: "its circuit breaker is open past the task's deadline".into(),
+                    });
+                }
+                tokio::time::sleep(wait).await;
                 continue;
             }
-            return Err(CallError::Arm {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // The arm gets what is left of the budget, up to its own timeout; the HTTP timeout
+            // leaves it a little time past that to answer.
+            let arm_timeout = self.arm_timeout.min(left).max(Duration::from_millis(10));
+            let body = serde_json::json!({
+                "task": task,
+                "request_id": request_id,
+                "timeout_seconds": arm_timeout.as_secs_f64(),
+            });
+            let error = match self.call_arm(arm, &url, &body, arm_timeout).await {
+                Ok(answer) => {
+                    breaker.success(arm);
+                    return Ok(answer);
+                }
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => error,
+            };
+            if matches!(
+                error,
+                CallError::Unreachable { .. } | CallError::Status { .. }
+            ) {
+                breaker.failure(arm, &error);
+            }
+            attempt += 1;
+            let delay = crate::engine::jitter(
+                Duration::from_millis(50 << attempt.min(6)).min(RETRY_MAX_DELAY),
+            );
+            if Instant::now() + delay >= deadline {
+                return Err(error);
+            }
+            if attempt == 1 {
+                tracing::debug!(arm, request_id, %error, "an arm call failed; retrying");
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One try of an arm call: its answer, or its error and whether another try may pass.
+    async fn call_arm(
+        &self,
+        arm: &str,
+        url: &str,
+        body: &serde_json::Value,
+        arm_timeout: Duration,
+    ) -> Result<ArmAnswer, (CallError, bool)> {
+        let response = self
+            .http
+            .post(url)
+            .json(body)
+            .timeout(arm_timeout + Duration::from_secs(1))
+            .send()
+            .await
+            .map_err(|error| {
+                let retryable = error.is_connect() || error.is_timeout() || error.is_request();
+                (
+                    CallError::Unreachable {
+                        target: url.to_owned(),
+                        message: error.to_string(),
+                    },
+                    retryable,
+                )
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            let retryable = status.is_server_error() || status.as_u16() == 429;
+            return Err((
+                CallError::Status {
+                    target: url.to_owned(),
+                    status: status.as_u16(),
+                    body,
+                },
+                retryable,
+            ));
+        }
+        let answer: ArmAnswer = response.json().await.map_err(|error| {
+            (
+                CallError::Unreachable {
+                    target: url.to_owned(),
+                    message: format!("unreadable answer: {error}"),
+                },
+                true,
+            )
+        })?;
+        if answer.success {
+            return Ok(answer);
+        }
+        let error = answer.error.unwrap_or(ArmErrorBody {
+            code: "unknown".into(),
+            message: "the arm reported failure without an error".into(),
+            retryable: false,
+        });
+        Err((
+            CallError::Arm {
                 arm: arm.to_owned(),
                 code: error.code,
                 message: error.message,
-            });
-        }
+            },
+            error.retryable,
+        ))
     }
 
     /// Fetches `/capabilities` of every arm (cache warming at start-up).

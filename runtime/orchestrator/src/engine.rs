@@ -23,13 +23,15 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
         tracing::error!(%error, task_id, "could not mark the task running");
     }
     let limit = time_limit(&contract, state.config.default_task_timeout);
-    let outcome = match tokio::time::timeout(limit, execute(&state, &task_id, &contract)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(format!(
-            "time budget of {:.1}s exceeded",
-            limit.as_secs_f64()
-        )),
-    };
+    let deadline = tokio::time::Instant::now() + limit;
+    let outcome =
+        match tokio::time::timeout(limit, execute(&state, &task_id, &contract, deadline)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(format!(
+                "time budget of {:.1}s exceeded",
+                limit.as_secs_f64()
+            )),
+        };
     let (status, result, error) = match outcome {
         Ok(result) => (Status::Completed, Some(result.to_string()), None),
         Err(message) => (Status::Failed, None, Some(message)),
@@ -124,10 +126,11 @@ async fn execute(
     state: &Arc<AppState>,
     task_id: &str,
     contract: &TaskContract,
+    deadline: tokio::time::Instant,
 ) -> Result<serde_json::Value, String> {
     let mut result = match contract.kind {
-        TaskKind::Simple => run_simple(state, task_id, contract).await?,
-        TaskKind::Complex => run_complex(state, task_id, contract).await?,
+        TaskKind::Simple => run_simple(state, task_id, contract, deadline).await?,
+        TaskKind::Complex => run_complex(state, task_id, contract, deadline).await?,
     };
     let used = result["tokens"].as_u64().unwrap_or(0);
     let cost_usd = used as f64 / 1000.0 * state.config.usd_per_1k_tokens;
@@ -156,6 +159,7 @@ async fn run_simple(
     state: &AppState,
     task_id: &str,
     contract: &TaskContract,
+    deadline: tokio::time::Instant,
 ) -> Result<serde_json::Value, String> {
     let arm = route(&contract.goal, &state.capabilities)
         .ok_or_else(|| "no arm is configured that can take this task".to_owned())?;
@@ -168,7 +172,7 @@ async fn run_simple(
     });
     let answer = state
         .clients
-        .execute(&arm, &task, task_id)
+        .execute(&arm, &task, task_id, deadline)
         .await
         .map_err(|error| error.to_string())?;
     Ok(serde_json::json!({
@@ -192,6 +196,7 @@ async fn run_complex(
     state: &Arc<AppState>,
     task_id: &str,
     contract: &TaskContract,
+    deadline: tokio::time::Instant,
 ) -> Result<serde_json::Value, String> {
     let planning = serde_json::json!({
         "task_id": task_id,
@@ -201,7 +206,7 @@ async fn run_complex(
     });
     let plan = state
         .clients
-        .execute("planner", &planning, task_id)
+        .execute("planner", &planning, task_id, deadline)
         .await
         .map_err(|error| format!("planning failed: {error}"))?;
     let steps: Vec<Step> = serde_json::from_value(plan.result["plan"]["steps"].clone())
@@ -252,6 +257,7 @@ async fn run_complex(
                     task_id.to_owned(),
                     step.clone(),
                     context,
+                    deadline,
                 ));
             }
         }
@@ -293,6 +299,7 @@ async fn run_step(
     task_id: String,
     step: Step,
     context: serde_json::Map<String, serde_json::Value>,
+    deadline: tokio::time::Instant,
 ) -> Result<(String, serde_json::Value, u64), String> {
     let store = &state.store;
     let running = StepUpdate {
@@ -311,7 +318,11 @@ async fn run_step(
         "context": context,
     });
     let request_id = format!("{task_id}:{}", step.id);
-    match state.clients.execute(&step.arm, &task, &request_id).await {
+    match state
+        .clients
+        .execute(&step.arm, &task, &request_id, deadline)
+        .await
+    {
         Ok(answer) => {
             let output = answer.result;
             let output_json = output.to_string();

@@ -216,3 +216,105 @@ async fn redis_down_at_start_degrades_the_cache_and_hides_its_password() {
     let done = super::run_to_completion(&client, &base, "simple", "Implement a cache").await;
     assert_eq!(done["status"], "completed", "{done}");
 }
+
+#[tokio::test]
+async fn an_arm_down_for_a_while_fails_no_task_with_budget_left() {
+    let (_dir, url) = temp_sqlite();
+    let (reflex_url, mut arm_urls) = spawn_dependencies().await;
+    // The retriever (which simple search tasks go to) is down: nothing listens on its port
+    // until the arm starts there 1.5 s later.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    arm_urls.insert("retriever".into(), format!("http://127.0.0.1:{port}"));
+    let state = orchestrator::build_state(Config {
+        reflex_url: Some(reflex_url),
+        arm_urls,
+        ..Config::new(&url)
+    })
+    .await
+    .unwrap();
+    let base = spawn(orchestrator::app(state.clone())).await;
+    let client = reqwest::Client::new();
+    let mut accepted = Vec::new();
+    for idx in 0..5 {
+        let answer: Value = submit(
+            &client,
+            &base,
+            json!({"goal": format!("Search the archive {idx}"), "user_id": "u", "priority": "low",
+                   "budget": {"max_time_seconds": 30}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        accepted.push(answer["task_id"].as_str().unwrap().to_owned());
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        state.clients.breaker("retriever").unwrap().is_open(),
+        "five tasks failing against a dead arm open its breaker"
+    );
+    let model = arms::LlmModel {
+        latency_scale: 0.0,
+        ..arms::LlmModel::for_kind(arms::ArmKind::Retriever)
+    };
+    let config = arms::Config {
+        kind: arms::ArmKind::Retriever,
+        arm_id: "late".into(),
+        max_concurrent_llm: 8,
+        body_limit_bytes: 1 << 20,
+    };
+    let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(model, 1));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(serving::serve(
+        listener,
+        arms::app(arms::AppState::new(config, provider)),
+        std::future::pending(),
+    ));
+    for task_id in accepted {
+        let view = wait_for_task(&client, &base, &task_id).await;
+        assert_eq!(view["status"], "completed", "{view}");
+        assert_eq!(view["result"]["arm"], "retriever", "{view}");
+    }
+    assert!(!state.clients.breaker("retriever").unwrap().is_open());
+}
+
+#[tokio::test]
+async fn an_arm_that_never_returns_fails_its_task_at_the_deadline_with_the_arm_s_error() {
+    let (_dir, url) = temp_sqlite();
+    let (reflex_url, mut arm_urls) = spawn_dependencies().await;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    arm_urls.insert("retriever".into(), format!("http://127.0.0.1:{port}"));
+    let base = spawn(orchestrator::app(
+        orchestrator::build_state(Config {
+            reflex_url: Some(reflex_url),
+            arm_urls,
+            ..Config::new(&url)
+        })
+        .await
+        .unwrap(),
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let answer: Value = submit(
+        &client,
+        &base,
+        json!({"goal": "Search the archive", "user_id": "u", "priority": "low",
+               "budget": {"max_time_seconds": 2}}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let view = wait_for_task(&client, &base, answer["task_id"].as_str().unwrap()).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    let error = view["error"].as_str().unwrap();
+    assert!(error.contains("unreachable"), "{error}");
+}
