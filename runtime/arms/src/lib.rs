@@ -112,7 +112,25 @@ pub struct AppState {
     llm_permits: Semaphore,
     /// Calls waiting for a permit now.
     waiting: std::sync::atomic::AtomicUsize,
+    /// Successful answers by `request_id`: a repeated request (a retry whose first answer was
+    /// lost, a task resumed after a restart) is answered from here, and the LLM is not called
+    /// again. Concurrent requests with one id share one call.
+    answers: moka::future::Cache<String, Arc<ExecuteResponse>>,
+    stats: Stats,
 }
+
+/// How many times the LLM was called, and how many requests were answered from the
+/// idempotency cache, for `GET /stats` (the fault suite's exactly-once check).
+#[derive(Debug, Default)]
+struct Stats {
+    llm_calls: std::sync::atomic::AtomicU64,
+    replays: std::sync::atomic::AtomicU64,
+}
+
+/// How long an arm remembers a successful answer for its `request_id`.
+pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(3600);
+/// How many answers it remembers.
+pub const IDEMPOTENCY_CAPACITY: u64 = 100_000;
 
 impl AppState {
     pub fn new(config: Config, provider: Provider) -> Arc<AppState> {
@@ -121,6 +139,11 @@ impl AppState {
             config,
             provider,
             waiting: std::sync::atomic::AtomicUsize::new(0),
+            answers: moka::future::Cache::builder()
+                .max_capacity(IDEMPOTENCY_CAPACITY)
+                .time_to_live(IDEMPOTENCY_TTL)
+                .build(),
+            stats: Stats::default(),
         })
     }
 }
@@ -139,6 +162,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let router = Router::new()
         .route("/execute", post(execute))
         .route("/capabilities", get(capabilities))
+        .route("/stats", get(stats))
         .route("/ready", get(ready))
         .with_state(state);
     serving::instrument(router, serving::Metrics::new(), body_limit)
@@ -217,8 +241,14 @@ async fn execute(
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
     };
+    if let Some(done) = state.answers.get(&request.request_id).await {
+        state
+            .stats
+            .replays
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return replayed(&done);
+    }
     let timeout = Duration::from_secs_f64(request.timeout_seconds);
-    let kind = state.config.kind;
     let permit = match state.llm_permits.try_acquire() {
         Ok(permit) => Some(permit),
         Err(_) => {
@@ -240,9 +270,61 @@ async fn execute(
             None
         }
     };
+    let called = std::sync::atomic::AtomicBool::new(false);
+    let answered = state
+        .answers
+        .try_get_with(request.request_id.clone(), async {
+            called.store(true, std::sync::atomic::Ordering::Relaxed);
+            let answer = call_llm(&state, permit, timeout, &prompt, goal, task_id, started).await;
+            if answer.success {
+                Ok(Arc::new(answer))
+            } else {
+                Err(answer)
+            }
+        })
+        .await;
+    match answered {
+        Ok(answer) if called.load(std::sync::atomic::Ordering::Relaxed) => {
+            Json(&*answer).into_response()
+        }
+        // Another request with this id was running: its answer is this one's too.
+        Ok(answer) => {
+            state
+                .stats
+                .replays
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            replayed(&answer)
+        }
+        Err(failed) => Json(&*failed).into_response(),
+    }
+}
+
+/// A remembered answer, marked as such.
+fn replayed(answer: &ExecuteResponse) -> Response {
+    (
+        [(
+            axum::http::HeaderName::from_static("x-idempotent-replay"),
+            "true",
+        )],
+        Json(answer),
+    )
+        .into_response()
+}
+
+/// One LLM call under the permit (waited for within `timeout`), as an answer.
+async fn call_llm(
+    state: &AppState,
+    permit: Option<tokio::sync::SemaphorePermit<'_>>,
+    timeout: Duration,
+    prompt: &str,
+    goal: &str,
+    task_id: String,
+    started: Instant,
+) -> ExecuteResponse {
+    let kind = state.config.kind;
     let outcome = tokio::time::timeout(timeout, async {
         // The permit bounds concurrent LLM calls; waiting for it counts against the timeout,
-        // and the waiters are bounded (above).
+        // and the waiters are bounded (in `execute`).
         let _permit = match permit {
             Some(permit) => permit,
             None => {
@@ -254,7 +336,11 @@ async fn execute(
                     .expect("semaphore never closed")
             }
         };
-        state.provider.complete(kind, &prompt).await
+        state
+            .stats
+            .llm_calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        state.provider.complete(kind, prompt).await
     })
     .await
     .unwrap_or(Err(llm::LlmError::Timeout(timeout)));
@@ -285,7 +371,7 @@ async fn execute(
             (false, serde_json::Value::Null, Some(arm_error), 0.0, 0)
         }
     };
-    Json(ExecuteResponse {
+    ExecuteResponse {
         task_id,
         success,
         result,
@@ -296,8 +382,17 @@ async fn execute(
             llm_time_ms,
             tokens,
         },
-    })
-    .into_response()
+    }
+}
+
+/// `GET /stats`: LLM calls made and requests answered from the idempotency cache.
+async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let load =
+        |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
+    Json(serde_json::json!({
+        "llm_calls": load(&state.stats.llm_calls),
+        "replays": load(&state.stats.replays),
+    }))
 }
 
 /// A plan from an LLM's JSON answer, when it is one.

@@ -239,3 +239,74 @@ async fn callers_past_the_waiting_bound_get_503_with_retry_after() {
     assert_eq!(refused.len(), 1, "{answers:?}");
     assert_eq!(refused[0].1.as_deref(), Some("1"));
 }
+
+#[tokio::test]
+async fn a_repeated_request_id_is_answered_once_and_replayed() {
+    let model = LlmModel {
+        latency_scale: 0.0,
+        ..LlmModel::for_kind(ArmKind::Coder)
+    };
+    let base = start(ArmKind::Coder, model, 4).await;
+    let client = reqwest::Client::new();
+    let call = |request_id: &'static str| {
+        client
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": {"goal": "write code", "task_id": "t"}, "request_id": request_id, "timeout_seconds": 5}))
+            .send()
+    };
+    let first = call("t:s1").await.unwrap();
+    assert!(first.headers().get("x-idempotent-replay").is_none());
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = call("t:s1").await.unwrap();
+    assert_eq!(again.headers()["x-idempotent-replay"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again, first, "a replay is the first answer, word for word");
+    // Concurrent repeats share one call.
+    let (a, b) = tokio::join!(call("t:s2"), call("t:s2"));
+    assert!(a.unwrap().status().is_success() && b.unwrap().status().is_success());
+    let stats: serde_json::Value = client
+        .get(format!("{base}/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["llm_calls"], 2, "{stats}");
+    assert_eq!(stats["replays"], 2, "{stats}");
+}
+
+#[tokio::test]
+async fn a_failed_answer_is_not_remembered() {
+    let model = LlmModel {
+        latency_scale: 0.0,
+        error_rate: 1.0,
+        ..LlmModel::for_kind(ArmKind::Coder)
+    };
+    let base = start(ArmKind::Coder, model, 4).await;
+    let client = reqwest::Client::new();
+    for _ in 0..2 {
+        let answer: ExecuteResponse = client
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": "x", "request_id": "r", "timeout_seconds": 5}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(!answer.success);
+    }
+    let stats: serde_json::Value = client
+        .get(format!("{base}/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stats["llm_calls"], 2,
+        "a retry after a failure calls the LLM again: {stats}"
+    );
+}

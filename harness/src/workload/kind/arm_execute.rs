@@ -31,7 +31,9 @@ impl KindDef for ArmExecute {
     }
 
     fn first_request(&self, draw: Draw<'_>) -> FirstRequest {
-        let request_id = format!("load-{}", draw.counter);
+        // Unique across runs too: an arm answers a repeated request_id from its idempotency
+        // cache, and a second run against the same arms must not be served from it.
+        let request_id = format!("load-{:08x}-{}", *RUN_NONCE, draw.counter);
         FirstRequest {
             destination: Destination::Arm(draw.detail.expect("an arm kind, checked").to_owned()),
             method: Method::POST,
@@ -72,3 +74,11 @@ impl KindDef for ArmExecute {
         &[Subject::Arms]
     }
 }
+
+/// This process's own prefix of request ids.
+static RUN_NONCE: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    nanos ^ std::process::id().rotate_left(16)
+});
