@@ -268,11 +268,13 @@ pub struct RunOpts {
     /// Allow services that are not on this machine (loopback is the only default).
     #[arg(long)]
     pub allow_non_loopback: bool,
-    /// The Orchestrator's database [default: an SQLite file in each scenario's folder].
-    #[arg(long)]
+    /// The Orchestrator's database [default: an SQLite file in each scenario's folder]. A URL
+    /// with a password is better given in the environment, which `ps` does not show; the
+    /// Orchestrators it starts get it in theirs.
+    #[arg(long, env = "OCTOPERF_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Redis for the Orchestrator's second cache level [default: none].
-    #[arg(long)]
+    #[arg(long, env = "OCTOPERF_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
     /// Worker threads of the load generator [default: the cores this process may use].
     #[arg(long, value_name = "N")]

@@ -150,6 +150,7 @@ async fn start_reflex(
             "reflex",
             "reflex",
             &spec.reflex_args,
+            &[],
         )
         .await?;
         stack.logs.push(logs_dir.join("reflex.log"));
@@ -186,7 +187,7 @@ async fn start_arms(
             ];
             args.extend(scenario.llm.arm_args());
             args.extend(spec.arm_args.iter().cloned());
-            let service = spawn_service(options, logs_dir, "arm", &name, "arm", &args).await?;
+            let service = spawn_service(options, logs_dir, "arm", &name, "arm", &args, &[]).await?;
             stack.logs.push(logs_dir.join(format!("{name}.log")));
             stack
                 .endpoints
@@ -223,11 +224,13 @@ async fn start_orchestrator(
         let database_url = match &options.database_url {
             Some(url) => url.clone(),
             None => format!(
-                "sqlite://{}?mode=rwc",
+                "sqlite://{}",
                 options.run_dir.join("orchestrator.db").display()
             ),
         };
-        let mut args = vec!["--database-url".to_owned(), database_url];
+        // Secrets go in the environment, not on the command line, where `ps` shows them.
+        let mut envs = vec![("ORCHESTRATOR_DATABASE_URL", database_url)];
+        let mut args = Vec::new();
         if let Some(reflex) = &stack.endpoints.reflex {
             args.extend(["--reflex-url".to_owned(), reflex.clone()]);
         }
@@ -235,7 +238,7 @@ async fn start_orchestrator(
             args.extend(["--arm".to_owned(), format!("{kind}={url}")]);
         }
         if let Some(redis) = &options.redis_url {
-            args.extend(["--redis-url".to_owned(), redis.clone()]);
+            envs.push(("ORCHESTRATOR_REDIS_URL", redis.clone()));
         }
         args.extend(spec.orchestrator_args.iter().cloned());
         let service = spawn_service(
@@ -245,6 +248,7 @@ async fn start_orchestrator(
             "orchestrator",
             "orchestrator",
             &args,
+            &envs,
         )
         .await?;
         stack.logs.push(logs_dir.join("orchestrator.log"));

@@ -78,10 +78,10 @@ struct LoadtestOpts {
     #[arg(long = "service", visible_alias = "target", value_name = "NAME=URL")]
     targets: Vec<String>,
     /// The Orchestrator's database [default: an SQLite file per scenario].
-    #[arg(long)]
+    #[arg(long, env = "OCTOPERF_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// Redis for the Orchestrator's second cache level [default: none].
-    #[arg(long)]
+    #[arg(long, env = "OCTOPERF_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// Worker threads of the load generator [default: one per core].
     #[arg(long, value_name = "N")]
@@ -240,11 +240,12 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     for target in &opts.targets {
         octoperf.args(["--service", target]);
     }
+    // In the environment, not on octoperf's command line, where `ps` would show a password.
     if let Some(url) = &opts.database_url {
-        octoperf.args(["--database-url", url]);
+        octoperf.env("OCTOPERF_DATABASE_URL", url);
     }
     if let Some(url) = &opts.redis_url {
-        octoperf.args(["--redis-url", url]);
+        octoperf.env("OCTOPERF_REDIS_URL", url);
     }
     if opts.profile_cpu {
         octoperf.arg("--profile-cpu");

@@ -109,6 +109,7 @@ pub(super) async fn spawn_service(
     name: &str,
     binary: &str,
     args: &[String],
+    envs: &[(&str, String)],
 ) -> anyhow::Result<Service> {
     let program = options.bin_dir.join(binary);
     if !program.exists() {
@@ -124,6 +125,7 @@ pub(super) async fn spawn_service(
     command
         .args(["--host", "127.0.0.1", "--port", "0"])
         .args(args)
+        .envs(envs.iter().map(|(key, value)| (*key, value)))
         .args(options.profiling.then_some("--profiling"))
         .envs(options.heap_dir.as_ref().map(|dir| {
             (

@@ -17,14 +17,25 @@ struct Opts {
     /// Port to bind; 0 picks a free one (the bound address is printed on stdout).
     #[arg(long, default_value_t = 8000)]
     port: u16,
-    /// Database: `sqlite://FILE?mode=rwc` (embedded, created if missing) or `postgres://…`.
-    #[arg(long, default_value = "sqlite://orchestrator.db?mode=rwc")]
+    /// Database: `sqlite://FILE` (embedded, created if missing) or `postgres://…`. Prefer the
+    /// environment variable or `--database-url-file` for a URL with a password: the command
+    /// line is visible to every user of the machine (`ps`).
+    #[arg(
+        long,
+        env = "ORCHESTRATOR_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite://orchestrator.db"
+    )]
     database_url: String,
+    /// A file whose first line is the database URL (takes precedence over `--database-url`).
+    #[arg(long, value_name = "PATH")]
+    database_url_file: Option<std::path::PathBuf>,
     /// Connections in the database pool.
     #[arg(long, default_value_t = 16)]
     db_max_connections: u32,
-    /// Redis for the second cache level (optional): `redis://127.0.0.1:6379`.
-    #[arg(long)]
+    /// Redis for the second cache level (optional): `redis://127.0.0.1:6379`. Like the
+    /// database URL, better given in the environment when it holds a password.
+    #[arg(long, env = "ORCHESTRATOR_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// Base URL of the Reflex Layer; without it goals are not gated.
     #[arg(long)]
@@ -83,6 +94,17 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         opts.arm_timeout_seconds > 0.0 && opts.task_timeout_seconds > 0.0,
         "--arm-timeout-seconds and --task-timeout-seconds must be positive"
     );
+    let database_url = match &opts.database_url_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("--database-url-file {}", path.display()))?
+            .lines()
+            .next()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .with_context(|| format!("--database-url-file {}: the file is empty", path.display()))?
+            .to_owned(),
+        None => opts.database_url.clone(),
+    };
     let config = orchestrator::Config {
         db_max_connections: opts.db_max_connections,
         redis_url: opts.redis_url,
@@ -94,7 +116,7 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         default_task_timeout: Duration::from_secs_f64(opts.task_timeout_seconds),
         body_limit_bytes: opts.body_limit_bytes,
         usd_per_1k_tokens: opts.usd_per_1k_tokens,
-        ..orchestrator::Config::new(&opts.database_url)
+        ..orchestrator::Config::new(&database_url)
     };
     let state = orchestrator::build_state(config).await?;
     let resumed = orchestrator::resume_unfinished(&state).await?;

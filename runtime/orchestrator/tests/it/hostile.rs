@@ -318,3 +318,24 @@ async fn an_arm_that_never_returns_fails_its_task_at_the_deadline_with_the_arm_s
     let error = view["error"].as_str().unwrap();
     assert!(error.contains("unreachable"), "{error}");
 }
+
+#[tokio::test]
+async fn the_database_url_comes_from_a_file_not_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("secret.db");
+    let file = dir.path().join("database-url");
+    std::fs::write(&file, format!("sqlite://{}\n", db.display())).unwrap();
+    let (child, base) = serving::testing::spawn_binary(
+        env!("CARGO_BIN_EXE_orchestrator"),
+        &["--database-url-file", file.to_str().unwrap()],
+    );
+    let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(db.exists(), "the database named in the file was created");
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&cmdline).contains("sqlite://"),
+        "the URL is on the command line"
+    );
+    assert!(serving::testing::terminate(child));
+}
