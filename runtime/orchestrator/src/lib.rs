@@ -140,6 +140,8 @@ pub struct AppState {
     /// Flipped when the service begins to shut down, so long-polls answer at once and do not
     /// hold the graceful drain open.
     shutting_down: watch::Sender<bool>,
+    /// Flipped when every task left unfinished at start has been started again.
+    pub resumed_all: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -202,6 +204,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
         capabilities,
         waiters: Mutex::new(HashMap::new()),
         shutting_down: watch::channel(false).0,
+        resumed_all: watch::channel(false).0,
     }))
 }
 
@@ -218,24 +221,74 @@ fn default_capabilities(kind: &str) -> Vec<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
 }
 
+/// Tasks resumed per batch at start.
+pub const RESUME_BATCH: i64 = 256;
+
 /// Restarts every task that was accepted but not finished (say, before a crash): accepted
-/// work is never dropped. Returns how many were resumed.
+/// work is never dropped. They are read a batch at a time, in the background, and each is
+/// started only once this instance has room for it under its intake bound, so that a
+/// backlog of a million tasks neither loads at once nor crowds out new ones. Returns how many
+/// there were; `resumed_all` flips when the last has been started.
 pub async fn resume_unfinished(state: &Arc<AppState>) -> anyhow::Result<usize> {
-    let unfinished = state.store.unfinished_tasks().await?;
-    let count = unfinished.len();
-    for (task_id, contract_json) in unfinished {
-        match serde_json::from_str::<TaskContract>(&contract_json) {
-            Ok(contract) => spawn_task(state, task_id, contract),
-            Err(error) => {
-                let message = format!("stored contract is unreadable: {error}");
-                state
+    let started_us = now_us();
+    let first = state
+        .store
+        .unfinished_page(started_us, None, RESUME_BATCH)
+        .await?;
+    let count = state.store.count_unfinished(started_us).await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut page = first;
+        let capacity = state.config.max_concurrent_tasks + state.config.max_queued_tasks;
+        while !page.is_empty() {
+            let after = page.last().map(|(id, _, at)| (*at, id.clone()));
+            for (task_id, contract_json, _) in page {
+                // Room under the intake bound first: new tasks keep their share of it.
+                while state.tasks_in_process() >= capacity.max(1) {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                resume_one(&state, task_id, &contract_json).await;
+            }
+            page = loop {
+                match state
                     .store
-                    .finish_task(&task_id, Status::Failed, None, Some(&message), now_us())
-                    .await?;
+                    .unfinished_page(started_us, after.clone(), RESUME_BATCH)
+                    .await
+                {
+                    Ok(page) => break page,
+                    Err(error) => {
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "could not read the next tasks to resume; retrying"
+                        );
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            };
+        }
+        state.resumed_all.send_replace(true);
+    });
+    Ok(count)
+}
+
+async fn resume_one(state: &Arc<AppState>, task_id: String, contract_json: &str) {
+    match serde_json::from_str::<TaskContract>(contract_json) {
+        Ok(contract) => spawn_task(state, task_id, contract),
+        Err(error) => {
+            let message = format!("stored contract is unreadable: {error}");
+            if let Err(error) = state
+                .store
+                .finish_task(&task_id, Status::Failed, None, Some(&message), now_us())
+                .await
+            {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    task_id,
+                    "could not fail an unreadable task"
+                );
             }
         }
     }
-    Ok(count)
 }
 
 pub fn app(state: Arc<AppState>) -> Router {

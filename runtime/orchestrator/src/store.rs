@@ -346,6 +346,51 @@ impl Store {
             .collect()
     }
 
+    /// How many tasks accepted by `before_us` are not finished.
+    pub async fn count_unfinished(&self, before_us: i64) -> anyhow::Result<usize> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM tasks WHERE status IN ('pending', 'running') AND created_at_us <= $1",
+        )
+        .bind(before_us)
+        .fetch_one(&self.pool)
+        .await
+        .context("counting unfinished tasks")?;
+        Ok(usize::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
+    }
+
+    /// A page of the tasks accepted by `before_us` and not finished, oldest first, after the
+    /// task `after` (its creation time and id): resume reads them a batch at a time.
+    pub async fn unfinished_page(
+        &self,
+        before_us: i64,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, String, i64)>> {
+        let (after_us, after_id) = after.unwrap_or((i64::MIN, String::new()));
+        let rows = sqlx::query(
+            "SELECT id, contract, created_at_us FROM tasks \
+             WHERE status IN ('pending', 'running') AND created_at_us <= $1 \
+               AND (created_at_us > $2 OR (created_at_us = $2 AND id > $3)) \
+             ORDER BY created_at_us, id LIMIT $4",
+        )
+        .bind(before_us)
+        .bind(after_us)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing unfinished tasks")?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("contract")?,
+                    row.try_get("created_at_us")?,
+                ))
+            })
+            .collect()
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

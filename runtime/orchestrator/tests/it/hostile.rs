@@ -339,3 +339,42 @@ async fn the_database_url_comes_from_a_file_not_the_command_line() {
     );
     assert!(serving::testing::terminate(child));
 }
+
+#[tokio::test]
+async fn a_backlog_is_resumed_within_the_intake_bound_not_all_at_once() {
+    let (_dir, url) = temp_sqlite();
+    let store = Store::connect(&url, 2).await.unwrap();
+    let contract =
+        json!({"goal": "Check the totals", "user_id": "u", "priority": "medium", "kind": "simple"});
+    let ids: Vec<String> = (0..40).map(|idx| format!("backlog-{idx:02}")).collect();
+    for id in &ids {
+        store
+            .insert_task(&orchestrator::store::NewTask {
+                id,
+                user_id: "u",
+                goal: "Check the totals",
+                priority: "medium",
+                kind: "simple",
+                contract_json: &contract.to_string(),
+                created_at_us: orchestrator::now_us(),
+            })
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    // Arms that take 30 s: resumed tasks stay in process, so the bound is what stops more.
+    let config = Config {
+        max_concurrent_tasks: 2,
+        max_queued_tasks: 3,
+        ..slow_arms_config(&url).await
+    };
+    let state = orchestrator::build_state(config).await.unwrap();
+    assert_eq!(orchestrator::resume_unfinished(&state).await.unwrap(), 40);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        state.tasks_in_process(),
+        5,
+        "resume fills the bound (2 running, 3 queued) and waits"
+    );
+    assert!(!*state.resumed_all.borrow());
+}
