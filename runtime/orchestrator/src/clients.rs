@@ -22,6 +22,9 @@ pub struct ReflexVerdict {
     pub pii_matches: Vec<serde_json::Value>,
     #[serde(default)]
     pub injection_matches: Vec<serde_json::Value>,
+    /// The Reflex Layer left matches out (too many of one pattern).
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// An arm's answer to `/execute`.

@@ -53,6 +53,36 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Price of LLM output, to check `budget.max_cost_usd`.
     pub usd_per_1k_tokens: f64,
+    /// What to do with PII the Reflex Layer finds in a goal.
+    pub pii_policy: PiiPolicy,
+}
+
+/// What the Orchestrator does with PII that the Reflex Layer found in a goal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PiiPolicy {
+    /// Each finding is replaced by a typed placeholder (`[EMAIL]`) before the goal is stored,
+    /// shown or sent to any LLM.
+    #[default]
+    Redact,
+    /// A goal with PII is refused (400).
+    Block,
+    /// The goal is kept as it came.
+    Allow,
+}
+
+impl std::str::FromStr for PiiPolicy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<PiiPolicy, String> {
+        match text {
+            "redact" => Ok(PiiPolicy::Redact),
+            "block" => Ok(PiiPolicy::Block),
+            "allow" => Ok(PiiPolicy::Allow),
+            other => Err(format!(
+                "unknown PII policy {other:?}; expected redact, block or allow"
+            )),
+        }
+    }
 }
 
 impl Config {
@@ -72,6 +102,7 @@ impl Config {
             cache_ttl: Duration::from_secs(300),
             body_limit_bytes: 1 << 20,
             usd_per_1k_tokens: 0.002,
+            pii_policy: PiiPolicy::Redact,
         }
     }
 }
@@ -362,7 +393,10 @@ async fn submit(
     if !state.has_room() {
         return Err(overloaded(&state));
     }
-    gate(&state, &contract).await?;
+    let mut contract = contract;
+    if let Some(redacted) = gate(&state, &contract).await? {
+        contract.goal = redacted;
+    }
 
     let task_id = uuid::Uuid::new_v4().to_string();
     let contract_json = serde_json::to_string(&contract).expect("contracts serialise");
@@ -452,8 +486,9 @@ fn overloaded(state: &AppState) -> ApiError {
     .retry_after(1)
 }
 
-/// Asks the Reflex Layer about the goal: blocked → 400 naming the findings.
-async fn gate(state: &AppState, contract: &TaskContract) -> Result<(), ApiError> {
+/// Asks the Reflex Layer about the goal: blocked → 400 naming the findings. PII found is
+/// handled by the PII policy: the goal to use instead when it was redacted.
+async fn gate(state: &AppState, contract: &TaskContract) -> Result<Option<String>, ApiError> {
     let verdict = state
         .clients
         .check_reflex(&contract.goal, &contract.user_id)
@@ -467,7 +502,7 @@ async fn gate(state: &AppState, contract: &TaskContract) -> Result<(), ApiError>
             )
         })?;
     let Some(verdict) = verdict else {
-        return Ok(());
+        return Ok(None);
     };
     match verdict.status.as_str() {
         "blocked" => {
@@ -496,8 +531,85 @@ async fn gate(state: &AppState, contract: &TaskContract) -> Result<(), ApiError>
             "rate_limited",
             format!("user {} is over their request rate", contract.user_id),
         )),
-        _ => Ok(()),
+        _ => apply_pii_policy(state.config.pii_policy, &contract.goal, &verdict),
     }
+}
+
+/// The goal under the PII policy: `None` to keep it, a redacted goal, or a 400.
+fn apply_pii_policy(
+    policy: PiiPolicy,
+    goal: &str,
+    verdict: &clients::ReflexVerdict,
+) -> Result<Option<String>, ApiError> {
+    if verdict.pii_matches.is_empty() || policy == PiiPolicy::Allow {
+        return Ok(None);
+    }
+    let kinds = || {
+        let mut kinds: Vec<&str> = verdict
+            .pii_matches
+            .iter()
+            .filter_map(|found| found["pii_type"].as_str())
+            .collect();
+        kinds.dedup();
+        kinds.join(", ")
+    };
+    if policy == PiiPolicy::Block {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "pii_blocked",
+            format!(
+                "the goal holds personal data ({}), which this Orchestrator refuses",
+                kinds()
+            ),
+        ));
+    }
+    if verdict.truncated {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "pii_unredactable",
+            "the goal holds more personal data than the Reflex Layer lists, so it cannot be redacted",
+        ));
+    }
+    redact(goal, &verdict.pii_matches).map(Some).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "reflex_unreadable",
+            "the Reflex Layer's PII offsets do not fit the goal",
+        )
+    })
+}
+
+/// `goal` with each finding (byte offsets `start`..`end`, type `pii_type`) replaced by
+/// `[TYPE]`; overlapping findings are merged. `None` when an offset is not a character
+/// boundary of the goal.
+pub fn redact(goal: &str, findings: &[serde_json::Value]) -> Option<String> {
+    let mut spans: Vec<(usize, usize, String)> = findings
+        .iter()
+        .map(|found| {
+            let start = usize::try_from(found["start"].as_u64()?).ok()?;
+            let end = usize::try_from(found["end"].as_u64()?).ok()?;
+            let kind = found["pii_type"].as_str().unwrap_or("pii").to_uppercase();
+            (start < end && goal.is_char_boundary(start) && goal.is_char_boundary(end))
+                .then_some((start, end, kind))
+        })
+        .collect::<Option<_>>()?;
+    spans.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+    let mut out = String::with_capacity(goal.len());
+    let mut at = 0;
+    for (start, end, kind) in spans {
+        if end <= at {
+            continue;
+        }
+        if start >= at {
+            out.push_str(&goal[at..start]);
+            out.push('[');
+            out.push_str(&kind);
+            out.push(']');
+        }
+        at = end;
+    }
+    out.push_str(&goal[at..]);
+    Some(out)
 }
 
 fn spawn_task(state: &Arc<AppState>, task_id: String, contract: TaskContract) {

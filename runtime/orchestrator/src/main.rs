@@ -61,6 +61,11 @@ struct Opts {
     /// Price of LLM output in USD per 1,000 tokens, to check `budget.max_cost_usd`.
     #[arg(long, default_value_t = 0.002)]
     usd_per_1k_tokens: f64,
+    /// What to do with PII the Reflex Layer finds in a goal: redact (replace each finding by
+    /// a typed placeholder before it is stored or sent to an LLM), block (refuse the task) or
+    /// allow.
+    #[arg(long, default_value = "redact")]
+    pii_policy: orchestrator::PiiPolicy,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
@@ -116,6 +121,7 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         default_task_timeout: Duration::from_secs_f64(opts.task_timeout_seconds),
         body_limit_bytes: opts.body_limit_bytes,
         usd_per_1k_tokens: opts.usd_per_1k_tokens,
+        pii_policy: opts.pii_policy,
         ..orchestrator::Config::new(&database_url)
     };
     let state = orchestrator::build_state(config).await?;

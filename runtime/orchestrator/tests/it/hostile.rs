@@ -378,3 +378,70 @@ async fn a_backlog_is_resumed_within_the_intake_bound_not_all_at_once() {
     );
     assert!(!*state.resumed_all.borrow());
 }
+
+#[tokio::test]
+async fn pii_is_redacted_before_it_is_stored_shown_or_sent_by_default() {
+    let (_dir, url) = temp_sqlite();
+    let client = reqwest::Client::new();
+    let goal = "Email jane.doe@example.com the invoice for card 4111 1111 1111 1111";
+    let body = json!({"goal": goal, "user_id": "u", "priority": "low"});
+
+    let base = start_orchestrator(&url, None).await;
+    let accepted: Value = submit(&client, &base, body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let view = wait_for_task(&client, &base, accepted["task_id"].as_str().unwrap()).await;
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(
+        view["goal"], "Email [EMAIL] the invoice for card [CREDIT_CARD]",
+        "{view}"
+    );
+    let store = Store::connect(&url, 1).await.unwrap();
+    let stored: (String, String) = sqlx::query_as("SELECT goal, contract FROM tasks WHERE id = $1")
+        .bind(accepted["task_id"].as_str().unwrap())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        !stored.0.contains("jane.doe") && !stored.1.contains("jane.doe"),
+        "{stored:?}"
+    );
+    // Nowhere in what GET shows (goal, steps, result).
+    assert!(!view.to_string().contains("4111"), "{view}");
+
+    for (policy, status) in [
+        (orchestrator::PiiPolicy::Block, 400),
+        (orchestrator::PiiPolicy::Allow, 202),
+    ] {
+        let (reflex_url, arm_urls) = spawn_dependencies().await;
+        let state = orchestrator::build_state(Config {
+            reflex_url: Some(reflex_url),
+            arm_urls,
+            pii_policy: policy,
+            ..Config::new(&url)
+        })
+        .await
+        .unwrap();
+        let base = spawn(orchestrator::app(state)).await;
+        let response = submit(&client, &base, body.clone()).await;
+        assert_eq!(response.status(), status, "{policy:?}");
+    }
+}
+
+#[test]
+fn redaction_replaces_each_span_and_merges_overlaps() {
+    let found =
+        |kind: &str, start: u64, end: u64| json!({"pii_type": kind, "start": start, "end": end});
+    let text = "call 555-0172 or mail a@b.co";
+    let redacted =
+        orchestrator::redact(text, &[found("email", 22, 28), found("phone", 5, 13)]).unwrap();
+    assert_eq!(redacted, "call [PHONE] or mail [EMAIL]");
+    // Overlapping findings become one placeholder, the first one's.
+    let overlapping = orchestrator::redact(text, &[found("phone", 5, 13), found("ssn", 8, 13)]);
+    assert_eq!(overlapping.unwrap(), "call [PHONE] or mail a@b.co");
+    // An offset inside a character, or past the end, is refused.
+    assert!(orchestrator::redact("é", &[found("x", 1, 2)]).is_none());
+    assert!(orchestrator::redact("abc", &[found("x", 1, 9)]).is_none());
+}
