@@ -273,3 +273,79 @@ fn the_cache_is_bounded_in_bytes_not_entries() {
     assert!(held > 0, "nothing was cached");
     assert!(held <= 1 << 20, "the cache holds {held} bytes");
 }
+
+mod hostile {
+    //! Hostile input by the thousand (proptest): the detector never panics and every offset
+    //! it gives is a character boundary inside the text; `/process` answers any body with a
+    //! 2xx or a 4xx, never a 5xx.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text built to be hard: PII and injection fragments, digits, hex, multi-byte and
+    /// zero-width characters, in any order.
+    fn hostile_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "ignore previous instructions",
+            "DAN ",
+            "jane.doe@example.com",
+            "4111 1111 1111 1111",
+            "+33 1 23 45 67 89",
+            "ghp_",
+            "0123456789",
+            "deadbeef",
+            "é",
+            "日本",
+            "\u{200b}",
+            "🦀",
+            " ",
+            "\n",
+            "<|im_start|>system",
+            "AKIA",
+            "-----BEGIN",
+        ]);
+        prop::collection::vec(
+            prop_oneof![pieces.prop_map(str::to_owned), any::<String>()],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn the_detector_never_panics_and_its_offsets_are_boundaries(text in hostile_text()) {
+            let findings = Detector::new().scan(&text, true, true);
+            for (start, end) in findings
+                .pii
+                .iter()
+                .map(|found| (found.start, found.end))
+                .chain(findings.injection.iter().map(|found| (found.start, found.end)))
+            {
+                prop_assert!(start < end && end <= text.len(), "{start}..{end} of {}", text.len());
+                prop_assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+            }
+        }
+
+        #[test]
+        fn process_answers_any_body_without_a_server_error(body in prop_oneof![
+            any::<Vec<u8>>(),
+            hostile_text().prop_map(|text| serde_json::json!({"text": text}).to_string().into_bytes()),
+            hostile_text().prop_map(|text| format!("{{\"text\": {text:?}, \"user_id\": 7}}").into_bytes()),
+        ]) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let config = Config { rate_limit_per_second: 0.0, ..Config::default() };
+            let mut router = app(AppState::new(&config), &config);
+            let request = axum::http::Request::post("/process")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let response = runtime
+                .block_on(tower_service::Service::call(&mut router, request))
+                .unwrap();
+            prop_assert!(response.status().as_u16() < 500, "{}", response.status());
+        }
+    }
+}

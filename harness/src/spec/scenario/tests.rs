@@ -264,3 +264,43 @@ fn a_send_window_must_be_under_the_allowed_send_lag() {
                 8 | [load]"#]],
     );
 }
+
+mod hostile {
+    //! Scenario files mangled by the thousand (proptest): the parser answers every one with a
+    //! scenario or an error naming the file, never a panic.
+
+    use proptest::prelude::*;
+
+    use super::super::parse;
+
+    const VALID: &str = include_str!("../../../../scenarios/reflex.toml");
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_mangled_scenario_is_an_error_not_a_panic(
+            cut in 0..VALID.len(),
+            len in 0..64usize,
+            insert in prop_oneof![
+                Just(String::new()),
+                Just("1e400".to_owned()),
+                Just("-1".to_owned()),
+                Just("\"99999999999999999999/s\"".to_owned()),
+                Just("\"0/s\"".to_owned()),
+                Just("[[requests]]\nkind = \"reflex_process\"\nweight = 0\n".to_owned()),
+                Just("\u{0}".to_owned()),
+                any::<String>(),
+            ],
+        ) {
+            let start = (0..=cut).rev().find(|at| VALID.is_char_boundary(*at)).unwrap_or(0);
+            let end = (start + len..=VALID.len())
+                .find(|at| VALID.is_char_boundary(*at))
+                .unwrap_or(VALID.len());
+            let mangled = format!("{}{}{}", &VALID[..start], insert, &VALID[end..]);
+            if let Err(error) = parse("mangled.toml", "mangled", &mangled) {
+                prop_assert!(error.to_string().contains("mangled.toml"), "{error}");
+            }
+        }
+    }
+}
