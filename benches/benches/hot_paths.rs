@@ -19,6 +19,48 @@ fn reflex_scan(c: &mut Criterion) {
     group.finish();
 }
 
+/// Texts of 100,000 characters (the Reflex Layer's largest) built to be worst cases for its
+/// patterns, beside ordinary prose of the same length: (name, text). Each repeats what one
+/// family of patterns starts on and never completes, or completes as often as it can.
+fn adversarial_texts() -> Vec<(&'static str, String)> {
+    const CHARS: usize = 100_000;
+    let repeat = |unit: &str| unit.repeat(CHARS / unit.len());
+    vec![
+        ("clean_prose_100k", octoperf_benches::text_of(CHARS, "")),
+        // Card, phone, SSN and IBAN candidates: digits without end.
+        ("digit_run_100k", repeat("0123456789")),
+        // Digits in phone-like groups, never a valid number.
+        ("digit_groups_100k", repeat("12 34 ")),
+        // Key and token candidates: hex without end.
+        ("hex_run_100k", repeat("deadbeef")),
+        // An email's local part that never meets its @.
+        ("email_local_part_100k", repeat("a.b")),
+        // Injection keywords, matched as often as possible.
+        ("keyword_repeats_100k", repeat("DAN ")),
+        (
+            "override_phrase_100k",
+            repeat("ignore previous instructions "),
+        ),
+        // Multi-byte characters throughout.
+        ("multibyte_100k", "é日🦀".repeat(CHARS / 3)),
+    ]
+}
+
+/// Worst cases of 100,000 characters beside ordinary prose of the same length: the
+/// per-request scan time a hostile client can cost the Reflex Layer.
+fn reflex_scan_adversarial(c: &mut Criterion) {
+    let detector = reflex::Detector::new();
+    let mut group = c.benchmark_group("reflex_scan_adversarial");
+    group.sample_size(20);
+    for (name, text) in adversarial_texts() {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| detector.scan(black_box(&text), true, true))
+        });
+    }
+    group.finish();
+}
+
 fn generator(c: &mut Criterion) {
     let mut mix = octoperf_benches::reflex_mix();
     c.bench_function("generator_next_request_reflex_mix", |b| {
@@ -34,5 +76,5 @@ fn generator(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, reflex_scan, generator);
+criterion_group!(benches, reflex_scan, reflex_scan_adversarial, generator);
 criterion_main!(benches);

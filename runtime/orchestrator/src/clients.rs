@@ -91,6 +91,8 @@ pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
 #[derive(Debug, Default)]
 pub struct Breaker {
     state: Mutex<BreakerState>,
+    /// Times it opened from closed.
+    opened: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -141,6 +143,8 @@ impl Breaker {
         } else if state.open_until.is_none() && state.failures >= BREAKER_FAILURES {
             state.open_for = BREAKER_OPEN;
             state.open_until = Some(Instant::now() + state.open_for);
+            self.opened
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(
                 arm,
                 failures = state.failures,
@@ -148,6 +152,11 @@ impl Breaker {
                 "the arm keeps failing: its circuit breaker is open; calls wait for it"
             );
         }
+    }
+
+    /// How many times it has opened from closed.
+    pub fn times_opened(&self) -> u64 {
+        self.opened.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the breaker is open now.

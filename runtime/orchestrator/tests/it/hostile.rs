@@ -7,7 +7,10 @@ use std::time::Duration;
 use orchestrator::{Config, Store};
 use serde_json::{Value, json};
 
-use super::{spawn, spawn_dependencies, start_orchestrator, submit, temp_sqlite, wait_for_task};
+use super::{
+    closed_port, insert_left_over, spawn, spawn_dependencies, start_orchestrator, submit,
+    temp_sqlite, wait_for_task,
+};
 
 #[tokio::test]
 async fn numbers_out_of_range_and_nul_characters_are_refused_naming_the_field() {
@@ -56,18 +59,7 @@ async fn a_stored_contract_out_of_range_runs_instead_of_panicking_its_worker() {
     // Written before the bound existed: 1e20 s overflows a Duration.
     let contract = json!({"goal": "Check the totals", "user_id": "u", "priority": "medium",
         "kind": "simple", "budget": {"max_time_seconds": 1e20}});
-    store
-        .insert_task(&orchestrator::store::NewTask {
-            id: "huge-budget",
-            user_id: "u",
-            goal: "Check the totals",
-            priority: "medium",
-            kind: "simple",
-            contract_json: &contract.to_string(),
-            created_at_us: orchestrator::now_us(),
-        })
-        .await
-        .unwrap();
+    insert_left_over(&store, "huge-budget", &contract).await;
     store.close().await;
     let (reflex_url, arm_urls) = spawn_dependencies().await;
     let state = orchestrator::build_state(Config {
@@ -197,11 +189,7 @@ async fn a_new_sqlite_file_is_created_without_mode_rwc() {
 #[tokio::test]
 async fn redis_down_at_start_degrades_the_cache_and_hides_its_password() {
     let (_dir, url) = temp_sqlite();
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let redis_url = format!("redis://:hunter2@127.0.0.1:{closed}");
+    let redis_url = format!("redis://:hunter2@127.0.0.1:{}", closed_port());
     let base = start_orchestrator(&url, Some(redis_url)).await;
     let client = reqwest::Client::new();
     let ready = client.get(format!("{base}/ready")).send().await.unwrap();
@@ -223,10 +211,7 @@ async fn an_arm_down_for_a_while_fails_no_task_with_budget_left() {
     let (reflex_url, mut arm_urls) = spawn_dependencies().await;
     // The retriever (which simple search tasks go to) is down: nothing listens on its port
     // until the arm starts there 1.5 s later.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = closed_port();
     arm_urls.insert("retriever".into(), format!("http://127.0.0.1:{port}"));
     let state = orchestrator::build_state(Config {
         reflex_url: Some(reflex_url),
@@ -252,9 +237,11 @@ async fn an_arm_down_for_a_while_fails_no_task_with_budget_left() {
         accepted.push(answer["task_id"].as_str().unwrap().to_owned());
     }
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    assert!(
-        state.clients.breaker("retriever").unwrap().is_open(),
-        "five tasks failing against a dead arm open its breaker"
+    let breaker = state.clients.breaker("retriever").unwrap();
+    assert_eq!(
+        breaker.times_opened(),
+        1,
+        "five tasks failing against a dead arm open its breaker, once"
     );
     let model = arms::LlmModel {
         latency_scale: 0.0,
@@ -280,17 +267,14 @@ async fn an_arm_down_for_a_while_fails_no_task_with_budget_left() {
         assert_eq!(view["status"], "completed", "{view}");
         assert_eq!(view["result"]["arm"], "retriever", "{view}");
     }
-    assert!(!state.clients.breaker("retriever").unwrap().is_open());
+    assert!(!breaker.is_open(), "the arm answers: its breaker is closed");
 }
 
 #[tokio::test]
 async fn an_arm_that_never_returns_fails_its_task_at_the_deadline_with_the_arm_s_error() {
     let (_dir, url) = temp_sqlite();
     let (reflex_url, mut arm_urls) = spawn_dependencies().await;
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = closed_port();
     arm_urls.insert("retriever".into(), format!("http://127.0.0.1:{port}"));
     let base = spawn(orchestrator::app(
         orchestrator::build_state(Config {
@@ -348,18 +332,7 @@ async fn a_backlog_is_resumed_within_the_intake_bound_not_all_at_once() {
         json!({"goal": "Check the totals", "user_id": "u", "priority": "medium", "kind": "simple"});
     let ids: Vec<String> = (0..40).map(|idx| format!("backlog-{idx:02}")).collect();
     for id in &ids {
-        store
-            .insert_task(&orchestrator::store::NewTask {
-                id,
-                user_id: "u",
-                goal: "Check the totals",
-                priority: "medium",
-                kind: "simple",
-                contract_json: &contract.to_string(),
-                created_at_us: orchestrator::now_us(),
-            })
-            .await
-            .unwrap();
+        insert_left_over(&store, id, &contract).await;
     }
     store.close().await;
     // Arms that take 30 s: resumed tasks stay in process, so the bound is what stops more.

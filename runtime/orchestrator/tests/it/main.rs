@@ -81,6 +81,28 @@ fn temp_sqlite() -> (tempfile::TempDir, String) {
     (dir, url)
 }
 
+/// Writes a task as a crashed Orchestrator would have left it: accepted, never finished.
+async fn insert_left_over(store: &Store, id: &str, contract: &Value) {
+    store
+        .insert_task(&orchestrator::store::NewTask {
+            id,
+            user_id: "u",
+            goal: contract["goal"].as_str().unwrap(),
+            priority: "medium",
+            kind: "simple",
+            contract_json: &contract.to_string(),
+            created_at_us: orchestrator::now_us(),
+        })
+        .await
+        .unwrap();
+}
+
+/// A loopback port nothing listens on: bound, read, closed.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 /// The task's view once it has finished, or after ten seconds.
 async fn wait_for_task(client: &reqwest::Client, base: &str, task_id: &str) -> Value {
     client
@@ -267,18 +289,7 @@ async fn unfinished_tasks_are_resumed_at_start() {
     let store = Store::connect(&url, 2).await.unwrap();
     let contract =
         json!({"goal": "Check the totals", "user_id": "u", "priority": "medium", "kind": "simple"});
-    store
-        .insert_task(&orchestrator::store::NewTask {
-            id: "left-over",
-            user_id: "u",
-            goal: "Check the totals",
-            priority: "medium",
-            kind: "simple",
-            contract_json: &contract.to_string(),
-            created_at_us: orchestrator::now_us(),
-        })
-        .await
-        .unwrap();
+    insert_left_over(&store, "left-over", &contract).await;
     store.close().await;
 
     let (reflex_url, arm_urls) = spawn_dependencies().await;
@@ -332,11 +343,7 @@ async fn finished_tasks_are_served_from_redis_by_another_instance() {
 #[tokio::test]
 async fn ready_reports_a_missing_dependency() {
     let (_dir, url) = temp_sqlite();
-    // A port nothing listens on: bind, read the port, close.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let closed = format!("http://127.0.0.1:{}", closed_port());
     let config = Config {
         reflex_url: Some(closed),
         ..Config::new(&url)
