@@ -81,6 +81,19 @@ impl StoreOpts {
     fn store(&self, off: bool) -> runs::Store {
         runs::Store::from_flags(self.history.clone(), self.history_url.clone(), off)
     }
+
+    /// The history, for a command that reads it; on failure the error is printed and the
+    /// exit code is returned.
+    async fn open_for_command(&self) -> Result<history::History, u8> {
+        match self.store(false).open().await {
+            Ok(Some(history)) => Ok(history),
+            Ok(None) => unreachable!("the history is on"),
+            Err(message) => {
+                eprintln!("error: {message}");
+                Err(exit::ERROR)
+            }
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -593,13 +606,9 @@ async fn history_command(opts: &HistoryOpts) -> u8 {
             return exit::BAD_INPUT;
         }
     };
-    let history = match opts.store.store(false).open().await {
-        Ok(Some(history)) => history,
-        Ok(None) => unreachable!("the history is on"),
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::ERROR;
-        }
+    let history = match opts.store.open_for_command().await {
+        Ok(history) => history,
+        Err(code) => return code,
     };
     let filter = history::Filter {
         scenario: opts.scenario.clone(),
@@ -739,13 +748,9 @@ async fn review_command(opts: &ReviewOpts) -> u8 {
             return exit::BAD_INPUT;
         }
     };
-    let history = match opts.store.store(false).open().await {
-        Ok(Some(history)) => history,
-        Ok(None) => unreachable!("the history is on"),
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::ERROR;
-        }
+    let history = match opts.store.open_for_command().await {
+        Ok(history) => history,
+        Err(code) => return code,
     };
     let filter = history::Filter {
         scenario: opts.scenario.clone(),
