@@ -562,7 +562,8 @@ fn write_interval_logs(
             interval_seconds: INTERVAL.as_secs_f64(),
             points: loadgen::intervals::series_intervals(&outcome.intervals, idx, INTERVAL)
                 .iter()
-                .map(|interval| IntervalPoint {
+                .zip(loadgen::intervals::series_errors(&outcome.intervals, idx).into_values())
+                .map(|(interval, errors)| IntervalPoint {
                     t: interval.start.as_secs_f64(),
                     offered_per_second: None,
                     answered_per_second: interval.histogram.len() as f64
@@ -570,6 +571,7 @@ fn write_interval_logs(
                     p50_us: interval.histogram.value_at_quantile(0.5),
                     p99_us: interval.histogram.value_at_quantile(0.99),
                     max_us: interval.histogram.max(),
+                    errors,
                 })
                 .collect(),
         })

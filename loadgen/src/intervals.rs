@@ -17,21 +17,23 @@ use crate::recorder::{EncodedInterval, decode, new_histogram};
 
 /// Adds up intervals with the same series and index (one per worker) into one each, in order.
 pub fn merge_encoded(intervals: Vec<EncodedInterval>) -> Vec<EncodedInterval> {
-    let mut merged: BTreeMap<(usize, u64), Histogram<u64>> = BTreeMap::new();
+    let mut merged: BTreeMap<(usize, u64), (Histogram<u64>, u64)> = BTreeMap::new();
     for interval in intervals {
         let histogram = decode(&interval.encoded);
-        merged
+        let (sum, errors) = merged
             .entry((interval.series, interval.index))
-            .or_insert_with(new_histogram)
-            .add(&histogram)
+            .or_insert_with(|| (new_histogram(), 0));
+        sum.add(&histogram)
             .expect("histograms of record share their bounds");
+        *errors += interval.errors;
     }
     merged
         .into_iter()
-        .map(|((series, index), histogram)| EncodedInterval {
+        .map(|((series, index), (histogram, errors))| EncodedInterval {
             series,
             index,
             encoded: encode(&histogram),
+            errors,
         })
         .collect()
 }
@@ -100,6 +102,15 @@ pub fn series_intervals(
             length: period,
             histogram: decode(&interval.encoded),
         })
+        .collect()
+}
+
+/// Failures per interval of one series, by interval number, as the workers counted them.
+pub fn series_errors(encoded: &[EncodedInterval], series: usize) -> BTreeMap<u64, u64> {
+    encoded
+        .iter()
+        .filter(|interval| interval.series == series)
+        .map(|interval| (interval.index, interval.errors))
         .collect()
 }
 

@@ -85,6 +85,8 @@ pub struct EncodedInterval {
     /// Interval number from the start of the measured window.
     pub index: u64,
     pub encoded: Vec<u8>,
+    /// Failed requests among the interval's answers (the fault suite's error rate over time).
+    pub errors: u64,
 }
 
 /// One finished request as a worker records it.
@@ -106,6 +108,8 @@ pub(crate) struct WorkerRecorder {
     pub schedule_lag: Histogram<u64>,
     pub intervals: Vec<EncodedInterval>,
     current: Vec<Histogram<u64>>,
+    /// Failures among the current interval's answers, per series.
+    current_errors: Vec<u64>,
     current_index: u64,
     interval: Duration,
     window_start: Instant,
@@ -120,6 +124,7 @@ impl WorkerRecorder {
             schedule_lag: new_histogram(),
             intervals: Vec::new(),
             current: (0..n_series).map(|_| new_histogram()).collect(),
+            current_errors: vec![0; n_series],
             current_index: 0,
             interval,
             window_start: window.0,
@@ -178,12 +183,15 @@ impl WorkerRecorder {
                         series.completed_in_window += 1;
                     }
                 }
-                Err(kind) => match series.errors.get_mut(kind) {
-                    Some(count) => *count += 1,
-                    None => {
-                        series.errors.insert(kind.to_owned(), 1);
+                Err(kind) => {
+                    self.current_errors[idx] += 1;
+                    match series.errors.get_mut(kind) {
+                        Some(count) => *count += 1,
+                        None => {
+                            series.errors.insert(kind.to_owned(), 1);
+                        }
                     }
-                },
+                }
             }
         }
         closed
@@ -207,6 +215,7 @@ impl WorkerRecorder {
                 series,
                 index: self.current_index,
                 encoded,
+                errors: std::mem::take(&mut self.current_errors[series]),
             });
             histogram.reset();
         }
@@ -234,4 +243,53 @@ pub fn decode(encoded: &[u8]) -> Histogram<u64> {
         .add(&decoded)
         .expect("histograms of record share their bounds");
     histogram
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_interval_counts_its_own_failures() {
+        let start = Instant::now();
+        let second = Duration::from_secs(1);
+        let mut recorder = WorkerRecorder::new(2, (start, start + 10 * second), second);
+        let mut finish = |series: usize, at: Duration, outcome: Result<(), &'static str>| {
+            recorder.record(Finished {
+                series,
+                detail: None,
+                measured: true,
+                intended: start + at - Duration::from_millis(5),
+                sent_at: None,
+                answered_at: start + at,
+                outcome,
+            });
+        };
+        finish(0, Duration::from_millis(100), Ok(()));
+        finish(0, Duration::from_millis(200), Err("http_503"));
+        finish(1, Duration::from_millis(300), Err("timeout"));
+        finish(0, Duration::from_millis(1500), Ok(()));
+        finish(0, Duration::from_millis(3500), Err("http_503"));
+        finish(0, Duration::from_millis(3600), Err("http_503"));
+        recorder.finish();
+        let errors = |series: usize| -> Vec<(u64, u64)> {
+            crate::intervals::series_errors(&recorder.intervals, series)
+                .into_iter()
+                .collect()
+        };
+        assert_eq!(errors(0), vec![(0, 1), (1, 0), (3, 2)]);
+        assert_eq!(errors(1), vec![(0, 1)]);
+        // Merging the workers' intervals adds their failures up.
+        let doubled: Vec<EncodedInterval> = recorder
+            .intervals
+            .iter()
+            .chain(recorder.intervals.iter())
+            .cloned()
+            .collect();
+        let merged = crate::intervals::merge_encoded(doubled);
+        let merged_errors: Vec<(u64, u64)> = crate::intervals::series_errors(&merged, 0)
+            .into_iter()
+            .collect();
+        assert_eq!(merged_errors, vec![(0, 2), (1, 0), (3, 4)]);
+    }
 }

@@ -367,6 +367,9 @@ pub struct IntervalPoint {
     pub p50_us: u64,
     pub p99_us: u64,
     pub max_us: u64,
+    /// Failed answers among them (absent from reports before the fault suite).
+    #[serde(default)]
+    pub errors: u64,
 }
 
 /// One request kind over the measured window, or one arm's part of `arm_execute`.

@@ -44,6 +44,7 @@ pub(crate) fn rich_sample() -> RunReport {
                 p50_us: 500 + u64::from(t) * 10,
                 p99_us: 1_200 + u64::from(t) * 30,
                 max_us: 3_000 + u64::from(t) * 200,
+                errors: 0,
             })
             .collect(),
     }];
