@@ -117,6 +117,52 @@ pub struct AppState {
     /// again. Concurrent requests with one id share one call.
     answers: moka::future::Cache<String, Arc<ExecuteResponse>>,
     stats: Stats,
+    suite: FaultSuite,
+    /// The LLM fault in force, if any.
+    fault: std::sync::Mutex<Option<LlmFault>>,
+}
+
+/// What the fault suite needs of an arm, all off by default.
+#[derive(Debug, Default)]
+pub struct FaultSuite {
+    /// Serve `POST /debug/llm-fault` to loopback: the LLM fails or hangs on demand.
+    pub fault_injection: bool,
+    /// A journal of effects: one line with the `request_id` of each LLM call that succeeded,
+    /// appended as it ends (one `write` of a short line to a file opened for appending, so
+    /// that the lines of several lives of the arm, killed or not, interleave whole).
+    pub effects_log: Option<std::fs::File>,
+}
+
+/// An LLM fault ordered over `POST /debug/llm-fault`, until a time.
+#[derive(Debug, Clone, Copy)]
+struct LlmFault {
+    mode: FaultMode,
+    /// The HTTP status an `error` fault stands for.
+    status: u16,
+    until: tokio::time::Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum FaultMode {
+    /// Each call fails at once, as an endpoint answering this HTTP status.
+    Error,
+    /// Each call hangs until the fault ends (or the call's timeout).
+    Hang,
+    /// The fault ends now.
+    None,
+}
+
+impl FaultSuite {
+    fn record_effect(&self, request_id: &str) {
+        use std::io::Write;
+        if let Some(mut file) = self.effects_log.as_ref() {
+            let line = format!("{request_id}\n");
+            if let Err(error) = file.write_all(line.as_bytes()) {
+                tracing::warn!(%error, "cannot append to the effects log");
+            }
+        }
+    }
 }
 
 /// How many times the LLM was called, and how many requests were answered from the
@@ -134,6 +180,15 @@ pub const IDEMPOTENCY_CAPACITY: u64 = 100_000;
 
 impl AppState {
     pub fn new(config: Config, provider: Provider) -> Arc<AppState> {
+        AppState::with_fault_suite(config, provider, FaultSuite::default())
+    }
+
+    /// An arm with the fault suite's switch and journal.
+    pub fn with_fault_suite(
+        config: Config,
+        provider: Provider,
+        suite: FaultSuite,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             llm_permits: Semaphore::new(config.max_concurrent_llm.max(1)),
             config,
@@ -144,7 +199,18 @@ impl AppState {
                 .time_to_live(IDEMPOTENCY_TTL)
                 .build(),
             stats: Stats::default(),
+            suite,
+            fault: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The LLM fault in force now, if any.
+    fn current_fault(&self) -> Option<LlmFault> {
+        let fault = *self
+            .fault
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        fault.filter(|fault| fault.until > tokio::time::Instant::now())
     }
 }
 
@@ -164,6 +230,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/capabilities", get(capabilities))
         .route("/stats", get(stats))
         .route("/ready", get(ready))
+        .route("/debug/llm-fault", post(llm_fault))
         .with_state(state);
     serving::instrument(router, serving::Metrics::new(), body_limit)
 }
@@ -275,7 +342,16 @@ async fn execute(
         .answers
         .try_get_with(request.request_id.clone(), async {
             called.store(true, std::sync::atomic::Ordering::Relaxed);
-            let answer = call_llm(&state, permit, timeout, &prompt, goal, task_id, started).await;
+            let answer = call_llm(
+                &state,
+                permit,
+                timeout,
+                &prompt,
+                goal,
+                (task_id, &request.request_id),
+                started,
+            )
+            .await;
             if answer.success {
                 Ok(Arc::new(answer))
             } else {
@@ -318,7 +394,7 @@ async fn call_llm(
     timeout: Duration,
     prompt: &str,
     goal: &str,
-    task_id: String,
+    (task_id, request_id): (String, &str),
     started: Instant,
 ) -> ExecuteResponse {
     let kind = state.config.kind;
@@ -340,12 +416,28 @@ async fn call_llm(
             .stats
             .llm_calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(fault) = state.current_fault() {
+            match fault.mode {
+                FaultMode::Error => {
+                    return Err(llm::LlmError::Upstream {
+                        message: format!(
+                            "the LLM answered HTTP {} (an injected fault)",
+                            fault.status
+                        ),
+                        retryable: fault.status == 429 || fault.status >= 500,
+                    });
+                }
+                FaultMode::Hang => tokio::time::sleep_until(fault.until).await,
+                FaultMode::None => {}
+            }
+        }
         state.provider.complete(kind, prompt).await
     })
     .await
     .unwrap_or(Err(llm::LlmError::Timeout(timeout)));
     let (success, result, error, llm_time_ms, tokens) = match outcome {
         Ok(completion) => {
+            state.suite.record_effect(request_id);
             let result = match kind {
                 ArmKind::Planner => {
                     let steps =
@@ -383,6 +475,79 @@ async fn call_llm(
             tokens,
         },
     }
+}
+
+/// The body of `POST /debug/llm-fault`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultOrder {
+    mode: FaultMode,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    seconds: f64,
+}
+
+/// `POST /debug/llm-fault` (with `--fault-injection`, to loopback only): for `seconds`, every
+/// LLM call fails (`error`, retryable, as an endpoint answering `status`) or hangs (`hang`);
+/// `none` ends a fault now.
+async fn llm_fault(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+) -> Response {
+    let refuse = |status: StatusCode, message: String| {
+        let body = serde_json::json!({"error": {"code": "invalid_request", "message": message}});
+        (status, Json(body)).into_response()
+    };
+    if !state.suite.fault_injection {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "fault injection is off: start the arm with --fault-injection".into(),
+        );
+    }
+    if !serving::peer_is_loopback(&request) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "faults are taken only from loopback".into(),
+        );
+    }
+    let bytes = match axum::body::to_bytes(request.into_body(), 4096).await {
+        Ok(bytes) => bytes,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, format!("unreadable body: {error}")),
+    };
+    let order: FaultOrder = match serde_json::from_slice(&bytes) {
+        Ok(order) => order,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, format!("invalid body: {error}")),
+    };
+    if !(0.0..=MAX_TIMEOUT_SECONDS).contains(&order.seconds) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("field `seconds` must be within 0 and {MAX_TIMEOUT_SECONDS}"),
+        );
+    }
+    if order
+        .status
+        .is_some_and(|status| !(400..=599).contains(&status))
+    {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "field `status` must be an HTTP error status, 400 to 599".into(),
+        );
+    }
+    let until = tokio::time::Instant::now() + Duration::from_secs_f64(order.seconds);
+    *state
+        .fault
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = match order.mode {
+        FaultMode::None => None,
+        mode => Some(LlmFault {
+            mode,
+            status: order.status.unwrap_or(503),
+            until,
+        }),
+    };
+    tracing::warn!(mode = ?order.mode, seconds = order.seconds, "LLM fault ordered");
+    Json(serde_json::json!({"mode": order.mode, "seconds": order.seconds})).into_response()
 }
 
 /// `GET /stats`: LLM calls made and requests answered from the idempotency cache.

@@ -65,6 +65,14 @@ struct Opts {
     /// this process on demand (pprof protobuf, gzipped).
     #[arg(long)]
     profiling: bool,
+    /// Serve `POST /debug/llm-fault` to loopback, so that the fault suite can make the LLM
+    /// fail or hang for a while. Off in production.
+    #[arg(long)]
+    fault_injection: bool,
+    /// Append the `request_id` of every LLM call that succeeds to this file, one per line:
+    /// the fault suite's count of effects per request.
+    #[arg(long, value_name = "PATH")]
+    effects_log: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -119,7 +127,24 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         body_limit_bytes: opts.body_limit_bytes,
     };
     tracing::info!(kind = opts.kind.as_str(), llm = %provider.describe(), "arm starting");
-    let state = arms::AppState::new(config, provider);
+    let effects_log = match &opts.effects_log {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening --effects-log {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let state = arms::AppState::with_fault_suite(
+        config,
+        provider,
+        arms::FaultSuite {
+            fault_injection: opts.fault_injection,
+            effects_log,
+        },
+    );
     // Before the address is announced: a SIGTERM may follow at once.
     let shutdown = serving::shutdown_signal();
     let listener = serving::bind_and_announce(&opts.host, opts.port).await?;

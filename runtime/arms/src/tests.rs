@@ -63,13 +63,26 @@ fn heuristic_plans_have_a_concurrent_wave_and_valid_dependencies() {
 }
 
 async fn start(kind: ArmKind, model: LlmModel, max_concurrent_llm: usize) -> String {
+    start_with(kind, model, max_concurrent_llm, FaultSuite::default()).await
+}
+
+async fn start_with(
+    kind: ArmKind,
+    model: LlmModel,
+    max_concurrent_llm: usize,
+    suite: FaultSuite,
+) -> String {
     let config = Config {
         kind,
         arm_id: format!("{}-test", kind.as_str()),
         max_concurrent_llm,
         body_limit_bytes: 1 << 20,
     };
-    let state = AppState::new(config, Provider::Simulated(SimulatedLlm::new(model, 3)));
+    let state = AppState::with_fault_suite(
+        config,
+        Provider::Simulated(SimulatedLlm::new(model, 3)),
+        suite,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serving::serve(listener, app(state), std::future::pending()));
@@ -309,4 +322,82 @@ async fn a_failed_answer_is_not_remembered() {
         stats["llm_calls"], 2,
         "a retry after a failure calls the LLM again: {stats}"
     );
+}
+
+#[tokio::test]
+async fn an_ordered_llm_fault_fails_or_hangs_calls_and_the_journal_counts_effects() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("effects.log");
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&journal)
+            .unwrap()
+    };
+    let instant = LlmModel {
+        latency_scale: 0.0,
+        ..LlmModel::for_kind(ArmKind::Coder)
+    };
+    let suite = FaultSuite {
+        fault_injection: true,
+        effects_log: Some(open()),
+    };
+    let base = start_with(ArmKind::Coder, instant, 4, suite).await;
+    let client = reqwest::Client::new();
+    let execute = |id: &str, timeout: f64| {
+        client
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": {"goal": "g"}, "request_id": id, "timeout_seconds": timeout}))
+            .send()
+    };
+    let order = |body: serde_json::Value| {
+        client
+            .post(format!("{base}/debug/llm-fault"))
+            .json(&body)
+            .send()
+    };
+    let answer = |response: reqwest::Response| async move {
+        response.json::<ExecuteResponse>().await.unwrap()
+    };
+    assert!(answer(execute("a", 5.0).await.unwrap()).await.success);
+
+    let ordered = order(serde_json::json!({"mode": "error", "status": 429, "seconds": 30}))
+        .await
+        .unwrap();
+    assert_eq!(ordered.status(), 200);
+    let failed = answer(execute("b", 5.0).await.unwrap()).await;
+    assert!(!failed.success);
+    let error = failed.error.unwrap();
+    assert!(error.retryable, "a 429 is worth retrying");
+    assert!(error.message.contains("429"), "{}", error.message);
+    // A remembered answer is still served: the fault is the LLM's, not the arm's.
+    assert!(answer(execute("a", 5.0).await.unwrap()).await.success);
+
+    order(serde_json::json!({"mode": "hang", "seconds": 30}))
+        .await
+        .unwrap();
+    let hung = answer(execute("c", 0.2).await.unwrap()).await;
+    assert_eq!(hung.error.unwrap().code, "llm_timeout");
+
+    order(serde_json::json!({"mode": "none"})).await.unwrap();
+    assert!(answer(execute("b", 5.0).await.unwrap()).await.success);
+    let bad = order(serde_json::json!({"mode": "error", "status": 200, "seconds": 1}))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    // One line per LLM call that succeeded: "a" once (its repeat was a replay), "b" once.
+    let lines = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(lines, "a\nb\n");
+
+    // Without the flag, nobody can order a fault.
+    let plain = start(ArmKind::Coder, instant, 4).await;
+    let refused = client
+        .post(format!("{plain}/debug/llm-fault"))
+        .json(&serde_json::json!({"mode": "hang", "seconds": 30}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
 }

@@ -42,7 +42,7 @@ mod heap;
 mod profile;
 
 pub use heap::{DHAT_OUT_ENV, HeapProfile, heap_profile};
-pub use profile::enable_profiling;
+pub use profile::{enable_profiling, peer_is_loopback};
 
 /// The limits every service holds its clients to, so that a slow or hostile client cannot
 /// hold the service: a connection that has not sent a whole request head in

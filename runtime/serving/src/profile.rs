@@ -110,16 +110,21 @@ fn refusal(request: &Request) -> Option<Response> {
     refusal_to_foreign(request)
 }
 
+/// Whether the request came from a peer on loopback (as `serve` records it); false when the
+/// peer is unknown.
+pub fn peer_is_loopback(request: &Request) -> bool {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|info| info.0.ip().is_loopback())
+}
+
 /// The answer refusing a peer that is not on loopback: profiles name every function of the
 /// binary and every allocation site.
 pub(crate) fn refusal_to_foreign(request: &Request) -> Option<Response> {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0);
-    match peer {
-        Some(peer) if peer.ip().is_loopback() => None,
-        _ => Some(
+    match peer_is_loopback(request) {
+        true => None,
+        false => Some(
             (
                 StatusCode::FORBIDDEN,
                 "profiles are served only to loopback\n",
