@@ -16,6 +16,60 @@ pub struct TaskCache {
     /// Set once connected; `None` when Redis is not configured.
     l2: Option<Arc<OnceLock<redis::aio::ConnectionManager>>>,
     l2_ttl_seconds: u64,
+    /// Redis is skipped for a while after it failed or was slow.
+    l2_skip: Skip,
+}
+
+/// The longest a Redis command may take before it counts as a miss: a cache that stalls is
+/// worse than none (a Redis killed mid-run held every task's completion for seconds).
+const L2_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// After Redis fails, it is skipped for a pause (250 ms doubling to 5 s) rather than waited
+/// on by every request; logged once as it starts failing and once as it answers again.
+#[derive(Default)]
+struct Skip {
+    state: std::sync::Mutex<SkipState>,
+}
+
+#[derive(Default)]
+struct SkipState {
+    until: Option<tokio::time::Instant>,
+    pause: Duration,
+}
+
+impl Skip {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SkipState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether Redis may be tried now.
+    fn open(&self) -> bool {
+        self.lock()
+            .until
+            .is_none_or(|until| tokio::time::Instant::now() >= until)
+    }
+
+    fn failed(&self, what: &str, error: &str) {
+        let mut state = self.lock();
+        if state.until.is_none() {
+            tracing::warn!(
+                error,
+                "redis {what} failed: the L2 cache is skipped until it answers (misses meanwhile)"
+            );
+        }
+        state.pause = (state.pause * 2).clamp(Duration::from_millis(250), Duration::from_secs(5));
+        state.until = Some(tokio::time::Instant::now() + state.pause);
+    }
+
+    fn answered(&self) {
+        let mut state = self.lock();
+        if state.until.take().is_some() {
+            tracing::info!("redis answers again: the L2 cache is on");
+        }
+        state.pause = Duration::ZERO;
+    }
 }
 
 /// The first connection to Redis gets this long before the service starts without it.
@@ -74,6 +128,7 @@ impl TaskCache {
                 .build(),
             l2,
             l2_ttl_seconds: ttl.as_secs().max(1),
+            l2_skip: Skip::default(),
         })
     }
 
@@ -82,17 +137,13 @@ impl TaskCache {
             return Some((hit, Level::L1));
         }
         let mut redis = self.connected()?;
-        let value: Option<String> = match redis::cmd("GET")
-            .arg(key(task_id))
-            .query_async(&mut redis)
+        let value: Option<String> = self
+            .bounded(
+                "GET",
+                redis::cmd("GET").arg(key(task_id)).query_async(&mut redis),
+            )
             .await
-        {
-            Ok(value) => value,
-            Err(error) => {
-                tracing::warn!(%error, task_id, "redis GET failed; treating as a miss");
-                None
-            }
-        };
+            .flatten();
         let value: Arc<str> = value?.into();
         // Promote to L1 so the next read stays in process.
         self.l1.insert(task_id.to_owned(), value.clone());
@@ -102,21 +153,49 @@ impl TaskCache {
     pub async fn put(&self, task_id: &str, view_json: Arc<str>) {
         self.l1.insert(task_id.to_owned(), view_json.clone());
         if let Some(mut redis) = self.connected() {
-            let outcome: redis::RedisResult<()> = redis::cmd("SET")
-                .arg(key(task_id))
-                .arg(&*view_json)
-                .arg("EX")
-                .arg(self.l2_ttl_seconds)
-                .query_async(&mut redis)
+            let _: Option<()> = self
+                .bounded(
+                    "SET",
+                    redis::cmd("SET")
+                        .arg(key(task_id))
+                        .arg(&*view_json)
+                        .arg("EX")
+                        .arg(self.l2_ttl_seconds)
+                        .query_async(&mut redis),
+                )
                 .await;
-            if let Err(error) = outcome {
-                tracing::warn!(%error, task_id, "redis SET failed");
+        }
+    }
+
+    /// Runs a Redis command within [`L2_TIMEOUT`]; a failure or timeout is `None` (a miss)
+    /// and makes Redis skipped for a while.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        command: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Option<T> {
+        match tokio::time::timeout(L2_TIMEOUT, command).await {
+            Ok(Ok(value)) => {
+                self.l2_skip.answered();
+                Some(value)
+            }
+            Ok(Err(error)) => {
+                self.l2_skip.failed(what, &error.to_string());
+                None
+            }
+            Err(_) => {
+                self.l2_skip
+                    .failed(what, &format!("no answer in {L2_TIMEOUT:?}"));
+                None
             }
         }
     }
 
-    /// The Redis connection, when configured and connected.
+    /// The Redis connection, when configured, connected, and not skipped after a failure.
     fn connected(&self) -> Option<redis::aio::ConnectionManager> {
+        if !self.l2_skip.open() {
+            return None;
+        }
         self.l2.as_ref()?.get().cloned()
     }
 
@@ -129,8 +208,16 @@ impl TaskCache {
         let Some(mut redis) = slot.get().cloned() else {
             return Err("redis: not connected yet (retrying in the background)".into());
         };
-        let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut redis).await;
-        pong.map(|_| ()).map_err(|error| format!("redis: {error}"))
+        let pong = tokio::time::timeout(
+            Duration::from_secs(1),
+            redis::cmd("PING").query_async::<String>(&mut redis),
+        )
+        .await;
+        match pong {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(format!("redis: {error}")),
+            Err(_) => Err("redis: no answer to PING in 1 s".into()),
+        }
     }
 }
 

@@ -418,3 +418,73 @@ fn redaction_replaces_each_span_and_merges_overlaps() {
     assert!(orchestrator::redact("é", &[found("x", 1, 2)]).is_none());
     assert!(orchestrator::redact("abc", &[found("x", 1, 9)]).is_none());
 }
+
+/// A `redis-server` of the test's own on a free port (the shared one is never paused), or
+/// `None` to skip when there is none; under CI a missing one panics.
+fn own_redis() -> Option<(std::process::Child, String)> {
+    let port = closed_port();
+    let spawned = std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(child) => Some((child, format!("redis://127.0.0.1:{port}"))),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("redis-server is not installed, and CI=true requires this test to run")
+        }
+        Err(error) => {
+            eprintln!("skipping: cannot start redis-server: {error}");
+            None
+        }
+    }
+}
+
+/// Found by the fault suite: with Redis killed or hung mid-run, every cache command waited on
+/// it, so every task's completion (which writes its view to the cache) stalled for seconds.
+/// A Redis that does not answer is now a miss within a bound, then skipped for a while.
+#[tokio::test]
+async fn a_hung_redis_is_a_quick_miss_and_then_skipped() {
+    let Some((mut redis, url)) = own_redis() else {
+        return;
+    };
+    let mut cache = None;
+    for _ in 0..100 {
+        let made = orchestrator::cache::TaskCache::new(Some(&url), 100, Duration::from_secs(60))
+            .await
+            .unwrap();
+        if made.check().await.is_ok() {
+            cache = Some(made);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cache = cache.expect("our redis-server answers");
+    cache.put("before", "{\"a\":1}".into()).await;
+    // Hung: its socket stays open and nothing answers, as a Redis paused or partitioned away.
+    // SAFETY: the PID is our own child's, not reaped.
+    unsafe {
+        libc::kill(redis.id() as libc::pid_t, libc::SIGSTOP);
+    }
+    let bounded = tokio::time::timeout(Duration::from_secs(5), async {
+        for idx in 0..20 {
+            cache
+                .put(&format!("during-{idx}"), "{\"b\":2}".into())
+                .await;
+            assert!(cache.get(&format!("unknown-{idx}")).await.is_none());
+        }
+    })
+    .await;
+    // SAFETY: as above.
+    unsafe {
+        libc::kill(redis.id() as libc::pid_t, libc::SIGCONT);
+    }
+    let _ = redis.kill();
+    let _ = redis.wait();
+    assert!(
+        bounded.is_ok(),
+        "forty cache commands against a hung Redis did not finish in 5 s"
+    );
+    // What was cached in process is still served.
+    assert!(cache.get("before").await.is_some());
+}
