@@ -411,8 +411,10 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
             opts.files.scenarios_dir.display()
         ));
     }
-    let full_suite = opts.scenarios.is_empty();
-    let scenarios = if full_suite {
+    // A folder of fault scenarios (judged by invariants) is no budget suite: its rows are
+    // not all due.
+    let full_suite = opts.scenarios.is_empty() && all.iter().any(|s| !s.has_faults());
+    let scenarios = if opts.scenarios.is_empty() {
         all
     } else {
         let mut chosen = Vec::new();

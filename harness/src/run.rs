@@ -10,8 +10,9 @@ use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use reports::{
-    GeneratorResult, IntervalPoint, MachineLoad, Percentiles, ProcessResult, ProcessSample,
-    RequestResult, RunReport, ScenarioResult, SeriesTimeline,
+    FaultResult, FaultsResult, GeneratorResult, IntervalPoint, MachineLoad, Percentiles,
+    ProcessResult, ProcessSample, RequestResult, RunReport, ScenarioResult, SeriesTimeline,
+    TaskAccount,
 };
 use tokio::sync::watch;
 
@@ -27,8 +28,9 @@ use crate::observe::hiccup::HiccupMeter;
 use crate::observe::profile::{Profiled, Taken, profile_window};
 use crate::observe::sampler::{self, Sample};
 use crate::spec::budget::{Budgets, Profile};
-use crate::spec::scenario::{LoadModel, Scenario};
+use crate::spec::scenario::{Component, LoadModel, Scenario};
 use crate::stack::{self, Stack, StartOptions};
+use crate::workload::kind::AcceptedTasks;
 use crate::workload::mix::{Mix, Series};
 use crate::workload::{Resolved, ScenarioWorkload};
 
@@ -139,7 +141,8 @@ pub(crate) async fn run_scenario(
         profiling: config.profile_cpu,
         heap_dir: None,
     };
-    let stack = match stack::start(scenario, &options, cancel.clone()).await {
+    let stack_started = Instant::now();
+    let mut stack = match stack::start(scenario, &options, cancel.clone()).await {
         Ok(stack) => stack,
         Err(error) => {
             result.error = Some(format!("{error:#}"));
@@ -160,9 +163,40 @@ pub(crate) async fn run_scenario(
         .to_vec();
     let plan = plan_for(config, scenario, (warmup, duration), series.len());
     let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
-    let (ran, samples, taken) =
-        offer_load(config, scenario, &plan, &resolved, &stack, cancel).await;
-    result.invalid_reasons.extend(stack.stop().await);
+    let accepted: Option<AcceptedTasks> = scenario.has_faults().then(Default::default);
+    let (ran, samples, taken, applied) = offer_load(
+        config,
+        scenario,
+        (&plan, stack_started),
+        (&resolved, accepted.clone()),
+        &mut stack,
+        cancel,
+    )
+    .await;
+    let tasks = match (&accepted, &stack.endpoints.orchestrator) {
+        (Some(accepted), Some(orchestrator)) => {
+            let ids = std::mem::take(&mut *accepted.lock().unwrap_or_else(|p| p.into_inner()));
+            eprintln!(
+                "  reading back {} accepted tasks (up to {})",
+                ids.len(),
+                humantime::format_duration(scenario.expect.settle.0)
+            );
+            faults::settle_tasks(orchestrator, ids, scenario.expect.settle.0).await
+        }
+        _ => TaskAccount::default(),
+    };
+    let problems = stack.stop().await;
+    let mut fault_account = scenario.has_faults().then(|| FaultsResult {
+        faults: applied,
+        tasks,
+        effects: faults::count_effects(&stack::effects_dir(&run_dir)),
+        unexpected_exits: Vec::new(),
+        invariants: Vec::new(),
+    });
+    match &mut fault_account {
+        Some(account) => account.unexpected_exits = problems,
+        None => result.invalid_reasons.extend(problems),
+    }
     let footprints: Vec<(String, u64)> = taken
         .iter()
         .filter_map(|t| Some((t.process.name.clone(), t.profiler_rss_bytes?)))
@@ -191,6 +225,28 @@ pub(crate) async fn run_scenario(
         &config.out_dir,
     );
     result.timeline = with_offered(timeline, &plan, &series);
+    if let Some(mut account) = fault_account {
+        let began: Vec<f64> = account.faults.iter().map(|f| f.began_seconds).collect();
+        for fault in &mut account.faults {
+            let next = began
+                .iter()
+                .copied()
+                .filter(|at| *at > fault.began_seconds)
+                .reduce(f64::min);
+            faults::error_rate_and_recovery(
+                fault,
+                next,
+                &result.timeline,
+                plan.duration.as_secs_f64(),
+            );
+        }
+        let has_tasks = scenario
+            .requests
+            .iter()
+            .any(|request| request.weight > 0 && request.kind.service() == Component::Orchestrator);
+        faults::judge(&mut account, &scenario.expect, has_tasks);
+        result.faults = Some(account);
+    }
     let recorded = Recorded {
         outcome,
         samples,
@@ -263,6 +319,7 @@ fn new_result(
         generator: GeneratorResult::default(),
         hiccups: Default::default(),
         machine_load: None,
+        faults: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),
@@ -328,17 +385,26 @@ fn plan_for(
 async fn offer_load(
     config: &RunConfig,
     scenario: &Scenario,
-    plan: &Plan,
-    resolved: &Resolved,
-    stack: &Stack,
+    (plan, stack_started): (&Plan, Instant),
+    (resolved, accepted): (&Resolved, Option<AcceptedTasks>),
+    stack: &mut Stack,
     cancel: watch::Receiver<bool>,
-) -> (Result<loadgen::Outcome, String>, WindowSamples, Vec<Taken>) {
+) -> (
+    Result<loadgen::Outcome, String>,
+    WindowSamples,
+    Vec<Taken>,
+    Vec<FaultResult>,
+) {
     let threads = plan.threads;
     let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
     let workloads: Vec<ScenarioWorkload> = (0..threads)
         .map(|worker_idx| {
             let mix = Mix::for_worker(&scenario.requests, scenario.llm.seed, worker_idx, threads);
-            ScenarioWorkload::new(mix, resolved.clone(), poll_wait)
+            let workload = ScenarioWorkload::new(mix, resolved.clone(), poll_wait);
+            match &accepted {
+                Some(accepted) => workload.recording_accepted(accepted.clone()),
+                None => workload,
+            }
         })
         .collect();
     let progress = Progress::new(threads);
@@ -373,10 +439,23 @@ async fn offer_load(
     let meter = HiccupMeter::start(plan.measure_start(), plan.end()).ok();
     let engine_plan = plan.clone();
     let endpoints = resolved.endpoints.clone();
-    let ran = tokio::task::spawn_blocking(move || {
-        loadgen::run(&engine_plan, &endpoints, workloads, &progress, cancel)
-    })
-    .await;
+    let engine_cancel = cancel.clone();
+    let engine = tokio::task::spawn_blocking(move || {
+        loadgen::run(
+            &engine_plan,
+            &endpoints,
+            workloads,
+            &progress,
+            engine_cancel,
+        )
+    });
+    let driving = faults::drive(
+        stack,
+        &scenario.faults,
+        (stack_started, plan.measure_start()),
+        cancel,
+    );
+    let (ran, applied) = tokio::join!(engine, driving);
     if let Some(reporter) = reporter {
         reporter.abort();
     }
@@ -392,7 +471,7 @@ async fn offer_load(
     let ran = ran
         .map_err(|error| error.to_string())
         .and_then(|run| run.map_err(|error| error.to_string()));
-    (ran, samples, taken)
+    (ran, samples, taken, applied)
 }
 
 /// The processes to profile: every service, started or given (one given without
@@ -926,6 +1005,19 @@ fn one_line_summary(result: &ScenarioResult) -> String {
     if !result.valid {
         line.push_str(&format!(" INVALID: {}", result.invalid_reasons.join("; ")));
     }
+    if let Some(faults) = &result.faults {
+        let broken: Vec<&str> = faults
+            .invariants
+            .iter()
+            .filter(|invariant| !invariant.holds)
+            .map(|invariant| invariant.name.as_str())
+            .collect();
+        line.push_str(&if broken.is_empty() {
+            format!(" invariants: all {} hold;", faults.invariants.len())
+        } else {
+            format!(" invariants BROKEN: {};", broken.join(", "))
+        });
+    }
     for note in &result.notes {
         line.push_str(&format!(" (note: {note})"));
     }
@@ -962,6 +1054,7 @@ pub fn rfc3339_now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+mod faults;
 mod heap_pass;
 #[cfg(test)]
 mod tests;

@@ -4,5 +4,6 @@
 
 pub mod budget;
 pub mod error;
+pub mod faults;
 pub mod rows;
 pub mod scenario;

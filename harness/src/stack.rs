@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use tokio::sync::watch;
 
+use crate::spec::faults::{FaultAction, FaultTarget};
 use crate::spec::scenario::{Component, Scenario, StackSpec};
 use crate::workload::Endpoints;
 
+mod deps;
 mod loopback;
 mod process;
 mod ready;
@@ -50,6 +52,9 @@ pub struct StartOptions {
 pub struct Stack {
     pub endpoints: Endpoints,
     pub services: Vec<Service>,
+    /// Dependencies of its own that a fault scenario breaks (Redis, PostgreSQL), ended after
+    /// the services.
+    pub deps: Vec<Service>,
     /// Services not started here, by component, for sampling over `/metrics`.
     pub external: Vec<(&'static str, String, String)>,
     pub logs: Vec<PathBuf>,
@@ -65,6 +70,7 @@ pub async fn start(
     let mut stack = Stack {
         endpoints: Endpoints::default(),
         services: Vec::new(),
+        deps: Vec::new(),
         external: Vec::new(),
         logs: Vec::new(),
     };
@@ -128,9 +134,43 @@ async fn start_into(
     std::fs::create_dir_all(&logs_dir)
         .with_context(|| format!("creating {}", logs_dir.display()))?;
 
+    start_deps(stack, scenario, options, &logs_dir).await?;
     start_reflex(stack, scenario, options, &given, &logs_dir).await?;
     start_arms(stack, scenario, options, &given, &logs_dir).await?;
     start_orchestrator(stack, scenario, options, &given, &logs_dir).await
+}
+
+/// The Redis and PostgreSQL of its own that a fault scenario breaks (the Orchestrator is then
+/// pointed at them, not at the URLs given to the run).
+async fn start_deps(
+    stack: &mut Stack,
+    scenario: &Scenario,
+    options: &StartOptions,
+    logs_dir: &Path,
+) -> anyhow::Result<()> {
+    let targets = |target: FaultTarget| scenario.faults.iter().filter(move |f| f.target == target);
+    if targets(FaultTarget::Redis).next().is_some() {
+        let down_at_start = targets(FaultTarget::Redis).any(|fault| fault.from_start);
+        stack
+            .deps
+            .push(deps::own_redis(logs_dir, down_at_start).await?);
+    }
+    if targets(FaultTarget::Postgres).next().is_some() {
+        let data_dir = options.run_dir.join("postgres-data");
+        stack
+            .deps
+            .push(deps::own_postgres(&data_dir, logs_dir).await?);
+    }
+    Ok(())
+}
+
+/// The URL of the dependency of its own named `name`, if the stack runs one.
+fn own_dep_url(stack: &Stack, name: &str) -> Option<String> {
+    stack
+        .deps
+        .iter()
+        .find(|dep| dep.name == name)
+        .map(|dep| dep.base_url.clone())
 }
 
 /// The Reflex Layer: started, or the URL given for it.
@@ -186,6 +226,7 @@ async fn start_arms(
                 kind.clone(),
             ];
             args.extend(scenario.llm.arm_args());
+            args.extend(fault_suite_args(scenario, &options.run_dir, &name)?);
             args.extend(spec.arm_args.iter().cloned());
             let service = spawn_service(options, logs_dir, "arm", &name, "arm", &args, &[]).await?;
             stack.logs.push(logs_dir.join(format!("{name}.log")));
@@ -210,6 +251,37 @@ async fn start_arms(
     Ok(())
 }
 
+/// What an arm of a fault scenario is started with: a journal of its effects (kept across its
+/// restarts, in `<run>/effects/`), and the LLM fault switch when the scenario breaks the LLM.
+fn fault_suite_args(
+    scenario: &Scenario,
+    run_dir: &Path,
+    name: &str,
+) -> anyhow::Result<Vec<String>> {
+    if !scenario.has_faults() {
+        return Ok(Vec::new());
+    }
+    let dir = effects_dir(run_dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let journal = dir.join(format!("{name}.log"));
+    // A journal of an earlier run in the same folder would read as effects run twice.
+    let _ = std::fs::remove_file(&journal);
+    let mut args = vec!["--effects-log".to_owned(), journal.display().to_string()];
+    if scenario
+        .faults
+        .iter()
+        .any(|fault| matches!(fault.action, FaultAction::Error | FaultAction::Hang))
+    {
+        args.push("--fault-injection".to_owned());
+    }
+    Ok(args)
+}
+
+/// Where the arms of a fault scenario keep their journals of effects.
+pub fn effects_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join("effects")
+}
+
 /// The Orchestrator, pointed at the Reflex Layer and arms already known: started, or the
 /// URL given for it.
 async fn start_orchestrator(
@@ -221,8 +293,8 @@ async fn start_orchestrator(
 ) -> anyhow::Result<()> {
     let spec = &scenario.stack;
     if spec.start.contains(&Component::Orchestrator) && !given.contains_key("orchestrator") {
-        let database_url = match &options.database_url {
-            Some(url) => url.clone(),
+        let database_url = match own_dep_url(stack, "postgres").or(options.database_url.clone()) {
+            Some(url) => url,
             None => format!(
                 "sqlite://{}",
                 options.run_dir.join("orchestrator.db").display()
@@ -237,8 +309,8 @@ async fn start_orchestrator(
         for (kind, url) in &stack.endpoints.arms {
             args.extend(["--arm".to_owned(), format!("{kind}={url}")]);
         }
-        if let Some(redis) = &options.redis_url {
-            envs.push(("ORCHESTRATOR_REDIS_URL", redis.clone()));
+        if let Some(redis) = own_dep_url(stack, "redis").or_else(|| options.redis_url.clone()) {
+            envs.push(("ORCHESTRATOR_REDIS_URL", redis));
         }
         args.extend(spec.orchestrator_args.iter().cloned());
         let service = spawn_service(
@@ -320,6 +392,7 @@ kind = "reflex_process"
         let mut stack = Stack {
             endpoints: Endpoints::default(),
             services: Vec::new(),
+            deps: Vec::new(),
             external: Vec::new(),
             logs: Vec::new(),
         };

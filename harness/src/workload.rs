@@ -68,8 +68,15 @@ impl ScenarioWorkload {
             resolved,
             context: CheckContext {
                 poll_wait_seconds: poll_wait_seconds.max(1),
+                accepted: None,
             },
         }
+    }
+
+    /// Records the id of every task accepted into `accepted` (a fault scenario).
+    pub fn recording_accepted(mut self, accepted: kind::AcceptedTasks) -> ScenarioWorkload {
+        self.context.accepted = Some(accepted);
+        self
     }
 
     fn endpoint(&self, destination: &Destination) -> usize {

@@ -162,6 +162,7 @@ pub fn sample() -> RunReport {
             },
             hiccups: Default::default(),
             machine_load: None,
+            faults: None,
             logs: vec!["logs/reflex.log".into()],
             profiles: Vec::new(),
             heap: Vec::new(),

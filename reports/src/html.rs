@@ -214,7 +214,7 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
         escape(&scenario.name),
         escape(&scenario.description),
         escape(&scenario.file),
-        escape(&scenario.measures.join(", ")),
+        escape(&crate::render::measured_rows(scenario)),
         escape(&scenario.load),
         scenario.warmup_seconds,
         scenario.duration_seconds,
@@ -260,6 +260,31 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
             ms(scenario.hiccups.p99_us),
             ms(scenario.hiccups.max_us)
         );
+    }
+    if let Some(faults) = &scenario.faults {
+        let _ = writeln!(
+            out,
+            "<li>Invariants: {}</li>",
+            if faults.holds() {
+                "all hold"
+            } else {
+                "<strong>broken</strong>"
+            }
+        );
+        for invariant in &faults.invariants {
+            let _ = writeln!(
+                out,
+                "<li>{}: {} {} (expected {})</li>",
+                escape(&invariant.name),
+                if invariant.holds {
+                    "holds,"
+                } else {
+                    "<strong>broken</strong>,"
+                },
+                escape(&invariant.observed),
+                escape(&invariant.expected)
+            );
+        }
     }
     if let Some(load) = &scenario.machine_load {
         let _ = writeln!(

@@ -265,6 +265,10 @@ pub struct ScenarioResult {
     /// `None` when not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_load: Option<MachineLoad>,
+    /// A fault scenario's account (schema 4, optional): the faults as applied, what became of
+    /// every accepted task, the effects counted per request, and the invariants judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<FaultsResult>,
     /// Where the services' logs are, relative to the report.
     pub logs: Vec<String>,
     /// CPU profiles over the measured window, one per process, the generator's included
@@ -418,6 +422,91 @@ impl RequestResult {
             self.error_count() as f64 / self.sent as f64
         }
     }
+}
+
+/// What the fault suite found in one scenario.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultsResult {
+    pub faults: Vec<FaultResult>,
+    pub tasks: TaskAccount,
+    /// Effects counted from the arms' journals; `None` when no arm the harness started kept
+    /// one.
+    pub effects: Option<EffectsAccount>,
+    /// Services that exited, or would not stop, without the scenario killing them.
+    pub unexpected_exits: Vec<String>,
+    pub invariants: Vec<Invariant>,
+}
+
+impl FaultsResult {
+    /// Whether every invariant held.
+    pub fn holds(&self) -> bool {
+        self.invariants.iter().all(|invariant| invariant.holds)
+    }
+}
+
+/// One fault as the harness applied it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultResult {
+    /// `arm:coder`, `orchestrator`, `redis`, `postgres`, `llm:coder`…
+    pub target: String,
+    /// `kill`, `stop`, `pause`, `error`, `hang`.
+    pub action: String,
+    /// Seconds into the measured window it began (negative: before the stack started).
+    pub began_seconds: f64,
+    /// Seconds into the measured window it was healed (the process restarted, the LLM well).
+    pub healed_seconds: Option<f64>,
+    /// Why it could not be applied or healed as written, when it could not.
+    pub problem: Option<String>,
+    /// Answers, and failed answers, from its start to its heal (every request kind).
+    pub answers: u64,
+    pub errors: u64,
+    /// Time from the heal until the rest of the window had no failed answer and each kind's
+    /// P99 was back within 1.5× its P99 before the fault; `None` when that never happened.
+    pub recovery_seconds: Option<f64>,
+}
+
+impl FaultResult {
+    /// Failed answers over answers while the fault lasted.
+    pub fn error_rate(&self) -> f64 {
+        if self.answers == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.answers as f64
+        }
+    }
+}
+
+/// What became of every task the Orchestrator accepted (202) in a fault scenario, read back
+/// after the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskAccount {
+    pub accepted: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    /// Still pending or running when the harness stopped waiting, or not found.
+    pub unfinished: u64,
+    /// A few of the unfinished and failed, with what was read of them.
+    pub examples: Vec<String>,
+}
+
+/// Effects (successful LLM calls) per `request_id`, from the arms' journals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EffectsAccount {
+    pub effects: u64,
+    pub request_ids: u64,
+    /// Request ids whose effect ran more than once.
+    pub duplicated: u64,
+    pub examples: Vec<String>,
+}
+
+/// One invariant of a fault scenario, and what was observed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Invariant {
+    pub name: String,
+    pub expected: String,
+    pub observed: String,
+    pub holds: bool,
 }
 
 /// The machine's CPU over a measured window, from `/proc/stat`, against what the generator

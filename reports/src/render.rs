@@ -233,13 +233,22 @@ pub(crate) fn ms(us: u64) -> String {
     format_value(us as f64 / 1000.0, "ms")
 }
 
+/// The rows a scenario measures, as the reports list them.
+pub(crate) fn measured_rows(scenario: &ScenarioResult) -> String {
+    if scenario.measures.is_empty() {
+        "no budget row (judged by its invariants)".to_owned()
+    } else {
+        scenario.measures.join(", ")
+    }
+}
+
 fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
     let _ = writeln!(out, "\n### {}\n\n{}\n", scenario.name, scenario.description);
     let _ = writeln!(
         out,
         "- File `{}`; measures {}.\n- Load: {}; warm-up {}s, measured {}s.\n- LLM: {}.\n- Target: {}.",
         scenario.file,
-        scenario.measures.join(", "),
+        measured_rows(scenario),
         scenario.load,
         scenario.warmup_seconds,
         scenario.duration_seconds,
@@ -267,6 +276,9 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
     }
     for note in &scenario.notes {
         let _ = writeln!(out, "- Note: {note}");
+    }
+    if let Some(faults) = &scenario.faults {
+        render_faults(out, faults);
     }
     let generator = &scenario.generator;
     let _ = writeln!(
@@ -425,6 +437,81 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         }
         out.push('\n');
     }
+}
+
+/// A fault scenario's invariants, the faults as applied, and what became of the tasks.
+fn render_faults(out: &mut String, faults: &crate::FaultsResult) {
+    let _ = writeln!(
+        out,
+        "\n#### Invariants: {}\n\n| invariant | expected | observed | holds |\n|---|---|---|---|",
+        if faults.holds() {
+            "all hold"
+        } else {
+            "**broken**"
+        }
+    );
+    for invariant in &faults.invariants {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            invariant.name,
+            invariant.expected,
+            invariant.observed,
+            if invariant.holds { "yes" } else { "**no**" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n| fault | began (s) | healed (s) | answers | failed | recovery (s) |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for fault in &faults.faults {
+        let _ = writeln!(
+            out,
+            "| {} {} | {:.1} | {} | {} | {} ({:.1}%) | {} |",
+            fault.action,
+            fault.target,
+            fault.began_seconds,
+            fault
+                .healed_seconds
+                .map_or_else(|| "never".to_owned(), |at| format!("{at:.1}")),
+            fault.answers,
+            fault.errors,
+            fault.error_rate() * 100.0,
+            fault
+                .recovery_seconds
+                .map_or_else(|| "not recovered".to_owned(), |at| format!("{at:.1}")),
+        );
+    }
+    let tasks = &faults.tasks;
+    let _ = writeln!(
+        out,
+        "\n- Tasks accepted {}: {} completed, {} failed, {} cancelled, {} unfinished{}.",
+        tasks.accepted,
+        tasks.completed,
+        tasks.failed,
+        tasks.cancelled,
+        tasks.unfinished,
+        if tasks.examples.is_empty() {
+            String::new()
+        } else {
+            format!(" (for example {})", tasks.examples.join("; "))
+        }
+    );
+    if let Some(effects) = &faults.effects {
+        let _ = writeln!(
+            out,
+            "- Effects (successful LLM calls, from the arms' journals): {} over {} request ids, {} run more than once{}.",
+            effects.effects,
+            effects.request_ids,
+            effects.duplicated,
+            if effects.examples.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", effects.examples.join("; "))
+            }
+        );
+    }
+    let _ = writeln!(out);
 }
 
 fn render_capacity(out: &mut String, searches: &[crate::Capacity]) {

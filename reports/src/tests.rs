@@ -150,3 +150,56 @@ fn a_scenario_that_did_not_run_says_why_and_nothing_empty() {
     assert!(!section.contains("**Invalid**"), "{section}");
     assert!(!section.contains("Generator:"), "{section}");
 }
+
+#[test]
+fn a_fault_scenario_shows_its_invariants_faults_and_tasks() {
+    let mut report = sample();
+    let scenario = &mut report.scenarios[0];
+    scenario.measures.clear();
+    scenario.faults = Some(FaultsResult {
+        faults: vec![FaultResult {
+            target: "arm:coder".into(),
+            action: "kill".into(),
+            began_seconds: 5.0,
+            healed_seconds: Some(10.0),
+            answers: 100,
+            errors: 25,
+            recovery_seconds: None,
+            problem: None,
+        }],
+        tasks: TaskAccount {
+            accepted: 40,
+            completed: 39,
+            failed: 1,
+            examples: vec!["t-9: failed".into()],
+            ..TaskAccount::default()
+        },
+        effects: Some(EffectsAccount {
+            effects: 80,
+            request_ids: 80,
+            ..EffectsAccount::default()
+        }),
+        unexpected_exits: Vec::new(),
+        invariants: vec![Invariant {
+            name: "tasks failed".into(),
+            expected: "at most 0".into(),
+            observed: "1".into(),
+            holds: false,
+        }],
+    });
+    let markdown = render_markdown(&report);
+    for expected in [
+        "measures no budget row (judged by its invariants)",
+        "#### Invariants: **broken**",
+        "| tasks failed | at most 0 | 1 | **no** |",
+        "| kill arm:coder | 5.0 | 10.0 | 100 | 25 (25.0%) | not recovered |",
+        "Tasks accepted 40: 39 completed, 1 failed, 0 cancelled, 0 unfinished (for example t-9: failed).",
+        "80 over 80 request ids, 0 run more than once",
+    ] {
+        assert!(markdown.contains(expected), "{expected:?} missing from:\n{markdown}");
+    }
+    let html = render_html(&report);
+    assert!(html.contains("tasks failed: <strong>broken</strong>, 1 (expected at most 0)"));
+    let back: RunReport = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+    assert_eq!(back.scenarios[0].faults, report.scenarios[0].faults);
+}

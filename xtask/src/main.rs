@@ -64,6 +64,10 @@ struct LoadtestOpts {
     /// Shorter windows: the whole default suite in under three minutes once built.
     #[arg(long)]
     quick: bool,
+    /// Run the fault suite (`scenarios/faults/`) instead of the budget suite: processes
+    /// killed, Redis and PostgreSQL restarted, the LLM failing, each judged by invariants.
+    #[arg(long)]
+    faults: bool,
     /// Run only this scenario (repeat for several); default: every scenario.
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
@@ -233,6 +237,9 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     octoperf.args(["--profile", &opts.profile]);
     if opts.quick {
         octoperf.arg("--quick");
+    }
+    if opts.faults {
+        octoperf.args(["--scenarios-dir", "scenarios/faults"]);
     }
     for scenario in &opts.scenarios {
         octoperf.args(["--scenario", scenario]);

@@ -48,6 +48,17 @@ pub fn overall_verdict(
             failed.join(", ")
         ));
     }
+    for scenario in scenarios {
+        let Some(faults) = &scenario.faults else {
+            continue;
+        };
+        for invariant in faults.invariants.iter().filter(|i| !i.holds) {
+            reasons.push(format!(
+                "scenario {}: {} broken (expected {}, observed {})",
+                scenario.name, invariant.name, invariant.expected, invariant.observed
+            ));
+        }
+    }
     let unmeasured = targets
         .iter()
         .filter(|t| t.verdict == RowVerdict::NotMeasured)

@@ -81,6 +81,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         },
         hiccups: Default::default(),
         machine_load: None,
+        faults: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),

@@ -5,7 +5,7 @@
 //! `dhat-heap.json` as it stops.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reports::{HeapResult, ScenarioResult};
 use tokio::sync::watch;
@@ -26,7 +26,8 @@ pub(super) async fn run(
         if *cancel.borrow() {
             return;
         }
-        if result.error.is_some() {
+        // A fault scenario breaks processes on purpose: their heaps explain nothing.
+        if result.error.is_some() || scenario.has_faults() {
             continue;
         }
         eprintln!(
@@ -66,7 +67,7 @@ async fn one(
         profiling: false,
         heap_dir: Some(heap_dir.clone()),
     };
-    let stack = stack::start(scenario, &options, cancel.clone())
+    let mut stack = stack::start(scenario, &options, cancel.clone())
         .await
         .map_err(|error| format!("{error:#}"))?;
     let resolved = match stack.endpoints.resolve() {
@@ -96,7 +97,15 @@ async fn one(
         ..config.clone()
     };
     let readings = tokio::spawn(heap_window(watched, plan.measure_start(), plan.end()));
-    let (ran, _, _) = offer_load(&quiet, scenario, &plan, &resolved, &stack, cancel).await;
+    let (ran, _, _, _) = offer_load(
+        &quiet,
+        scenario,
+        (&plan, Instant::now()),
+        (&resolved, None),
+        &mut stack,
+        cancel,
+    )
+    .await;
     let readings = readings.await.unwrap_or_default();
     // Stopped gracefully (SIGTERM), each service writes its dhat file.
     for problem in stack.stop().await {

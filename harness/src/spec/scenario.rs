@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::spec::faults::{self, ExpectSpec, FaultSpec};
 use crate::spec::rows::{LlmNeed, RowId, Table};
 
 pub use crate::spec::error::ScenarioError;
@@ -26,9 +27,18 @@ pub struct Scenario {
     pub llm: LlmSpec,
     pub load: LoadSpec,
     pub requests: Vec<RequestSpec>,
+    /// What to break during the window (`[[faults]]`); empty for a scenario of the budget.
+    pub faults: Vec<FaultSpec>,
+    /// The bounds of a fault scenario's invariants.
+    pub expect: ExpectSpec,
 }
 
 impl Scenario {
+    /// Whether the scenario breaks something on purpose, and is judged by its invariants.
+    pub fn has_faults(&self) -> bool {
+        !self.faults.is_empty()
+    }
+
     /// Whether the stack has arms, whose LLM model then shapes the results.
     pub fn uses_arms(&self) -> bool {
         self.stack.start.contains(&Component::Arms)
@@ -48,6 +58,9 @@ struct RawScenario {
     llm: Option<Spanned<LlmSpec>>,
     load: Spanned<LoadSpec>,
     requests: Spanned<Vec<RequestSpec>>,
+    #[serde(default)]
+    faults: Option<Spanned<Vec<FaultSpec>>>,
+    expect: Option<Spanned<ExpectSpec>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -414,7 +427,7 @@ impl<'de> Deserialize<'de> for Rate {
 }
 
 /// A duration written as `10s`, `500ms`, `2m`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Dur(pub Duration);
 
 impl<'de> Deserialize<'de> for Dur {
@@ -495,6 +508,24 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         measures_at,
         &error_at,
     )?;
+    let faults_at = raw.faults.as_ref().map_or(0, |faults| faults.span().start);
+    let faults = raw.faults.map(Spanned::into_inner).unwrap_or_default();
+    let windows: Vec<Duration> = [false, true]
+        .into_iter()
+        .map(|quick| load.window(quick).1)
+        .collect();
+    faults::check(&faults, &stack, &windows).map_err(|message| error_at(faults_at, message))?;
+    let expect_at = raw.expect.as_ref().map(|expect| expect.span().start);
+    if let Some(at) = expect_at
+        && faults.is_empty()
+    {
+        return Err(error_at(
+            at,
+            "field `expect`: bounds of invariants need `[[faults]]`".into(),
+        ));
+    }
+    let expect = raw.expect.map(Spanned::into_inner).unwrap_or_default();
+    faults::check_expect(&expect).map_err(|message| error_at(expect_at.unwrap_or(0), message))?;
     Ok(Scenario {
         name: raw.name.unwrap_or_else(|| stem.to_owned()),
         description: raw.description,
@@ -504,6 +535,8 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         llm,
         load,
         requests,
+        faults,
+        expect,
     })
 }
 

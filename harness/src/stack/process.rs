@@ -19,12 +19,86 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// A service process the harness started.
 pub struct Service {
-    /// `reflex`, `orchestrator` or `arm`.
+    /// `reflex`, `orchestrator` or `arm`; `redis` or `postgres` for a dependency of its own.
     pub component: &'static str,
     pub name: String,
     pub pid: u32,
+    /// The service's base URL; a dependency's connection URL.
     pub base_url: String,
-    pub(super) child: Child,
+    /// `None` while it is down on purpose (a fault).
+    pub(super) child: Option<Child>,
+    /// How it was started, so that a fault can start it again on the same port.
+    pub(super) launch: Launch,
+}
+
+/// How to start a process: the program, its arguments and environment, its log, and how it
+/// says it is ready.
+#[derive(Debug, Clone)]
+pub(super) struct Launch {
+    pub program: std::path::PathBuf,
+    pub args: Vec<String>,
+    pub envs: Vec<(String, String)>,
+    pub log_path: std::path::PathBuf,
+    pub cpus: Vec<usize>,
+    /// Run as this user and group (PostgreSQL refuses to run as root).
+    pub user: Option<(u32, u32)>,
+    pub ready: Ready,
+}
+
+/// How a started process says it is ready.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ready {
+    /// A service: it prints its address (`listening on http://…`) once bound; `--host` and
+    /// `--port` are given to it.
+    Announces,
+    /// A dependency: it accepts TCP connections on this loopback port.
+    Accepts(u16),
+}
+
+impl Service {
+    /// Whether the process is up (not down on purpose, and not exited).
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+    }
+
+    /// Sends `signal` to the process if it runs and is not reaped (see [`terminate`]).
+    pub fn signal(&mut self, signal: libc::c_int) -> bool {
+        self.child.as_mut().is_some_and(|child| send(child, signal))
+    }
+
+    /// Waits up to `grace` for the process to exit, then kills it; it is down afterwards.
+    pub async fn wait_down(&mut self, grace: Duration) {
+        if let Some(mut child) = self.child.take()
+            && tokio::time::timeout(grace, child.wait()).await.is_err()
+        {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Starts the process again as it was first started, on the port it had.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.child.is_none(), "{} is still running", self.name);
+        let port = self.port();
+        let (child, _) = start(&self.launch, &self.name, port, true).await?;
+        self.pid = child.id().unwrap_or_default();
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        match self.launch.ready {
+            Ready::Accepts(port) => port,
+            Ready::Announces => self
+                .base_url
+                .rsplit(':')
+                .next()
+                .and_then(|port| port.parse().ok())
+                .unwrap_or(0),
+        }
+    }
 }
 
 impl Stack {
@@ -33,32 +107,47 @@ impl Stack {
     pub async fn stop(mut self) -> Vec<String> {
         // Taken, so that the drop below finds nothing left to end.
         let mut services = std::mem::take(&mut self.services);
+        // Orchestrator first, so it does not see its dependencies vanish mid-request; the
+        // dependencies of its own (Redis, PostgreSQL) after every service.
+        services.reverse();
+        let deps = std::mem::take(&mut self.deps);
         let mut problems = Vec::new();
-        for service in &mut services {
-            if let Ok(Some(status)) = service.child.try_wait() {
-                problems.push(format!(
-                    "{} had exited during the run ({status})",
-                    service.name
-                ));
-            }
-        }
-        // Orchestrator first, so it does not see its dependencies vanish mid-request.
-        for service in services.iter_mut().rev() {
-            terminate(&mut service.child);
-        }
-        for service in &mut services {
-            match tokio::time::timeout(STOP_GRACE, service.child.wait()).await {
-                Ok(_) => {}
-                Err(_) => {
-                    problems.push(format!(
-                        "{} ignored SIGTERM for {STOP_GRACE:?} and was killed",
-                        service.name
-                    ));
-                    let _ = service.child.kill().await;
-                }
-            }
+        for group in [services, deps] {
+            end_group(group, &mut problems).await;
         }
         problems
+    }
+}
+
+/// Ends a group of processes: SIGTERM to each in turn, then a wait for each, SIGKILL past the
+/// grace period; a line in `problems` for each that had exited on its own or did not stop.
+async fn end_group(mut services: Vec<Service>, problems: &mut Vec<String>) {
+    for service in &mut services {
+        if let Some(Ok(Some(status))) = service.child.as_mut().map(Child::try_wait) {
+            problems.push(format!(
+                "{} had exited during the run ({status})",
+                service.name
+            ));
+            service.child = None;
+        }
+    }
+    for child in services.iter_mut().filter_map(|s| s.child.as_mut()) {
+        terminate(child);
+    }
+    for service in &mut services {
+        let Some(child) = &mut service.child else {
+            continue;
+        };
+        if tokio::time::timeout(STOP_GRACE, child.wait())
+            .await
+            .is_err()
+        {
+            problems.push(format!(
+                "{} ignored SIGTERM for {STOP_GRACE:?} and was killed",
+                service.name
+            ));
+            let _ = child.kill().await;
+        }
     }
 }
 
@@ -66,18 +155,24 @@ impl Stack {
 /// same way but without an async runtime to wait in: every process it started, it ends.
 impl Drop for Stack {
     fn drop(&mut self) {
-        for service in self.services.iter_mut().rev() {
-            terminate(&mut service.child);
+        let children: Vec<&mut Child> = self
+            .services
+            .iter_mut()
+            .rev()
+            .chain(self.deps.iter_mut())
+            .filter_map(|service| service.child.as_mut())
+            .collect();
+        let mut children = children;
+        for child in children.iter_mut() {
+            terminate(child);
         }
         let deadline = std::time::Instant::now() + STOP_GRACE;
-        for service in &mut self.services {
-            while matches!(service.child.try_wait(), Ok(None))
-                && std::time::Instant::now() < deadline
-            {
+        for child in children {
+            while matches!(child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(10));
             }
-            if matches!(service.child.try_wait(), Ok(None)) {
-                let _ = service.child.start_kill();
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.start_kill();
             }
         }
     }
@@ -87,6 +182,14 @@ impl Drop for Stack {
 /// exited is reaped here instead: its PID may already be another process's, so it is never
 /// signalled by number.
 fn terminate(child: &mut Child) -> bool {
+    // A paused process (a fault) would hold SIGTERM pending until the grace ran out.
+    send(child, libc::SIGCONT);
+    send(child, libc::SIGTERM)
+}
+
+/// Sends `signal` to `child` if it has not been reaped, and says whether it did (see
+/// [`terminate`]).
+fn send(child: &mut Child, signal: libc::c_int) -> bool {
     if !matches!(child.try_wait(), Ok(None)) {
         return false;
     }
@@ -96,7 +199,7 @@ fn terminate(child: &mut Child) -> bool {
     // SAFETY: kill has no memory-safety preconditions; the PID is our own child's, which
     // try_wait just found running, so it is not reaped and cannot have been reused.
     unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGTERM);
+        libc::kill(pid as libc::pid_t, signal);
     }
     true
 }
@@ -118,35 +221,84 @@ pub(super) async fn spawn_service(
             program.display()
         );
     }
-    let log_path = logs_dir.join(format!("{name}.log"));
-    let log = std::fs::File::create(&log_path)
+    let mut envs: Vec<(String, String)> = envs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), value.clone()))
+        .collect();
+    if let Some(dir) = &options.heap_dir {
+        envs.push((
+            crate::observe::heap::DHAT_OUT_ENV.to_owned(),
+            dir.join(format!("{name}.dhat-heap.json"))
+                .display()
+                .to_string(),
+        ));
+    }
+    let mut args = args.to_vec();
+    if options.profiling {
+        args.push("--profiling".to_owned());
+    }
+    let launch = Launch {
+        program,
+        args,
+        envs,
+        log_path: logs_dir.join(format!("{name}.log")),
+        cpus: options.service_cpus.clone(),
+        user: None,
+        ready: Ready::Announces,
+    };
+    let (child, addr) = start(&launch, name, 0, false).await?;
+    Ok(Service {
+        component,
+        name: name.to_owned(),
+        pid: child.id().unwrap_or_default(),
+        base_url: format!("http://{addr}"),
+        child: Some(child),
+        launch,
+    })
+}
+
+/// Starts a process as `launch` says, on `port` (a service: 0 picks one), and waits until it
+/// is ready; returns it and the address it listens on. Its log is appended to when
+/// `append_log` (a restart), else started afresh.
+pub(super) async fn start(
+    launch: &Launch,
+    name: &str,
+    port: u16,
+    append_log: bool,
+) -> anyhow::Result<(Child, String)> {
+    let program = &launch.program;
+    let log_path = &launch.log_path;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append_log)
+        .truncate(!append_log)
+        .open(log_path)
         .with_context(|| format!("creating {}", log_path.display()))?;
-    let mut command = Command::new(&program);
+    let mut command = Command::new(program);
+    if let Ready::Announces = launch.ready {
+        command.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+    }
     command
-        .args(["--host", "127.0.0.1", "--port", "0"])
-        .args(args)
-        .envs(envs.iter().map(|(key, value)| (*key, value)))
-        .args(options.profiling.then_some("--profiling"))
-        .envs(options.heap_dir.as_ref().map(|dir| {
-            (
-                crate::observe::heap::DHAT_OUT_ENV,
-                dir.join(format!("{name}.dhat-heap.json")),
-            )
-        }))
+        .args(&launch.args)
+        .envs(launch.envs.iter().map(|(key, value)| (key, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)
         .kill_on_drop(true);
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent. It makes the
-    // kernel send SIGTERM to the service if the harness dies without tearing it down.
+    if let Some((uid, gid)) = launch.user {
+        command.uid(uid).gid(gid);
+    }
     // SAFETY: a zeroed cpu_set_t is an empty set and CPU_SET writes within it, before the fork.
-    let cpus = (!options.service_cpus.is_empty()).then(|| unsafe {
+    let cpus = (!launch.cpus.is_empty()).then(|| unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        for cpu in &options.service_cpus {
+        for cpu in &launch.cpus {
             libc::CPU_SET(*cpu, &mut set);
         }
         set
     });
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent. It makes the
+    // kernel send SIGTERM to the service if the harness dies without tearing it down.
     unsafe {
         command.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
@@ -163,16 +315,31 @@ pub(super) async fn spawn_service(
     let mut child = command
         .spawn()
         .with_context(|| format!("starting {}", program.display()))?;
-    let pid = child.id().context("the child has no PID")?;
     let stdout = child.stdout.take().context("the child has no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let announced = tokio::time::timeout(ANNOUNCE_TIMEOUT, async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(addr) = line.strip_prefix(LISTENING_PREFIX) {
-                return Some(addr.trim().to_owned());
+        match launch.ready {
+            Ready::Announces => {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(addr) = line.strip_prefix(LISTENING_PREFIX) {
+                        return Some(addr.trim().to_owned());
+                    }
+                }
+                None
             }
+            Ready::Accepts(port) => loop {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+                {
+                    return Some(format!("127.0.0.1:{port}"));
+                }
+                if !matches!(child.try_wait(), Ok(None)) {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            },
         }
-        None
     })
     .await;
     let addr = match announced {
@@ -180,26 +347,20 @@ pub(super) async fn spawn_service(
         outcome => {
             let _ = child.kill().await;
             let why = if outcome.is_err() {
-                "did not announce its address in time"
+                "was not ready in time"
             } else {
                 "exited before listening"
             };
             bail!(
                 "{name} {why}; its log {} ends with:\n{}",
                 log_path.display(),
-                tail(&log_path, 10)
+                tail(log_path, 10)
             );
         }
     };
     // Keep reading stdout so the service never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(Service {
-        component,
-        name: name.to_owned(),
-        pid,
-        base_url: format!("http://{addr}"),
-        child,
-    })
+    Ok((child, addr))
 }
 
 fn tail(path: &Path, lines: usize) -> String {

@@ -117,7 +117,14 @@ pub struct FirstRequest {
 pub struct CheckContext {
     /// The long-poll wait to ask of the Orchestrator, in whole seconds.
     pub poll_wait_seconds: u64,
+    /// A fault scenario's record of every task the Orchestrator accepted (202), whose fate the
+    /// harness reads back after the window. `None` otherwise: the generator stores nothing
+    /// per request unless a fault scenario asks it to.
+    pub accepted: Option<AcceptedTasks>,
 }
+
+/// Task ids answered 202, shared by the workers of one run.
+pub type AcceptedTasks = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// Everything about one kind of request.
 pub trait KindDef: Sync {

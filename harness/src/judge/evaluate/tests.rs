@@ -80,6 +80,7 @@ fn scenario(
         generator: GeneratorResult::default(),
         hiccups: Default::default(),
         machine_load: None,
+        faults: None,
         logs: Vec::new(),
         profiles: Vec::new(),
         heap: Vec::new(),

@@ -304,3 +304,107 @@ mod hostile {
         }
     }
 }
+
+#[test]
+fn every_fault_scenario_parses_and_breaks_something() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/faults");
+    let scenarios = load_dir(&dir).unwrap();
+    assert!(scenarios.len() >= 5, "{} fault scenarios", scenarios.len());
+    for scenario in &scenarios {
+        assert!(scenario.has_faults(), "{} breaks nothing", scenario.name);
+    }
+}
+
+const FAULTY: &str = r#"
+description = "faults"
+measures = []
+
+[stack]
+start = ["reflex", "arms", "orchestrator"]
+
+[load]
+model = "open"
+rate = "10/s"
+warmup = "1s"
+duration = "20s"
+
+[[requests]]
+kind = "task_simple"
+
+[[faults]]
+target = "arm:coder"
+action = "kill"
+at = "5s"
+duration = "5s"
+"#;
+
+#[test]
+fn a_fault_scenario_parses_with_its_bounds() {
+    let scenario = parse("x.toml", "x", FAULTY).unwrap();
+    assert_eq!(scenario.faults.len(), 1);
+    let fault = &scenario.faults[0];
+    assert_eq!(fault.target, faults::FaultTarget::Arm("coder".into()));
+    assert_eq!(fault.begins(), Some(Duration::from_secs(5)));
+    assert_eq!(fault.heals(), Duration::from_secs(10));
+    assert_eq!(scenario.expect.max_failed_tasks, 0);
+    assert_eq!(scenario.expect.max_recovery.0, Duration::from_secs(15));
+    let redis = parse(
+        "x.toml",
+        "x",
+        &FAULTY.replace(
+            "target = \"arm:coder\"\naction = \"kill\"\nat = \"5s\"",
+            "target = \"redis\"\naction = \"kill\"\nfrom_start = true",
+        ),
+    )
+    .unwrap();
+    assert_eq!(redis.faults[0].begins(), None);
+    assert_eq!(redis.faults[0].heals(), Duration::from_secs(5));
+}
+
+#[test]
+fn a_fault_that_cannot_be_applied_is_refused_naming_it() {
+    check_error(
+        &FAULTY.replace("arm:coder", "arm:poet"),
+        expect![[r#"
+            scenarios/broken.toml:18: unknown arm kind "poet"
+                18 | target = "arm:poet""#]],
+    );
+    check_error(
+        &FAULTY.replace("start = [\"reflex\", \"arms\", \"orchestrator\"]", "start = [\"reflex\", \"arms\", \"orchestrator\"]\nbase_url = { coder = \"http://127.0.0.1:9\" }"),
+        expect![[r#"
+            scenarios/broken.toml:18: field `faults` (1): target arm:coder must be started by the harness (in `stack.start`, with no base_url): a fault is applied only to what the harness runs
+                18 | [[faults]]"#]],
+    );
+    check_error(
+        &FAULTY.replace("action = \"kill\"", "action = \"hang\""),
+        expect![[r#"
+            scenarios/broken.toml:17: field `faults` (1): action "hang" does not apply to arm:coder (processes: kill, stop, pause; the LLM: error, hang)
+                17 | [[faults]]"#]],
+    );
+    check_error(
+        &FAULTY.replace("at = \"5s\"", "at = \"18s\""),
+        expect![[r#"
+            scenarios/broken.toml:17: field `faults` (1): it is healed 23s into a window of 20s: it must end inside the window, so that recovery is seen
+                17 | [[faults]]"#]],
+    );
+    check_error(
+        &FAULTY.replace("at = \"5s\"", "from_start = true"),
+        expect![[r#"
+            scenarios/broken.toml:17: field `faults` (1): `from_start` applies to redis only (the Orchestrator needs its database to start)
+                17 | [[faults]]"#]],
+    );
+    check_error(
+        &FAULTY
+            .replace("arm:coder", "llm")
+            .replace("action = \"kill\"", "action = \"error\"\nstatus = 200"),
+        expect![[r#"
+            scenarios/broken.toml:17: field `faults` (1): `status` goes with action "error" and must be 400 to 599
+                17 | [[faults]]"#]],
+    );
+    check_error(
+        &format!("{VALID}\n[expect]\nmax_failed_tasks = 1\n"),
+        expect![[r#"
+            scenarios/broken.toml:17: field `expect`: bounds of invariants need `[[faults]]`
+                17 | [expect]"#]],
+    );
+}

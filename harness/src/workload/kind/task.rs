@@ -83,10 +83,16 @@ impl KindDef for Task {
                 if status != 202 {
                     return Err(ErrorKind::Http(status));
                 }
-                serde_json::from_slice::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|value| value["task_id"].as_str().map(poll))
-                    .ok_or(ErrorKind::BadBody)
+                let value = serde_json::from_slice::<serde_json::Value>(body)
+                    .map_err(|_| ErrorKind::BadBody)?;
+                let task_id = value["task_id"].as_str().ok_or(ErrorKind::BadBody)?;
+                if let Some(accepted) = &context.accepted {
+                    accepted
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(task_id.to_owned());
+                }
+                Ok(poll(task_id))
             }
             POLL => {
                 if status != 200 {
