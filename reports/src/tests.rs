@@ -196,7 +196,10 @@ fn a_fault_scenario_shows_its_invariants_faults_and_tasks() {
         "Tasks accepted 40: 39 completed, 1 failed, 0 cancelled, 0 unfinished (for example t-9: failed).",
         "80 over 80 request ids, 0 run more than once",
     ] {
-        assert!(markdown.contains(expected), "{expected:?} missing from:\n{markdown}");
+        assert!(
+            markdown.contains(expected),
+            "{expected:?} missing from:\n{markdown}"
+        );
     }
     let html = render_html(&report);
     assert!(html.contains("tasks failed: <strong>broken</strong>, 1 (expected at most 0)"));
