@@ -19,8 +19,18 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
         .acquire()
         .await
         .expect("task semaphore never closed");
-    if let Err(error) = state.store.mark_running(&task_id, now_us()).await {
-        tracing::error!(%error, task_id, "could not mark the task running");
+    match state.store.claim_running(&task_id, &state.lease()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            // Another instance holds its lease (it took it over, or resumed it first), or it
+            // has ended: this instance lets go of it.
+            tracing::info!(task_id, "the task is another instance's; not run here");
+            crate::let_go(&state, &task_id);
+            return;
+        }
+        // The database is down: the task was this instance's when accepted or resumed, so it
+        // runs, and its outcome is written once the database is back.
+        Err(error) => tracing::error!(%error, task_id, "could not claim the task"),
     }
     let limit = time_limit(&contract, state.config.default_task_timeout);
     let deadline = tokio::time::Instant::now() + limit;

@@ -55,6 +55,12 @@ pub struct Config {
     pub usd_per_1k_tokens: f64,
     /// What to do with PII the Reflex Layer finds in a goal.
     pub pii_policy: PiiPolicy,
+    /// This instance's name in the tasks' leases; instances sharing a database need distinct
+    /// ones, and an instance restarted under its old name takes its tasks back at once.
+    pub instance_id: String,
+    /// How long a claim on a task holds without a heartbeat (renewed every third of it);
+    /// another instance takes over a task whose lease expired.
+    pub lease: Duration,
 }
 
 /// What the Orchestrator does with PII that the Reflex Layer found in a goal.
@@ -103,6 +109,8 @@ impl Config {
             body_limit_bytes: 1 << 20,
             usd_per_1k_tokens: 0.002,
             pii_policy: PiiPolicy::Redact,
+            instance_id: uuid::Uuid::new_v4().to_string(),
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -176,6 +184,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// This instance's claim on a task, from now.
+    pub fn lease(&self) -> store::Lease<'_> {
+        let now_us = now_us();
+        store::Lease {
+            owner: &self.config.instance_id,
+            now_us,
+            until_us: now_us
+                .saturating_add(i64::try_from(self.config.lease.as_micros()).unwrap_or(i64::MAX)),
+        }
+    }
+
     /// Whether this instance may take one more task.
     fn has_room(&self) -> bool {
         self.in_process.load(std::sync::atomic::Ordering::Relaxed)
@@ -264,9 +283,12 @@ pub async fn resume_unfinished(state: &Arc<AppState>) -> anyhow::Result<usize> {
     let started_us = now_us();
     let first = state
         .store
-        .unfinished_page(started_us, None, RESUME_BATCH)
+        .unfinished_page(started_us, None, RESUME_BATCH, &state.lease())
         .await?;
-    let count = state.store.count_unfinished(started_us).await?;
+    let count = state
+        .store
+        .count_unfinished(started_us, &state.lease())
+        .await?;
     let state = state.clone();
     tokio::spawn(async move {
         let mut page = first;
@@ -283,7 +305,7 @@ pub async fn resume_unfinished(state: &Arc<AppState>) -> anyhow::Result<usize> {
             page = loop {
                 match state
                     .store
-                    .unfinished_page(started_us, after.clone(), RESUME_BATCH)
+                    .unfinished_page(started_us, after.clone(), RESUME_BATCH, &state.lease())
                     .await
                 {
                     Ok(page) => break page,
@@ -412,6 +434,8 @@ async fn submit(
         },
         contract_json: &contract_json,
         created_at_us: now_us(),
+        owner: &state.config.instance_id,
+        lease_until_us: state.lease().until_us,
     };
     state.store.insert_task(&new_task).await.map_err(|error| {
         tracing::error!(error = format!("{error:#}"), "could not persist a task");
@@ -613,16 +637,76 @@ pub fn redact(goal: &str, findings: &[serde_json::Value]) -> Option<String> {
 }
 
 fn spawn_task(state: &Arc<AppState>, task_id: String, contract: TaskContract) {
+    {
+        let mut waiters = state.waiters.lock().expect("waiters lock");
+        // Already in process here (resumed, then found again by a takeover scan).
+        if waiters.contains_key(&task_id) {
+            return;
+        }
+        let (sender, _) = watch::channel(false);
+        waiters.insert(task_id.clone(), sender);
+    }
     state
         .in_process
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let (sender, _) = watch::channel(false);
-    state
-        .waiters
-        .lock()
-        .expect("waiters lock")
-        .insert(task_id.clone(), sender);
     tokio::spawn(engine::run_task(state.clone(), task_id, contract));
+}
+
+/// Lets go of a task this instance started but another holds: its long-polls read the
+/// database again, and it no longer counts against the intake bound.
+fn let_go(state: &AppState, task_id: &str) {
+    if let Some(sender) = state.waiters.lock().expect("waiters lock").remove(task_id) {
+        sender.send_replace(true);
+    }
+    state
+        .in_process
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The heartbeat of this instance's leases, every third of the lease: it renews the lease of
+/// every unfinished task it holds, then takes over tasks whose lease expired (their owner
+/// died), as many as it has room for under its intake bound. Runs until the process ends.
+pub fn keep_leases(state: &Arc<AppState>) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let period = (state.config.lease / 3).max(Duration::from_millis(10));
+        let capacity = state.config.max_concurrent_tasks + state.config.max_queued_tasks;
+        loop {
+            tokio::time::sleep(period).await;
+            if *state.shutting_down.borrow() {
+                return;
+            }
+            if let Err(error) = state.store.renew_leases(&state.lease()).await {
+                tracing::warn!(error = format!("{error:#}"), "could not renew leases");
+                continue;
+            }
+            let room = capacity
+                .saturating_sub(state.tasks_in_process())
+                .min(RESUME_BATCH as usize);
+            if room == 0 {
+                continue;
+            }
+            match state.store.claim_expired(&state.lease(), room as i64).await {
+                Ok(taken) => {
+                    if !taken.is_empty() {
+                        tracing::warn!(
+                            count = taken.len(),
+                            "took over tasks whose lease expired (their instance stopped renewing it)"
+                        );
+                    }
+                    for (task_id, contract_json) in taken {
+                        resume_one(&state, task_id, &contract_json).await;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "could not take over expired tasks"
+                    );
+                }
+            }
+        }
+    })
 }
 
 /// Caches a finished task's view and wakes whoever waits for it. The database row was written

@@ -66,6 +66,14 @@ struct Opts {
     /// allow.
     #[arg(long, default_value = "redact")]
     pii_policy: orchestrator::PiiPolicy,
+    /// This instance's name in the tasks' leases [default: HOSTNAME:PORT, the port bound].
+    /// Instances sharing a database need distinct names; one restarted under its old name
+    /// takes its unfinished tasks back at once, others wait for their lease to expire.
+    #[arg(long)]
+    instance_id: Option<String>,
+    /// How long a claim on a task holds without a heartbeat (renewed every third of it).
+    #[arg(long, default_value_t = 30.0)]
+    lease_seconds: f64,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
@@ -99,6 +107,21 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         opts.arm_timeout_seconds > 0.0 && opts.task_timeout_seconds > 0.0,
         "--arm-timeout-seconds and --task-timeout-seconds must be positive"
     );
+    anyhow::ensure!(
+        opts.lease_seconds >= 0.3 && opts.lease_seconds <= 3600.0,
+        "--lease-seconds must be within 0.3 and 3600"
+    );
+    // Bound first (announced only once ready): the port names this instance.
+    let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
+        .await
+        .with_context(|| format!("binding {}:{}", opts.host, opts.port))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let instance_id = opts.instance_id.clone().unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_owned())
+            .unwrap_or_else(|_| "localhost".to_owned());
+        format!("{host}:{}", addr.port())
+    });
     let database_url = match &opts.database_url_file {
         Some(path) => std::fs::read_to_string(path)
             .with_context(|| format!("--database-url-file {}", path.display()))?
@@ -122,6 +145,8 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         body_limit_bytes: opts.body_limit_bytes,
         usd_per_1k_tokens: opts.usd_per_1k_tokens,
         pii_policy: opts.pii_policy,
+        instance_id,
+        lease: Duration::from_secs_f64(opts.lease_seconds),
         ..orchestrator::Config::new(&database_url)
     };
     let state = orchestrator::build_state(config).await?;
@@ -129,10 +154,11 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
     if resumed > 0 {
         tracing::info!(resumed, "resumed unfinished tasks");
     }
+    let _heartbeat = orchestrator::keep_leases(&state);
     // Before the address is announced: a SIGTERM may follow at once.
     let signal = serving::shutdown_signal();
-    let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
-    tracing::info!(addr = %listener.local_addr()?, "orchestrator listening");
+    serving::announce(addr);
+    tracing::info!(%addr, instance = state.config.instance_id, "orchestrator listening");
     let stopping = state.clone();
     let shutdown = async move {
         signal.await;

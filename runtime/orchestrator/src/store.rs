@@ -57,6 +57,9 @@ pub struct NewTask<'a> {
     pub kind: &'a str,
     pub contract_json: &'a str,
     pub created_at_us: i64,
+    /// The instance that accepted it, which holds its lease until `lease_until_us`.
+    pub owner: &'a str,
+    pub lease_until_us: i64,
 }
 
 /// A step of a plan as it is inserted.
@@ -120,6 +123,25 @@ pub struct StepView {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// PostgreSQL, whose row locks let claims skip rows another instance is claiming.
+    postgres: bool,
+}
+
+/// A claim on tasks: who holds it, the time now, and until when it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    pub owner: &'a str,
+    pub now_us: i64,
+    pub until_us: i64,
+}
+
+/// The condition of a task `me` may claim at `now` (both placeholders): unfinished, and
+/// unowned, its own, or its lease expired.
+fn claimable(me: &str, now: &str) -> String {
+    format!(
+        "status IN ('pending', 'running') \
+         AND (owner IS NULL OR owner = {me} OR lease_until_us IS NULL OR lease_until_us < {now})"
+    )
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -156,7 +178,10 @@ impl Store {
             .run(&pool)
             .await
             .with_context(|| format!("migrating the database {}", redact(url)))?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            postgres: !is_sqlite,
+        })
     }
 
     /// The connection pool, for tools and tests that reach past the store's queries.
@@ -172,8 +197,9 @@ impl Store {
 
     pub async fn insert_task(&self, task: &NewTask<'_>) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO tasks (id, user_id, goal, priority, kind, contract, status, created_at_us) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
+            "INSERT INTO tasks (id, user_id, goal, priority, kind, contract, status, created_at_us, \
+                                owner, lease_until_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)",
         )
         .bind(task.id)
         .bind(task.user_id)
@@ -182,20 +208,84 @@ impl Store {
         .bind(task.kind)
         .bind(task.contract_json)
         .bind(task.created_at_us)
+        .bind(task.owner)
+        .bind(task.lease_until_us)
         .execute(&self.pool)
         .await
         .with_context(|| format!("inserting task {}", task.id))?;
         Ok(())
     }
 
-    pub async fn mark_running(&self, id: &str, at_us: i64) -> anyhow::Result<()> {
-        sqlx::query("UPDATE tasks SET status = 'running', started_at_us = $1 WHERE id = $2")
-            .bind(at_us)
+    /// Claims task `id` for `lease.owner` and marks it running, if it is unfinished and
+    /// claimable (unowned, the owner's own, or its lease expired); false when another
+    /// instance holds it, or it has ended.
+    pub async fn claim_running(&self, id: &str, lease: &Lease<'_>) -> anyhow::Result<bool> {
+        let sql = format!(
+            "UPDATE tasks SET status = 'running', started_at_us = COALESCE(started_at_us, $1), \
+                    owner = $2, lease_until_us = $3 \
+             WHERE id = $4 AND {}",
+            claimable("$2", "$1")
+        );
+        let done = // Built only from constant fragments: no input reaches the text.
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(lease.now_us)
+            .bind(lease.owner)
+            .bind(lease.until_us)
             .bind(id)
             .execute(&self.pool)
             .await
-            .with_context(|| format!("marking task {id} running"))?;
-        Ok(())
+            .with_context(|| format!("claiming task {id}"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Extends the lease of every unfinished task `lease.owner` holds: its heartbeat.
+    pub async fn renew_leases(&self, lease: &Lease<'_>) -> anyhow::Result<u64> {
+        let done = sqlx::query(
+            "UPDATE tasks SET lease_until_us = $1 \
+             WHERE owner = $2 AND status IN ('pending', 'running')",
+        )
+        .bind(lease.until_us)
+        .bind(lease.owner)
+        .execute(&self.pool)
+        .await
+        .context("renewing leases")?;
+        Ok(done.rows_affected())
+    }
+
+    /// Claims up to `limit` unfinished tasks whose lease expired (their owner died), oldest
+    /// first, for `lease.owner`; returns their ids and contracts. On PostgreSQL the rows are
+    /// locked `FOR UPDATE SKIP LOCKED`, so that instances claiming at once take disjoint sets
+    /// without waiting on each other; SQLite has one writer at a time.
+    pub async fn claim_expired(
+        &self,
+        lease: &Lease<'_>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let lock = if self.postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE tasks SET owner = $1, lease_until_us = $2 \
+             WHERE id IN (SELECT id FROM tasks \
+                          WHERE status IN ('pending', 'running') AND owner IS NOT NULL \
+                            AND owner <> $1 AND lease_until_us < $3 \
+                          ORDER BY created_at_us LIMIT $4{lock}) \
+             RETURNING id, contract"
+        );
+        let rows = // Built only from constant fragments: no input reaches the text.
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(lease.owner)
+            .bind(lease.until_us)
+            .bind(lease.now_us)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("claiming tasks whose lease expired")?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("contract")?)))
+            .collect()
     }
 
     pub async fn finish_task(
@@ -346,37 +436,54 @@ impl Store {
             .collect()
     }
 
-    /// How many tasks accepted by `before_us` are not finished.
-    pub async fn count_unfinished(&self, before_us: i64) -> anyhow::Result<usize> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM tasks WHERE status IN ('pending', 'running') AND created_at_us <= $1",
-        )
+    /// How many tasks accepted by `before_us` are not finished and claimable by
+    /// `lease.owner` (see [`Store::claim_running`]).
+    pub async fn count_unfinished(
+        &self,
+        before_us: i64,
+        lease: &Lease<'_>,
+    ) -> anyhow::Result<usize> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM tasks WHERE created_at_us <= $1 AND {}",
+            claimable("$2", "$3")
+        );
+        let row = // Built only from constant fragments: no input reaches the text.
+        sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(before_us)
+        .bind(lease.owner)
+        .bind(lease.now_us)
         .fetch_one(&self.pool)
         .await
         .context("counting unfinished tasks")?;
         Ok(usize::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
     }
 
-    /// A page of the tasks accepted by `before_us` and not finished, oldest first, after the
-    /// task `after` (its creation time and id): resume reads them a batch at a time.
+    /// A page of the tasks accepted by `before_us`, not finished and claimable by
+    /// `lease.owner`, oldest first, after the task `after` (its creation time and id): resume
+    /// reads them a batch at a time.
     pub async fn unfinished_page(
         &self,
         before_us: i64,
         after: Option<(i64, String)>,
         limit: i64,
+        lease: &Lease<'_>,
     ) -> anyhow::Result<Vec<(String, String, i64)>> {
         let (after_us, after_id) = after.unwrap_or((i64::MIN, String::new()));
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT id, contract, created_at_us FROM tasks \
-             WHERE status IN ('pending', 'running') AND created_at_us <= $1 \
+             WHERE created_at_us <= $1 AND {} \
                AND (created_at_us > $2 OR (created_at_us = $2 AND id > $3)) \
              ORDER BY created_at_us, id LIMIT $4",
-        )
+            claimable("$5", "$6")
+        );
+        let rows = // Built only from constant fragments: no input reaches the text.
+        sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(before_us)
         .bind(after_us)
         .bind(after_id)
         .bind(limit)
+        .bind(lease.owner)
+        .bind(lease.now_us)
         .fetch_all(&self.pool)
         .await
         .context("listing unfinished tasks")?;

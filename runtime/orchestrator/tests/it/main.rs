@@ -83,6 +83,17 @@ fn temp_sqlite() -> (tempfile::TempDir, String) {
 
 /// Writes a task as a crashed Orchestrator would have left it: accepted, never finished.
 async fn insert_left_over(store: &Store, id: &str, contract: &Value) {
+    // Its instance is gone, and its lease long expired.
+    insert_owned(store, id, contract, ("gone", 0)).await;
+}
+
+/// Writes an unfinished task held by `owner` until `lease_until_us`.
+async fn insert_owned(
+    store: &Store,
+    id: &str,
+    contract: &Value,
+    (owner, lease_until_us): (&str, i64),
+) {
     store
         .insert_task(&orchestrator::store::NewTask {
             id,
@@ -92,6 +103,8 @@ async fn insert_left_over(store: &Store, id: &str, contract: &Value) {
             kind: "simple",
             contract_json: &contract.to_string(),
             created_at_us: orchestrator::now_us(),
+            owner,
+            lease_until_us,
         })
         .await
         .unwrap();
@@ -465,3 +478,4 @@ async fn the_binary_migrates_serves_and_shuts_down_gracefully() {
 }
 
 mod hostile;
+mod leases;
