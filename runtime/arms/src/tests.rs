@@ -401,3 +401,36 @@ async fn an_ordered_llm_fault_fails_or_hangs_calls_and_the_journal_counts_effect
         .unwrap();
     assert_eq!(refused.status(), 404);
 }
+
+/// The OpenAI-compatible client speaks TLS (rustls): an `https://` endpoint gets a TLS
+/// ClientHello. Before, the client was built without TLS and refused every hosted endpoint
+/// ("scheme is not http") without connecting.
+#[tokio::test]
+async fn the_llm_client_speaks_tls_to_an_https_endpoint() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let first_bytes = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = [0u8; 3];
+        socket.read_exact(&mut head).await.unwrap();
+        head
+    });
+    let client = llm::OpenAiClient::new(
+        &format!("https://127.0.0.1:{port}"),
+        "m",
+        Some("key".into()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let provider = Provider::OpenAi(client);
+    // The handshake fails (nobody answers it); what matters is that one began.
+    let outcome = provider.complete(ArmKind::Coder, "hello").await;
+    assert!(outcome.is_err());
+    let head = tokio::time::timeout(Duration::from_secs(5), first_bytes)
+        .await
+        .expect("the client connected")
+        .unwrap();
+    // A TLS handshake record (22), protocol 3.x.
+    assert_eq!((head[0], head[1]), (22, 3), "{head:?}");
+}
