@@ -411,9 +411,9 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
             opts.files.scenarios_dir.display()
         ));
     }
-    // A folder of fault scenarios (judged by invariants) is no budget suite: its rows are
+    // A folder of fault or soak scenarios (judged by invariants) is no budget suite: its rows are
     // not all due.
-    let full_suite = opts.scenarios.is_empty() && all.iter().any(|s| !s.has_faults());
+    let full_suite = opts.scenarios.is_empty() && all.iter().any(|s| !s.judged_by_invariants());
     let scenarios = if opts.scenarios.is_empty() {
         all
     } else {

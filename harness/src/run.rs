@@ -163,7 +163,7 @@ pub(crate) async fn run_scenario(
         .to_vec();
     let plan = plan_for(config, scenario, (warmup, duration), series.len());
     let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
-    let accepted: Option<AcceptedTasks> = scenario.has_faults().then(Default::default);
+    let accepted: Option<AcceptedTasks> = scenario.judged_by_invariants().then(Default::default);
     let (ran, samples, taken, applied) = offer_load(
         config,
         scenario,
@@ -186,7 +186,7 @@ pub(crate) async fn run_scenario(
         _ => TaskAccount::default(),
     };
     let problems = stack.stop().await;
-    let mut fault_account = scenario.has_faults().then(|| FaultsResult {
+    let mut fault_account = scenario.judged_by_invariants().then(|| FaultsResult {
         faults: applied,
         tasks,
         effects: faults::count_effects(&stack::effects_dir(&run_dir)),
@@ -254,6 +254,12 @@ pub(crate) async fn run_scenario(
     };
     record_outcome(&mut result, config, scenario, &plan, &series, recorded);
     leave_out_profilers(&mut result, &footprints);
+    if let (Some(max_growth), Some(account)) = (scenario.expect.max_rss_growth, &mut result.faults)
+    {
+        account
+            .invariants
+            .extend(faults::rss_flat(&result.processes, max_growth));
+    }
     result
 }
 

@@ -258,7 +258,7 @@ fn fault_suite_args(
     run_dir: &Path,
     name: &str,
 ) -> anyhow::Result<Vec<String>> {
-    if !scenario.has_faults() {
+    if !scenario.judged_by_invariants() {
         return Ok(Vec::new());
     }
     let dir = effects_dir(run_dir);

@@ -538,7 +538,7 @@ pub struct Percentiles {
 }
 
 /// One process of the system under test over the measured window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessResult {
     /// `reflex`, `orchestrator` or `arm`.
     pub component: String,

@@ -66,8 +66,12 @@ struct LoadtestOpts {
     quick: bool,
     /// Run the fault suite (`scenarios/faults/`) instead of the budget suite: processes
     /// killed, Redis and PostgreSQL restarted, the LLM failing, each judged by invariants.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "soak")]
     faults: bool,
+    /// Run the soak (`scenarios/soak/`): ten minutes at half the machine, judged on every
+    /// process's resident memory staying flat. Not part of CI.
+    #[arg(long)]
+    soak: bool,
     /// Run only this scenario (repeat for several); default: every scenario.
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
@@ -240,6 +244,9 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     }
     if opts.faults {
         octoperf.args(["--scenarios-dir", "scenarios/faults"]);
+    }
+    if opts.soak {
+        octoperf.args(["--scenarios-dir", "scenarios/soak"]);
     }
     for scenario in &opts.scenarios {
         octoperf.args(["--scenario", scenario]);

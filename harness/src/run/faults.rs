@@ -386,6 +386,44 @@ pub(crate) fn error_rate_and_recovery(
     fault.recovery_seconds = recovered_from.map(|idx| (idx as f64 * interval - healed).max(0.0));
 }
 
+/// A soak's invariant per process: its resident memory flat over the window, the median of
+/// the window's last fifth against its first fifth (after the warm-up) within `max_growth`
+/// (a share). A process with fewer than ten samples is not judged.
+pub(crate) fn rss_flat(processes: &[reports::ProcessResult], max_growth: f64) -> Vec<Invariant> {
+    let median = |values: &mut Vec<u64>| {
+        values.sort_unstable();
+        values[values.len() / 2]
+    };
+    processes
+        .iter()
+        .filter(|process| process.samples.len() >= 10)
+        .map(|process| {
+            let fifth = process.samples.len() / 5;
+            let mut early: Vec<u64> = process.samples[..fifth]
+                .iter()
+                .map(|sample| sample.rss_bytes)
+                .collect();
+            let mut late: Vec<u64> = process.samples[process.samples.len() - fifth..]
+                .iter()
+                .map(|sample| sample.rss_bytes)
+                .collect();
+            let (early, late) = (median(&mut early), median(&mut late));
+            let growth = (late as f64 - early as f64) / (early.max(1) as f64);
+            Invariant {
+                name: format!("resident memory flat: {}", process.name),
+                expected: format!("growth at most {:.0}%", max_growth * 100.0),
+                observed: format!(
+                    "{:.1} MB → {:.1} MB ({:+.1}%)",
+                    early as f64 / 1e6,
+                    late as f64 / 1e6,
+                    growth * 100.0
+                ),
+                holds: growth <= max_growth,
+            }
+        })
+        .collect()
+}
+
 /// The invariants of a fault scenario, judged.
 pub(crate) fn judge(faults: &mut FaultsResult, expect: &ExpectSpec, has_tasks: bool) {
     let mut invariants = Vec::new();

@@ -1,5 +1,6 @@
 //! A scenario's `[[faults]]` (what to break, when, and for how long) and its `[expect]` (the
-//! bounds its invariants are judged against), read and checked with the rest of the file.
+//! bounds its invariants are judged against: a fault scenario's, or a soak's), read and
+//! checked with the rest of the file.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -148,6 +149,10 @@ pub struct ExpectSpec {
     /// How long after the window the harness waits for accepted tasks to end [default: 120s].
     #[serde(default = "default_settle")]
     pub settle: Dur,
+    /// A soak: how much each process's resident memory may grow over the window, as a share
+    /// of it after the warm-up (the median of the window's first fifth against its last
+    /// fifth) [default: not judged].
+    pub max_rss_growth: Option<f64>,
 }
 
 impl Default for ExpectSpec {
@@ -157,6 +162,7 @@ impl Default for ExpectSpec {
             max_error_rate: None,
             max_recovery: default_max_recovery(),
             settle: default_settle(),
+            max_rss_growth: None,
         }
     }
 }
@@ -256,6 +262,14 @@ pub fn check_expect(expect: &ExpectSpec) -> Result<(), String> {
         .is_some_and(|rate| !(0.0..=1.0).contains(&rate))
     {
         return Err("field `expect.max_error_rate` must be within 0..=1".into());
+    }
+    if expect
+        .max_rss_growth
+        .is_some_and(|growth| !(0.0..=10.0).contains(&growth))
+    {
+        return Err(
+            "field `expect.max_rss_growth` must be within 0..=10 (a share: 0.1 is 10%)".into(),
+        );
     }
     if expect.settle.0.is_zero() {
         return Err("field `expect.settle` must be positive".into());

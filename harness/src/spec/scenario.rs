@@ -29,14 +29,23 @@ pub struct Scenario {
     pub requests: Vec<RequestSpec>,
     /// What to break during the window (`[[faults]]`); empty for a scenario of the budget.
     pub faults: Vec<FaultSpec>,
-    /// The bounds of a fault scenario's invariants.
+    /// The bounds of the invariants of a fault or soak scenario.
     pub expect: ExpectSpec,
+    /// Whether the file has `[expect]`: the scenario is then judged by invariants even
+    /// without faults (a soak).
+    pub expect_given: bool,
 }
 
 impl Scenario {
-    /// Whether the scenario breaks something on purpose, and is judged by its invariants.
+    /// Whether the scenario breaks something on purpose.
     pub fn has_faults(&self) -> bool {
         !self.faults.is_empty()
+    }
+
+    /// Whether the scenario is judged by invariants (a fault scenario, or one with `[expect]`
+    /// such as a soak): its accepted tasks are read back, its arms journal their effects.
+    pub fn judged_by_invariants(&self) -> bool {
+        self.has_faults() || self.expect_given
     }
 
     /// Whether the stack has arms, whose LLM model then shapes the results.
@@ -516,14 +525,7 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         .collect();
     faults::check(&faults, &stack, &windows).map_err(|message| error_at(faults_at, message))?;
     let expect_at = raw.expect.as_ref().map(|expect| expect.span().start);
-    if let Some(at) = expect_at
-        && faults.is_empty()
-    {
-        return Err(error_at(
-            at,
-            "field `expect`: bounds of invariants need `[[faults]]`".into(),
-        ));
-    }
+    let expect_given = expect_at.is_some();
     let expect = raw.expect.map(Spanned::into_inner).unwrap_or_default();
     faults::check_expect(&expect).map_err(|message| error_at(expect_at.unwrap_or(0), message))?;
     Ok(Scenario {
@@ -537,6 +539,7 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         requests,
         faults,
         expect,
+        expect_given,
     })
 }
 

@@ -65,6 +65,10 @@ struct Opts {
     /// this process on demand (pprof protobuf, gzipped).
     #[arg(long)]
     profiling: bool,
+    /// Megabytes of successful answers remembered by `request_id`, so that a repeated call
+    /// (a retry, a resumed task) is answered without calling the LLM again.
+    #[arg(long, default_value_t = 16)]
+    idempotency_mb: u64,
     /// Serve `POST /debug/llm-fault` to loopback, so that the fault suite can make the LLM
     /// fail or hang for a while. Off in production.
     #[arg(long)]
@@ -125,6 +129,7 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         arm_id: opts.arm_id.unwrap_or_else(|| opts.kind.as_str().to_owned()),
         max_concurrent_llm: opts.max_concurrent_llm,
         body_limit_bytes: opts.body_limit_bytes,
+        idempotency_bytes: opts.idempotency_mb.saturating_mul(1 << 20),
     };
     tracing::info!(kind = opts.kind.as_str(), llm = %provider.describe(), "arm starting");
     let effects_log = match &opts.effects_log {

@@ -77,6 +77,7 @@ async fn start_with(
         arm_id: format!("{}-test", kind.as_str()),
         max_concurrent_llm,
         body_limit_bytes: 1 << 20,
+        idempotency_bytes: IDEMPOTENCY_BYTES,
     };
     let state = AppState::with_fault_suite(
         config,
@@ -433,4 +434,48 @@ async fn the_llm_client_speaks_tls_to_an_https_endpoint() {
         .unwrap();
     // A TLS handshake record (22), protocol 3.x.
     assert_eq!((head[0], head[1]), (22, 3), "{head:?}");
+}
+
+/// The soak's finding: the memory of answers was bounded by count (100,000), so an arm's
+/// resident memory grew for an hour. It is bounded in bytes now.
+#[tokio::test]
+async fn the_memory_of_answers_is_bounded_in_bytes() {
+    let config = Config {
+        kind: ArmKind::Planner,
+        arm_id: "planner-test".into(),
+        max_concurrent_llm: 8,
+        body_limit_bytes: 1 << 20,
+        idempotency_bytes: 64 << 10,
+    };
+    let model = LlmModel {
+        latency_scale: 0.0,
+        ..LlmModel::for_kind(ArmKind::Planner)
+    };
+    let state = AppState::new(config, Provider::Simulated(SimulatedLlm::new(model, 3)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serving::serve(listener, app(state), std::future::pending()));
+    let client = reqwest::Client::new();
+    let goal = "plan ".repeat(200);
+    for idx in 0..400 {
+        let answer = client
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": {"goal": goal}, "request_id": format!("r{idx}"), "timeout_seconds": 5}))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+    }
+    let stats: serde_json::Value = client
+        .get(format!("{base}/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bytes = stats["remembered_bytes"].as_u64().unwrap();
+    let answers = stats["remembered_answers"].as_u64().unwrap();
+    assert!(bytes <= 64 << 10, "{stats}");
+    assert!(answers > 0 && answers < 400, "{stats}");
 }

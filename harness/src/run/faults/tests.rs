@@ -178,3 +178,29 @@ fn every_invariant_can_break() {
         "applied",
     );
 }
+
+#[test]
+fn resident_memory_that_grows_over_the_window_breaks_the_soak() {
+    let process = |name: &str, rss: &dyn Fn(usize) -> u64| reports::ProcessResult {
+        name: name.into(),
+        samples: (0..50)
+            .map(|t| reports::ProcessSample {
+                t: t as f64,
+                cpu_cores: 0.1,
+                rss_bytes: rss(t),
+            })
+            .collect(),
+        ..reports::ProcessResult::default()
+    };
+    let flat = process("reflex", &|t| 30_000_000 + (t as u64 % 3) * 100_000);
+    let leaking = process("arm-coder", &|t| 20_000_000 + t as u64 * 1_000_000);
+    let too_short = reports::ProcessResult {
+        samples: flat.samples[..5].to_vec(),
+        ..flat.clone()
+    };
+    let invariants = rss_flat(&[flat, leaking, too_short], 0.1);
+    assert_eq!(invariants.len(), 2, "{invariants:?}");
+    assert!(invariants[0].holds, "{:?}", invariants[0]);
+    assert!(!invariants[1].holds, "{:?}", invariants[1]);
+    assert!(invariants[1].observed.contains("→"), "{:?}", invariants[1]);
+}

@@ -402,9 +402,20 @@ fn a_fault_that_cannot_be_applied_is_refused_naming_it() {
                 17 | [[faults]]"#]],
     );
     check_error(
-        &format!("{VALID}\n[expect]\nmax_failed_tasks = 1\n"),
+        &format!("{VALID}\n[expect]\nmax_rss_growth = -0.5\n"),
         expect![[r#"
-            scenarios/broken.toml:17: field `expect`: bounds of invariants need `[[faults]]`
+            scenarios/broken.toml:17: field `expect.max_rss_growth` must be within 0..=10 (a share: 0.1 is 10%)
                 17 | [expect]"#]],
     );
+}
+
+#[test]
+fn the_soak_parses_and_judges_resident_memory() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/soak");
+    let scenarios = load_dir(&dir).unwrap();
+    assert_eq!(scenarios.len(), 1);
+    let soak = &scenarios[0];
+    assert!(soak.judged_by_invariants() && !soak.has_faults());
+    assert!(soak.expect.max_rss_growth.is_some());
+    assert!(soak.load.window(false).1 >= Duration::from_secs(600));
 }

@@ -94,6 +94,7 @@ async fn slow_arms_config(url: &str) -> Config {
             arm_id: format!("slow-{}", kind.as_str()),
             max_concurrent_llm: 64,
             body_limit_bytes: 1 << 20,
+            idempotency_bytes: arms::IDEMPOTENCY_BYTES,
         };
         let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(slow, 1));
         arm_urls.insert(
@@ -252,6 +253,7 @@ async fn an_arm_down_for_a_while_fails_no_task_with_budget_left() {
         arm_id: "late".into(),
         max_concurrent_llm: 8,
         body_limit_bytes: 1 << 20,
+        idempotency_bytes: arms::IDEMPOTENCY_BYTES,
     };
     let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(model, 1));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))

@@ -51,6 +51,7 @@ async fn spawn_dependencies() -> (String, HashMap<String, String>) {
             arm_id: kind.as_str().to_owned(),
             max_concurrent_llm: 8,
             body_limit_bytes: 1 << 20,
+            idempotency_bytes: arms::IDEMPOTENCY_BYTES,
         };
         let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(model, 1));
         let url = spawn(arms::app(arms::AppState::new(config, provider))).await;
@@ -387,6 +388,7 @@ async fn shutdown_answers_waiting_long_polls_at_once() {
         arm_id: "slow".into(),
         max_concurrent_llm: 1,
         body_limit_bytes: 1 << 20,
+        idempotency_bytes: arms::IDEMPOTENCY_BYTES,
     };
     let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(slow, 1));
     arm_urls.insert(
