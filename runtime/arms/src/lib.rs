@@ -118,7 +118,9 @@ pub struct AppState {
     /// Successful answers by `request_id`: a repeated request (a retry whose first answer was
     /// lost, a task resumed after a restart) is answered from here, and the LLM is not called
     /// again. Concurrent requests with one id share one call.
-    answers: moka::future::Cache<String, Arc<ExecuteResponse>>,
+    /// Kept as the JSON of the answer: a parsed answer's tree of small allocations held
+    /// seven times its serialised size, which the byte bound could not see.
+    answers: moka::future::Cache<String, axum::body::Bytes>,
     stats: Stats,
     suite: FaultSuite,
     /// The LLM fault in force, if any.
@@ -201,8 +203,10 @@ impl AppState {
             waiting: std::sync::atomic::AtomicUsize::new(0),
             answers: moka::future::Cache::builder()
                 .max_capacity(idempotency_bytes)
-                .weigher(|id: &String, answer: &Arc<ExecuteResponse>| {
-                    let bytes = id.len() + answer.weight();
+                .weigher(|id: &String, answer: &axum::body::Bytes| {
+                    // The key twice (the map and the eviction order), and the entry's own
+                    // bookkeeping, about a hundred bytes.
+                    let bytes = 2 * id.len() + answer.len() + 128;
                     u32::try_from(bytes).unwrap_or(u32::MAX)
                 })
                 .time_to_live(IDEMPOTENCY_TTL)
@@ -362,16 +366,16 @@ async fn execute(
             )
             .await;
             if answer.success {
-                Ok(Arc::new(answer))
+                Ok(axum::body::Bytes::from(
+                    serde_json::to_vec(&answer).expect("answers serialise"),
+                ))
             } else {
                 Err(answer)
             }
         })
         .await;
     match answered {
-        Ok(answer) if called.load(std::sync::atomic::Ordering::Relaxed) => {
-            Json(&*answer).into_response()
-        }
+        Ok(answer) if called.load(std::sync::atomic::Ordering::Relaxed) => json_answer(answer),
         // Another request with this id was running: its answer is this one's too.
         Ok(answer) => {
             state
@@ -384,27 +388,26 @@ async fn execute(
     }
 }
 
-impl ExecuteResponse {
-    /// About how many bytes it holds, for the idempotency cache's bound.
-    fn weight(&self) -> usize {
-        const FIXED: usize = 256;
-        FIXED
-            + self.task_id.len()
-            + self.provenance.arm_id.len()
-            + serde_json::to_vec(&self.result).map_or(0, |bytes| bytes.len())
-    }
+/// An answer already serialised, as JSON.
+fn json_answer(answer: axum::body::Bytes) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        answer,
+    )
+        .into_response()
 }
 
 /// A remembered answer, marked as such.
-fn replayed(answer: &ExecuteResponse) -> Response {
-    (
-        [(
-            axum::http::HeaderName::from_static("x-idempotent-replay"),
-            "true",
-        )],
-        Json(answer),
-    )
-        .into_response()
+fn replayed(answer: &axum::body::Bytes) -> Response {
+    let mut response = json_answer(answer.clone());
+    response.headers_mut().insert(
+        axum::http::HeaderName::from_static("x-idempotent-replay"),
+        axum::http::HeaderValue::from_static("true"),
+    );
+    response
 }
 
 /// One LLM call under the permit (waited for within `timeout`), as an answer.
