@@ -107,6 +107,8 @@ fn store(c: &mut Criterion) {
                     kind: "complex",
                     contract_json: "{}",
                     created_at_us: 0,
+                    owner: "bench",
+                    lease_until_us: 0,
                 })
                 .await
                 .expect("a task inserts");
