@@ -56,13 +56,6 @@ pub(super) enum Ready {
 }
 
 impl Service {
-    /// Whether the process is up (not down on purpose, and not exited).
-    pub fn running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
-    }
-
     /// Sends `signal` to the process if it runs and is not reaped (see [`terminate`]).
     pub fn signal(&mut self, signal: libc::c_int) -> bool {
         self.child.as_mut().is_some_and(|child| send(child, signal))
