@@ -38,6 +38,7 @@ pub fn announce(addr: SocketAddr) {
     let _ = stdout.flush();
 }
 
+pub mod auth;
 mod heap;
 mod profile;
 
@@ -278,6 +279,17 @@ pub fn init_tracing() {
 /// request body limit to a service's router. The service keeps its own `/ready`, since only it
 /// knows its dependencies.
 pub fn instrument(router: Router, metrics: Arc<Metrics>, body_limit_bytes: usize) -> Router {
+    instrument_with(router, metrics, body_limit_bytes, auth::Access::open())
+}
+
+/// [`instrument`], with every route but `/health` and `/ready` behind `access`'s API keys
+/// (see [`auth`]); a refused request is counted on its route like any other.
+pub fn instrument_with(
+    router: Router,
+    metrics: Arc<Metrics>,
+    body_limit_bytes: usize,
+    access: auth::Access,
+) -> Router {
     let for_metrics = metrics.clone();
     router
         .route("/health", get(health))
@@ -285,6 +297,10 @@ pub fn instrument(router: Router, metrics: Arc<Metrics>, body_limit_bytes: usize
         .route("/debug/pprof/start", post(profile::start))
         .route("/debug/pprof/stop", post(profile::stop))
         .route("/debug/heap", get(heap::stats))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(access),
+            auth::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(metrics, track))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
 }

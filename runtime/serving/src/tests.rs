@@ -313,3 +313,143 @@ async fn shutdown_ends_by_its_deadline_with_a_request_still_running() {
     );
     slow.abort();
 }
+
+const USER_TOKEN: &str = "user-token-0123456789";
+const SERVICE_TOKEN: &str = "service-token-0123456789";
+const ADMIN_TOKEN: &str = "admin-token-0123456789";
+
+fn test_keys() -> Arc<auth::ApiKeys> {
+    let text = format!(
+        "# tokens of the tests\n{USER_TOKEN} user alice\n\n{SERVICE_TOKEN} service gateway\n{ADMIN_TOKEN} admin ops\n"
+    );
+    Arc::new(auth::ApiKeys::parse(&text, "keys.txt").unwrap())
+}
+
+/// Serves a router behind `access`, whose `/whoami` answers the principal's name, until the
+/// returned sender is dropped.
+async fn serve_behind(access: auth::Access) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let whoami = get(
+        |principal: Option<axum::Extension<auth::Principal>>| async move {
+            principal.map_or_else(|| "nobody".to_owned(), |p| p.name.to_string())
+        },
+    );
+    let app = instrument_with(
+        Router::new().route("/whoami", whoami),
+        Metrics::new(),
+        1024,
+        access,
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, app, async {
+        let _ = stop_rx.await;
+    }));
+    (format!("http://{addr}"), stop_tx)
+}
+
+#[tokio::test]
+async fn api_keys_let_in_only_known_keys_of_the_scope_a_route_needs() {
+    let (base, _stop) = serve_behind(auth::Access {
+        keys: Some(test_keys()),
+        routes_need: auth::Scope::Service,
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let call = |path: &str, token: Option<&str>| {
+        let mut request = client.get(format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    // Probes need no key.
+    assert_eq!(call("/health", None).await.unwrap().status(), 200);
+    // No key, or an unknown one: 401, saying how.
+    let missing = call("/whoami", None).await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(
+        call("/whoami", Some("not-a-key-of-ours-at-all"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // A user's key on a route that needs a service: 403, naming the scope.
+    let low = call("/whoami", Some(USER_TOKEN)).await.unwrap();
+    assert_eq!(low.status(), 403);
+    let body: serde_json::Value = low.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("service scope"),
+        "{body}"
+    );
+    // A service's key passes, and the handler knows who called.
+    let ok = call("/whoami", Some(SERVICE_TOKEN)).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "gateway");
+    // /metrics and /debug/* need an admin.
+    assert_eq!(
+        call("/metrics", Some(SERVICE_TOKEN)).await.unwrap().status(),
+        403
+    );
+    let metrics = call("/metrics", Some(ADMIN_TOKEN)).await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    // Refusals are counted on their route like any other answer.
+    assert!(
+        text.contains("route=\"/whoami\",status=\"4xx\"} 3"),
+        "{text}"
+    );
+    assert_eq!(
+        client
+            .post(format!("{base}/debug/pprof/start"))
+            .bearer_auth(SERVICE_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn without_keys_every_route_is_open() {
+    let (base, _stop) = serve_behind(auth::Access::open()).await;
+    let answer = reqwest::get(format!("{base}/whoami")).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "nobody");
+}
+
+#[test]
+fn a_keys_file_with_an_error_names_its_line() {
+    let cases = [
+        ("short-token user alice", "line 1", "shorter than 16"),
+        (
+            "# a comment\nuser-token-0123456789 root alice",
+            "line 2",
+            "expected user, service or admin",
+        ),
+        ("user-token-0123456789 user", "line 1", "3 fields"),
+        (
+            "user-token-0123456789 user alice\nuser-token-0123456789 admin bob",
+            "line 2",
+            "same token",
+        ),
+        ("# nothing\n", "keys.txt", "no keys"),
+    ];
+    for (text, at, says) in cases {
+        let error = format!("{:#}", auth::ApiKeys::parse(text, "keys.txt").unwrap_err());
+        assert!(error.contains(at) && error.contains(says), "{text:?}: {error}");
+    }
+    let keys = test_keys();
+    assert_eq!(keys.len(), 3);
+    let alice = keys.principal(USER_TOKEN).unwrap();
+    assert!(alice.may_act_for("alice") && !alice.may_act_for("bob"));
+    assert!(keys.principal(SERVICE_TOKEN).unwrap().may_act_for("bob"));
+}
