@@ -1,17 +1,21 @@
 //! The Reflex Layer: the fast gate in front of the Orchestrator. It detects PII and prompt
 //! injection in one pass, caches results in process, and limits each user's request rate.
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use axum::Extension;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use serving::auth::{Principal, Scope};
 
 pub mod detect;
 mod ratelimit;
@@ -33,6 +37,8 @@ pub struct Config {
     pub rate_limit_per_second: f64,
     pub rate_limit_burst: f64,
     pub body_limit_bytes: usize,
+    /// Who may call: API keys (none: open to all) and the scope `/process` needs (`user`).
+    pub access: serving::auth::Access,
 }
 
 impl Default for Config {
@@ -43,6 +49,7 @@ impl Default for Config {
             rate_limit_per_second: 50.0,
             rate_limit_burst: 100.0,
             body_limit_bytes: 1 << 20,
+            access: serving::auth::Access::open(),
         }
     }
 }
@@ -110,7 +117,12 @@ pub fn app(state: Arc<AppState>, config: &Config) -> Router {
         .route("/process", post(process))
         .route("/ready", get(ready))
         .with_state(state);
-    serving::instrument(router, serving::Metrics::new(), config.body_limit_bytes)
+    serving::instrument_with(
+        router,
+        serving::Metrics::new(),
+        config.body_limit_bytes,
+        config.access.clone(),
+    )
 }
 
 /// The body of `POST /process`.
@@ -164,6 +176,8 @@ impl IntoResponse for ApiError {
 
 async fn process(
     State(state): State<Arc<AppState>>,
+    principal: Option<Extension<Principal>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<ProcessRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
@@ -189,8 +203,12 @@ async fn process(
     }
     let request_id = uuid::Uuid::new_v4().to_string();
     if let Some(limiter) = &state.rate_limiter {
-        let user = request.user_id.as_deref().unwrap_or("anonymous");
-        if !limiter.allow(user) {
+        let key = rate_key(
+            principal.as_ref().map(|Extension(principal)| principal),
+            peer.map(|Extension(ConnectInfo(peer))| peer),
+            request.user_id.as_deref(),
+        );
+        if !limiter.allow(&key) {
             let answer = ProcessResponse {
                 request_id,
                 status: "rate_limited",
@@ -222,6 +240,26 @@ async fn process(
         processing_time_us: started.elapsed().as_micros() as u64,
     };
     Ok(Json(answer).into_response())
+}
+
+/// Whose rate a request counts against. Never a name the caller picks for itself: a user's
+/// key counts against that user; a service's key (the Orchestrator, a gateway) acts for the
+/// users it names, so the `user_id` of the body counts; with no keys configured, the client's
+/// address.
+fn rate_key<'a>(
+    principal: Option<&'a Principal>,
+    peer: Option<SocketAddr>,
+    user_id: Option<&'a str>,
+) -> Cow<'a, str> {
+    match principal {
+        Some(principal) if principal.scope >= Scope::Service => {
+            Cow::Borrowed(user_id.unwrap_or(&principal.name))
+        }
+        Some(principal) => Cow::Borrowed(&principal.name),
+        None => peer.map_or(Cow::Borrowed("unknown-peer"), |peer| {
+            Cow::Owned(peer.ip().to_string())
+        }),
+    }
 }
 
 /// Scans through the cache. The key is a hash of text and flags; the entry keeps the text, so

@@ -38,6 +38,10 @@ struct Opts {
     /// this process on demand (pprof protobuf, gzipped).
     #[arg(long)]
     profiling: bool,
+    /// API keys, one per line: `TOKEN SCOPE NAME` (scope user, service or admin). Without a
+    /// file, the keys of the OCTO_API_KEYS variable, if set; with neither, no key is needed.
+    #[arg(long, env = "OCTO_API_KEYS_FILE", value_name = "PATH")]
+    api_keys_file: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,7 +71,16 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         rate_limit_per_second: opts.rate_limit,
         rate_limit_burst: opts.rate_limit_burst,
         body_limit_bytes: opts.body_limit_bytes,
+        access: serving::auth::Access {
+            keys: serving::auth::ApiKeys::load(opts.api_keys_file.as_deref())?,
+            routes_need: serving::auth::Scope::User,
+        },
     };
+    if config.access.keys.is_none() {
+        tracing::warn!(
+            "no API keys: every route is open, and rates are limited per client address"
+        );
+    }
     let state = reflex::AppState::new(&config);
     // Before the address is announced: a SIGTERM may follow at once.
     let shutdown = serving::shutdown_signal();

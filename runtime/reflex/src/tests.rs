@@ -197,33 +197,85 @@ async fn process_answers_blocks_caches_and_rejects_bad_input() {
     );
 }
 
+const ALICE_TOKEN: &str = "alice-token-0123456789";
+const GATEWAY_TOKEN: &str = "gateway-token-0123456789";
+
+/// A Reflex Layer behind keys (alice a user, gateway a service), two requests per key of
+/// rate limit, refilled too slowly to matter.
+async fn start_behind_keys() -> String {
+    let keys = format!("{ALICE_TOKEN} user alice\n{GATEWAY_TOKEN} service gateway\n");
+    start(Config {
+        rate_limit_per_second: 0.001,
+        rate_limit_burst: 2.0,
+        access: serving::auth::Access {
+            keys: Some(Arc::new(
+                serving::auth::ApiKeys::parse(&keys, "keys").unwrap(),
+            )),
+            routes_need: serving::auth::Scope::User,
+        },
+        ..Config::default()
+    })
+    .await
+}
+
+/// The statuses of `/process` for each (token, user_id) in turn.
+async fn statuses(base: &str, calls: &[(Option<&str>, &str)]) -> Vec<u16> {
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for (token, user_id) in calls {
+        let mut request = client
+            .post(format!("{base}/process"))
+            .json(&serde_json::json!({"text": "hello", "user_id": user_id}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        statuses.push(request.send().await.unwrap().status().as_u16());
+    }
+    statuses
+}
+
 #[tokio::test]
-async fn rate_limit_answers_429_per_user() {
+async fn a_service_key_is_rate_limited_per_user_it_names() {
+    let base = start_behind_keys().await;
+    let gateway = Some(GATEWAY_TOKEN);
+    let calls = [
+        (gateway, "u1"),
+        (gateway, "u1"),
+        (gateway, "u1"),
+        (gateway, "u2"),
+    ];
+    assert_eq!(statuses(&base, &calls).await, [200, 200, 429, 200]);
+}
+
+/// Issue 9, finding 7: the limiter was keyed on the body's `user_id`, so a client picked its
+/// own key (a fresh one each request: no limit) or spent someone else's.
+#[tokio::test]
+async fn a_user_key_is_rate_limited_as_that_user_whatever_the_body_says() {
+    let base = start_behind_keys().await;
+    let alice = Some(ALICE_TOKEN);
+    let gateway = Some(GATEWAY_TOKEN);
+    // Alice naming other users still spends her own tokens...
+    let calls = [(alice, "x1"), (alice, "x2"), (alice, "x3")];
+    assert_eq!(statuses(&base, &calls).await, [200, 200, 429]);
+    // ...and spent none of bob's, though she named him.
+    let calls = [(alice, "bob"), (gateway, "bob"), (gateway, "bob")];
+    assert_eq!(statuses(&base, &calls).await, [429, 200, 200]);
+    // No key, or an unknown one: refused before any scan.
+    let calls = [(None, "bob"), (Some("not-a-key-of-ours-at-all"), "bob")];
+    assert_eq!(statuses(&base, &calls).await, [401, 401]);
+}
+
+#[tokio::test]
+async fn without_keys_the_rate_is_limited_per_client_address() {
     let base = start(Config {
         rate_limit_per_second: 0.001,
         rate_limit_burst: 2.0,
         ..Config::default()
     })
     .await;
-    let client = reqwest::Client::new();
-    let mut statuses = Vec::new();
-    for _ in 0..3 {
-        let response = client
-            .post(format!("{base}/process"))
-            .json(&serde_json::json!({"text": "hello", "user_id": "u1"}))
-            .send()
-            .await
-            .unwrap();
-        statuses.push(response.status().as_u16());
-    }
-    assert_eq!(statuses, [200, 200, 429]);
-    let other = client
-        .post(format!("{base}/process"))
-        .json(&serde_json::json!({"text": "hello", "user_id": "u2"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other.status(), 200);
+    // Three names, one address: the third request is over the address's rate.
+    let calls = [(None, "u1"), (None, "u2"), (None, "u3")];
+    assert_eq!(statuses(&base, &calls).await, [200, 200, 429]);
 }
 
 #[tokio::test]
