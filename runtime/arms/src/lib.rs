@@ -237,6 +237,13 @@ impl Drop for Waiting<'_> {
 }
 
 pub fn app(state: Arc<AppState>) -> Router {
+    app_behind(state, None)
+}
+
+/// [`app`] behind API keys (`None`: open). An arm spends an LLM key on every call, so its
+/// routes need the service scope (the Orchestrator's): a user's key is refused, and cannot go
+/// around the Reflex Layer to the LLM.
+pub fn app_behind(state: Arc<AppState>, keys: Option<Arc<serving::auth::ApiKeys>>) -> Router {
     let body_limit = state.config.body_limit_bytes;
     let router = Router::new()
         .route("/execute", post(execute))
@@ -245,7 +252,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/ready", get(ready))
         .route("/debug/llm-fault", post(llm_fault))
         .with_state(state);
-    serving::instrument(router, serving::Metrics::new(), body_limit)
+    let access = serving::auth::Access {
+        keys,
+        routes_need: serving::auth::Scope::Service,
+    };
+    serving::instrument_with(router, serving::Metrics::new(), body_limit, access)
 }
 
 /// The body of `POST /execute`.

@@ -77,6 +77,11 @@ struct Opts {
     /// the fault suite's count of effects per request.
     #[arg(long, value_name = "PATH")]
     effects_log: Option<std::path::PathBuf>,
+    /// API keys, one per line: `TOKEN SCOPE NAME` (scope user, service or admin); calls need
+    /// the service scope. Without a file, the keys of the OCTO_API_KEYS variable, if set; with
+    /// neither, no key is needed.
+    #[arg(long, env = "OCTO_API_KEYS_FILE", value_name = "PATH")]
+    api_keys_file: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -150,8 +155,12 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
             effects_log,
         },
     );
+    let keys = serving::auth::ApiKeys::load(opts.api_keys_file.as_deref())?;
+    if keys.is_none() {
+        tracing::warn!("no API keys: anyone who reaches this arm can spend its LLM key");
+    }
     // Before the address is announced: a SIGTERM may follow at once.
     let shutdown = serving::shutdown_signal();
     let listener = serving::bind_and_announce(&opts.host, opts.port).await?;
-    serving::serve(listener, arms::app(state), shutdown).await
+    serving::serve(listener, arms::app_behind(state, keys), shutdown).await
 }
