@@ -171,8 +171,15 @@ impl Clients {
         arm_urls: HashMap<String, String>,
         max_retries: u32,
         arm_timeout: Duration,
+        service_key: Option<reqwest::header::HeaderValue>,
     ) -> anyhow::Result<Clients> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(mut key) = service_key {
+            key.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, key);
+        }
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .pool_max_idle_per_host(256)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)

@@ -10,8 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
+use serving::auth::{Principal, Scope};
 use tokio::sync::{Semaphore, watch};
 
 pub mod cache;
@@ -61,6 +62,12 @@ pub struct Config {
     /// How long a claim on a task holds without a heartbeat (renewed every third of it);
     /// another instance takes over a task whose lease expired.
     pub lease: Duration,
+    /// The API keys callers must present (`None`: open to all). A user's key sees and
+    /// submits only that user's tasks; a service's key acts for the users it names.
+    pub api_keys: Option<Arc<serving::auth::ApiKeys>>,
+    /// The key this instance presents to the Reflex Layer and the arms (a service's), as the
+    /// `Authorization` header's value; marked sensitive, so that no log shows it.
+    pub service_key: Option<axum::http::HeaderValue>,
 }
 
 /// What the Orchestrator does with PII that the Reflex Layer found in a goal.
@@ -111,6 +118,8 @@ impl Config {
             pii_policy: PiiPolicy::Redact,
             instance_id: uuid::Uuid::new_v4().to_string(),
             lease: Duration::from_secs(30),
+            api_keys: None,
+            service_key: None,
         }
     }
 }
@@ -236,6 +245,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
         config.arm_urls.clone(),
         config.max_retries,
         config.arm_timeout,
+        config.service_key.clone(),
     )?;
     let mut capabilities = clients.capabilities().await;
     // An arm that did not answer yet still gets routed to by its kind's known capabilities.
@@ -350,8 +360,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/tasks", post(submit))
         .route("/tasks/{id}", get(get_task))
         .route("/ready", get(ready))
-        .with_state(state);
-    serving::instrument(router, serving::Metrics::new(), body_limit)
+        .with_state(state.clone());
+    let access = serving::auth::Access {
+        keys: state.config.api_keys.clone(),
+        routes_need: serving::auth::Scope::User,
+    };
+    serving::instrument_with(router, serving::Metrics::new(), body_limit, access)
 }
 
 /// An error answer: `{"error": {"code", "message", …}}`.
@@ -402,6 +416,7 @@ impl IntoResponse for ApiError {
 
 async fn submit(
     State(state): State<Arc<AppState>>,
+    principal: Option<Extension<Principal>>,
     body: Result<Json<TaskContract>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(contract) = body.map_err(|rejection| {
@@ -412,6 +427,18 @@ async fn submit(
         )
     })?;
     validate(&contract)?;
+    if let Some(Extension(principal)) = &principal
+        && !principal.may_act_for(&contract.user_id)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "the key of user {:?} cannot submit tasks for user {:?}",
+                principal.name, contract.user_id
+            ),
+        ));
+    }
     if !state.has_room() {
         return Err(overloaded(&state));
     }
@@ -742,9 +769,38 @@ struct GetQuery {
 
 async fn get_task(
     State(state): State<Arc<AppState>>,
+    principal: Option<Extension<Principal>>,
     Path(task_id): Path<String>,
     Query(query): Query<GetQuery>,
 ) -> Result<Response, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no task {task_id}"),
+        )
+    };
+    // A user sees only their own tasks; another's is "not found", so that its existence is
+    // not told either. (Services and admins see every task.)
+    if let Some(Extension(principal)) = &principal
+        && principal.scope < Scope::Service
+    {
+        let user = state.store.task_user(&task_id).await.map_err(|error| {
+            tracing::error!(
+                error = format!("{error:#}"),
+                task_id,
+                "could not read a task's user"
+            );
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the task could not be read",
+            )
+        })?;
+        if user.as_deref() != Some(&*principal.name) {
+            return Err(not_found());
+        }
+    }
     let wait = match query.wait.as_deref() {
         Some(text) => humantime::parse_duration(text)
             .map_err(|error| {
@@ -792,11 +848,7 @@ async fn get_task(
     })?;
     match view {
         Some(view) => Ok(Json(view).into_response()),
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no task {task_id}"),
-        )),
+        None => Err(not_found()),
     }
 }
 

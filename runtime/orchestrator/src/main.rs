@@ -81,6 +81,14 @@ struct Opts {
     /// this process on demand (pprof protobuf, gzipped).
     #[arg(long)]
     profiling: bool,
+    /// API keys, one per line: `TOKEN SCOPE NAME` (scope user, service or admin). Without a
+    /// file, the keys of the OCTO_API_KEYS variable, if set; with neither, no key is needed.
+    #[arg(long, env = "OCTO_API_KEYS_FILE", value_name = "PATH")]
+    api_keys_file: Option<std::path::PathBuf>,
+    /// The key (a service's) presented to the Reflex Layer and the arms. Read from the
+    /// environment only, so that `ps` does not show it.
+    #[arg(skip = std::env::var("ORCHESTRATOR_SERVICE_KEY").ok())]
+    service_key: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -133,7 +141,22 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
             .to_owned(),
         None => opts.database_url.clone(),
     };
+    let api_keys = serving::auth::ApiKeys::load(opts.api_keys_file.as_deref())?;
+    if api_keys.is_none() {
+        tracing::warn!("no API keys: every route is open, and every user's tasks can be read");
+    }
+    let service_key = match &opts.service_key {
+        Some(key) => {
+            let mut value = axum::http::HeaderValue::from_str(&format!("Bearer {}", key.trim()))
+                .context("ORCHESTRATOR_SERVICE_KEY: characters a header cannot carry")?;
+            value.set_sensitive(true);
+            Some(value)
+        }
+        None => None,
+    };
     let config = orchestrator::Config {
+        api_keys,
+        service_key,
         db_max_connections: opts.db_max_connections,
         redis_url: opts.redis_url,
         reflex_url: opts.reflex_url,

@@ -383,6 +383,15 @@ impl Store {
         Ok(())
     }
 
+    /// The user a task belongs to; `None` when there is no such task.
+    pub async fn task_user(&self, id: &str) -> anyhow::Result<Option<String>> {
+        sqlx::query_scalar("SELECT user_id FROM tasks WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .with_context(|| format!("reading the user of task {id}"))
+    }
+
     /// A task and its steps in one query (a join, not one query per step).
     pub async fn get_task(&self, id: &str) -> anyhow::Result<Option<TaskView>> {
         let rows = sqlx::query(

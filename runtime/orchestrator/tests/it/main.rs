@@ -479,5 +479,6 @@ async fn the_binary_migrates_serves_and_shuts_down_gracefully() {
     );
 }
 
+mod auth;
 mod hostile;
 mod leases;
