@@ -281,6 +281,11 @@ pub struct RunOpts {
     /// Allow services that are not on this machine (loopback is the only default).
     #[arg(long)]
     pub allow_non_loopback: bool,
+    /// The API key to present to services given by URL (a service's scope for the load; an
+    /// admin's for their `/metrics`, profiles and fault switches); the services started here
+    /// then accept it too. Better given in the environment [default: a key made per run].
+    #[arg(long, env = "OCTOPERF_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
     /// The Orchestrator's database [default: an SQLite file in each scenario's folder]. A URL
     /// with a password is better given in the environment, which `ps` does not show; the
     /// Orchestrators it starts get it in theirs.
@@ -476,6 +481,7 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         database_url: opts.database_url,
         redis_url: opts.redis_url,
         targets,
+        keys: crate::stack::Keys::new(opts.api_key.as_deref()),
         git_commit: machine::git_commit(),
         git_branch: opts.branch.clone().or_else(machine::git_branch),
         generator_threads: match opts.generator_threads {

@@ -29,7 +29,7 @@ use crate::observe::profile::{Profiled, Taken, profile_window};
 use crate::observe::sampler::{self, Sample};
 use crate::spec::budget::{Budgets, Profile};
 use crate::spec::scenario::{Component, LoadModel, Scenario};
-use crate::stack::{self, Stack, StartOptions};
+use crate::stack::{self, Keys, Stack, StartOptions};
 use crate::workload::kind::AcceptedTasks;
 use crate::workload::mix::{Mix, Series};
 use crate::workload::{Resolved, ScenarioWorkload};
@@ -49,6 +49,8 @@ pub struct RunConfig {
     pub redis_url: Option<String>,
     /// Services given by URL; they are not started.
     pub targets: BTreeMap<String, String>,
+    /// The API keys of the run: `--api-key`, or made for it (see [`Keys`]).
+    pub keys: Keys,
     pub git_commit: Option<String>,
     pub git_branch: Option<String>,
     /// Worker threads of the load generator.
@@ -140,6 +142,7 @@ pub(crate) async fn run_scenario(
         service_cpus: config.service_cpus.clone(),
         profiling: config.profile_cpu,
         heap_dir: None,
+        keys: config.keys.clone(),
     };
     let stack_started = Instant::now();
     let mut stack = match stack::start(scenario, &options, cancel.clone()).await {
@@ -150,7 +153,7 @@ pub(crate) async fn run_scenario(
         }
     };
     describe_stack(&mut result, &stack, &config.out_dir);
-    let resolved = match stack.endpoints.resolve() {
+    let resolved = match stack.endpoints.resolve(Some(&stack.keys.service)) {
         Ok(resolved) => resolved,
         Err(error) => {
             result.error = Some(format!("{error}"));
@@ -181,7 +184,7 @@ pub(crate) async fn run_scenario(
                 ids.len(),
                 humantime::format_duration(scenario.expect.settle.0)
             );
-            faults::settle_tasks(orchestrator, ids, scenario.expect.settle.0).await
+            faults::settle_tasks(&stack.keys, orchestrator, ids, scenario.expect.settle.0).await
         }
         _ => TaskAccount::default(),
     };
@@ -415,6 +418,7 @@ async fn offer_load(
         .collect();
     let progress = Progress::new(threads);
     let sampling = tokio::spawn(sample_window(
+        stack.keys.clone(),
         watch_list(stack),
         plan.measure_start(),
         plan.end(),
@@ -436,6 +440,7 @@ async fn offer_load(
     });
     let profiles = config.profile_cpu.then(|| {
         tokio::spawn(profile_window(
+            stack.keys.clone(),
             profile_list(stack),
             plan.measure_start(),
             plan.end(),
@@ -761,12 +766,14 @@ struct WindowSamples {
 /// Samples every process (and the generator itself) at the start and end of the measured
 /// window, and its memory every second in between.
 async fn sample_window(
+    keys: Keys,
     watched: Vec<Watched>,
     start: Instant,
     end: Instant,
     mut cancel: watch::Receiver<bool>,
 ) -> WindowSamples {
-    let client = crate::stack::http_client();
+    // Given services are sampled over `/metrics`, an admin's route.
+    let client = keys.client();
     tokio::select! {
         () = tokio::time::sleep_until(start.into()) => {}
         _ = cancel.wait_for(|stop| *stop) => return WindowSamples::default(),

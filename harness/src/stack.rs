@@ -14,10 +14,12 @@ use crate::spec::scenario::{Component, Scenario, StackSpec};
 use crate::workload::Endpoints;
 
 mod deps;
+mod keys;
 mod loopback;
 mod process;
 mod ready;
 
+pub use keys::Keys;
 pub use loopback::{
     check as check_loopback, client as http_client, client_builder as http_client_builder,
     is_loopback,
@@ -46,6 +48,9 @@ pub struct StartOptions {
     /// The heap pass: each service (a `dhat-heap` build) writes its dhat profile here, as
     /// `<name>.dhat-heap.json`, when it stops.
     pub heap_dir: Option<PathBuf>,
+    /// The run's API keys: the services started here take them, the load and the harness's
+    /// own calls carry them.
+    pub keys: Keys,
 }
 
 /// The stack of one scenario: what it started, and where every service answers.
@@ -58,6 +63,8 @@ pub struct Stack {
     /// Services not started here, by component, for sampling over `/metrics`.
     pub external: Vec<(&'static str, String, String)>,
     pub logs: Vec<PathBuf>,
+    /// The run's API keys (see [`StartOptions::keys`]).
+    pub keys: Keys,
 }
 
 /// Starts what the scenario asks for (less what `options.targets` provides), waits until every
@@ -73,6 +80,7 @@ pub async fn start(
         deps: Vec::new(),
         external: Vec::new(),
         logs: Vec::new(),
+        keys: options.keys.clone(),
     };
     let starting = async {
         start_into(&mut stack, scenario, options).await?;
@@ -301,7 +309,10 @@ async fn start_orchestrator(
             ),
         };
         // Secrets go in the environment, not on the command line, where `ps` shows them.
-        let mut envs = vec![("ORCHESTRATOR_DATABASE_URL", database_url)];
+        let mut envs = vec![
+            ("ORCHESTRATOR_DATABASE_URL", database_url),
+            (keys::ORCHESTRATOR_KEY_ENV, options.keys.service.clone()),
+        ];
         let mut args = Vec::new();
         if let Some(reflex) = &stack.endpoints.reflex {
             args.extend(["--reflex-url".to_owned(), reflex.clone()]);
@@ -388,6 +399,7 @@ kind = "reflex_process"
             service_cpus: Vec::new(),
             profiling: false,
             heap_dir: None,
+            keys: Keys::new(None),
         };
         let mut stack = Stack {
             endpoints: Endpoints::default(),
@@ -395,6 +407,7 @@ kind = "reflex_process"
             deps: Vec::new(),
             external: Vec::new(),
             logs: Vec::new(),
+            keys: options.keys.clone(),
         };
         start_into(&mut stack, &scenario, &options).await.unwrap();
         let pid = stack.services[0].pid;

@@ -32,11 +32,16 @@ pub struct Resolved {
 }
 
 impl Endpoints {
-    /// Parses and resolves every base URL once, before any load.
-    pub fn resolve(&self) -> Result<Resolved, loadgen::EndpointError> {
+    /// Parses and resolves every base URL once, before any load; every request then carries
+    /// `bearer` as its API key, when given.
+    pub fn resolve(&self, bearer: Option<&str>) -> Result<Resolved, loadgen::EndpointError> {
         let mut endpoints = Vec::new();
         let mut add = |url: &str| -> Result<usize, loadgen::EndpointError> {
-            endpoints.push(Endpoint::parse(url)?);
+            let endpoint = Endpoint::parse(url)?;
+            endpoints.push(match bearer {
+                Some(token) => endpoint.with_bearer(token)?,
+                None => endpoint,
+            });
             Ok(endpoints.len() - 1)
         };
         let reflex = self.reflex.as_deref().map(&mut add).transpose()?;

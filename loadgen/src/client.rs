@@ -28,6 +28,8 @@ pub struct Endpoint {
     pub authority: String,
     /// The URL's path without a trailing slash (`""` for `http://host:port`).
     pub base_path: String,
+    /// The `Authorization` header every request to it carries, if any (marked sensitive).
+    pub authorization: Option<hyper::header::HeaderValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +42,8 @@ pub enum EndpointError {
     UserInfo(String),
     #[error("{0:?}: cannot resolve the host: {1}")]
     Resolve(String, String),
+    #[error("{0}: the API key has characters a header cannot carry")]
+    Token(String),
 }
 
 impl Endpoint {
@@ -71,7 +75,17 @@ impl Endpoint {
             addr,
             authority: authority.as_str().to_owned(),
             base_path: uri.path().trim_end_matches('/').to_owned(),
+            authorization: None,
         })
+    }
+
+    /// The same endpoint, every request carrying `Authorization: Bearer <token>`.
+    pub fn with_bearer(mut self, token: &str) -> Result<Endpoint, EndpointError> {
+        let mut value = hyper::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| EndpointError::Token(self.authority.clone()))?;
+        value.set_sensitive(true);
+        self.authorization = Some(value);
+        Ok(self)
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use http_body_util::Full;
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
 use tokio::sync::watch;
 
 use crate::client::{self, Connection, Endpoint, Epoch};
@@ -543,11 +543,15 @@ impl<W: Workload> Worker<W> {
                 return Err("no_endpoint".into());
             };
             let mut connection = self.connection(request.endpoint, endpoint).await?;
-            let http_request = hyper::Request::builder()
+            let mut http_request = hyper::Request::builder()
                 .method(request.method.clone())
                 .uri(format!("{}{}", endpoint.base_path, request.path))
                 .header(HOST, self.hosts[request.endpoint].clone())
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            if let Some(authorization) = &endpoint.authorization {
+                http_request = http_request.header(AUTHORIZATION, authorization.clone());
+            }
+            let http_request = http_request
                 .body(Full::new(request.body.clone()))
                 .map_err(|_| "bad_request")?;
             let exchanged = connection

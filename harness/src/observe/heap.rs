@@ -34,11 +34,13 @@ pub struct HeapWatched {
 
 /// Each service's totals at `start` and at `end` (or why they could not be read).
 pub async fn heap_window(
+    keys: crate::stack::Keys,
     services: Vec<HeapWatched>,
     start: Instant,
     end: Instant,
 ) -> Vec<(HeapWatched, Result<(HeapStats, HeapStats), String>)> {
-    let client = crate::stack::http_client_builder()
+    let client = keys
+        .client_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("a client without TLS or proxies always builds");

@@ -32,12 +32,14 @@ pub struct Taken {
 /// services first, then the generator), and stops them as it ends. Cancelled before the
 /// window, it profiles nothing; cancelled inside it, it stops early.
 pub async fn profile_window(
+    keys: crate::stack::Keys,
     processes: Vec<Profiled>,
     start: Instant,
     end: Instant,
     mut cancel: watch::Receiver<bool>,
 ) -> Vec<Taken> {
-    let client = crate::stack::http_client_builder()
+    let client = keys
+        .client_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("a client without TLS or proxies always builds");

@@ -55,7 +55,7 @@ pub(crate) async fn drive(
         events.push((window_start + fault.heals(), idx, false));
     }
     events.sort_by_key(|(at, idx, begin)| (*at, !*begin, *idx));
-    let http = crate::stack::http_client();
+    let http = stack.keys.client();
     for (at, idx, begin) in events {
         tokio::select! {
             () = tokio::time::sleep_until(at.into()) => {}
@@ -213,12 +213,13 @@ async fn order_llm(
 /// Reads back every accepted task until it ends or `settle` runs out: how many completed,
 /// failed, were cancelled, or never ended.
 pub(crate) async fn settle_tasks(
+    keys: &crate::stack::Keys,
     orchestrator: &str,
     ids: Vec<String>,
     settle: Duration,
 ) -> TaskAccount {
     let deadline = Instant::now() + settle;
-    let http = crate::stack::http_client();
+    let http = keys.client();
     let permits = Arc::new(tokio::sync::Semaphore::new(16));
     let mut reads = tokio::task::JoinSet::new();
     let accepted = ids.len() as u64;

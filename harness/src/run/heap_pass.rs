@@ -66,11 +66,12 @@ async fn one(
         service_cpus: config.service_cpus.clone(),
         profiling: false,
         heap_dir: Some(heap_dir.clone()),
+        keys: config.keys.clone(),
     };
     let mut stack = stack::start(scenario, &options, cancel.clone())
         .await
         .map_err(|error| format!("{error:#}"))?;
-    let resolved = match stack.endpoints.resolve() {
+    let resolved = match stack.endpoints.resolve(Some(&stack.keys.service)) {
         Ok(resolved) => resolved,
         Err(error) => {
             stack.stop().await;
@@ -96,7 +97,12 @@ async fn one(
         progress: false,
         ..config.clone()
     };
-    let readings = tokio::spawn(heap_window(watched, plan.measure_start(), plan.end()));
+    let readings = tokio::spawn(heap_window(
+        stack.keys.clone(),
+        watched,
+        plan.measure_start(),
+        plan.end(),
+    ));
     let (ran, _, _, _) = offer_load(
         &quiet,
         scenario,

@@ -231,6 +231,7 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
         database_url: None,
         redis_url: None,
         targets: [("reflex".to_owned(), "http://127.0.0.1:1".to_owned())].into(),
+        keys: crate::stack::Keys::new(None),
         git_commit: None,
         git_branch: None,
         generator_threads: 1,

@@ -218,6 +218,10 @@ pub(super) async fn spawn_service(
         .iter()
         .map(|(key, value)| ((*key).to_owned(), value.clone()))
         .collect();
+    envs.push((
+        super::keys::SERVICE_KEYS_ENV.to_owned(),
+        options.keys.services_file(),
+    ));
     if let Some(dir) = &options.heap_dir {
         envs.push((
             crate::observe::heap::DHAT_OUT_ENV.to_owned(),

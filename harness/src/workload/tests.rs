@@ -17,7 +17,7 @@ fn workload(kind: RequestKind) -> ScenarioWorkload {
         orchestrator: Some("http://127.0.0.1:2".into()),
         arms: [("coder".to_owned(), "http://127.0.0.1:3".to_owned())].into(),
     };
-    ScenarioWorkload::new(Mix::new(&[spec], 1), endpoints.resolve().unwrap(), 60)
+    ScenarioWorkload::new(Mix::new(&[spec], 1), endpoints.resolve(None).unwrap(), 60)
 }
 
 fn outcome(answer: Answer) -> Result<(), String> {

@@ -242,8 +242,12 @@ kind = "reflex_process"
 "#,
     )
     .unwrap();
+    // Behind an API key, which the run is given in its environment: the load, and the
+    // readings of /metrics (an admin's route), carry it.
+    let key = "someone-elses-key-0123456789";
     let mut reflex = Command::new(bin_dir().join("reflex"))
         .args(["--port", "0", "--rate-limit", "0"])
+        .env("OCTO_API_KEYS", format!("{key} admin their-ops"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -260,6 +264,7 @@ kind = "reflex_process"
     let output = run_scenarios_in(dir.path(), &out)
         .arg("--target")
         .arg(format!("reflex={url}"))
+        .env("OCTOPERF_API_KEY", key)
         .output()
         .unwrap();
     let _ = reflex.kill();
