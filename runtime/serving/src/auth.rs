@@ -108,10 +108,7 @@ impl ApiKeys {
                 scope,
             };
             if let Some(earlier) = by_token.insert(token.into(), principal) {
-                anyhow::bail!(
-                    "{at}: {name:?} has the same token as {:?}",
-                    earlier.name
-                );
+                anyhow::bail!("{at}: {name:?} has the same token as {:?}", earlier.name);
             }
         }
         anyhow::ensure!(!by_token.is_empty(), "{source}: no keys in it");
@@ -236,10 +233,9 @@ fn refused(status: StatusCode, code: &'static str, message: String) -> Response 
     let body = serde_json::json!({"error": {"code": code, "message": message}});
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer"),
-        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }

@@ -395,7 +395,10 @@ async fn api_keys_let_in_only_known_keys_of_the_scope_a_route_needs() {
     assert_eq!(ok.text().await.unwrap(), "gateway");
     // /metrics and /debug/* need an admin.
     assert_eq!(
-        call("/metrics", Some(SERVICE_TOKEN)).await.unwrap().status(),
+        call("/metrics", Some(SERVICE_TOKEN))
+            .await
+            .unwrap()
+            .status(),
         403
     );
     let metrics = call("/metrics", Some(ADMIN_TOKEN)).await.unwrap();
@@ -445,7 +448,10 @@ fn a_keys_file_with_an_error_names_its_line() {
     ];
     for (text, at, says) in cases {
         let error = format!("{:#}", auth::ApiKeys::parse(text, "keys.txt").unwrap_err());
-        assert!(error.contains(at) && error.contains(says), "{text:?}: {error}");
+        assert!(
+            error.contains(at) && error.contains(says),
+            "{text:?}: {error}"
+        );
     }
     let keys = test_keys();
     assert_eq!(keys.len(), 3);
