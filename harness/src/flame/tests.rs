@@ -157,23 +157,30 @@ fn deltas_of(svg: &str, frame_suffix: &str) -> Vec<f64> {
 
 #[test]
 fn a_differential_flamegraph_marks_the_slowed_function_as_grown() {
+    // A profile is a sample: about 150 of them in 1.5 s, fewer when other tests share the
+    // cores, so that one pair now and then reads the shares off by more than the change. Up to
+    // three pairs; a differential that did not mark the change would fail all three.
     let dir = tempfile::tempdir().unwrap();
-    let (_, before) = profile_child(dir.path(), false);
-    let (_, after) = profile_child(dir.path(), true);
-    let svg = differential_svg(&before.to_text(), &after.to_text(), "diff", "t").unwrap();
-    let svg = String::from_utf8(svg).unwrap();
-    let grown = deltas_of(&svg, "score_records");
-    let shrunk = deltas_of(&svg, "parse_records");
-    assert!(!grown.is_empty() && !shrunk.is_empty(), "frames missing");
-    // score_records goes from about 3/4 of the samples to about 9/10: +15 points of share,
-    // and parse_records loses as much.
-    assert!(
-        grown.iter().sum::<f64>() > 5.0,
-        "score_records should have grown: {grown:?}"
-    );
-    assert!(
-        shrunk.iter().sum::<f64>() < -5.0,
-        "parse_records should have shrunk: {shrunk:?}"
+    let mut readings = Vec::new();
+    for _ in 0..3 {
+        let (_, before) = profile_child(dir.path(), false);
+        let (_, after) = profile_child(dir.path(), true);
+        let svg = differential_svg(&before.to_text(), &after.to_text(), "diff", "t").unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        let grown = deltas_of(&svg, "score_records");
+        let shrunk = deltas_of(&svg, "parse_records");
+        assert!(!grown.is_empty() && !shrunk.is_empty(), "frames missing");
+        // score_records goes from about 3/4 of the samples to about 9/10: +15 points of
+        // share, and parse_records loses as much.
+        let (grown, shrunk) = (grown.iter().sum::<f64>(), shrunk.iter().sum::<f64>());
+        if grown > 5.0 && shrunk < -5.0 {
+            return;
+        }
+        readings.push((grown, shrunk));
+    }
+    panic!(
+        "score_records should have grown by over 5 points and parse_records shrunk as much; \
+         (grown, shrunk) in each pair: {readings:?}"
     );
 }
 
