@@ -2,12 +2,11 @@
 //! tasks; a service acts for the users it names; the Orchestrator presents its own key to a
 //! Reflex Layer and arms that require one.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{spawn, temp_sqlite};
+use super::{spawn, spawn_dependencies_behind, temp_sqlite};
 
 const ALICE: &str = "alice-token-0123456789";
 const BOB: &str = "bob-token-0123456789";
@@ -24,37 +23,7 @@ fn keys() -> Arc<serving::auth::ApiKeys> {
 /// A Reflex Layer and arms that take only a service's key, and an Orchestrator behind the
 /// same keys that presents `service_key` to them.
 async fn start_behind_keys(database_url: &str, service_key: Option<&str>) -> String {
-    let reflex_config = reflex::Config {
-        rate_limit_per_second: 0.0,
-        access: serving::auth::Access {
-            keys: Some(keys()),
-            routes_need: serving::auth::Scope::Service,
-        },
-        ..reflex::Config::default()
-    };
-    let reflex_url = spawn(reflex::app(
-        reflex::AppState::new(&reflex_config),
-        &reflex_config,
-    ))
-    .await;
-    let mut arm_urls = HashMap::new();
-    for kind in arms::ArmKind::ALL {
-        let model = arms::LlmModel {
-            latency_scale: 0.0,
-            ..arms::LlmModel::for_kind(kind)
-        };
-        let config = arms::Config {
-            kind,
-            arm_id: kind.as_str().to_owned(),
-            max_concurrent_llm: 8,
-            body_limit_bytes: 1 << 20,
-            idempotency_bytes: arms::IDEMPOTENCY_BYTES,
-        };
-        let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(model, 1));
-        let state = arms::AppState::new(config, provider);
-        let url = spawn(arms::app_behind(state, Some(keys()))).await;
-        arm_urls.insert(kind.as_str().to_owned(), url);
-    }
+    let (reflex_url, arm_urls) = spawn_dependencies_behind(Some(keys())).await;
     let config = orchestrator::Config {
         reflex_url: Some(reflex_url),
         arm_urls,

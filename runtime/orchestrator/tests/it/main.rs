@@ -31,8 +31,20 @@ async fn spawn(router: axum::Router) -> String {
 
 /// A Reflex Layer and one arm of each kind whose simulated LLM answers at once.
 async fn spawn_dependencies() -> (String, HashMap<String, String>) {
+    spawn_dependencies_behind(None).await
+}
+
+/// [`spawn_dependencies`], behind `keys` when given: the Reflex Layer and the arms then take
+/// only a service's key.
+async fn spawn_dependencies_behind(
+    keys: Option<std::sync::Arc<serving::auth::ApiKeys>>,
+) -> (String, HashMap<String, String>) {
     let reflex_config = reflex::Config {
         rate_limit_per_second: 0.0,
+        access: serving::auth::Access {
+            keys: keys.clone(),
+            routes_need: serving::auth::Scope::Service,
+        },
         ..reflex::Config::default()
     };
     let reflex_url = spawn(reflex::app(
@@ -54,7 +66,8 @@ async fn spawn_dependencies() -> (String, HashMap<String, String>) {
             idempotency_bytes: arms::IDEMPOTENCY_BYTES,
         };
         let provider = arms::Provider::Simulated(arms::llm::SimulatedLlm::new(model, 1));
-        let url = spawn(arms::app(arms::AppState::new(config, provider))).await;
+        let state = arms::AppState::new(config, provider);
+        let url = spawn(arms::app_behind(state, keys.clone())).await;
         arm_urls.insert(kind.as_str().to_owned(), url);
     }
     (reflex_url, arm_urls)
