@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{spawn, spawn_dependencies_behind, temp_sqlite};
+use super::{spawn, spawn_dependencies_behind, submit, temp_sqlite, wait_for_task};
 
 const ALICE: &str = "alice-token-0123456789";
 const BOB: &str = "bob-token-0123456789";
@@ -50,12 +50,8 @@ fn client_of(token: &str) -> reqwest::Client {
 }
 
 async fn submit_as(client: &reqwest::Client, base: &str, user_id: &str) -> reqwest::Response {
-    client
-        .post(format!("{base}/tasks"))
-        .json(&json!({"goal": "write a haiku", "user_id": user_id, "priority": "high"}))
-        .send()
-        .await
-        .unwrap()
+    let contract = json!({"goal": "write a haiku", "user_id": user_id, "priority": "high"});
+    submit(client, base, contract).await
 }
 
 async fn task_id(response: reqwest::Response) -> String {
@@ -81,14 +77,7 @@ async fn a_user_submits_and_sees_only_their_own_tasks() {
     // ...but as herself, and the task runs through the Reflex Layer and an arm, which take
     // the Orchestrator's key.
     let hers = task_id(submit_as(&alice, &base, "alice").await).await;
-    let done: Value = alice
-        .get(format!("{base}/tasks/{hers}?wait=10s"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = wait_for_task(&alice, &base, &hers).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["user_id"], "alice");
     // Bob sees no such task, exactly as for one that does not exist.
