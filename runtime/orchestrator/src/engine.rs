@@ -60,10 +60,9 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
 /// How long a finished task's outcome is retried while the database cannot take it.
 pub const STORE_OUTCOME_FOR: Duration = Duration::from_secs(600);
 
-/// Writes a finished task's outcome, retrying with backoff (100 ms doubling to 5 s, with
-/// jitter) while the database refuses it, say while PostgreSQL restarts. Only after
-/// [`STORE_OUTCOME_FOR`] does it give up, and the task stays `running` in the database until
-/// the next start resumes it.
+/// Writes a finished task's outcome, retrying while the database refuses it (see
+/// [`persist`]). Only after [`STORE_OUTCOME_FOR`] does it give up, and the task stays
+/// `running` in the database until the next start resumes it.
 async fn store_outcome(
     state: &AppState,
     task_id: &str,
@@ -72,19 +71,43 @@ async fn store_outcome(
     error: Option<&str>,
 ) {
     let deadline = tokio::time::Instant::now() + STORE_OUTCOME_FOR;
+    let stored = persist(task_id, "the task's outcome", deadline, || {
+        state
+            .store
+            .finish_task(task_id, status, result, error, now_us())
+    })
+    .await;
+    if stored.is_err() {
+        tracing::error!(
+            task_id,
+            "gave up storing the task's outcome; it is resumed at the next start"
+        );
+    }
+}
+
+/// Runs one write of a task's record, retrying with backoff (100 ms doubling to 5 s, with
+/// jitter) while the database refuses it, say while PostgreSQL restarts, until `deadline`.
+/// Every write retried this way is idempotent (an update, or a delete and insert in one
+/// transaction). The first failure and the recovery are logged once each, not per try.
+async fn persist<F, Fut>(
+    task_id: &str,
+    what: &str,
+    deadline: tokio::time::Instant,
+    mut write: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let mut delay = Duration::from_millis(100);
     let mut attempts = 0u32;
     loop {
-        match state
-            .store
-            .finish_task(task_id, status, result, error, now_us())
-            .await
-        {
+        match write().await {
             Ok(()) => {
                 if attempts > 0 {
-                    tracing::info!(task_id, attempts, "stored the task's outcome after retries");
+                    tracing::info!(task_id, attempts, "stored {what} after retries");
                 }
-                return;
+                return Ok(());
             }
             Err(failure) => {
                 attempts += 1;
@@ -92,17 +115,11 @@ async fn store_outcome(
                     tracing::warn!(
                         error = format!("{failure:#}"),
                         task_id,
-                        "could not store the task's outcome; retrying"
+                        "could not store {what}; retrying"
                     );
                 }
                 if tokio::time::Instant::now() + delay > deadline {
-                    tracing::error!(
-                        error = format!("{failure:#}"),
-                        task_id,
-                        attempts,
-                        "gave up storing the task's outcome; it is resumed at the next start"
-                    );
-                    return;
+                    return Err(failure.context(format!("storing {what}: {attempts} tries")));
                 }
                 tokio::time::sleep(jitter(delay)).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -236,11 +253,11 @@ async fn run_complex(
             depends_on_json: deps,
         })
         .collect();
-    state
-        .store
-        .insert_steps(task_id, &new_steps)
-        .await
-        .map_err(|error| error.to_string())?;
+    persist(task_id, "the task's plan", deadline, || {
+        state.store.insert_steps(task_id, &new_steps)
+    })
+    .await
+    .map_err(|error| format!("{error:#}"))?;
 
     let mut tokens = tokens_of(&plan.provenance);
     let mut outputs: HashMap<String, serde_json::Value> = HashMap::new();
@@ -317,10 +334,11 @@ async fn run_step(
         started_at_us: Some(now_us()),
         ..StepUpdate::default()
     };
-    store
-        .update_step(&task_id, &step.id, &running)
-        .await
-        .map_err(|error| error.to_string())?;
+    persist(&task_id, "a step's start", deadline, || {
+        store.update_step(&task_id, &step.id, &running)
+    })
+    .await
+    .map_err(|error| format!("{error:#}"))?;
     let task = serde_json::json!({
         "task_id": task_id,
         "step_id": step.id,
@@ -342,10 +360,11 @@ async fn run_step(
                 finished_at_us: Some(now_us()),
                 ..StepUpdate::default()
             };
-            store
-                .update_step(&task_id, &step.id, &completed)
-                .await
-                .map_err(|error| error.to_string())?;
+            persist(&task_id, "a step's result", deadline, || {
+                store.update_step(&task_id, &step.id, &completed)
+            })
+            .await
+            .map_err(|error| format!("{error:#}"))?;
             Ok((step.id, output, tokens_of(&answer.provenance)))
         }
         Err(error) => {

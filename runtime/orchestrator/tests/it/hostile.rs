@@ -178,6 +178,60 @@ async fn an_outcome_the_database_refuses_for_a_while_is_stored_when_it_recovers(
     assert_eq!(view["status"], "completed", "{view}");
 }
 
+/// A complex task records its plan and each step as it goes. A write of that record refused
+/// for a while (PostgreSQL restarting, as in the `postgres-restarted` fault scenario) is
+/// retried within the task's budget; it used to fail the task.
+#[tokio::test]
+async fn step_records_the_database_refuses_for_a_while_fail_no_task() {
+    let (_dir, url) = temp_sqlite();
+    let store = Store::connect(&url, 1).await.unwrap();
+    for statement in [
+        "CREATE TABLE refuse_steps (x INTEGER)",
+        "INSERT INTO refuse_steps VALUES (1)",
+        "CREATE TRIGGER refuse_step_insert BEFORE INSERT ON task_steps \
+         WHEN EXISTS (SELECT 1 FROM refuse_steps) \
+         BEGIN SELECT RAISE(ABORT, 'injected: the database is restarting'); END",
+        "CREATE TRIGGER refuse_step_update BEFORE UPDATE ON task_steps \
+         WHEN EXISTS (SELECT 1 FROM refuse_steps) \
+         BEGIN SELECT RAISE(ABORT, 'injected: the database is restarting'); END",
+    ] {
+        sqlx::query(statement).execute(store.pool()).await.unwrap();
+    }
+    let base = start_orchestrator(&url, None).await;
+    let client = reqwest::Client::new();
+    let accepted: Value = submit(
+        &client,
+        &base,
+        json!({"goal": "Refactor the billing module", "user_id": "u", "priority": "low", "kind": "complex"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let task_id = accepted["task_id"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let view: Value = client
+        .get(format!("{base}/tasks/{task_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "running", "{view}");
+    sqlx::query("DELETE FROM refuse_steps")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let view = wait_for_task(&client, &base, task_id).await;
+    assert_eq!(view["status"], "completed", "{view}");
+    let steps = view["steps"].as_array().unwrap();
+    assert!(
+        !steps.is_empty() && steps.iter().all(|step| step["status"] == "completed"),
+        "{view}"
+    );
+}
+
 #[tokio::test]
 async fn a_new_sqlite_file_is_created_without_mode_rwc() {
     let dir = tempfile::tempdir().unwrap();
