@@ -1,8 +1,15 @@
-//! PII and prompt-injection detection: every pattern compiled once into one `RegexSet`, so a
-//! clean text costs one pass; only the patterns that matched are run again to locate matches.
+//! PII and prompt-injection detection: every PII pattern and every injection signal compiled
+//! once into one `RegexSet`, so a clean text costs one pass; only the PII patterns that matched
+//! are run again to locate matches, and only the signals that fired are combined into the
+//! injection score (see [`crate::injection`]).
 
 use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 use serde::Serialize;
+
+use crate::injection::{
+    self, Encoding, MAX_DECODE_DEPTH, MAX_DECODED_BYTES, MAX_DECODED_RUNS, MIN_KEPT_SCORE, Role,
+    SignalSpec, signal_specs,
+};
 
 /// One PII finding, with byte offsets into the text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,14 +20,21 @@ pub struct PiiMatch {
     pub confidence: f32,
 }
 
-/// One prompt-injection finding, with byte offsets into the text.
+/// The prompt-injection finding of a text: its family, the score of the whole text, and the
+/// signals that fired. `start..end` (byte offsets) is where its strongest signal fired; the
+/// whole text when that signal fired only in a decoded or folded view of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InjectionMatch {
+    /// The family: one of [`crate::injection::FAMILIES`].
     pub injection_type: &'static str,
     pub start: usize,
     pub end: usize,
     pub severity: Severity,
+    /// The score, in [0, 1]: the same as `score` (kept for clients of the older shape).
     pub confidence: f32,
+    pub score: f32,
+    /// Every signal that fired, such as `["decoded:base64", "intent:override"]`.
+    pub signals: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -48,57 +62,113 @@ pub struct Findings {
 pub const MAX_MATCHES_PER_PATTERN: usize = 16;
 
 impl Findings {
-    /// A request is blocked when any injection finding is critical.
-    pub fn is_blocked(&self) -> bool {
-        self.injection
-            .iter()
-            .any(|found| found.severity == Severity::Critical)
+    /// A request is blocked when its injection score reaches `threshold`.
+    pub fn is_blocked(&self, threshold: f32) -> bool {
+        self.injection.iter().any(|found| found.score >= threshold)
+    }
+}
+
+impl Severity {
+    fn of_score(score: f32) -> Severity {
+        match score {
+            s if s >= 0.9 => Severity::Critical,
+            s if s >= 0.7 => Severity::High,
+            s if s >= 0.5 => Severity::Medium,
+            _ => Severity::Low,
+        }
     }
 }
 
 /// The compiled pattern set. Build once at start; scanning borrows it immutably.
 pub struct Detector {
+    /// The PII patterns, then the injection signals.
     set: RegexSet,
     patterns: Vec<Pattern>,
+    /// The injection signals alone, for a second look at decoded and folded text.
+    signal_set: RegexSet,
+    signals: Vec<Signal>,
 }
 
 struct Pattern {
-    kind: Kind,
+    pii_type: &'static str,
     regex: Regex,
     confidence: f32,
     validate: Option<fn(&[u8]) -> bool>,
 }
 
-enum Kind {
-    Pii(&'static str),
-    Injection(&'static str, Severity),
+struct Signal {
+    spec: SignalSpec,
+    regex: Regex,
+}
+
+/// Compiles patterns the way the set does: ASCII classes (Unicode off), so that the lazy DFA
+/// never gives up on non-ASCII input.
+fn compile(source: &str) -> Regex {
+    regex::bytes::RegexBuilder::new(source)
+        .unicode(false)
+        .build()
+        .expect("built-in pattern compiles")
+}
+
+fn compile_set<'a>(sources: impl IntoIterator<Item = &'a str>) -> RegexSet {
+    RegexSetBuilder::new(sources)
+        .unicode(false)
+        .size_limit(64 << 20)
+        .dfa_size_limit(32 << 20)
+        .build()
+        .expect("built-in patterns compile")
+}
+
+/// The evidence gathered about one text: which signals fired, each once, and through which
+/// view (`None`: the text itself; `decoded:KIND` or `normalised:KIND`).
+#[derive(Default)]
+struct Evidence {
+    fired: Vec<(usize, Option<&'static str>)>,
+    decoded_bytes: usize,
+    decoded_runs: usize,
+}
+
+impl Evidence {
+    fn add(&mut self, signal: usize, via: Option<&'static str>) {
+        if !self.fired.iter().any(|(seen, _)| *seen == signal) {
+            self.fired.push((signal, via));
+        }
+    }
 }
 
 impl Detector {
     pub fn new() -> Detector {
         let specs = pattern_specs();
-        let sources: Vec<&str> = specs.iter().map(|spec| spec.source).collect();
-        // Unicode is off: every class is ASCII, which keeps the lazy DFA from giving up on
-        // non-ASCII input (Unicode word boundaries would force the slow engine).
-        let set = RegexSetBuilder::new(&sources)
-            .unicode(false)
-            .size_limit(64 << 20)
-            .dfa_size_limit(32 << 20)
-            .build()
-            .expect("built-in patterns compile");
+        let signal_specs = signal_specs();
+        let set = compile_set(
+            specs
+                .iter()
+                .map(|spec| spec.source)
+                .chain(signal_specs.iter().map(SignalSpec::set_source)),
+        );
+        let signal_set = compile_set(signal_specs.iter().map(SignalSpec::set_source));
         let patterns = specs
             .into_iter()
             .map(|spec| Pattern {
-                regex: regex::bytes::RegexBuilder::new(spec.source)
-                    .unicode(false)
-                    .build()
-                    .expect("built-in pattern compiles"),
-                kind: spec.kind,
+                regex: compile(spec.source),
+                pii_type: spec.pii_type,
                 confidence: spec.confidence,
                 validate: spec.validate,
             })
             .collect();
-        Detector { set, patterns }
+        let signals = signal_specs
+            .into_iter()
+            .map(|spec| Signal {
+                regex: compile(spec.source),
+                spec,
+            })
+            .collect();
+        Detector {
+            set,
+            patterns,
+            signal_set,
+            signals,
+        }
     }
 
     /// Scans `text` once for every enabled category and locates the matches.
@@ -114,82 +184,237 @@ impl Detector {
             return findings;
         }
         let bytes = text.as_bytes();
+        let mut fired = Vec::new();
         for idx in self.set.matches(bytes).iter() {
-            let pattern = &self.patterns[idx];
-            match pattern.kind {
-                Kind::Pii(pii_type) if check_pii => {
-                    let mut added = 0;
-                    for found in pattern.regex.find_iter(bytes) {
-                        if pattern
-                            .validate
-                            .is_some_and(|valid| !valid(found.as_bytes()))
-                        {
-                            continue;
-                        }
-                        if added == MAX_MATCHES_PER_PATTERN {
-                            findings.truncated = true;
-                            break;
-                        }
-                        added += 1;
-                        findings.pii.push(PiiMatch {
-                            pii_type,
-                            start: found.start(),
-                            end: found.end(),
-                            confidence: pattern.confidence,
-                        });
-                    }
+            let Some(pattern) = self.patterns.get(idx) else {
+                if check_injection {
+                    fired.push(idx - self.patterns.len());
                 }
-                Kind::Injection(injection_type, severity) if check_injection => {
-                    let before = findings.injection.len();
-                    let mut found = pattern.regex.find_iter(bytes);
-                    findings
-                        .injection
-                        .extend(found.by_ref().take(MAX_MATCHES_PER_PATTERN).map(|found| {
-                            InjectionMatch {
-                                injection_type,
-                                start: found.start(),
-                                end: found.end(),
-                                severity,
-                                confidence: pattern.confidence,
-                            }
-                        }));
-                    // A further match is looked for only when the cap was reached: after
-                    // fewer, the iterator already ran out, and asking again would scan the
-                    // rest of the text a second time (+13% instructions on a 1 KB injection).
-                    if findings.injection.len() - before == MAX_MATCHES_PER_PATTERN
-                        && found.next().is_some()
-                    {
-                        findings.truncated = true;
-                    }
+                continue;
+            };
+            if !check_pii {
+                continue;
+            }
+            let mut added = 0;
+            for found in pattern.regex.find_iter(bytes) {
+                if pattern
+                    .validate
+                    .is_some_and(|valid| !valid(found.as_bytes()))
+                {
+                    continue;
                 }
-                _ => {}
+                if added == MAX_MATCHES_PER_PATTERN {
+                    findings.truncated = true;
+                    break;
+                }
+                added += 1;
+                findings.pii.push(PiiMatch {
+                    pii_type: pattern.pii_type,
+                    start: found.start(),
+                    end: found.end(),
+                    confidence: pattern.confidence,
+                });
             }
         }
-        findings.pii.sort_by_key(|found| (found.start, found.end));
         findings
-            .injection
-            .sort_by_key(|found| (found.start, found.end));
+            .pii
+            .sort_by_key(|found| (found.start, std::cmp::Reverse(found.end)));
+        // Two patterns of one type (US and international phones) may find the same number:
+        // a match inside an earlier one of its type is dropped.
+        let mut kept: Vec<PiiMatch> = Vec::with_capacity(findings.pii.len());
+        for found in findings.pii.drain(..) {
+            if !kept
+                .iter()
+                .rev()
+                .take(4)
+                .any(|earlier| earlier.pii_type == found.pii_type && earlier.end >= found.end)
+            {
+                kept.push(found);
+            }
+        }
+        findings.pii = kept;
+        if check_injection {
+            findings.injection.extend(self.judge(text, &fired));
+        }
         findings
+    }
+
+    /// Scores the signals that fired in `text`, after decoding the payloads and folding the
+    /// text they point at; the finding when the score is at least [`MIN_KEPT_SCORE`].
+    fn judge(&self, text: &str, fired: &[usize]) -> Option<InjectionMatch> {
+        let bytes = text.as_bytes();
+        let mut evidence = Evidence::default();
+        let mut leet = false;
+        for &signal in fired {
+            if !self.confirmed(signal, bytes) {
+                continue;
+            }
+            match self.signals[signal].spec.role {
+                Role::Evidence(_) | Role::Context => evidence.add(signal, None),
+                Role::Decode(encoding) => {
+                    self.decode_runs(encoding, signal, bytes, 1, &mut evidence)
+                }
+                Role::Leet => leet = true,
+            }
+        }
+        if (leet || !text.is_ascii())
+            && let Some((folded, unicode, leet)) = injection::normalise(text, leet)
+        {
+            let via = if unicode {
+                "normalised:unicode"
+            } else {
+                debug_assert!(leet);
+                "normalised:leet"
+            };
+            let folded = folded.as_bytes();
+            for signal in self.signal_set.matches(folded).iter() {
+                if matches!(self.signals[signal].spec.role, Role::Evidence(_))
+                    && self.confirmed(signal, folded)
+                {
+                    evidence.add(signal, Some(via));
+                }
+            }
+        }
+        self.score(bytes, &evidence)
+    }
+
+    /// Whether `signal`, found by the set in `bytes`, holds: at once for a signal the set
+    /// looks for whole; by its full pattern for one the set looked for by its anchor.
+    fn confirmed(&self, signal: usize, bytes: &[u8]) -> bool {
+        let signal = &self.signals[signal];
+        signal.spec.anchor.is_none() || signal.regex.is_match(bytes)
+    }
+
+    /// Decodes the runs of `encoding` that `trigger` found in `bytes` and gathers the evidence
+    /// inside them, decoding again down to [`MAX_DECODE_DEPTH`], within the run and byte caps.
+    fn decode_runs(
+        &self,
+        encoding: Encoding,
+        trigger: usize,
+        bytes: &[u8],
+        depth: usize,
+        evidence: &mut Evidence,
+    ) {
+        let via = Some(encoding.signal());
+        let runs: Vec<(usize, usize)> = match encoding {
+            Encoding::Rot13 => vec![(0, bytes.len())],
+            _ => self.signals[trigger]
+                .regex
+                .find_iter(bytes)
+                .map(|found| (found.start(), found.end()))
+                .take(MAX_DECODED_RUNS)
+                .collect(),
+        };
+        for run in runs {
+            if evidence.decoded_runs == MAX_DECODED_RUNS
+                || evidence.decoded_bytes + (run.1 - run.0) > MAX_DECODED_BYTES
+            {
+                return;
+            }
+            evidence.decoded_runs += 1;
+            evidence.decoded_bytes += run.1 - run.0;
+            let input = injection::decoding_input(encoding, bytes, run);
+            let Some(decoded) = injection::decode(encoding, &input) else {
+                continue;
+            };
+            let decoded = decoded.as_bytes();
+            for signal in self.signal_set.matches(decoded).iter() {
+                match self.signals[signal].spec.role {
+                    Role::Evidence(_) if self.confirmed(signal, decoded) => {
+                        evidence.add(signal, via)
+                    }
+                    Role::Decode(inner) if depth < MAX_DECODE_DEPTH && inner != Encoding::Rot13 => {
+                        self.decode_runs(inner, signal, decoded, depth + 1, evidence)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Combines the evidence into the text's score and, when it is at least
+    /// [`MIN_KEPT_SCORE`], its finding.
+    fn score(&self, bytes: &[u8], evidence: &Evidence) -> Option<InjectionMatch> {
+        let spec = |signal: usize| &self.signals[signal].spec;
+        let has = |name: &str| evidence.fired.iter().any(|(s, _)| spec(*s).name == name);
+        let intents = evidence
+            .fired
+            .iter()
+            .filter(|(s, _)| spec(*s).name.starts_with("intent:"))
+            .count();
+        let mut vias: Vec<&'static str> = Vec::new();
+        for via in evidence.fired.iter().filter_map(|(_, via)| *via) {
+            if !vias.contains(&via) {
+                vias.push(via);
+            }
+        }
+        let mut combos = 0.0;
+        // A persona with its rules removed is a jailbreak; either alone is often benign.
+        if has("intent:persona") && (has("intent:rule-removal") || has("intent:jailbreak")) {
+            combos += 1.2;
+        }
+        // A closing tag or a role header followed by an instruction.
+        if (has("structure:context-close") || has("structure:role-header")) && intents > 0 {
+            combos += 1.2;
+        }
+        // Evidence that shows only once decoded or folded: the hiding is itself a signal.
+        combos += 1.2 * vias.len() as f32;
+        let score = injection::score(evidence.fired.iter().map(|(s, _)| spec(*s).weight), combos);
+        if score < MIN_KEPT_SCORE {
+            return None;
+        }
+        let strongest = evidence
+            .fired
+            .iter()
+            .filter(|(s, _)| matches!(spec(*s).role, Role::Evidence(_)))
+            .max_by(|a, b| spec(a.0).weight.total_cmp(&spec(b.0).weight))?;
+        let family = if vias.is_empty() {
+            match spec(strongest.0).role {
+                Role::Evidence(family) => family,
+                _ => unreachable!("only evidence is the strongest"),
+            }
+        } else {
+            injection::FAMILIES[5]
+        };
+        let (start, end) = match strongest.1 {
+            None => self.signals[strongest.0]
+                .regex
+                .find(bytes)
+                .map_or((0, bytes.len()), |found| (found.start(), found.end())),
+            Some(_) => (0, bytes.len()),
+        };
+        let mut signals = vias;
+        signals.extend(evidence.fired.iter().map(|(s, _)| spec(*s).name));
+        Some(InjectionMatch {
+            injection_type: family,
+            start,
+            end,
+            severity: Severity::of_score(score),
+            confidence: score,
+            score,
+            signals,
+        })
     }
 
     /// The source of every pattern, in the set's order: the benchmark of the spec's practices
     /// times one pass of the set against one regex per pattern.
     pub fn pattern_sources() -> Vec<&'static str> {
-        pattern_specs().iter().map(|spec| spec.source).collect()
+        pattern_specs()
+            .iter()
+            .map(|spec| spec.source)
+            .chain(signal_specs().iter().map(SignalSpec::set_source))
+            .collect()
     }
 
     /// The PII types and injection families this detector knows, for `/ready` and docs.
     pub fn families(&self) -> (Vec<&'static str>, Vec<&'static str>) {
         let mut pii = Vec::new();
-        let mut injection = Vec::new();
         for pattern in &self.patterns {
-            match pattern.kind {
-                Kind::Pii(name) if !pii.contains(&name) => pii.push(name),
-                Kind::Injection(name, _) if !injection.contains(&name) => injection.push(name),
-                _ => {}
+            if !pii.contains(&pattern.pii_type) {
+                pii.push(pattern.pii_type);
             }
         }
-        (pii, injection)
+        (pii, injection::FAMILIES.to_vec())
     }
 }
 
@@ -200,7 +425,7 @@ impl Default for Detector {
 }
 
 struct Spec {
-    kind: Kind,
+    pii_type: &'static str,
     source: &'static str,
     confidence: f32,
     validate: Option<fn(&[u8]) -> bool>,
@@ -208,24 +433,14 @@ struct Spec {
 
 fn pii(pii_type: &'static str, source: &'static str, confidence: f32) -> Spec {
     Spec {
-        kind: Kind::Pii(pii_type),
+        pii_type,
         source,
         confidence,
         validate: None,
     }
 }
 
-fn injection(family: &'static str, severity: Severity, source: &'static str) -> Spec {
-    Spec {
-        kind: Kind::Injection(family, severity),
-        source,
-        confidence: 0.9,
-        validate: None,
-    }
-}
-
 fn pattern_specs() -> Vec<Spec> {
-    use Severity::*;
     vec![
         pii(
             "email",
@@ -237,12 +452,22 @@ fn pattern_specs() -> Vec<Spec> {
             r"(?:\+?1[-. ]?)?(?:\([2-9][0-9]{2}\)|\b[2-9][0-9]{2})[-. ]?[0-9]{3}[-. ][0-9]{4}\b",
             0.75,
         ),
+        // International numbers in their national groupings (+33 1 23 45 67 89, +91 98765
+        // 43210, +44 20 7946 0958): a country code, then 8 to 14 more digits in groups.
+        Spec {
+            validate: Some(valid_international_phone),
+            ..pii(
+                "phone",
+                r"\+[1-9][0-9]{0,2}(?:[-. ]?\(?[0-9]{1,5}\)?){2,7}\b",
+                0.8,
+            )
+        },
         Spec {
             validate: Some(valid_ssn),
             ..pii("ssn", r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b", 0.9)
         },
         Spec {
-            validate: Some(luhn_valid),
+            validate: Some(valid_card),
             ..pii("credit_card", r"\b[0-9](?:[ -]?[0-9]){12,18}\b", 0.95)
         },
         pii(
@@ -264,7 +489,11 @@ fn pattern_specs() -> Vec<Spec> {
             )
         },
         pii("aws_access_key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0.95),
-        pii("github_token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b", 0.95),
+        pii(
+            "github_token",
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+            0.95,
+        ),
         pii(
             "stripe_key",
             r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,99}\b",
@@ -285,62 +514,13 @@ fn pattern_specs() -> Vec<Spec> {
             r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----",
             0.99,
         ),
-        injection(
-            "instruction_override",
-            Critical,
-            r"(?i)\b(?:ignore|disregard|forget|override|skip)\s+(?:all\s+|any\s+|the\s+)?(?:of\s+)?(?:your\s+|the\s+)?(?:previous|prior|above|earlier|preceding|original|your)\s+(?:instructions?|prompts?|rules?|directions?|context|guidelines)",
-        ),
-        injection(
-            "role_reassignment",
-            High,
-            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\bfrom\s+now\s+on,?\s+you\s+(?:are|will|must)\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\s+(?:an?\s+)?(?:unrestricted|unfiltered|evil|uncensored)",
-        ),
-        injection(
-            "system_prompt_extraction",
-            Critical,
-            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|instructions\s+above|original\s+instructions)",
-        ),
-        injection(
-            "jailbreak_persona",
-            Critical,
-            r"\bDAN\b|(?i:\bdo\s+anything\s+now\b|\bdeveloper\s+mode\s+(?:enabled|on|activated)|\bjailbr(?:eak|oken)|\bgod\s+mode\b)",
-        ),
-        injection(
-            "delimiter_injection",
-            High,
-            r"(?i)<\|im_start\|>|<\|im_end\|>|<\|endoftext\|>|\[/?INST\]|<</?SYS>>|###\s*(?:system|instruction)s?\s*:|</?system>",
-        ),
-        injection(
-            "fake_system_message",
-            Critical,
-            r"(?im)^\s*(?:system|admin)\s*:\s*(?:new\s+)?(?:instructions?|override|you\s+(?:must|will|are))|\[(?:system|admin)\s+(?:message|override|notice)\]",
-        ),
-        injection(
-            "encoded_payload",
-            Medium,
-            r"(?i)\b(?:base64|rot13|hex)[\s-]*(?:decode|decoded|encoded|decoding)\b|[A-Za-z0-9+/]{80,}={0,2}",
-        ),
-        injection(
-            "tool_command_injection",
-            Critical,
-            r"(?i)(?:;|&&|\|\|)\s*(?:rm\s+-rf|curl\s|wget\s|nc\s+-|bash\s+-c|sh\s+-c|chmod\s+\+x)|\$\((?:curl|wget|rm|cat)\b|\brm\s+-rf\s+/",
-        ),
-        injection(
-            "data_exfiltration",
-            High,
-            r"(?i)\b(?:send|post|upload|exfiltrate|forward|email|transmit|leak)\s+(?:all\s+|the\s+|your\s+|any\s+|my\s+)*(?:data|conversation|chat\s+history|credentials|passwords?|api\s+keys?|secrets?|tokens?|files?)\s+to\b",
-        ),
-        injection(
-            "privilege_escalation",
-            High,
-            r"(?i)\b(?:enable|grant|give\s+me|switch\s+to|escalate\s+to)\s+(?:admin|root|sudo|superuser|elevated)\s+(?:access|mode|privileges?|rights|permissions)\b",
-        ),
-        injection(
-            "safety_bypass",
-            Critical,
-            r"(?i)\b(?:bypass|disable|turn\s+off|ignore|circumvent)\s+(?:your\s+|all\s+|the\s+|any\s+)*(?:safety|content|security|moderation)\s+(?:filters?|guidelines|restrictions|policies|checks|measures)",
-        ),
     ]
+}
+
+/// A card number: an issuer's first digit (2 to 6: Mastercard, Amex and Diners, Visa,
+/// Mastercard, Discover) and the Luhn checksum. Runs of binary digits are not cards.
+fn valid_card(candidate: &[u8]) -> bool {
+    matches!(candidate.first(), Some(b'2'..=b'6')) && luhn_valid(candidate)
 }
 
 /// The Luhn checksum over the digits of a candidate card number.
@@ -367,6 +547,12 @@ pub fn luhn_valid(candidate: &[u8]) -> bool {
         })
         .sum();
     sum.is_multiple_of(10)
+}
+
+/// An E.164 number has at most 15 digits; with its country code, at least 9 here.
+fn valid_international_phone(candidate: &[u8]) -> bool {
+    let digits = candidate.iter().filter(|b| b.is_ascii_digit()).count();
+    (9..=15).contains(&digits)
 }
 
 /// US SSNs never start with 000, 666 or 9xx, and have no all-zero group.

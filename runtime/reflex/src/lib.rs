@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use serving::auth::{Principal, Scope};
 
 pub mod detect;
+pub mod eval;
+pub mod injection;
 mod ratelimit;
 
 pub use detect::{Detector, Findings, InjectionMatch, MAX_MATCHES_PER_PATTERN, PiiMatch, Severity};
@@ -77,7 +79,15 @@ impl CachedScan {
         let bytes = std::mem::size_of::<CachedScan>()
             + self.text.len()
             + self.findings.pii.len() * std::mem::size_of::<PiiMatch>()
-            + self.findings.injection.len() * std::mem::size_of::<InjectionMatch>()
+            + self
+                .findings
+                .injection
+                .iter()
+                .map(|found| {
+                    std::mem::size_of::<InjectionMatch>()
+                        + found.signals.len() * std::mem::size_of::<&str>()
+                })
+                .sum::<usize>()
             + 64;
         u32::try_from(bytes).unwrap_or(u32::MAX)
     }
@@ -138,6 +148,10 @@ pub struct ProcessRequest {
     pub check_injection: bool,
     #[serde(default = "yes")]
     pub use_cache: bool,
+    /// The injection score at or above which the text is blocked, in [0, 1]: lower catches
+    /// more, higher alarms less. Default [`injection::DEFAULT_THRESHOLD`].
+    #[serde(default)]
+    pub threshold: Option<f32>,
 }
 
 fn yes() -> bool {
@@ -152,6 +166,10 @@ pub struct ProcessResponse {
     pub pii_detected: bool,
     pub pii_matches: Vec<PiiMatch>,
     pub injection_detected: bool,
+    /// The text's injection score, in [0, 1] (0 when it is below the kept minimum).
+    pub injection_score: f32,
+    /// The threshold the verdict used.
+    pub threshold: f32,
     pub injection_matches: Vec<InjectionMatch>,
     /// Matches were left out: a pattern matched more than `MAX_MATCHES_PER_PATTERN` times.
     pub truncated: bool,
@@ -201,6 +219,17 @@ async fn process(
             message: format!("field `text` is over {MAX_TEXT_CHARS} characters"),
         });
     }
+    let threshold = match request.threshold {
+        None => injection::DEFAULT_THRESHOLD,
+        Some(threshold) if (0.0..=1.0).contains(&threshold) => threshold,
+        Some(threshold) => {
+            return Err(ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "invalid_threshold",
+                message: format!("field `threshold` is {threshold}; it must be within 0 and 1"),
+            });
+        }
+    };
     let request_id = uuid::Uuid::new_v4().to_string();
     if let Some(limiter) = &state.rate_limiter {
         let key = rate_key(
@@ -215,6 +244,8 @@ async fn process(
                 pii_detected: false,
                 pii_matches: Vec::new(),
                 injection_detected: false,
+                injection_score: 0.0,
+                threshold,
                 injection_matches: Vec::new(),
                 truncated: false,
                 cache_hit: false,
@@ -223,16 +254,19 @@ async fn process(
             return Ok((StatusCode::TOO_MANY_REQUESTS, Json(answer)).into_response());
         }
     }
-    let (findings, cache_hit) = scan_cached(&state, &request);
+    let (mut findings, cache_hit) = scan_cached(&state, &request);
+    let injection_score = findings.injection.first().map_or(0.0, |found| found.score);
+    let blocked = findings.is_blocked(threshold);
+    // The findings keep candidates down to `MIN_KEPT_SCORE`, so that one cached scan serves
+    // every threshold; the answer lists those at or above this request's.
+    findings.injection.retain(|found| found.score >= threshold);
     let answer = ProcessResponse {
         request_id,
-        status: if findings.is_blocked() {
-            "blocked"
-        } else {
-            "success"
-        },
+        status: if blocked { "blocked" } else { "success" },
         pii_detected: !findings.pii.is_empty(),
-        injection_detected: !findings.injection.is_empty(),
+        injection_detected: blocked,
+        injection_score,
+        threshold,
         pii_matches: findings.pii,
         injection_matches: findings.injection,
         truncated: findings.truncated,
