@@ -8,7 +8,7 @@ use orchestrator::{Config, Store};
 use serde_json::{Value, json};
 
 use super::{
-    closed_port, insert_left_over, spawn, spawn_dependencies, start_orchestrator, submit,
+    closed_port, get_task, insert_left_over, spawn, spawn_dependencies, start_orchestrator, submit,
     temp_sqlite, wait_for_task,
 };
 
@@ -161,14 +161,7 @@ async fn an_outcome_the_database_refuses_for_a_while_is_stored_when_it_recovers(
     let task_id = accepted["task_id"].as_str().unwrap();
     // The arm answers at once; the outcome is refused for about a second.
     tokio::time::sleep(Duration::from_millis(1_000)).await;
-    let view: Value = client
-        .get(format!("{base}/tasks/{task_id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = get_task(&client, &base, task_id).await;
     assert_eq!(view["status"], "running", "{view}");
     sqlx::query("DELETE FROM refuse_outcomes")
         .execute(store.pool())
@@ -210,14 +203,7 @@ async fn step_records_the_database_refuses_for_a_while_fail_no_task() {
     .unwrap();
     let task_id = accepted["task_id"].as_str().unwrap();
     tokio::time::sleep(Duration::from_millis(1_000)).await;
-    let view: Value = client
-        .get(format!("{base}/tasks/{task_id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = get_task(&client, &base, task_id).await;
     assert_eq!(view["status"], "running", "{view}");
     sqlx::query("DELETE FROM refuse_steps")
         .execute(store.pool())

@@ -142,6 +142,18 @@ async fn wait_for_task(client: &reqwest::Client, base: &str, task_id: &str) -> V
         .unwrap()
 }
 
+/// The task's view as `GET /tasks/{id}` answers it now, without waiting.
+async fn get_task(client: &reqwest::Client, base: &str, task_id: &str) -> Value {
+    client
+        .get(format!("{base}/tasks/{task_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn submit(client: &reqwest::Client, base: &str, body: Value) -> reqwest::Response {
     client
         .post(format!("{base}/tasks"))
@@ -446,14 +458,7 @@ async fn shutdown_answers_waiting_long_polls_at_once() {
     // Waits for the state, not for a while: the task running, and the long-poll waiting on it.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let view: Value = client
-            .get(format!("{base}/tasks/{task_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view = get_task(&client, &base, &task_id).await;
         if view["status"] == "running" && state.long_polls_waiting(&task_id) == 1 {
             break;
         }
