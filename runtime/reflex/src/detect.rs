@@ -10,6 +10,7 @@ use crate::injection::{
     self, Encoding, MAX_DECODE_DEPTH, MAX_DECODED_BYTES, MAX_DECODED_RUNS, MIN_KEPT_SCORE, Role,
     SignalSpec, signal_specs,
 };
+use crate::ngram::{NgramModel, NgramScore};
 
 /// One PII finding, with byte offsets into the text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +88,8 @@ pub struct Detector {
     /// The injection signals alone, for a second look at decoded and folded text.
     signal_set: RegexSet,
     signals: Vec<Signal>,
+    /// The n-gram model, one more signal (`model:ngram`); `None` scores by the patterns alone.
+    model: Option<NgramModel>,
 }
 
 struct Pattern {
@@ -137,7 +140,17 @@ impl Evidence {
 }
 
 impl Detector {
+    /// The detector with the shipped n-gram model.
     pub fn new() -> Detector {
+        Detector {
+            model: Some(NgramModel::embedded()),
+            ..Detector::without_model()
+        }
+    }
+
+    /// The detector scoring by its patterns alone: for training the model and measuring what it
+    /// adds.
+    pub fn without_model() -> Detector {
         let specs = pattern_specs();
         let signal_specs = signal_specs();
         let set = compile_set(
@@ -168,6 +181,7 @@ impl Detector {
             patterns,
             signal_set,
             signals,
+            model: None,
         }
     }
 
@@ -242,7 +256,36 @@ impl Detector {
     /// Scores the signals that fired in `text`, after decoding the payloads and folding the
     /// text they point at; the finding when the score is at least [`MIN_KEPT_SCORE`].
     fn judge(&self, text: &str, fired: &[usize]) -> Option<InjectionMatch> {
+        let (evidence, model, folded) = self.gather(text, fired);
+        let view = folded.as_deref().unwrap_or(text).as_bytes();
+        self.score(text.as_bytes(), &evidence, model.map(|score| (score, view)))
+    }
+
+    /// The patterns' logit and the model's contribution to it, for `text`: what the score of
+    /// [`Detector::scan`] combines, for training and inspecting the model.
+    pub fn logits(&self, text: &str) -> (f32, Option<f32>) {
+        let fired: Vec<usize> = self
+            .set
+            .matches(text.as_bytes())
+            .iter()
+            .filter_map(|idx| idx.checked_sub(self.patterns.len()))
+            .collect();
+        let (evidence, model, _) = self.gather(text, &fired);
+        (
+            self.pattern_logit(&evidence),
+            model.map(|model| model.contribution),
+        )
+    }
+
+    /// The evidence the signals give about `text`, what the model says of it, and the folded
+    /// view the model read instead of the text, when folding changed it.
+    fn gather(
+        &self,
+        text: &str,
+        fired: &[usize],
+    ) -> (Evidence, Option<NgramScore>, Option<String>) {
         let bytes = text.as_bytes();
+        let mut model_view: Option<String> = None;
         let mut evidence = Evidence::default();
         let mut leet = false;
         for &signal in fired {
@@ -266,16 +309,21 @@ impl Detector {
                 debug_assert!(leet);
                 "normalised:leet"
             };
-            let folded = folded.as_bytes();
-            for signal in self.signal_set.matches(folded).iter() {
+            let folded_bytes = folded.as_bytes();
+            for signal in self.signal_set.matches(folded_bytes).iter() {
                 if matches!(self.signals[signal].spec.role, Role::Evidence(_))
-                    && self.confirmed(signal, folded)
+                    && self.confirmed(signal, folded_bytes)
                 {
                     evidence.add(signal, Some(via));
                 }
             }
+            model_view = Some(folded);
         }
-        self.score(bytes, &evidence)
+        let model = self.model.as_ref().map(|model| {
+            let view = model_view.as_deref().map_or(bytes, str::as_bytes);
+            model.score(view)
+        });
+        (evidence, model, model_view)
     }
 
     /// Whether `signal`, found by the set in `bytes`, holds: at once for a signal the set
@@ -332,9 +380,21 @@ impl Detector {
         }
     }
 
-    /// Combines the evidence into the text's score and, when it is at least
-    /// [`MIN_KEPT_SCORE`], its finding.
-    fn score(&self, bytes: &[u8], evidence: &Evidence) -> Option<InjectionMatch> {
+    /// The vias through which evidence showed (`decoded:base64`, `normalised:leet`), each once.
+    fn vias(evidence: &Evidence) -> Vec<&'static str> {
+        let mut vias: Vec<&'static str> = Vec::new();
+        for via in evidence.fired.iter().filter_map(|(_, via)| *via) {
+            if !vias.contains(&via) {
+                vias.push(via);
+            }
+        }
+        vias
+    }
+
+    /// The logit of the patterns' evidence: the weights of the signals that fired, with the
+    /// combinations that matter: a persona paired with rule removal, a closing tag followed by
+    /// an instruction, and evidence found only inside a decoded or folded view.
+    fn pattern_logit(&self, evidence: &Evidence) -> f32 {
         let spec = |signal: usize| &self.signals[signal].spec;
         let has = |name: &str| evidence.fired.iter().any(|(s, _)| spec(*s).name == name);
         let intents = evidence
@@ -342,12 +402,7 @@ impl Detector {
             .iter()
             .filter(|(s, _)| spec(*s).name.starts_with("intent:"))
             .count();
-        let mut vias: Vec<&'static str> = Vec::new();
-        for via in evidence.fired.iter().filter_map(|(_, via)| *via) {
-            if !vias.contains(&via) {
-                vias.push(via);
-            }
-        }
+        let vias = Detector::vias(evidence);
         let mut combos = 0.0;
         // A persona with its rules removed is a jailbreak; either alone is often benign.
         if has("intent:persona") && (has("intent:rule-removal") || has("intent:jailbreak")) {
@@ -359,31 +414,56 @@ impl Detector {
         }
         // Evidence that shows only once decoded or folded: the hiding is itself a signal.
         combos += 1.2 * vias.len() as f32;
-        let score = injection::score(evidence.fired.iter().map(|(s, _)| spec(*s).weight), combos);
+        injection::logit(evidence.fired.iter().map(|(s, _)| spec(*s).weight), combos)
+    }
+
+    /// Combines the evidence and the model's view into the text's score and, when it is at
+    /// least [`MIN_KEPT_SCORE`], its finding.
+    fn score(
+        &self,
+        bytes: &[u8],
+        evidence: &Evidence,
+        model: Option<(NgramScore, &[u8])>,
+    ) -> Option<InjectionMatch> {
+        let spec = |signal: usize| &self.signals[signal].spec;
+        let contribution = model.map_or(0.0, |(model, _)| model.contribution);
+        let score = injection::sigmoid(self.pattern_logit(evidence) + contribution);
         if score < MIN_KEPT_SCORE {
             return None;
         }
+        let vias = Detector::vias(evidence);
         let strongest = evidence
             .fired
             .iter()
             .filter(|(s, _)| matches!(spec(*s).role, Role::Evidence(_)))
-            .max_by(|a, b| spec(a.0).weight.total_cmp(&spec(b.0).weight))?;
-        let family = if vias.is_empty() {
-            match spec(strongest.0).role {
+            .max_by(|a, b| spec(a.0).weight.total_cmp(&spec(b.0).weight));
+        // The model names the family only of a text no pattern spoke for.
+        let model_leads = model.filter(|(model, _)| {
+            model.contribution >= injection::MODEL_SIGNAL_LOGIT && strongest.is_none()
+        });
+        let family = match (vias.is_empty(), model_leads, strongest) {
+            (false, _, _) => injection::FAMILIES[5],
+            (true, Some((score, view)), _) => self
+                .model
+                .as_ref()
+                .map_or(injection::FAMILIES[0], |model| model.family(view, &score)),
+            (true, None, Some((s, _))) => match spec(*s).role {
                 Role::Evidence(family) => family,
                 _ => unreachable!("only evidence is the strongest"),
-            }
-        } else {
-            injection::FAMILIES[5]
+            },
+            (true, None, None) => return None,
         };
-        let (start, end) = match strongest.1 {
-            None => self.signals[strongest.0]
+        let (start, end) = match strongest {
+            Some((s, None)) if model_leads.is_none() => self.signals[*s]
                 .regex
                 .find(bytes)
                 .map_or((0, bytes.len()), |found| (found.start(), found.end())),
-            Some(_) => (0, bytes.len()),
+            _ => (0, bytes.len()),
         };
         let mut signals = vias;
+        if contribution >= injection::MODEL_SIGNAL_LOGIT {
+            signals.push("model:ngram");
+        }
         signals.extend(evidence.fired.iter().map(|(s, _)| spec(*s).name));
         Some(InjectionMatch {
             injection_type: family,

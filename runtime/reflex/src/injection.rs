@@ -177,7 +177,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:reveal",
             EXTRACTION,
             2.8,
-            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump|recite|spell\s+out|quote|paste|copy|share|summari[sz]e|write\s+out|what\s+(?:does|do|did|were|are|is))\b[^.!?\n]*\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions)|(?:secret|confidential|exact)\s+(?:ones|instructions|rules)|instructions\s+(?:you\s+were\s+given|above|at\s+the\s+top)|(?:text|everything)\s+(?:above|before\s+my)|configured\s+with)",
+            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump|recite|spell\s+out|quote|paste|copy|share|summari[sz]e|write\s+out|what\s+(?:does|do|did|were|are|is)\s+(?:your|the)\b)[^.!?\n]*\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions)|(?:secret|confidential|exact)\s+(?:ones|instructions|rules)|instructions\s+(?:you\s+were\s+given|above|at\s+the\s+top)|(?:text|everything)\s+(?:above|before\s+my)|configured\s+with)",
         ),
         evidence(
             "intent:verbatim",
@@ -324,7 +324,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Context,
             weight: -2.6,
             anchor: None,
-            source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red-?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier)\b",
+            source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red-?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier|should\s+be\s+(?:blocked|flagged|detected|rejected|caught)|test\s+cases?\s+for)\b",
         },
         SignalSpec {
             name: "context:code",
@@ -343,12 +343,23 @@ pub fn signal_specs() -> Vec<SignalSpec> {
     ]
 }
 
-/// The logistic score of the fired evidence, with the combinations that matter: a persona
-/// paired with rule removal, a closing tag followed by an instruction, and evidence found
-/// only inside a decoded or folded view.
-pub fn score(weights: impl Iterator<Item = f32>, combos: f32) -> f32 {
-    let z = BIAS + weights.sum::<f32>() + combos;
+/// The model's contribution, in logits, from which it is listed among a finding's signals as
+/// `model:ngram`.
+pub const MODEL_SIGNAL_LOGIT: f32 = 1.0;
+
+/// The logit of the fired evidence: the intercept, the signals' weights and the combinations'.
+pub fn logit(weights: impl Iterator<Item = f32>, combos: f32) -> f32 {
+    BIAS + weights.sum::<f32>() + combos
+}
+
+/// A logit as a score in [0, 1].
+pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
+}
+
+/// The logistic score of the fired evidence alone.
+pub fn score(weights: impl Iterator<Item = f32>, combos: f32) -> f32 {
+    sigmoid(logit(weights, combos))
 }
 
 /// Text folded for a second look: NFKC, zero-width and bidi characters removed, common

@@ -20,6 +20,7 @@ use serving::auth::{Principal, Scope};
 pub mod detect;
 pub mod eval;
 pub mod injection;
+pub mod ngram;
 mod ratelimit;
 
 pub use detect::{Detector, Findings, InjectionMatch, MAX_MATCHES_PER_PATTERN, PiiMatch, Severity};

@@ -2,7 +2,8 @@
 //! family, and its false alarms on hard negatives, on the labelled corpus.
 //!
 //! `cargo run --release -p reflex --bin reflex-eval -- [--split dev|heldout] [--threshold X]
-//! [--mistakes]`. Exit codes: 0 printed, 2 bad arguments or an unreadable corpus.
+//! [--template PREFIX] [--mistakes] [--dump-logits PATH]`. `--dump-logits` writes each text's
+//! pattern logit, one JSON line per text, for `runtime/reflex/model/train.py`. Exit codes: 0 printed, 2 bad arguments or an unreadable corpus.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,9 +23,15 @@ struct Opts {
     /// The corpus folder [default: the crate's corpus/].
     #[arg(long)]
     corpus: Option<PathBuf>,
+    /// Only the texts whose template starts with this (`wild-` is the second batch).
+    #[arg(long)]
+    template: Option<String>,
     /// Also list every text the detector got wrong.
     #[arg(long)]
     mistakes: bool,
+    /// Write `{"id", "pattern_logit"}` per text to this file (the model's training input).
+    #[arg(long)]
+    dump_logits: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -38,18 +45,36 @@ fn main() -> ExitCode {
     }
     let dir = opts.corpus.unwrap_or_else(eval::corpus_dir);
     let detector = Detector::new();
+    let mut dump = String::new();
     for split in &opts.split {
-        let records = match eval::load(&dir, split) {
+        let mut records = match eval::load(&dir, split) {
             Ok(records) => records,
             Err(error) => {
                 eprintln!("reflex-eval: {error:#}");
                 return ExitCode::from(2);
             }
         };
+        if let Some(prefix) = &opts.template {
+            records.retain(|record| record.template.starts_with(prefix.as_str()));
+        }
+        for record in &records {
+            let (pattern_logit, _) = detector.logits(&record.text);
+            dump.push_str(
+                &serde_json::json!({"id": record.id, "pattern_logit": pattern_logit}).to_string(),
+            );
+            dump.push('\n');
+        }
         let report = eval::evaluate(&detector, &records, opts.threshold);
         print!(
             "{}",
-            report.render(&format!("{split} (threshold {})", opts.threshold))
+            report.render(&format!(
+                "{split}{} (threshold {})",
+                opts.template
+                    .as_ref()
+                    .map(|prefix| format!(", templates {prefix}*"))
+                    .unwrap_or_default(),
+                opts.threshold
+            ))
         );
         if opts.mistakes {
             for (id, what) in &report.mistakes {
@@ -59,6 +84,12 @@ fn main() -> ExitCode {
             }
         }
         println!();
+    }
+    if let Some(path) = &opts.dump_logits
+        && let Err(error) = std::fs::write(path, dump)
+    {
+        eprintln!("reflex-eval: writing {}: {error}", path.display());
+        return ExitCode::from(2);
     }
     ExitCode::SUCCESS
 }
