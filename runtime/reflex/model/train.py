@@ -20,7 +20,8 @@ Reads the development split only (corpus/dev.jsonl); the held-out split is never
   chosen by five-fold cross-validation grouped by template, on the dev split: the
   patterns' logit of each text (from --dump-logits) plus the model's contribution, trained
   without the text's fold, must reach 0 (the default threshold, 0.5). The choice maximises
-  recall less four times the hard-negative false-alarm rate.
+  recall less four times the hard-negative false-alarm rate, on the second batch's dev texts
+  (templates `wild-`): the patterns were tuned on the first batch, whose figures flatter them.
 """
 
 import json
@@ -132,9 +133,12 @@ def main():
     if missing:
         sys.exit(f"train.py: {sys.argv[1]} has no pattern logit for {len(missing)} dev texts, such as {missing[0]}")
 
+    # Judged on the second batch's dev texts: the patterns were tuned on the first batch's, so
+    # on those the patterns' logit flatters them and hides what the model adds.
+    judged = [r for r in records if r["template"].startswith("wild-")] or records
     # Cross-validation: the model's logit for each dev text, trained without its fold.
     grid = []
-    for l2 in (3e-4, 1e-3, 3e-3):
+    for l2 in (1e-4, 3e-4, 1e-3):
         held_logit = {}
         for fold in range(5):
             train_on = [r for r in records if fold_of(r["template"]) != fold]
@@ -142,18 +146,18 @@ def main():
             for r in records:
                 if fold_of(r["template"]) == fold:
                     held_logit[r["id"]] = window_logit(r["text"], weights, bias)
-        for alpha in (0.5, 0.75, 1.0):
-            for offset in (-2.0, -1.0, 0.0):
+        for alpha in (0.75, 1.0, 1.5, 2.0):
+            for offset in (-1.0, 0.0, 1.0):
                 for floor in (0.0,):
                     found = alarms = 0
-                    for r in records:
+                    for r in judged:
                         z = logits[r["id"]] + max(alpha * (held_logit[r["id"]] + offset), floor)
                         if r["injection"]:
                             found += z >= 0
                         elif r["hard_negative"]:
                             alarms += z >= 0
-                    injections = sum(1 for r in records if r["injection"])
-                    negatives = sum(1 for r in records if r["hard_negative"])
+                    injections = sum(1 for r in judged if r["injection"])
+                    negatives = sum(1 for r in judged if r["hard_negative"])
                     recall, rate = found / injections, alarms / negatives
                     grid.append((recall - 4 * rate, recall, rate, l2, alpha, offset, floor))
                     print(f"l2 {l2:g} alpha {alpha} offset {offset} floor {floor}: cv recall {recall:.3f}, hard-negative alarms {rate:.3f}", file=sys.stderr)

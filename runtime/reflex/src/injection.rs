@@ -147,18 +147,18 @@ pub fn signal_specs() -> Vec<SignalSpec> {
     vec![
         // ---- intent
         anchored(
-            r"(?i)\b(?:ignore|disregard|forget|override|overrule|discard|throw\s+out|set\s+aside|drop|abandon|stop\s+following|(?:do\s+not|don'?t|never|no\s+longer)\s+(?:follow|obey|apply)|pay\s+no\s+attention)\b",
+            r"(?i)\b(?:ignore|disregard|forget|override|overrule|discard|throw\s+out|set\s+aside|drop|abandon|overlook|neglect|bypass|undo|stop\s+following|(?:do\s+not|don'?t|never|no\s+longer)\s+(?:follow|obey|apply)|pay\s+no\s+attention)\b",
             "intent:override",
             OVERRIDE,
             3.6,
-            r"(?im)(?:^|[.!?:;,\n\x22(]\s*|\b(?:and|please|now|just|kindly|simply|then|so|must|should|will|to|always|you)\s+)(?:ignore|disregard|forget|override|overrule|discard|throw\s+out|set\s+aside|drop|abandon|stop\s+following|(?:do\s+not|don'?t|never)\s+(?:follow|obey|apply)|pay\s+no\s+attention\s+to|no\s+longer\s+(?:follow|apply|obey))\b[^.!?\n]*\b(?:instructions?|rules|guidelines|directions|directives|constraints|prompts?|programming|guardrails|polic(?:y|ies)|context|orders|commands)\b|\b(?:ignore|disregard|forget|discard|set\s+aside|override|overrule)\s+(?:everything|anything|all|whatever)\s+(?:you\s+(?:were|have\s+been|got)|i|we)\s+(?:told|given|said|asked)",
+            r"(?im)(?:^|[.!?:;,\n\x22(]\s*|\b(?:and|please|now|just|kindly|simply|then|so|must|should|will|to|always|you)\s+)(?:ignore|disregard|forget|override|overrule|discard|throw\s+out|set\s+aside|drop|abandon|overlook|neglect|bypass|undo|stop\s+following|(?:do\s+not|don'?t|never)\s+(?:follow|obey|apply)|pay\s+no\s+attention\s+to|no\s+longer\s+(?:follow|apply|obey))\b[^.!?\n]*\b(?:instructions?|rules|guidelines|guidance|directions|directives|constraints|prompts?|programming|guardrails|polic(?:y|ies)|context|orders|commands|configuration)\b|\b(?:ignore|disregard|forget|discard|set\s+aside|override|overrule)\s+(?:everything|anything|all|whatever)\s+(?:you\s+(?:were|have\s+been|got)|i|we)\s+(?:told|given|said|asked)",
         ),
         anchored(
-            r"(?i)\b(?:no\s+longer\s+appl\w*|void|revoked|cancel+ed|obsolete|outdated|a\s+test|(?:don'?t|not)\s+(?:apply|matter)|matters)\b",
+            r"(?i)\b(?:no\s+longer\s+(?:appl\w*|stands?|valid|counts?)|void|revoked|rescinded|retracted|withdrawn|superseded|cancel+ed|obsolete|outdated|a\s+test|(?:don'?t|not)\s+(?:apply|matter)|matters|applies|replaces?\s+yours)\b",
             "intent:prior-void",
             OVERRIDE,
             3.3,
-            r"(?i)\b(?:previous|prior|above|earlier|preceding|original|initial|old|existing)\s+(?:instructions|rules|guidelines|directives|directions|constraints|guardrails|programming|context|ones)\b[^.!?\n]*\b(?:no\s+longer\s+appl|(?:is|are)\s+(?:void|revoked|cancel+ed|obsolete|outdated|a\s+test)|were\s+a\s+test|don'?t\s+(?:apply|matter)|(?:does|do)\s+not\s+(?:apply|matter))|\bnothing\s+(?:above|before)\s+(?:this|here)\b[^.!?\n]*\bmatters|\b(?:instructions|rules|guidelines)\s+you\s+were\s+given\s+(?:are|were)\s+(?:outdated|revoked|void|cancel+ed|obsolete)",
+            r"(?i)\b(?:previous|prior|above|earlier|preceding|original|initial|old|existing)\s+(?:instructions|rules|guidelines|guidance|directives|directions|constraints|guardrails|programming|context|orders|ones)\b[^.!?\n]*\b(?:no\s+longer\s+(?:appl|stand|valid|count)|(?:is|are|have\s+been|has\s+been)\s+(?:void|revoked|rescinded|retracted|withdrawn|superseded|cancel+ed|obsolete|outdated|a\s+test)|were\s+a\s+test|don'?t\s+(?:apply|matter)|(?:does|do)\s+not\s+(?:apply|matter))|\bnothing\s+(?:(?:above|before)\s+(?:this|here)|you\s+were\s+told)\b[^.!?\n]*\b(?:matters|applies|counts)|\binstructions\s+in\s+this\s+(?:document|message|email|page)\s+replace\s+yours|\b(?:instructions|rules|guidelines)\s+you\s+were\s+given\s+(?:are|were)\s+(?:outdated|revoked|void|cancel+ed|obsolete)",
         ),
         evidence(
             "intent:new-instructions",
@@ -170,14 +170,14 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:prompt-reference",
             EXTRACTION,
             1.4,
-            r"(?i)\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:instructions|rules|prompt)|confidential\s+instructions|instructions\s+you\s+were\s+given|your\s+(?:instructions|configuration|guidelines|rules|programming))\b|\bnot\s+supposed\s+to\s+(?:share|reveal|tell|show)\b|\byou\s+were\s+(?:configured|set\s+up|initiali[sz]ed)\s+with\b|\bstarting\s+with\s+.you\s+are\b|\bbefore\s+my\s+first\s+message\b",
+            r"(?i)\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|meta-?prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:instructions|rules|prompt)|confidential\s+instructions|internal\s+(?:guidelines|instructions|rules)|operating\s+instructions|instructions\s+you\s+were\s+(?:given|deployed\s+with)|preamble\s+you\s+were\s+given|your\s+(?:instructions|configuration|guidelines|rules|programming|prompt(?:\s+template)?))\b|\bnot\s+supposed\s+to\s+(?:share|reveal|tell|show)\b|\byou\s+were\s+(?:configured|set\s+up|initiali[sz]ed)\s+with\b|\bstarting\s+with\s+.you\s+are\b|\bbefore\s+my\s+first\s+message\b",
         ),
         anchored(
-            r"(?i)\b(?:system\s+(?:prompt|message)|initial|pre-?prompt|hidden|secret|confidential|exact|instructions|everything\s+before|text\s+above|configured)\b",
+            r"(?i)\b(?:system\s+(?:prompt|message)|initial|pre-?prompt|meta-?prompt|preamble|hidden|secret|confidential|internal|exact|instructions|everything\s+before|text\s+above|configured|your\s+prompt)\b",
             "intent:reveal",
             EXTRACTION,
             2.8,
-            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump|recite|spell\s+out|quote|paste|copy|share|summari[sz]e|write\s+out|what\s+(?:does|do|did|were|are|is)\s+(?:your|the)\b)[^.!?\n]*\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions)|(?:secret|confidential|exact)\s+(?:ones|instructions|rules)|instructions\s+(?:you\s+were\s+given|above|at\s+the\s+top)|(?:text|everything)\s+(?:above|before\s+my)|configured\s+with)",
+            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump|recite|spell\s+out|quote|paste|copy|share|summari[sz]e|write\s+out|what\s+(?:does|do|did|were|are|is)\s+(?:your|the)\b)[^.!?\n]*\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions)|(?:secret|confidential|exact)\s+(?:ones|instructions|rules)|instructions\s+(?:you\s+were\s+given|above|at\s+the\s+top)|(?:text|everything)\s+(?:above|before\s+my)|configured\s+with|meta-?prompt|preamble|internal\s+(?:guidelines|instructions|rules)|your\s+prompt)",
         ),
         evidence(
             "intent:verbatim",
@@ -195,7 +195,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:rule-removal",
             JAILBREAK,
             2.2,
-            r"(?i)\b(?:no|without(?:\s+any)?|free\s+(?:of|from)(?:\s+all)?|not\s+bound\s+by(?:\s+any)?|ignores?\s+(?:its|your|all)?)\s+(?:\w+\s+)?(?:rules|restrictions|limits|filters|guidelines|ethic(?:s|al\s+guidelines)|morals|policies|content\s+polic(?:y|ies)|censorship|boundaries|warnings)\b|\b(?:unrestricted|unfiltered|uncensored|unbound)\b|\bnever\s+(?:refuses?|says\s+no)\b|\b(?:restrictions|rules)\s+(?:lifted|were\s+deleted|removed)\b|\bwhose\s+rules\s+were\s+deleted\b|\bdoes\s+not\s+have\s+to\s+(?:abide|follow)\b|\bbroken\s+free\b|\bcomply\s+with\s+anything\b|\bobeys?\s+every\s+command\b|\banswers?\s+(?:anything|everything)\b",
+            r"(?i)\b(?:no|without(?:\s+any)?|free\s+(?:of|from)(?:\s+all)?|not\s+bound\s+by(?:\s+any)?|ignores?\s+(?:its|your|all)?)\s+(?:\w+\s+)?(?:rules|restrictions|limits|filters|guidelines|ethic(?:s|al\s+guidelines)|morals|policies|content\s+polic(?:y|ies)|censorship|boundaries|warnings)\b|\b(?:unrestricted|unfiltered|uncensored|unbound)\b|\bnever\s+(?:refuses?|says\s+no)\b|\b(?:restrictions|rules)\s+(?:lifted|were\s+deleted|removed)\b|\bwhose\s+rules\s+were\s+deleted\b|\b(?:guardrails|safety\s+(?:layer|settings|filters|rules)|content\s+(?:rules|filters|polic(?:y|ies))|filters|restrictions)\s+(?:(?:are|were|is|being)\s+)?(?:stripped|removed|disabled|suspended|lifted|turned\s+off|deactivated)\b|\bwith\s+its\s+guardrails\s+stripped\b|\bdoes\s+not\s+have\s+to\s+(?:abide|follow)\b|\bbroken\s+free\b|\bcomply\s+with\s+anything\b|\bobeys?\s+every\s+command\b|\banswers?\s+(?:anything|everything)\b",
         ),
         evidence(
             "intent:jailbreak",
@@ -207,7 +207,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:tool",
             TOOL,
             3.4,
-            r"(?i)\brm\s+-rf\s+(?:/\s|/$|/\W|~/?(?:\s|$)|\*|--no-preserve)|\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bnc\s+-e\b|/etc/(?:passwd|shadow)\b|\$\((?:curl|wget|rm|cat|nc)\b|\bos\.system\s*\(|\bsubprocess\.(?:call|Popen|run)\s*\([^)\n]*shell\s*=\s*true|\bdrop\s+table\b|\bchmod\s+\+x\s+/tmp/|'\s*;\s*(?:drop|delete|update)\b|(?:;|&&|\|\|)\s*(?:rm|curl|wget|nc|cat\s+/etc)\b",
+            r"(?i)\brm\s+-rf\s+(?:/\s|/$|/\W|~/?(?:\s|$)|\*|--no-preserve)|\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bnc\s+-e\b|/etc/(?:passwd|shadow)\b|\$\((?:curl|wget|rm|cat|nc)\b|\bos\.system\s*\(|\bsubprocess\.(?:call|Popen|run)\s*\([^)\n]*shell\s*=\s*true|\bdrop\s+table\b|\bchmod\s+\+x\s+/tmp/|\bchmod\s+(?:-R\s+)?777\s+/|'\s*;\s*(?:drop|delete|update)\b|(?:;|&&|\|\|)\s*(?:rm|curl|wget|nc|cat\s+/etc)\b",
         ),
         evidence(
             "intent:tool-call",
@@ -234,6 +234,13 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             ENCODED,
             2.2,
             r"(?i)\b(?:decode|convert|translate|apply\s+rot-?13|decoding)\b[^.!?\n]*\b(?:follow|obey|do\s+what|carry\s+(?:it\s+)?out|execute|act\s+on|comply|run)\b|\b(?:obey|follow|execute|run)\b[^.!?\n]*\b(?:after\s+decoding|decoded)\b|\binstruction\s+in\s+this\s+binary\b",
+        ),
+        evidence(
+            "intent:addressing-ai",
+            OVERRIDE,
+            1.6,
+            // An indirect injection's tell: a document that speaks to the model reading it.
+            r"(?i)if\s+you\s+(?:are|'re)\s+(?:reading\s+this|an?\s+(?:ai|llm|language\s+model|assistant|chatbot))|(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)s?|(?:attention|hey|dear)\s+(?:ai|assistant|llm|chatbot)|to\s+any\s+(?:ai|llm|language\s+model|assistant)|ai\s+(?:agents?|models?|assistants?)\s+(?:must|should|reading)",
         ),
         evidence(
             "intent:payload",
@@ -270,7 +277,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "structure:fenced-system",
             DELIMITER,
             2.4,
-            r"(?i)```\s*(?:system|instructions?|prompt)\s*\n|<system>[^<]*(?:reveal|ignore|you\s+are|instructions|rules)",
+            r"(?i)```\s*(?:system|instructions?|prompt)\s*\n|<system>[^<]*(?:reveal|ignore|you\s+are|instructions|rules)|<(?:system|instructions?)>\s*[A-Za-z]+\s+[a-z]+\s",
         ),
         // ---- decoding triggers
         SignalSpec {
@@ -324,7 +331,16 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Context,
             weight: -2.6,
             anchor: None,
-            source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red-?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier|should\s+be\s+(?:blocked|flagged|detected|rejected|caught)|test\s+cases?\s+for)\b",
+            source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red[\s-]?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier|should\s+be\s+(?:blocked|flagged|detected|rejected|caught)|test\s+cases?\s+for)\b",
+        },
+        SignalSpec {
+            name: "context:question",
+            role: Role::Context,
+            weight: -1.2,
+            anchor: None,
+            // Asking about a command or a token, not giving one: "is this safe", "should I
+            // strip them", "the instructions file".
+            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b",
         },
         SignalSpec {
             name: "context:code",
