@@ -53,7 +53,7 @@ fn adversarial_texts() -> Vec<(&'static str, String)> {
 }
 
 /// The injection score's stages on 1 KB, on clean and on adversarial text: folding
-/// (normalisation), decoding one payload, and a whole injection-only scan (every signal,
+/// (normalisation), decoding one payload, the n-gram model, and a whole injection-only scan (every signal,
 /// the decoding and folding it triggers, and the score).
 fn reflex_injection_stages(c: &mut Criterion) {
     use reflex::injection::{Encoding, decode, normalise};
@@ -75,6 +75,13 @@ fn reflex_injection_stages(c: &mut Criterion) {
     });
     group.bench_function("decode_base64_1kb", |b| {
         b.iter(|| decode(Encoding::Base64, black_box(payload.as_bytes())))
+    });
+    let model = reflex::ngram::NgramModel::embedded();
+    group.bench_function("ngram_clean_1kb", |b| {
+        b.iter(|| model.score(black_box(clean.as_bytes())))
+    });
+    group.bench_function("ngram_adversarial_1kb", |b| {
+        b.iter(|| model.score(black_box(folded.as_bytes())))
     });
     for (name, text) in [
         ("score_clean_1kb", &clean),

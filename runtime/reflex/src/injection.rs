@@ -173,7 +173,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             r"(?i)\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|meta-?prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:instructions|rules|prompt)|confidential\s+instructions|internal\s+(?:guidelines|instructions|rules)|operating\s+instructions|instructions\s+you\s+were\s+(?:given|deployed\s+with)|preamble\s+you\s+were\s+given|your\s+(?:instructions|configuration|guidelines|rules|programming|prompt(?:\s+template)?))\b|\bnot\s+supposed\s+to\s+(?:share|reveal|tell|show)\b|\byou\s+were\s+(?:configured|set\s+up|initiali[sz]ed)\s+with\b|\bstarting\s+with\s+.you\s+are\b|\bbefore\s+my\s+first\s+message\b",
         ),
         anchored(
-            r"(?i)\b(?:system\s+(?:prompt|message)|initial|pre-?prompt|meta-?prompt|preamble|hidden|secret|confidential|internal|exact|instructions|everything\s+before|text\s+above|configured|your\s+prompt)\b",
+            r"(?i)\b(?:system\s+(?:prompt|message)|initial|pre-?prompt|meta-?prompt|preamble|hidden|secret|confidential|internal|exact|instructions\s+(?:you\s+were|above|at\s+the\s+top)|everything\s+before|text\s+above|configured|your\s+prompt)\b",
             "intent:reveal",
             EXTRACTION,
             2.8,

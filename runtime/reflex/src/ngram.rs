@@ -61,17 +61,26 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// The model: its bias per column, the weights of the features it knows in an open-addressed
-/// table (the injection weight beside the key, the family weights apart: they are read only
-/// for a text the model alone flags), and how its logit enters the combined score: times
-/// `alpha`, and never below `floor`.
+/// table (the injection weight beside the key, the family weights apart, by slot: they are
+/// read only for a text the model alone flags), and how its logit enters the combined score:
+/// times `alpha`, and never below `floor`.
 pub struct NgramModel {
     bias: [f32; COLUMNS],
     alpha: f32,
     floor: f32,
-    /// `(key, injection weight, row in families)`; key 0 is an empty slot.
-    slots: Vec<(u64, f32, u32)>,
+    /// `(key's low 32 bits, injection weight)`, 8 bytes a slot so that the table stays in
+    /// cache; the slot itself is chosen by the key's top bits. A key whose low bits are 0 is
+    /// stored as 1 (0 marks an empty slot).
+    slots: Vec<(u32, f32)>,
     shift: u32,
+    /// The family weights of the feature in each slot.
     families: Vec<[f32; COLUMNS - 1]>,
+    features: usize,
+}
+
+/// A key's fingerprint in its slot: its low 32 bits, never 0.
+fn fingerprint(key: u64) -> u32 {
+    (key as u32).max(1)
 }
 
 /// What the model says about one text.
@@ -144,19 +153,19 @@ impl NgramModel {
             .trailing_zeros()
             .max(4);
         let shift = 64 - bits;
-        let mut slots = vec![(0u64, 0.0f32, 0u32); 1 << bits];
-        let mut families = Vec::with_capacity(rows.len());
+        let mut slots = vec![(0u32, 0.0f32); 1 << bits];
+        let mut families = vec![[0.0f32; COLUMNS - 1]; 1 << bits];
+        let features = rows.len();
         for (key, row, line) in rows {
             let mut slot = (key >> shift) as usize;
             while slots[slot].0 != 0 {
-                if slots[slot].0 == key {
-                    bail!("ngram weights line {line}: a feature listed twice");
+                if slots[slot].0 == fingerprint(key) {
+                    bail!("ngram weights line {line}: a feature listed twice, or two that collide");
                 }
                 slot = (slot + 1) & (slots.len() - 1);
             }
-            let family = u32::try_from(families.len()).context("too many ngram features")?;
-            slots[slot] = (key, row[0], family);
-            families.push(std::array::from_fn(|idx| row[idx + 1]));
+            slots[slot] = (fingerprint(key), row[0]);
+            families[slot] = std::array::from_fn(|idx| row[idx + 1]);
         }
         Ok(NgramModel {
             bias: bias.context("ngram weights: no bias line")?,
@@ -165,25 +174,29 @@ impl NgramModel {
             slots,
             shift,
             families,
+            features,
         })
     }
 
     /// How many features the model knows.
     pub fn len(&self) -> usize {
-        self.families.len()
+        self.features
     }
 
     pub fn is_empty(&self) -> bool {
-        self.families.is_empty()
+        self.features == 0
     }
 
+    /// The injection weight and the slot of the feature `key`, if the model knows it.
+    #[inline]
     fn lookup(&self, key: u64) -> Option<(f32, u32)> {
         let mask = self.slots.len() - 1;
+        let wanted = fingerprint(key);
         let mut slot = (key >> self.shift) as usize;
         loop {
-            let (seen, weight, family) = self.slots[slot];
-            if seen == key {
-                return Some((weight, family));
+            let (seen, weight) = self.slots[slot];
+            if seen == wanted {
+                return Some((weight, slot as u32));
             }
             if seen == 0 {
                 return None;
