@@ -378,7 +378,7 @@ mod tests {
     use super::*;
 
     fn model(rows: &str) -> NgramModel {
-        let zeros = vec!["0"; COLUMNS].join("\t");
+        let zeros = ["0"; COLUMNS].join("\t");
         NgramModel::parse(&format!(
             "# test\nalpha\t1\nfloor\t-9\nbias\t{zeros}\n{rows}"
         ))
@@ -387,7 +387,7 @@ mod tests {
 
     /// A feature's weights: `first` for the injection, 1 for the column `family` (0: none).
     fn row(first: f32, family: usize) -> String {
-        let mut values = vec![0.0f32; COLUMNS];
+        let mut values = [0.0f32; COLUMNS];
         values[family] = 1.0;
         values[0] = first;
         values
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn a_bad_weights_file_names_its_line() {
-        let zeros = vec!["0"; COLUMNS].join("\t");
+        let zeros = ["0"; COLUMNS].join("\t");
         let error = NgramModel::parse(&format!("alpha\t1\nfloor\t0\nbias\t{zeros}\nu:x\t1\t2\n"))
             .err()
             .unwrap();
