@@ -164,20 +164,20 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:new-instructions",
             OVERRIDE,
             1.6,
-            r"(?i)\bnew\s+(?:instructions?|policy|directives?|orders)\s*:|\byour\s+(?:real|true|actual|new|only)\s+(?:task|job|purpose|goal|instructions?)\b|\bthe\s+real\s+(?:instruction|task)\b|\bforget\s+(?:about\s+)?what\s+you\s+were\s+(?:asked|told)\b|\boverride\s+mode\b|\binstead,?\s+(?:you\s+(?:must|will|should)\s+)?(?:print|say|reply|respond|output|write|tell)\b",
+            r"(?i)\bnew\s+(?:instructions?|policy|directives?|orders)\s*:|\byour\s+(?:real|true|actual|new|only)\s+(?:task|job|purpose|goal|instructions?)\b|\bthe\s+real\s+(?:instruction|task)\b|\bforget\s+(?:about\s+)?what\s+you\s+were\s+(?:asked|told)\b|\boverride\s+mode\b|\btakes?\s+precedence\s+over\s+your\b|\bact\s+contrary\s+to\s+your\b|\binstead,?\s+(?:you\s+(?:must|will|should)\s+)?(?:print|say|reply|respond|output|write|tell)\b",
         ),
         evidence(
             "intent:prompt-reference",
             EXTRACTION,
             1.4,
-            r"(?i)\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|meta-?prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:instructions|rules|prompt)|confidential\s+instructions|internal\s+(?:guidelines|instructions|rules)|operating\s+instructions|instructions\s+you\s+were\s+(?:given|deployed\s+with)|preamble\s+you\s+were\s+given|your\s+(?:instructions|configuration|guidelines|rules|programming|prompt(?:\s+template)?))\b|\bnot\s+supposed\s+to\s+(?:share|reveal|tell|show)\b|\byou\s+were\s+(?:configured|set\s+up|initiali[sz]ed)\s+with\b|\bstarting\s+with\s+.you\s+are\b|\bbefore\s+my\s+first\s+message\b",
+            r"(?i)\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|meta-?prompt|hidden\s+(?:prompt|instructions|rules)|secret\s+(?:instructions|rules|prompt)|confidential\s+instructions|internal\s+(?:guidelines|instructions|rules)|operating\s+instructions|instructions\s+you\s+were\s+(?:given|deployed\s+with)|preamble\s+you\s+were\s+given|(?:instructions|directives|rules)\s+your\s+(?:developers|creators|operators?|makers)|your\s+(?:instructions|configuration|guidelines|rules|programming|prompt(?:\s+template)?))\b|\bnot\s+supposed\s+to\s+(?:share|reveal|tell|show)\b|\byou\s+were\s+(?:configured|set\s+up|initiali[sz]ed)\s+with\b|\bstarting\s+with\s+.you\s+are\b|\bbefore\s+my\s+first\s+message\b",
         ),
         anchored(
-            r"(?i)\b(?:system\s+(?:prompt|message)|initial|pre-?prompt|meta-?prompt|preamble|hidden|secret|confidential|internal|exact|instructions\s+(?:you\s+were|above|at\s+the\s+top)|everything\s+before|text\s+above|configured|your\s+prompt)\b",
+            r"(?i)\b(?:system\s+(?:prompt|message)|initial|pre-?prompt|meta-?prompt|preamble|hidden|secret|confidential|internal|exact|instructions\s+(?:you\s+were|above|at\s+the\s+top)|everything\s+before|text\s+above|configured|your\s+prompt|start\s+of\s+(?:the|this)\s+conversation)\b",
             "intent:reveal",
             EXTRACTION,
             2.8,
-            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump|recite|spell\s+out|quote|paste|copy|share|summari[sz]e|write\s+out|what\s+(?:does|do|did|were|are|is)\s+(?:your|the)\b)[^.!?\n]*\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions)|(?:secret|confidential|exact)\s+(?:ones|instructions|rules)|instructions\s+(?:you\s+were\s+given|above|at\s+the\s+top)|(?:text|everything)\s+(?:above|before\s+my)|configured\s+with|meta-?prompt|preamble|internal\s+(?:guidelines|instructions|rules)|your\s+prompt)",
+            r"(?i)\b(?:reveal|show|print|repeat|output|tell|display|leak|dump|recite|spell\s+out|quote|paste|copy|share|summari[sz]e|write\s+out|what\s+(?:does|do|did|were|are|is)\s+(?:your|the)\b)[^.!?\n]*\b(?:system\s+(?:prompt|message)|initial\s+(?:prompt|instructions)|pre-?prompt|hidden\s+(?:prompt|instructions)|(?:secret|confidential|exact)\s+(?:ones|instructions|rules)|instructions\s+(?:you\s+were\s+given|above|at\s+the\s+top)|(?:text|everything)\s+(?:above|before\s+my)|configured\s+with|meta-?prompt|preamble|internal\s+(?:guidelines|instructions|rules)|your\s+prompt|start\s+of\s+(?:the|this)\s+conversation)",
         ),
         evidence(
             "intent:verbatim",
@@ -189,7 +189,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:persona",
             ROLE,
             1.3,
-            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
+            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
         ),
         evidence(
             "intent:rule-removal",
@@ -207,7 +207,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:tool",
             TOOL,
             3.4,
-            r"(?i)\brm\s+-rf\s+(?:/\s|/$|/\W|~/?(?:\s|$)|\*|--no-preserve)|\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bnc\s+-e\b|/etc/(?:passwd|shadow)\b|\$\((?:curl|wget|rm|cat|nc)\b|\bos\.system\s*\(|\bsubprocess\.(?:call|Popen|run)\s*\([^)\n]*shell\s*=\s*true|\bdrop\s+table\b|\bchmod\s+\+x\s+/tmp/|\bchmod\s+(?:-R\s+)?777\s+/|'\s*;\s*(?:drop|delete|update)\b|(?:;|&&|\|\|)\s*(?:rm|curl|wget|nc|cat\s+/etc)\b",
+            r"(?i)\brm\s+-rf\s+(?:/\s|/$|/\W|~/?(?:\s|$)|\*|--no-preserve)|\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bnc\s+-e\b|/etc/(?:passwd|shadow)\b|\$\((?:curl|wget|rm|cat|nc)\b|\bos\.system\s*\(|\bsubprocess\.(?:call|Popen|run)\s*\([^)\n]*shell\s*=\s*true|\bdrop\s+table\b|\bchmod\s+\+x\s+/tmp/|\bchmod\s+(?:-R\s+)?777\s+/|\bxp_cmdshell\b|'\s*;\s*(?:drop|delete|update)\b|(?:;|&&|\|\|)\s*(?:rm|curl|wget|nc|cat\s+/etc)\b",
         ),
         evidence(
             "intent:tool-call",
@@ -216,11 +216,11 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             r"(?i)\b(?:use|call|invoke|run|open)\s+the\s+(?:\w+\s+)?(?:tool|terminal|shell|function)\b|\b(?:execute_code|delete_all\w*|run_shell|exec_command)\b|\bexecute\s*:|\brun\s+(?:this|`[^`\n]*`)\s+(?:to|on|first)|\bthe\s+shell\s+tool\b",
         ),
         anchored(
-            r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data)\b|!\[|[?&][\w-]+=",
+            r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b|!\[|[?&][\w-]+=",
             "intent:exfil",
             EXFILTRATION,
             3.4,
-            r"(?i)\b(?:send|post|forward|e-?mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
+            r"(?i)\b(?:send|post|forward|e-?mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
         ),
         evidence(
             "intent:covert",
@@ -240,7 +240,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             OVERRIDE,
             1.6,
             // An indirect injection's tell: a document that speaks to the model reading it.
-            r"(?i)if\s+you\s+(?:are|'re)\s+(?:reading\s+this|an?\s+(?:ai|llm|language\s+model|assistant|chatbot))|(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)s?|(?:attention|hey|dear)\s+(?:ai|assistant|llm|chatbot)|to\s+any\s+(?:ai|llm|language\s+model|assistant)|ai\s+(?:agents?|models?|assistants?)\s+(?:must|should|reading)",
+            r"(?i)\bif\s+you\s+(?:are|'re)\s+(?:reading\s+this|an?\s+(?:ai|llm|language\s+model|assistant|chatbot))\b|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)s?\b|\b(?:attention|hey|dear)\s+(?:ai|assistant|llm|chatbot)\b|\bto\s+any\s+(?:ai|llm|language\s+model|assistant)\b|\bai\s+(?:agents?|models?|assistants?)\s+(?:must|should|reading)\b",
         ),
         evidence(
             "intent:payload",
@@ -265,7 +265,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "structure:role-header",
             DELIMITER,
             2.0,
-            r"(?im)^\s*(?:#{1,4}\s*)?(?:system|assistant|developer|admin|operator)\s*(?:message|note|notice|override)?\s*:\s*(?:the\s+user|you|new|all|sure|ignore|reveal|\w+\s+(?:the|all|your))|\[(?:system|admin)\s+(?:message|override|notice|note)\]|\b(?:important\s+)?system\s+note\s*:",
+            r"(?im)^\s*(?:#{1,4}\s*)?(?:system|assistant|developer|admin|operator)\s*(?:message|note|notice|override)?\s*:\s*(?:the\s+user|you|new|all|sure|ignore|reveal|\w+\s+(?:the|all|your))|\[(?:system|admin)\s+(?:message|override|notice|note)\]|\b(?:important\s+)?system\s+note\s*:|\b(?:begin|start)\s+(?:of\s+)?system\s+(?:instructions|prompt|message)\b",
         ),
         evidence(
             "structure:context-close",
@@ -331,7 +331,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Context,
             weight: -2.6,
             anchor: None,
-            source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red[\s-]?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier|should\s+be\s+(?:blocked|flagged|detected|rejected|caught)|test\s+cases?\s+for)\b",
+            source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag|test|stop|fix)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red[\s-]?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier|(?:in|write)\s+a\s+blog\s+post|should\s+be\s+(?:blocked|flagged|detected|rejected|caught)|test\s+cases?\s+for)\b",
         },
         SignalSpec {
             name: "context:question",
