@@ -98,3 +98,62 @@ pub fn run(name: &str, iterations: u64) -> Option<()> {
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts the harness sends are benign unless it put an injection in: the Reflex Layer
+    /// must not refuse them, or the Orchestrator's scenarios fail their tasks (http_400). The
+    /// n-gram model once did, summing the small weights of the mix's business words over a
+    /// window of them.
+    #[test]
+    fn the_harness_benign_texts_are_not_blocked() {
+        let detector = reflex::Detector::new();
+        let mut blocked = Vec::new();
+        let mut scanned = 0;
+        for (kind, field, min_chars, max_chars) in [
+            (RequestKind::TaskSimple, "goal", 60, 300),
+            (RequestKind::TaskComplex, "goal", 100, 600),
+            (RequestKind::ReflexProcess, "text", 200, 1000),
+        ] {
+            for seed in [1, 42, 2026] {
+                let spec = RequestSpec {
+                    kind,
+                    weight: 1,
+                    text: TextSpec {
+                        min_chars,
+                        max_chars,
+                        pii_ratio: 0.15,
+                        injection_ratio: 0.0,
+                        ..TextSpec::default()
+                    },
+                    arms: Vec::new(),
+                };
+                let mut mix = Mix::new(&[spec], seed);
+                for _ in 0..1_000 {
+                    let request = mix.next_request();
+                    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+                    let text = body
+                        .get(field)
+                        .or_else(|| body.pointer("/task/goal"))
+                        .and_then(|value| value.as_str())
+                        .unwrap_or_else(|| panic!("{kind:?}: no {field} in {body}"));
+                    scanned += 1;
+                    let findings = detector.scan(text, true, true);
+                    if findings.is_blocked(reflex::injection::DEFAULT_THRESHOLD) {
+                        blocked.push((text.to_owned(), findings.injection));
+                    }
+                }
+            }
+        }
+        // Today 8 of 9,000 are blocked: long texts that repeat `database` and `document` a
+        // dozen times, which the model counts each time. The model that refused 7 of 368 tasks
+        // in the quick suite (0bac941) blocked 55 (0.6%); the ceiling is 0.2%.
+        assert!(
+            blocked.len() * 500 <= scanned,
+            "{} of {scanned} blocked: {blocked:#?}",
+            blocked.len()
+        );
+    }
+}
