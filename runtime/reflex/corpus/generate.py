@@ -1278,26 +1278,19 @@ def main():
         # A benign text carrying PII: PII is no injection.
         add(split, f"benign-{idx}", f"{text} Contact: {email()}", pii=["email"])
 
-    # The second batch, with its own random stream so that the first batch stays as it was.
+    # The later batches, with their own random stream so that the first batch stays as it was.
     wild_rng = random.Random(f"{SEED}-wild")
-    for family, texts in WILD.items():
-        for idx, text in enumerate(texts):
-            split = split_of(f"wild-{family}", idx, len(texts))
-            add(split, f"wild-{family}-{idx}", wild_fill(text, wild_rng), injection=family)
-    for idx, text in enumerate(WILD_NEGATIVES):
-        add(split_of("wild-negative", idx, len(WILD_NEGATIVES)), f"wild-neg-{idx}", text, hard_negative=True)
-    for family, texts in WILD_B.items():
-        for idx, text in enumerate(texts):
-            split = split_of(f"wild-b-{family}", idx, len(texts))
-            add(split, f"wild-b-{family}-{idx}", wild_fill(text, wild_rng), injection=family)
-    for idx, text in enumerate(WILD_B_NEGATIVES):
-        add(split_of("wild-b-negative", idx, len(WILD_B_NEGATIVES)), f"wild-b-neg-{idx}", text, hard_negative=True)
-    for family, texts in WILD_C.items():
-        for idx, text in enumerate(texts):
-            split = split_of(f"wild-c-{family}", idx, len(texts))
-            add(split, f"wild-c-{family}-{idx}", wild_fill(text, wild_rng), injection=family)
-    for idx, text in enumerate(WILD_C_NEGATIVES):
-        add(split_of("wild-c-negative", idx, len(WILD_C_NEGATIVES)), f"wild-c-neg-{idx}", text, hard_negative=True)
+    for prefix, families, negatives in (
+        ("wild", WILD, WILD_NEGATIVES),
+        ("wild-b", WILD_B, WILD_B_NEGATIVES),
+        ("wild-c", WILD_C, WILD_C_NEGATIVES),
+    ):
+        for family, texts in families.items():
+            for idx, text in enumerate(texts):
+                split = split_of(f"{prefix}-{family}", idx, len(texts))
+                add(split, f"{prefix}-{family}-{idx}", wild_fill(text, wild_rng), injection=family)
+        for idx, text in enumerate(negatives):
+            add(split_of(f"{prefix}-negative", idx, len(negatives)), f"{prefix}-neg-{idx}", text, hard_negative=True)
     # Benign documents, with their own random stream: sentences split into a dev and a held-out
     # pool, 60 documents from the one and 24 from the other.
     doc_rng = random.Random(f"{SEED}-documents")
