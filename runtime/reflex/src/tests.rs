@@ -105,18 +105,24 @@ fn finds_each_injection_family_with_the_signals_that_fired() {
     ];
     for (text, family, signal) in cases {
         let findings = detector().scan(text, true, true);
-        let found = findings
-            .injection
-            .first()
-            .unwrap_or_else(|| panic!("nothing found in {text:?}"));
-        assert!(
-            findings.is_blocked(DEFAULT_THRESHOLD),
-            "{text:?}: {found:?}"
-        );
+        let found = blocked_finding(&findings, text);
         assert_eq!(found.injection_type, family, "{text:?}: {found:?}");
         assert!(found.signals.contains(&signal), "{text:?}: {found:?}");
         assert_eq!(found.score, found.confidence);
     }
+}
+
+/// The injection finding of `text`, which must be blocked at the default threshold.
+fn blocked_finding<'a>(findings: &'a Findings, text: &str) -> &'a crate::InjectionMatch {
+    let found = findings
+        .injection
+        .first()
+        .unwrap_or_else(|| panic!("nothing found in {text:?}"));
+    assert!(
+        findings.is_blocked(DEFAULT_THRESHOLD),
+        "{text:?}: {found:?}"
+    );
+    found
 }
 
 /// Paraphrases that no pattern names, in words of the corpus's development split: the n-gram
@@ -132,14 +138,7 @@ fn the_model_flags_paraphrases_no_pattern_names() {
         let alone = patterns_only.scan(text, true, true);
         assert!(!alone.is_blocked(DEFAULT_THRESHOLD), "{text:?}: {alone:?}");
         let findings = detector().scan(text, true, true);
-        let found = findings
-            .injection
-            .first()
-            .unwrap_or_else(|| panic!("nothing found in {text:?}"));
-        assert!(
-            findings.is_blocked(DEFAULT_THRESHOLD),
-            "{text:?}: {found:?}"
-        );
+        let found = blocked_finding(&findings, text);
         assert!(
             found.signals.contains(&"model:ngram"),
             "{text:?}: {found:?}"

@@ -132,26 +132,16 @@ fn closed_port() -> u16 {
 
 /// The task's view once it has finished, or after ten seconds.
 async fn wait_for_task(client: &reqwest::Client, base: &str, task_id: &str) -> Value {
-    client
-        .get(format!("{base}/tasks/{task_id}?wait=10s"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get_json(client, &format!("{base}/tasks/{task_id}?wait=10s")).await
 }
 
 /// The task's view as `GET /tasks/{id}` answers it now, without waiting.
 async fn get_task(client: &reqwest::Client, base: &str, task_id: &str) -> Value {
-    client
-        .get(format!("{base}/tasks/{task_id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get_json(client, &format!("{base}/tasks/{task_id}")).await
+}
+
+async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 async fn submit(client: &reqwest::Client, base: &str, body: Value) -> reqwest::Response {
