@@ -545,6 +545,36 @@ fn the_cache_is_bounded_in_bytes_not_entries() {
     assert!(held <= 1 << 20, "the cache holds {held} bytes");
 }
 
+#[test]
+fn a_cached_scan_serves_until_its_time_to_live() {
+    let request = ProcessRequest {
+        text: "Please reset the password of jane.doe@example.com".into(),
+        user_id: None,
+        check_pii: true,
+        check_injection: true,
+        use_cache: true,
+        threshold: None,
+    };
+    let lasting = AppState::new(&Config {
+        rate_limit_per_second: 0.0,
+        ..Config::default()
+    });
+    assert!(!scan_cached(&lasting, &request).1);
+    let (findings, hit) = scan_cached(&lasting, &request);
+    assert!(hit, "a repeat within the TTL is a hit");
+    assert_eq!(findings.pii.len(), 1);
+    let expired = AppState::new(&Config {
+        cache_ttl: Duration::ZERO,
+        rate_limit_per_second: 0.0,
+        ..Config::default()
+    });
+    assert!(!scan_cached(&expired, &request).1);
+    assert!(
+        !scan_cached(&expired, &request).1,
+        "an entry past its TTL served a repeat"
+    );
+}
+
 mod hostile {
     //! Hostile input by the thousand (proptest): the detector never panics and every offset
     //! it gives is a character boundary inside the text; `/process` answers any body with a
