@@ -49,6 +49,11 @@ CHUNK = 32
 EPOCHS = 40
 SEED = 20261128
 MIN_WEIGHT = 0.01
+# ngram.rs keeps its table at most half full in a power of two of slots: up to 8,192 features
+# fit 16,384 slots (128 KB), which stays in the L2 cache while the server runs; 8,445 features
+# took 32,768 slots (256 KB), and the Reflex Layer's CPU rose with it. The features kept are
+# those whose injection weight is largest.
+MAX_FEATURES = 8000
 
 
 def words(text):
@@ -170,9 +175,18 @@ def main():
     for family in FAMILIES:
         data = [(counted(r["text"]), 1 if r["injection"] == family else 0, 1.0 / per_template[r["template"]]) for r in injections]
         columns.append(train(data, l2))
-    names = {k for weights, _ in columns for k, v in weights.items() if abs(v) >= MIN_WEIGHT}
-    # ngram.rs looks a pair up only when its first word is a feature: keep those words.
-    names |= {b"u:" + k[2:].split(b" ")[0] for k in names if k.startswith(b"b:")}
+    candidates = {k for weights, _ in columns for k, v in weights.items() if abs(v) >= MIN_WEIGHT}
+    injection_weights = columns[0][0]
+    ranked = sorted(candidates, key=lambda k: (-abs(injection_weights.get(k, 0.0)), k))
+    names = set()
+    for name in ranked:
+        # ngram.rs looks a pair up only when its first word is a feature: keep that word too.
+        wanted = {name}
+        if name.startswith(b"b:"):
+            wanted.add(b"u:" + name[2:].split(b" ")[0])
+        if len(names | wanted) > MAX_FEATURES:
+            break
+        names |= wanted
     names = sorted(names)
     out = HERE / "ngram.tsv"
     with out.open("w", encoding="utf-8") as f:

@@ -405,8 +405,20 @@ impl Detector {
         let vias = Detector::vias(evidence);
         let mut combos = 0.0;
         // A persona with its rules removed is a jailbreak; either alone is often benign.
-        if has("intent:persona") && (has("intent:rule-removal") || has("intent:jailbreak")) {
+        // So is a persona given authority to skip a control.
+        if has("intent:persona")
+            && (has("intent:rule-removal") || has("intent:jailbreak") || has("intent:bypass"))
+        {
             combos += 1.2;
+        }
+        // A fenced "system" block is no code sample: its fence does not lower the score.
+        if has("structure:fenced-system") {
+            combos -= evidence
+                .fired
+                .iter()
+                .filter(|(s, _)| spec(*s).name == "context:code")
+                .map(|(s, _)| spec(*s).weight)
+                .sum::<f32>();
         }
         // A closing tag or a role header followed by an instruction.
         if (has("structure:context-close") || has("structure:role-header")) && intents > 0 {

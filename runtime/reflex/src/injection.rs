@@ -189,7 +189,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:persona",
             ROLE,
             1.3,
-            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
+            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\bplay\s+the\s+part\s+of\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
         ),
         evidence(
             "intent:rule-removal",
@@ -213,14 +213,22 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:tool-call",
             TOOL,
             1.8,
-            r"(?i)\b(?:use|call|invoke|run|open)\s+the\s+(?:\w+\s+)?(?:tool|terminal|shell|function)\b|\b(?:execute_code|delete_all\w*|run_shell|exec_command)\b|\bexecute\s*:|\brun\s+(?:this|`[^`\n]*`)\s+(?:to|on|first)|\bthe\s+shell\s+tool\b",
+            r"(?i)\b(?:use|call|invoke|run|open)\s+the\s+(?:\w+\s+)?(?:tool|terminal|shell|function)\b|\b(?:execute_code|delete_all\w*|run_shell|exec_command)\b|\bexecute\s*:|\brun\s+(?:this|`[^`\n]*`)\s+(?:to|on|first)|\bthe\s+shell\s+tool\b|\b(?:trigger|call|invoke|hit)\s+the\s+[\w-]+\s+api\b",
         ),
         anchored(
             r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b|!\[|[?&][\w-]+=",
             "intent:exfil",
             EXFILTRATION,
             3.4,
-            r"(?i)\b(?:send|post|forward|e-?mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
+            r"(?i)\b(?:send|post|forward|e-?mail|mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|\b(?:credentials|api\s+keys?|passwords?|secrets?|tokens?|keys|personal\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*\b(?:send|e-?mail|mail|forward|post|upload)\s+(?:it|them|this|these|those)\s+to\b[^.!?\n]*(?:https?://|\w[\w.]*@)|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
+        ),
+        evidence(
+            "intent:bypass",
+            OVERRIDE,
+            1.4,
+            // A control to be skipped: with a persona ("as CSO, disable the login checks") it
+            // is a role taken to act with authority it does not have.
+            r"(?i)\b(?:disabl\w*|bypass\w*|skip\w*|turn(?:ing)?\s+off|circumvent\w*|get\s+around|without)\s+(?:the\s+|all\s+|any\s+|every\s+)?(?:usual\s+|normal\s+|login\s+|security\s+|required\s+)?(?:checks?|approvals?|confirmations?|verification|authentication|2fa|mfa|review|sign-?off)\b",
         ),
         evidence(
             "intent:covert",
@@ -276,7 +284,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
         evidence(
             "structure:fenced-system",
             DELIMITER,
-            2.4,
+            3.0,
             r"(?i)```\s*(?:system|instructions?|prompt)\s*\n|<system>[^<]*(?:reveal|ignore|you\s+are|instructions|rules)|<(?:system|instructions?)>\s*[A-Za-z]+\s+[a-z]+\s",
         ),
         // ---- decoding triggers
