@@ -411,6 +411,10 @@ impl Detector {
         {
             combos += 1.2;
         }
+        // A tool called with its confirmation or review skipped.
+        if has("intent:tool-call") && has("intent:bypass") {
+            combos += 1.0;
+        }
         // A fenced "system" block is no code sample: its fence does not lower the score.
         if has("structure:fenced-system") {
             combos -= evidence

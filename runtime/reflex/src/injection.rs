@@ -189,7 +189,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:persona",
             ROLE,
             1.3,
-            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\bplay\s+the\s+part\s+of\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
+            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\b(?:be|become|play)\s+(?:the|my|an?)\s+[^.!?\n]{1,30}\bfrom\s+now\s+on\b|\byou\s+are\s+the\s+\w+(?:\s+\w+)?\s+now\b|\bplay\s+the\s+part\s+of\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
         ),
         evidence(
             "intent:rule-removal",
@@ -212,15 +212,15 @@ pub fn signal_specs() -> Vec<SignalSpec> {
         evidence(
             "intent:tool-call",
             TOOL,
-            1.8,
-            r"(?i)\b(?:use|call|invoke|run|open)\s+the\s+(?:\w+\s+)?(?:tool|terminal|shell|function)\b|\b(?:execute_code|delete_all\w*|run_shell|exec_command)\b|\bexecute\s*:|\brun\s+(?:this|`[^`\n]*`)\s+(?:to|on|first)|\bthe\s+shell\s+tool\b|\b(?:trigger|call|invoke|hit)\s+the\s+[\w-]+\s+api\b",
+            1.4,
+            r"(?i)\b(?:use|call|invoke|run|open)\s+the\s+(?:\w+\s+)?(?:tool|terminal|shell|function)\b|\b(?:execute_code|delete_all\w*|run_shell|exec_command)\b|\bexecute\s*:|\brun\s+(?:this|`[^`\n]*`)\s+(?:to|on|first)|\bthe\s+shell\s+tool\b|\b(?:trigger|call|invoke|hit)\s+the\s+[\w-]+\s+api\b|\b(?:call|invoke|execute|run)\s+[a-z]+_[a-z_]+\s*\(",
         ),
         anchored(
             r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b|!\[|[?&][\w-]+=",
             "intent:exfil",
             EXFILTRATION,
             3.4,
-            r"(?i)\b(?:send|post|forward|e-?mail|mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|\b(?:credentials|api\s+keys?|passwords?|secrets?|tokens?|keys|personal\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*\b(?:send|e-?mail|mail|forward|post|upload)\s+(?:it|them|this|these|those)\s+to\b[^.!?\n]*(?:https?://|\w[\w.]*@)|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
+            r"(?i)\b(?:send|post|forward|e-?mail|mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|\b(?:credentials|api\s+keys?|passwords?|secrets?|tokens?|keys|personal\s+data|contact\s+list|contacts|address\s+book|(?:phone|card|account|passport)\s+numbers?)\b[^.!?\n]*\b(?:send|e-?mail|mail|forward|post|upload)\s+(?:it|them|this|these|those)\s+to\b[^.!?\n]*(?:https?://|\w[\w.]*@)|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=[)\s{<\[]|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
         ),
         evidence(
             "intent:bypass",
@@ -228,7 +228,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             1.4,
             // A control to be skipped: with a persona ("as CSO, disable the login checks") it
             // is a role taken to act with authority it does not have.
-            r"(?i)\b(?:disabl\w*|bypass\w*|skip\w*|turn(?:ing)?\s+off|circumvent\w*|get\s+around|without)\s+(?:the\s+|all\s+|any\s+|every\s+)?(?:usual\s+|normal\s+|login\s+|security\s+|required\s+)?(?:checks?|approvals?|confirmations?|verification|authentication|2fa|mfa|review|sign-?off)\b",
+            r"(?i)\b(?:disabl\w*|bypass\w*|skip\w*|turn(?:ing)?\s+off|circumvent\w*|get\s+around|without)\s+(?:the\s+|all\s+|any\s+|every\s+)?(?:usual\s+|normal\s+|login\s+|security\s+|required\s+)?(?:checks?|approvals?|confirmations?|verification|authentication|2fa|mfa|review|sign-?off)\b|\bno\s+(?:confirmation|approval|verification|review)\s+(?:needed|required)\b|\bwithout\s+asking\s+for\s+(?:id|identification|proof)\b|\boverrides?\s+(?:the\s+|your\s+|all\s+)?(?:\w+'s\s+)?(?:rules|instructions|guidelines|polic(?:y|ies))\b",
         ),
         evidence(
             "intent:covert",
@@ -248,7 +248,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             OVERRIDE,
             1.6,
             // An indirect injection's tell: a document that speaks to the model reading it.
-            r"(?i)\bif\s+you\s+(?:are|'re)\s+(?:reading\s+this|an?\s+(?:ai|llm|language\s+model|assistant|chatbot))\b|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)s?\b|\b(?:attention|hey|dear)\s+(?:ai|assistant|llm|chatbot)\b|\bto\s+any\s+(?:ai|llm|language\s+model|assistant)\b|\bai\s+(?:agents?|models?|assistants?)\s+(?:must|should|reading)\b",
+            r"(?i)\bif\s+you\s+(?:are|'re)\s+(?:reading\s+this|an?\s+(?:ai|llm|language\s+model|assistant|chatbot))\b|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)s?\b|\b(?:attention|hey|dear)\s+(?:ai|assistant|llm|chatbot)\b|\bto\s+any\s+(?:ai|llm|language\s+model|assistant)\b|\bai\s+(?:agents?|models?|assistants?)\s+(?:must|should|reading|processing|summari[sz]ing|reviewing)\b|\bto\s+the\s+(?:\w+\s+)?(?:ai|assistant|bot|chatbot|llm)\s*:",
         ),
         evidence(
             "intent:payload",
