@@ -19,7 +19,8 @@ Reads the development split only (corpus/dev.jsonl); the held-out split is never
 - How the model enters the score (`alpha` and an offset folded into the bias) and its L2 are
   chosen by five-fold cross-validation grouped by template, on the dev split: the
   patterns' logit of each text (from --dump-logits) plus the model's contribution, trained
-  without the text's fold, must reach 0 (the default threshold, 0.5). The choice maximises
+  without the text's fold, must reach the default threshold (0.6, a logit of 0.405). The
+  choice maximises
   recall less four times the hard-negative false-alarm rate, on the second batch's dev texts
   (templates `wild-`): the patterns were tuned on the first batch, whose figures flatter them.
 """
@@ -49,6 +50,9 @@ CHUNK = 32
 EPOCHS = 40
 SEED = 20261128
 MIN_WEIGHT = 0.01
+# The logit of the default threshold (injection::DEFAULT_THRESHOLD, 0.6): where a text is
+# judged in cross-validation.
+DECIDE = math.log(0.6 / 0.4)
 # ngram.rs keeps its table at most half full in a power of two of slots: up to 8,192 features
 # fit 16,384 slots (128 KB), which stays in the L2 cache while the server runs; 8,445 features
 # took 32,768 slots (256 KB), and the Reflex Layer's CPU rose with it. The features kept are
@@ -158,9 +162,9 @@ def main():
                     for r in judged:
                         z = logits[r["id"]] + max(alpha * (held_logit[r["id"]] + offset), floor)
                         if r["injection"]:
-                            found += z >= 0
+                            found += z >= DECIDE
                         elif r["hard_negative"]:
-                            alarms += z >= 0
+                            alarms += z >= DECIDE
                     injections = sum(1 for r in judged if r["injection"])
                     negatives = sum(1 for r in judged if r["hard_negative"])
                     recall, rate = found / injections, alarms / negatives

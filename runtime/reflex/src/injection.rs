@@ -23,8 +23,13 @@ use base64::Engine as _;
 use unicode_normalization::UnicodeNormalization as _;
 
 /// The score at or above which a text is an injection unless the caller sets its own
-/// `threshold`: calibrated on the development split.
-pub const DEFAULT_THRESHOLD: f32 = 0.5;
+/// `threshold`. Calibrated on two batches of texts (`wild-d-`, `wild-e-`), each scored by the
+/// detector as it stood before the batch was written. At 0.5 they read recall 88/104 with 6 of
+/// 100 hard negatives flagged, every false alarm between 0.5 and 0.6. At 0.6, with each signal
+/// strong enough to block alone raised by 0.5 so that it still does (the weights of 3.0 and
+/// over), recall 86/104 with 5 of 100. `model/train.py` fits the n-gram model's offset to
+/// decide at this threshold too.
+pub const DEFAULT_THRESHOLD: f32 = 0.6;
 
 /// Candidates below this score are not kept at all (a caller's threshold below it acts as it).
 pub const MIN_KEPT_SCORE: f32 = 0.2;
@@ -150,14 +155,14 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             r"(?i)\b(?:ignore|disregard|forget|override|overrule|discard|throw\s+out|set\s+aside|drop|abandon|overlook|neglect|bypass|undo|stop\s+following|(?:do\s+not|don'?t|never|no\s+longer)\s+(?:follow|obey|apply)|pay\s+no\s+attention)\b",
             "intent:override",
             OVERRIDE,
-            3.6,
+            4.1,
             r"(?im)(?:^|[.!?:;,\n\x22(]\s*|\b(?:and|please|now|just|kindly|simply|then|so|must|should|will|to|always|you)\s+)(?:ignore|disregard|forget|override|overrule|discard|throw\s+out|set\s+aside|drop|abandon|overlook|neglect|bypass|undo|stop\s+following|(?:do\s+not|don'?t|never)\s+(?:follow|obey|apply)|pay\s+no\s+attention\s+to|no\s+longer\s+(?:follow|apply|obey))\b[^.!?\n]*\b(?:instructions?|rules|guidelines|guidance|directions|directives|constraints|prompts?|programming|guardrails|polic(?:y|ies)|context|orders|commands|configuration)\b|\b(?:ignore|disregard|forget|discard|set\s+aside|override|overrule)\s+(?:everything|anything|all|whatever)\s+(?:you\s+(?:were|have\s+been|got)|i|we)\s+(?:told|given|said|asked)",
         ),
         anchored(
             r"(?i)\b(?:no\s+longer\s+(?:appl\w*|stands?|valid|counts?)|void|revoked|rescinded|retracted|withdrawn|superseded|cancel+ed|obsolete|outdated|a\s+test|(?:don'?t|not)\s+(?:apply|matter)|matters|applies|replaces?\s+yours)\b",
             "intent:prior-void",
             OVERRIDE,
-            3.3,
+            3.8,
             r"(?i)\b(?:previous|prior|above|earlier|preceding|original|initial|old|existing)\s+(?:instructions|rules|guidelines|guidance|directives|directions|constraints|guardrails|programming|context|orders|ones)\b[^.!?\n]*\b(?:no\s+longer\s+(?:appl|stand|valid|count)|(?:is|are|have\s+been|has\s+been)\s+(?:void|revoked|rescinded|retracted|withdrawn|superseded|cancel+ed|obsolete|outdated|a\s+test)|were\s+a\s+test|don'?t\s+(?:apply|matter)|(?:does|do)\s+not\s+(?:apply|matter))|\bnothing\s+(?:(?:above|before)\s+(?:this|here)|you\s+were\s+told)\b[^.!?\n]*\b(?:matters|applies|counts)|\binstructions\s+in\s+this\s+(?:document|message|email|page)\s+replace\s+yours|\b(?:instructions|rules|guidelines)\s+you\s+were\s+given\s+(?:are|were)\s+(?:outdated|revoked|void|cancel+ed|obsolete)",
         ),
         evidence(
@@ -200,13 +205,13 @@ pub fn signal_specs() -> Vec<SignalSpec> {
         evidence(
             "intent:jailbreak",
             JAILBREAK,
-            3.4,
+            3.9,
             r"(?i:\bdo\s+anything\s+now\b|\bdeveloper\s+mode\s+(?:enabled|activated)\b|\bin\s+developer\s+mode,?\s+you\b|\bjailbroken\b|\byou\s+have\s+been\s+jailbr|\bgod\s+mode\b[^.!?\n]*\bno\s+(?:rules|limits)|\bactivate\s+god\s+mode|\bbreak(?:s)?\s+character\b|\bunrestricted\s+mode\b)|\b(?:as|you\s+are|be|stay)\s+(?:DAN|STAN|AIM|DUDE)\b",
         ),
         evidence(
             "intent:tool",
             TOOL,
-            3.4,
+            3.9,
             r"(?i)\brm\s+-rf\s+(?:/\s|/$|/\W|~/?(?:\s|$)|\*|--no-preserve)|\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\bnc\s+-e\b|/etc/(?:passwd|shadow)\b|\$\((?:curl|wget|rm|cat|nc)\b|\bos\.system\s*\(|\bsubprocess\.(?:call|Popen|run)\s*\([^)\n]*shell\s*=\s*true|\bdrop\s+table\b|\bchmod\s+\+x\s+/tmp/|\bchmod\s+(?:-R\s+)?777\s+/|\bxp_cmdshell\b|'\s*;\s*(?:drop|delete|update)\b|(?:;|&&|\|\|)\s*(?:rm|curl|wget|nc|cat\s+/etc)\b",
         ),
         evidence(
@@ -219,7 +224,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b|!\[|[?&][\w-]+=",
             "intent:exfil",
             EXFILTRATION,
-            3.4,
+            3.9,
             r"(?i)\b(?:send|post|forward|e-?mail|mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|\b(?:credentials|api\s+keys?|passwords?|secrets?|tokens?|keys|personal\s+data|contact\s+list|contacts|address\s+book|(?:phone|card|account|passport)\s+numbers?)\b[^.!?\n]*\b(?:send|e-?mail|mail|forward|post|upload)\s+(?:it|them|this|these|those)\s+to\b[^.!?\n]*(?:https?://|\w[\w.]*@)|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=[)\s{<\[]|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
         ),
         evidence(
@@ -260,13 +265,13 @@ pub fn signal_specs() -> Vec<SignalSpec> {
         evidence(
             "structure:template",
             DELIMITER,
-            3.4,
+            3.9,
             r"<\|(?:im_start|im_end|endoftext|system|user|assistant|begin_of_text|start_header_id|end_header_id|eot_id)\|>|<(?:start|end)_of_turn>|\[/?INST\](?:\s*\[/?INST\]|\s*<<SYS>>|\s+(?i:ignore|you|new|system))|<</?SYS>>",
         ),
         evidence(
             "structure:role-heading",
             DELIMITER,
-            3.2,
+            3.7,
             r"(?im)^#{1,4}\s*(?:system|new\s+instructions|developer)\s*(?:message|note|prompt)?\s*:",
         ),
         evidence(
@@ -284,7 +289,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
         evidence(
             "structure:fenced-system",
             DELIMITER,
-            3.0,
+            3.5,
             r"(?i)```\s*(?:system|instructions?|prompt)\s*\n|<system>[^<]*(?:reveal|ignore|you\s+are|instructions|rules)|<(?:system|instructions?)>\s*[A-Za-z]+\s+[a-z]+\s",
         ),
         // ---- decoding triggers
@@ -619,9 +624,14 @@ mod tests {
 
     #[test]
     fn the_score_rises_with_evidence_and_falls_with_context() {
+        let strong = signal_specs()
+            .iter()
+            .find(|spec| spec.name == "intent:override")
+            .map(|spec| spec.weight)
+            .expect("the override signal");
         let none = score(std::iter::empty(), 0.0);
-        let one = score([3.6].into_iter(), 0.0);
-        let framed = score([3.6, -2.6].into_iter(), 0.0);
+        let one = score([strong].into_iter(), 0.0);
+        let framed = score([strong, -2.6].into_iter(), 0.0);
         assert!(none < 0.1, "{none}");
         assert!(one > DEFAULT_THRESHOLD, "{one}");
         assert!(framed < one && framed < DEFAULT_THRESHOLD, "{framed}");
