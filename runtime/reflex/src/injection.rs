@@ -169,7 +169,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:new-instructions",
             OVERRIDE,
             1.6,
-            r"(?i)\bnew\s+(?:instructions?|policy|directives?|orders)\s*:|\byour\s+(?:real|true|actual|new|only)\s+(?:task|job|purpose|goal|instructions?)\b|\bthe\s+real\s+(?:instruction|task)\b|\bforget\s+(?:about\s+)?what\s+you\s+were\s+(?:asked|told)\b|\boverride\s+mode\b|\btakes?\s+precedence\s+over\s+your\b|\bact\s+contrary\s+to\s+your\b|\binstead,?\s+(?:you\s+(?:must|will|should)\s+)?(?:print|say|reply|respond|output|write|tell)\b",
+            r"(?i)\bnew\s+(?:instructions?|policy|directives?|orders|task)\s*:|\byour\s+(?:real|true|actual|new|only)\s+(?:task|job|purpose|goal|instructions?)\b|\bthe\s+real\s+(?:instruction|task)\b|\bforget\s+(?:about\s+)?what\s+you\s+were\s+(?:asked|told)\b|\boverride\s+mode\b|\btakes?\s+precedence\s+over\s+your\b|\bact\s+contrary\s+to\s+your\b|\binstead,?\s+(?:you\s+(?:must|will|should)\s+)?(?:print|say|reply|respond|output|write|tell)\b",
         ),
         evidence(
             "intent:prompt-reference",
@@ -194,7 +194,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:persona",
             ROLE,
             1.3,
-            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\b(?:be|become|play)\s+(?:the|my|an?)\s+[^.!?\n]{1,30}\bfrom\s+now\s+on\b|\byou\s+are\s+the\s+\w+(?:\s+\w+)?\s+now\b|\bplay\s+the\s+part\s+of\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
+            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\b(?:be|become|play)\s+(?:the|my|an?)\s+[^.!?\n]{1,30}\bfrom\s+now\s+on\b|\byou\s+are\s+(?:the|my)\s+\w+(?:\s+\w+)?\s+now\b|\bplay\s+the\s+part\s+of\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
         ),
         evidence(
             "intent:rule-removal",
@@ -221,11 +221,11 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             r"(?i)\b(?:use|call|invoke|run|open)\s+the\s+(?:\w+\s+)?(?:tool|terminal|shell|function)\b|\b(?:execute_code|delete_all\w*|run_shell|exec_command)\b|\bexecute\s*:|\brun\s+(?:this|`[^`\n]*`)\s+(?:to|on|first)|\bthe\s+shell\s+tool\b|\b(?:trigger|call|invoke|hit)\s+the\s+[\w-]+\s+api\b|\b(?:call|invoke|execute|run)\s+[a-z]+_[a-z_]+\s*\(",
         ),
         anchored(
-            r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b|!\[|[?&][\w-]+=",
+            r"(?i)\b(?:conversation|history|credentials|keys?|passwords?|documents|prompt|secrets?|tokens?|numbers?|address(?:es)?|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book|contents\s+of|e-?mails|records)\b|!\[|[?&][\w-]+=",
             "intent:exfil",
             EXFILTRATION,
             3.9,
-            r"(?i)\b(?:send|post|forward|e-?mail|mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|\b(?:credentials|api\s+keys?|passwords?|secrets?|tokens?|keys|personal\s+data|contact\s+list|contacts|address\s+book|(?:phone|card|account|passport)\s+numbers?)\b[^.!?\n]*\b(?:send|e-?mail|mail|forward|post|upload)\s+(?:it|them|this|these|those)\s+to\b[^.!?\n]*(?:https?://|\w[\w.]*@)|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=[)\s{<\[]|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
+            r"(?i)\b(?:send|post|forward|e-?mail|mail|upload|transmit|exfiltrate|leak|include|write|encode)\b[^.!?\n]*\b(?:conversation|chat\s+history|credentials|api\s+keys?|passwords?|documents|system\s+prompt|secrets?|tokens?|keys?|history|(?:e-?mail|phone)(?:\s+(?:and|or)\s+\w+)?\s+(?:numbers?|address(?:es)?)|personal\s+data|user'?s\s+data|contact\s+list|contacts|address\s+book|contents\s+of)\b[^.!?\n]*(?:to|into|in)\b[^.!?\n]*\b(?:https?://|\w[\w.]*@|a\s+(?:link|request|message))|\b(?:credentials|api\s+keys?|passwords?|secrets?|tokens?|keys|personal\s+data|contact\s+list|contacts|address\s+book|(?:phone|card|account|passport)\s+numbers?|(?:customer|user|client|staff|employee)\s+(?:e-?mails|records|data|files|details))\b[^.!?\n]*\b(?:send|e-?mail|mail|forward|post|upload)\s+(?:it|them|this|these|those)\s+to\b[^.!?\n]*(?:https?://|\w[\w.]*@)|!\[[^\]\n]*\]\(https?://[^)\s]*[?&][\w-]+=[)\s{<\[]|\bhttps?://\S*[?&](?:q|d|c|data|secret|key|token)=\S*[^.!?\n]*\b(?:followed\s+by|with|filling|replaced)",
         ),
         evidence(
             "intent:bypass",
@@ -278,7 +278,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "structure:role-header",
             DELIMITER,
             2.0,
-            r"(?im)^\s*(?:#{1,4}\s*)?(?:system|assistant|developer|admin|operator)\s*(?:message|note|notice|override)?\s*:\s*(?:the\s+user|you|new|all|sure|ignore|reveal|\w+\s+(?:the|all|your))|\[(?:system|admin)\s+(?:message|override|notice|note)\]|\b(?:important\s+)?system\s+note\s*:|\b(?:begin|start)\s+(?:of\s+)?system\s+(?:instructions|prompt|message)\b",
+            r"(?im)^\s*(?:#{1,4}\s*)?(?:system|assistant|developer|admin|operator)\s*(?:message|note|notice|override)?\s*:\s*(?:the\s+user|the\s+(?:previous|earlier|original)|you|new|all|sure|ignore|reveal|\w+\s+(?:the|all|your))|\[(?:system|admin)\s+(?:message|override|notice|note)\]|\b(?:important\s+)?system\s+note\s*:|\b(?:begin|start)\s+(?:of\s+)?system\s+(?:instructions|prompt|message)\b|<(?:system|instructions?)>\s*[A-Za-z]+\s+[a-z]+\s",
         ),
         evidence(
             "structure:context-close",
@@ -290,7 +290,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "structure:fenced-system",
             DELIMITER,
             3.5,
-            r"(?i)```\s*(?:system|instructions?|prompt)\s*\n|<system>[^<]*(?:reveal|ignore|you\s+are|instructions|rules)|<(?:system|instructions?)>\s*[A-Za-z]+\s+[a-z]+\s",
+            r"(?i)```\s*(?:system|instructions?|prompt)\s*\n|<system>[^<]*(?:reveal|ignore|you\s+are|instructions|rules)",
         ),
         // ---- decoding triggers
         SignalSpec {
@@ -353,7 +353,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             anchor: None,
             // Asking about a command or a token, not giving one: "is this safe", "should I
             // strip them", "the instructions file".
-            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b",
+            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b|\bwhat\s+(?:is|are|does|do)\b[^.!?\n]*\b(?:for|mean|do)\s*\?|^\s*how\s+(?:do|can|should|would)\s+(?:i|we)\b",
         },
         SignalSpec {
             name: "context:code",
