@@ -352,8 +352,9 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             weight: -1.2,
             anchor: None,
             // Asking about a command or a token, not giving one: "is this safe", "should I
-            // strip them", "the instructions file".
-            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b|\bwhat\s+(?:is|are|does|do)\b[^.!?\n]*\b(?:for|mean|do)\s*\?|^\s*how\s+(?:do|can|should|would)\s+(?:i|we)\b",
+            // strip them", "the instructions file", a text that is one question and nothing
+            // else.
+            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b|\bwhat\s+(?:is|are|does|do)\b[^.!?\n]*\b(?:for|mean|do)\s*\?|^\s*how\s+(?:do|can|should|would)\s+(?:i|we)\b|\A[^.!?\n]*\?\s*\z",
         },
         SignalSpec {
             name: "context:code",
