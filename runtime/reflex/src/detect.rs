@@ -424,8 +424,13 @@ impl Detector {
                 .map(|(s, _)| spec(*s).weight)
                 .sum::<f32>();
         }
-        // A closing tag or a role header followed by an instruction.
-        if (has("structure:context-close") || has("structure:role-header")) && intents > 0 {
+        // A closing tag, a role header or a role heading followed by an instruction ("###
+        // System:" alone heads bug reports too).
+        if (has("structure:context-close")
+            || has("structure:role-header")
+            || has("structure:role-heading"))
+            && intents > 0
+        {
             combos += 1.2;
         }
         // Evidence that shows only once decoded or folded: the hiding is itself a signal.

@@ -271,7 +271,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
         evidence(
             "structure:role-heading",
             DELIMITER,
-            3.7,
+            2.6,
             r"(?im)^#{1,4}\s*(?:system|new\s+instructions|developer)\s*(?:message|note|prompt)?\s*:",
         ),
         evidence(
