@@ -13,9 +13,9 @@
 //! - **context** that lowers the score: educational or quoted framing, code blocks,
 //!   configuration files.
 //!
-//! The weights and the default threshold were set on the development split of
-//! `runtime/reflex/corpus/` (see its README); `cargo run -p reflex --bin reflex-eval` measures
-//! them on both splits.
+//! The weights were set on the development split of `runtime/reflex/corpus/` (see its README),
+//! the default threshold on two of its batches as first scored ([`DEFAULT_THRESHOLD`]);
+//! `cargo run -p reflex --bin reflex-eval` measures them on both splits.
 
 use std::borrow::Cow;
 
