@@ -102,6 +102,7 @@ struct Pattern {
 struct Signal {
     spec: SignalSpec,
     regex: Regex,
+    unless: Option<Regex>,
 }
 
 /// Compiles patterns the way the set does: ASCII classes (Unicode off), so that the lazy DFA
@@ -173,6 +174,7 @@ impl Detector {
             .into_iter()
             .map(|spec| Signal {
                 regex: compile(spec.source),
+                unless: spec.unless.map(compile),
                 spec,
             })
             .collect();
@@ -327,10 +329,17 @@ impl Detector {
     }
 
     /// Whether `signal`, found by the set in `bytes`, holds: at once for a signal the set
-    /// looks for whole; by its full pattern for one the set looked for by its anchor.
+    /// looks for whole; by its full pattern for one the set looked for by its anchor; for one
+    /// with words that take a match back, by a match that holds none of them.
     fn confirmed(&self, signal: usize, bytes: &[u8]) -> bool {
         let signal = &self.signals[signal];
-        signal.spec.anchor.is_none() || signal.regex.is_match(bytes)
+        match &signal.unless {
+            None => signal.spec.anchor.is_none() || signal.regex.is_match(bytes),
+            Some(unless) => signal
+                .regex
+                .find_iter(bytes)
+                .any(|found| !unless.is_match(found.as_bytes())),
+        }
     }
 
     /// Decodes the runs of `encoding` that `trigger` found in `bytes` and gathers the evidence

@@ -89,6 +89,9 @@ pub struct SignalSpec {
     /// only on a text where it is found. Gaps in the set itself make its lazy DFA track every
     /// open gap against every other: on the generator's texts that cost up to 1.6 ms a scan.
     pub anchor: Option<&'static str>,
+    /// Words that take a match back: a match holding this pattern does not count ("rules for
+    /// parking" is scoped to a topic, "rules for this chat" is not).
+    pub unless: Option<&'static str>,
 }
 
 impl SignalSpec {
@@ -131,6 +134,7 @@ fn evidence(
         weight,
         source,
         anchor: None,
+        unless: None,
     }
 }
 
@@ -206,7 +210,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:jailbreak",
             JAILBREAK,
             3.9,
-            r"(?i:\bdo\s+anything\s+now\b|\bdeveloper\s+mode\s+(?:enabled|activated)\b|\bin\s+developer\s+mode,?\s+you\b|\bjailbroken\b|\byou\s+have\s+been\s+jailbr|\bgod\s+mode\b[^.!?\n]*\bno\s+(?:rules|limits)|\bactivate\s+god\s+mode|\bbreak(?:s)?\s+character\b|\bunrestricted\s+mode\b)|\b(?:as|you\s+are|be|stay)\s+(?:DAN|STAN|AIM|DUDE)\b",
+            r"(?i:\bdo\s+anything\s+now\b|\bdeveloper\s+mode\s+(?:enabled|activated)\b|\bin\s+developer\s+mode,?\s+you\b|\bjailbroken\b|\byou\s+have\s+been\s+jailbr|\bgod\s+mode\b[^.!?\n]*\bno\s+(?:rules|limits)|\bactivate\s+god\s+mode|(?:never|not|don'?t|won'?t|without|you)\s+(?:\w+\s+)?break(?:s|ing)?\s+character\b|\bunrestricted\s+mode\b)|\b(?:as|you\s+are|be|stay)\s+(?:DAN|STAN|AIM|DUDE)\b",
         ),
         evidence(
             "intent:tool",
@@ -298,6 +302,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Decode(Encoding::Base64),
             weight: 0.0,
             anchor: None,
+            unless: None,
             source: r"[A-Za-z0-9+/]{24,}={0,2}",
         },
         SignalSpec {
@@ -305,6 +310,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Decode(Encoding::Hex),
             weight: 0.0,
             anchor: None,
+            unless: None,
             source: r"\b[0-9a-fA-F]{32,}\b",
         },
         SignalSpec {
@@ -312,6 +318,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Decode(Encoding::Binary),
             weight: 0.0,
             anchor: None,
+            unless: None,
             source: r"\b(?:[01]{8}\s?){4,}",
         },
         SignalSpec {
@@ -319,6 +326,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Decode(Encoding::Url),
             weight: 0.0,
             anchor: None,
+            unless: None,
             source: r"(?:%[0-9A-Fa-f]{2}){6,}",
         },
         SignalSpec {
@@ -326,6 +334,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Decode(Encoding::Rot13),
             weight: 0.0,
             anchor: None,
+            unless: None,
             source: r"(?i)\brot-?13\b|\bcaesar\b",
         },
         SignalSpec {
@@ -333,6 +342,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Leet,
             weight: 0.0,
             anchor: None,
+            unless: None,
             // Short words mixing letters with the digits leetspeak uses: `1gn0r3`, `pr3v10us`.
             // Only whole words of those characters, so that tokens, hashes and addresses (with other
             // digits, `_` or `@`) do not trigger the fold.
@@ -344,6 +354,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Context,
             weight: -2.6,
             anchor: None,
+            unless: None,
             source: r"(?i)\b(?:what\s+is\s+a\s+prompt\s+injection|how\s+(?:do|can|should)\s+(?:i|we|a)\s+\w*\s*(?:defend|detect|prevent|protect|mitigate|flag|test|stop|fix)|attackers?\s+(?:use|often|may|might)|for\s+example|such\s+as|red[\s-]?team|(?:blog\s+post|paper|report|training)\s+(?:explain\w*|lists|covers|about)|explain(?:ing)?\s+(?:why|how|the)|at\s+a\s+high\s+level|owasp|classifier|(?:in|write)\s+a\s+blog\s+post|should\s+be\s+(?:blocked|flagged|detected|rejected|caught)|test\s+cases?\s+for)\b",
         },
         SignalSpec {
@@ -351,16 +362,41 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Context,
             weight: -1.2,
             anchor: None,
+            unless: None,
             // Asking about a command or a token, not giving one: "is this safe", "should I
             // strip them", "the instructions file", a text that is one question and nothing
-            // else.
-            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b|\bwhat\s+(?:is|are|does|do)\b[^.!?\n]*\b(?:for|mean|do)\s*\?|^\s*how\s+(?:do|can|should|would)\s+(?:i|we)\b|\A[^.!?\n]*\?\s*\z",
+            // else, a question about a code span, "explain what".
+            source: r"(?i)\bis\s+(?:this|that|it)\s+(?:safe|dangerous|risky|ok(?:ay)?)\b|\bshould\s+i\s+(?:strip|remove|escape|keep)\b|\b(?:fine-?tun\w*|training\s+data|dataset|tokeni[sz]er|special\s+tokens?)\b|\binstructions?\s+(?:file|folder|page|pdf|sheet|manual|doc(?:ument)?)\b|\b(?:the|my|our)\s+(?:prompt|chat)\s+template\b|\bwhat\s+(?:is|are|does|do)\b[^.!?\n]*\b(?:for|mean|do)\s*\?|^\s*how\s+(?:do|can|should|would)\s+(?:i|we)\b|\A[^.!?\n]*\?\s*\z|\A[^.!?\n`]*(?:`[^`\n]*`[^.!?\n`]*)+\?\s*\z|\bexplain\s+what\b",
+        },
+        SignalSpec {
+            name: "context:scoped",
+            role: Role::Context,
+            weight: -2.4,
+            anchor: None,
+            // Rules scoped to a topic ("the previous rules for parking", "the earlier
+            // instructions in the README") are not the assistant's; rules for this chat, for
+            // you or from your developers are, and so are "your" or "hidden" rules for anything.
+            unless: Some(
+                r"(?i)\A(?:your|hidden|secret|confidential|system|internal|initial)\s|\s(?:you|your|yours|this|these|that|here|now|place|effect|force|top|start|beginning|bottom|end|all|every\w*|any\w*|(?:the\s+|an?\s+)?(?:above|assistant|ai|model|llm|bot|chatbot|system|conversation|chat|session|prompt|previous|developers?|creators?|makers?|operators?|admins?|administrators?|owners?|openai|anthropic|user|platform))\s*$",
+            ),
+            source: r"(?i)(?:\b[a-z]+\s+)?\b(?:instructions|rules|guidelines|guidance|directions|directives|polic(?:y|ies)|procedures?)\s+(?:for|in|on|about|at|of|from|regarding|around)\s+(?:the\s+|our\s+|my\s+|an?\s+)?[a-z][\w-]*",
+        },
+        SignalSpec {
+            name: "context:devices-games",
+            role: Role::Context,
+            weight: -2.6,
+            anchor: None,
+            unless: None,
+            // A jailbroken phone and a game's unrestricted mode are about devices and games,
+            // not the assistant.
+            source: r"(?i)\bjailbr\w*\s+(?:(?:my|our|the|an?|his|her|their|this|that|old|new|used)\s+){0,3}(?:\w+\s+)?(?:iphone|ipad|ipod|phone|android|kindle|ps[2-5]|psp|vita|playstation|nintendo|switch|xbox|console|router|fire\s?stick|apple\s+tv|roku|device|tablet|watch|wii|3ds|tv|e-?reader)s?\b|\b(?:iphone|ipad|ipod|phone|kindle|ps[2-5]|psp|playstation|switch|xbox|console|router|fire\s?stick|roku|device|tablet|wii|3ds)s?\b[^.!?\n]{0,40}\bjailbr|\b(?:minecraft|skyrim|the\s+sims|gta|fortnite|roblox|terraria|zelda|pokemon|fallout|stardew|cheat\s+codes?|cheats\s+(?:for|in)|(?:our|my)\s+(?:video\s+)?game|video\s*games?|game\s+server|(?:creative|survival|spectator|sandbox)\s+mode|console\s+commands?)\b",
         },
         SignalSpec {
             name: "context:code",
             role: Role::Context,
             weight: -1.2,
             anchor: None,
+            unless: None,
             source: r"```[a-z]*\n|(?m)(?:^|:\s)\s*(?:steps|jobs|services|env):\s*$",
         },
         SignalSpec {
@@ -368,6 +404,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             role: Role::Context,
             weight: -2.0,
             anchor: None,
+            unless: None,
             source: r"(?m)^(?:FROM\s+\S+|RUN\s+\S|COPY\s+\S|CMD\s+\[|ENTRYPOINT\s+\[|apiVersion:|kind:\s+\w+|\[[a-z_.]+\]\s*$|<\?xml)|<(?:name|replicas|config|settings)>",
         },
     ]

@@ -29,7 +29,8 @@ struct Opts {
     /// Also list every text the detector got wrong.
     #[arg(long)]
     mistakes: bool,
-    /// Write `{"id", "pattern_logit"}` per text to this file (the model's training input).
+    /// Write `{"id", "split", "pattern_logit", "model_logit", "injection", "hard_negative"}`
+    /// per text to this file (the model's training input, and the data to calibrate on).
     #[arg(long)]
     dump_logits: Option<PathBuf>,
 }
@@ -58,9 +59,17 @@ fn main() -> ExitCode {
             records.retain(|record| record.template.starts_with(prefix.as_str()));
         }
         for record in &records {
-            let (pattern_logit, _) = detector.logits(&record.text);
+            let (pattern_logit, model) = detector.logits(&record.text);
             dump.push_str(
-                &serde_json::json!({"id": record.id, "pattern_logit": pattern_logit}).to_string(),
+                &serde_json::json!({
+                    "id": record.id,
+                    "split": split,
+                    "pattern_logit": pattern_logit,
+                    "model_logit": model,
+                    "injection": record.injection,
+                    "hard_negative": record.hard_negative,
+                })
+                .to_string(),
             );
             dump.push('\n');
         }
