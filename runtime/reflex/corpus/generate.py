@@ -2098,7 +2098,7 @@ def incidental_pii(text):
         found.append("ipv4")
     if re.search(r"(?i)\bbearer +[A-Za-z0-9._~+/-]{20,}", text):
         found.append("bearer_token")
-    if re.search(r"\bIBAN [A-Z]{2}\d{2}[A-Z0-9]{11,30}\b", text):
+    if re.search(r"\bIBAN [A-Z]{2}\d{2}[A-Z0-9]{11,30}\b|\b[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){3,7}(?: [A-Z0-9]{1,3})?\b", text):
         found.append("iban")
     return found
 
