@@ -420,18 +420,30 @@ impl Detector {
         {
             combos += 1.2;
         }
+        // A persona given power over other people's data or decisions.
+        if has("intent:persona") && has("intent:authority") {
+            combos += 1.6;
+        }
         // A tool called with its confirmation or review skipped.
         if has("intent:tool-call") && has("intent:bypass") {
             combos += 1.0;
         }
-        // A fenced "system" block is no code sample: its fence does not lower the score.
-        if has("structure:fenced-system") {
-            combos -= evidence
+        // A context that does not hold: its weight taken back.
+        let cancel = |context: &str| -> f32 {
+            evidence
                 .fired
                 .iter()
-                .filter(|(s, _)| spec(*s).name == "context:code")
+                .filter(|(s, _)| spec(*s).name == context)
                 .map(|(s, _)| spec(*s).weight)
-                .sum::<f32>();
+                .sum::<f32>()
+        };
+        // A fenced "system" block is no code sample: its fence does not lower the score.
+        if has("structure:fenced-system") {
+            combos -= cancel("context:code");
+        }
+        // A game or a lesson with the rules removed is a jailbreak's cover, not a game.
+        if has("intent:rule-removal") || has("intent:jailbreak") || has("intent:bypass") {
+            combos -= cancel("context:role-play");
         }
         // A closing tag, a role header or a role heading followed by an instruction ("###
         // System:" alone heads bug reports too).

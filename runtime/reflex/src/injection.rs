@@ -198,7 +198,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             "intent:persona",
             ROLE,
             1.3,
-            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+now\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\b(?:be|become|play)\s+(?:the|my|an?)\s+[^.!?\n]{1,30}\bfrom\s+now\s+on\b|\byou\s+are\s+(?:the|my)\s+\w+(?:\s+\w+)?\s+now\b|\bplay\s+the\s+part\s+of\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
+            r"(?i)\byou\s+are\s+(?:now|no\s+longer)\b|\byou'?re\s+now\b|\bfrom\s+(?:now|here|this\s+point)\s+on,?\s+(?:you|reply|answer)\b|\bhenceforth\s+you\b|\bpretend\s+(?:to\s+be|you\s+are|you'?re)\b|\bact\s+as\b|\broleplay\s+as\b|\brole-?play\b|\bbecome\s+an?\b|\bswitch\s+(?:personalit|roles?|persona)|\bchange\s+roles\b|\byour\s+(?:new\s+)?(?:role|identity)\s+is\b|\bimagine\s+you\s+are\b|\bpose\s+as\b|\bappoint\s+you\b|\bconsider\s+yourself\b|\b(?:be|become|play)\s+(?:the|my|an?)\s+[^.!?\n]{1,30}\bfrom\s+now\s+on\b|\byou\s+are\s+(?:the|my)\s+\w+(?:\s+\w+)?\s+now\b|\bplay\s+the\s+(?:part|role)\s+of\b|\bstep\s+into\s+the\s+shoes\s+of\b|\bidentify\s+as\b|\byou'?re\s+(?:the|my)\s+\w+(?:\s+\w+)?\s+now\b|\byou\s+are\s+the\s+\w+'s\s+\w+(?:\s+\w+)?\s+now\b|\blet'?s\s+switch\s*:\s*you\b|\btake\s+on\s+the\s+(?:role|persona)\b|\byour\s+(?:personality|persona|identity)\s+is\s+(?:replaced|now|changed)\b|\byou\s+now\s+(?:speak|act|work)\s+(?:for|as)\b|\bif\s+you\s+were\s+an\s+ai\b|\bstay\s+in\s+(?:character|that\s+role)\b|\bsimulate\b|\b(?:is|are)\s+an?\s+(?:\w+\s+)?(?:ai|chatbot|model|assistant|bot)\s+(?:that|who|which|with|without|whose)\b|\banswer\s+[^.!?\n]*\bas\s+[A-Z]\w+",
         ),
         evidence(
             "intent:rule-removal",
@@ -238,6 +238,14 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             // A control to be skipped: with a persona ("as CSO, disable the login checks") it
             // is a role taken to act with authority it does not have.
             r"(?i)\b(?:disabl\w*|bypass\w*|skip\w*|turn(?:ing)?\s+off|circumvent\w*|get\s+around|without)\s+(?:the\s+|all\s+|any\s+|every\s+)?(?:usual\s+|normal\s+|login\s+|security\s+|required\s+)?(?:checks?|approvals?|confirmations?|verification|authentication|2fa|mfa|review|sign-?off)\b|\bno\s+(?:confirmation|approval|verification|review)\s+(?:needed|required)\b|\bwithout\s+asking\s+for\s+(?:id|identification|proof)\b|\boverrides?\s+(?:the\s+|your\s+|all\s+)?(?:\w+'s\s+)?(?:rules|instructions|guidelines|polic(?:y|ies))\b",
+        ),
+        evidence(
+            "intent:authority",
+            ROLE,
+            0.4,
+            // Power over other people's data or decisions: with a persona ("you're the CFO;
+            // approve the payment") it is a role taken to act with authority it does not have.
+            r"(?i)\b(?:approv(?:e|es|ed|al)|authori[sz](?:e|es|ed|ation)|signed?\s+off|grant\s+(?:me|access|themselves)|waive|prescription|permissions?|full\s+access|(?:anyone|everyone|everybody)'?s|what\s+everyone\b|can\s+(?:read|see|access|look\s+up|change|reset|view)\s+(?:any|every)\w*|pull\s+up\s+(?:the|their|his|her)\b|change\s+(?:my|the)\s+(?:grade|recovery|password|salary|status|role|records?)|lets?\s+every\w*\s+\w+\s+through|(?:my|the)\s+paper\s+passes)\b",
         ),
         evidence(
             "intent:covert",
@@ -377,7 +385,7 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             // instructions in the README") are not the assistant's; rules for this chat, for
             // you or from your developers are, and so are "your" or "hidden" rules for anything.
             unless: Some(
-                r"(?i)\A(?:your|hidden|secret|confidential|system|internal|initial)\s|\s(?:you|your|yours|this|these|that|here|now|place|effect|force|top|start|beginning|bottom|end|all|every\w*|any\w*|(?:the\s+|an?\s+)?(?:above|assistant|ai|model|llm|bot|chatbot|system|conversation|chat|session|prompt|previous|developers?|creators?|makers?|operators?|admins?|administrators?|owners?|openai|anthropic|user|platform))\s*$",
+                r"(?i)\A(?:your|hidden|secret|confidential|system|internal|initial)\s|\s(?:you|your|yours|this|these|that|here|now|place|effect|force|top|start|beginning|bottom|end|before|above|below|earlier|previously|prior|all|every\w*|any\w*|(?:the\s+|an?\s+)?(?:above|assistant|ai|model|llm|bot|chatbot|system|conversation|chat|session|prompt|previous|developers?|creators?|makers?|operators?|admins?|administrators?|owners?|openai|anthropic|user|platform))\s*$",
             ),
             source: r"(?i)(?:\b[a-z]+\s+)?\b(?:instructions|rules|guidelines|guidance|directions|directives|polic(?:y|ies)|procedures?)\s+(?:for|in|on|about|at|of|from|regarding|around)\s+(?:the\s+|our\s+|my\s+|an?\s+)?[a-z][\w-]*",
         },
@@ -390,6 +398,17 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             // A jailbroken phone and a game's unrestricted mode are about devices and games,
             // not the assistant.
             source: r"(?i)\bjailbr\w*\s+(?:(?:my|our|the|an?|his|her|their|this|that|old|new|used)\s+){0,3}(?:\w+\s+)?(?:iphone|ipad|ipod|phone|android|kindle|ps[2-5]|psp|vita|playstation|nintendo|switch|xbox|console|router|fire\s?stick|apple\s+tv|roku|device|tablet|watch|wii|3ds|tv|e-?reader)s?\b|\b(?:iphone|ipad|ipod|phone|kindle|ps[2-5]|psp|playstation|switch|xbox|console|router|fire\s?stick|roku|device|tablet|wii|3ds)s?\b[^.!?\n]{0,40}\bjailbr|\b(?:minecraft|skyrim|the\s+sims|gta|fortnite|roblox|terraria|zelda|pokemon|fallout|stardew|cheat\s+codes?|cheats\s+(?:for|in)|(?:our|my)\s+(?:video\s+)?game|video\s*games?|game\s+server|(?:creative|survival|spectator|sandbox)\s+mode|console\s+commands?)\b",
+        },
+        SignalSpec {
+            name: "context:role-play",
+            role: Role::Context,
+            weight: -1.5,
+            anchor: None,
+            unless: None,
+            // A role taken for a game, a story, practice or a lesson. It lowers nothing when
+            // rules are removed, a jailbreak named or a control bypassed (see
+            // `Detector::pattern_logit`).
+            source: r"(?i)\b(?:practi[sc]e|rehearse|d&d|dungeons?\s+(?:and|&)\s+dragons|dungeon\s+master|game\s+master|campaign|bedtime|quiz\w*|riddle|mystery|detective|sherlock|pirate|wizard|innkeeper|tavern|tutor|coach|teacher|(?:conversation|language|speaking|sparring)\s+partner|interview\s+questions|mock\s+interview|ask\s+me\s+(?:about|questions|\w+\s+questions)|i'?ll\s+(?:answer|explain)|help\s+me\s+(?:understand|learn|practi[sc]e)|keep\s+it\s+(?:pg|family-friendly|clean))\b",
         },
         SignalSpec {
             name: "context:code",
