@@ -20,10 +20,11 @@ Reads the development split only (corpus/dev.jsonl); the held-out split is never
   chosen by five-fold cross-validation grouped by template, on the dev split: the
   patterns' logit of each text (from --dump-logits) plus the model's contribution, trained
   without the text's fold, must reach the default threshold (0.6, a logit of 0.405). The
-  choice maximises recall less four times the hard-negative false-alarm rate, on the later
-  batches' dev texts (templates `wild-`), not the first batch's: the patterns were tuned on it,
-  and its figures flatter them. (Eight times, tried on 2026-11-28, chose a model that read
-  held-out recall 0.879 where four read 0.948, for one false alarm fewer in 146.)
+  choice maximises recall among the settings whose hard-negative false-alarm rate is at most
+  MAX_ALARMS, on the later batches' dev texts (templates `wild-`), not the first batch's: the
+  patterns were tuned on it, and its figures flatter them. (Until 2026-11-28 it maximised
+  recall less four times the alarm rate; on the five batches the model had not trained on,
+  that choice read 7 alarms in 250 hard negatives where a model weighed 0.9 as much read 4.)
 """
 
 import json
@@ -59,6 +60,11 @@ DECIDE = math.log(0.6 / 0.4)
 # took 32,768 slots (256 KB), and the Reflex Layer's CPU rose with it. The features kept are
 # those whose injection weight is largest.
 MAX_FEATURES = 8000
+# The model's share of the score is chosen for the most recall with at most this rate of
+# false alarms on hard negatives in cross-validation. False alarms are the target the fresh
+# batches missed (5% at most, they read 4 to 8%), recall the one they cleared (0.80 at least,
+# they read 0.83 to 0.96): the bound leaves room for texts unlike dev's.
+MAX_ALARMS = 0.025
 
 
 def words(text):
@@ -156,8 +162,8 @@ def main():
             for r in records:
                 if fold_of(r["template"]) == fold:
                     held_logit[r["id"]] = window_logit(r["text"], weights, bias)
-        for alpha in (0.75, 1.0, 1.5, 2.0):
-            for offset in (-1.0, 0.0, 1.0):
+        for alpha in (0.5, 0.75, 0.9, 1.0, 1.25, 1.5):
+            for offset in (-1.0, -0.5, 0.0, 0.5, 1.0):
                 for floor in (0.0,):
                     found = alarms = 0
                     for r in judged:
@@ -169,9 +175,9 @@ def main():
                     injections = sum(1 for r in judged if r["injection"])
                     negatives = sum(1 for r in judged if r["hard_negative"])
                     recall, rate = found / injections, alarms / negatives
-                    grid.append((recall - 4 * rate, recall, rate, l2, alpha, offset, floor))
+                    grid.append((rate <= MAX_ALARMS, recall if rate <= MAX_ALARMS else -rate, recall, rate, l2, alpha, offset, floor))
                     print(f"l2 {l2:g} alpha {alpha} offset {offset} floor {floor}: cv recall {recall:.3f}, hard-negative alarms {rate:.3f}", file=sys.stderr)
-    _, recall, rate, l2, alpha, offset, floor = max(grid)
+    _, _, recall, rate, l2, alpha, offset, floor = max(grid)
     print(f"chosen: l2 {l2:g} alpha {alpha} offset {offset} floor {floor} (cv recall {recall:.3f}, alarms {rate:.3f})", file=sys.stderr)
 
     columns = [train(binary_data(records), l2)]
