@@ -4,14 +4,16 @@
 //! - **structure**: chat-template tokens, fake role headers, closing tags of a context block,
 //!   fenced "system" blocks;
 //! - **intent**: overriding prior instructions, references to the system prompt, revealing it,
-//!   persona switches, rule removal, tool and shell syntax, sending data somewhere, hiding it;
+//!   persona switches, rule removal, tool and shell syntax, sending data somewhere, hiding it,
+//!   a role given power over other people's data or decisions;
 //! - **decoding**: base64, hex, binary, URL-encoded and ROT13 payloads are decoded (bounded in
 //!   depth and size) and scanned again; what fires inside counts, plus `decoded:KIND`;
 //! - **normalisation**: text with non-ASCII characters (NFKC, zero-width and bidi characters,
 //!   homoglyphs) or with leetspeak is folded and scanned again; what fires only in the folded
 //!   text counts, plus `normalised:KIND`;
-//! - **context** that lowers the score: educational or quoted framing, code blocks,
-//!   configuration files.
+//! - **context** that lowers the score: educational or quoted framing, questions about a
+//!   command, code blocks, configuration files, rules scoped to a topic, jailbroken devices
+//!   and games, a role taken for a game or a lesson.
 //!
 //! The weights were set on the development split of `runtime/reflex/corpus/` (see its README),
 //! the default threshold on two of its batches as first scored ([`DEFAULT_THRESHOLD`]);
