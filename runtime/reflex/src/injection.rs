@@ -241,7 +241,8 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             // is a role taken to act with authority it does not have.
             r"(?i)\b(?:disabl\w*|bypass\w*|skip\w*|turn(?:ing)?\s+off|circumvent\w*|get\s+around|without)\s+(?:the\s+|all\s+|any\s+|every\s+)?(?:usual\s+|normal\s+|login\s+|security\s+|required\s+)?(?:checks?|approvals?|confirmations?|verification|authentication|2fa|mfa|review|sign-?off)\b|\bno\s+(?:confirmation|approval|verification|review)\s+(?:needed|required)\b|\bwithout\s+asking\s+for\s+(?:id|identification|proof)\b|\boverrides?\s+(?:the\s+|your\s+|all\s+)?(?:\w+'s\s+)?(?:rules|instructions|guidelines|polic(?:y|ies))\b",
         ),
-        evidence(
+        anchored(
+            r"(?i)\b(?:approv|authori[sz]|signed?\s+off|grant\s+(?:me|access|themselves)|waive|prescription|permissions?|full\s+access|anyone|everyone|everybody|can\s+(?:read|see|access|look\s+up|change|reset|view)|pull\s+up|change\s+(?:my|the)|lets?\s+every|paper\s+passes|mark|upgrade|unblock|unlock|excuse|refund|credit|reset|release|clear|100%|password)",
             "intent:authority",
             ROLE,
             0.4,
@@ -395,7 +396,10 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             name: "context:devices-games",
             role: Role::Context,
             weight: -2.6,
-            anchor: None,
+            // The set looks for these; the whole pattern, with its gaps, runs only where one is.
+            anchor: Some(
+                r"(?i)\bjailbr|\b(?:minecraft|skyrim|the\s+sims|gta|fortnite|roblox|terraria|zelda|pokemon|fallout|stardew|cheat\s+codes?|cheats\s+(?:for|in)|(?:our|my)\s+(?:video\s+)?game|video\s*games?|game\s+server|(?:creative|survival|spectator|sandbox)\s+mode|console\s+commands?)\b",
+            ),
             unless: None,
             // A jailbroken phone and a game's unrestricted mode are about devices and games,
             // not the assistant.
