@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -48,15 +48,32 @@ impl Model {
     }
 }
 
+/// One request the server answered, when recording (`Server::record_answers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    /// The number the request's body carried as `"seq":N`, if any: which request it was.
+    pub seq: Option<u64>,
+    /// When the kernel received the request's last bytes.
+    pub arrived: Instant,
+    /// When the answer went to the socket.
+    pub answered: Instant,
+}
+
 /// What the server counts as it answers.
 struct Counters {
     requests: AtomicU64,
+    /// Connections accepted.
+    connections: AtomicU64,
     /// The model's service time of every request it answered (answer time − arrival), µs:
     /// the truth a closed model's measured service times are compared with.
     model_service: Mutex<Histogram<u64>>,
     /// From each request's arrival to its answer's write, µs: what the server actually did,
     /// late wake-ups and all.
     actual_service: Mutex<Histogram<u64>>,
+    /// Every answer, when recording: a test's truth for each request (off by default, so that
+    /// a long-running server does not grow).
+    recording: AtomicBool,
+    answers: Mutex<Vec<Answered>>,
 }
 
 /// A running server; dropping it stops it.
@@ -77,8 +94,11 @@ impl Server {
     pub fn start_on(port: u16, model: Model, cpu: Option<usize>) -> std::io::Result<Server> {
         let shared = Arc::new(Counters {
             requests: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
             model_service: Mutex::new(new_histogram()),
             actual_service: Mutex::new(new_histogram()),
+            recording: AtomicBool::new(false),
+            answers: Mutex::new(Vec::new()),
         });
         let (stop, stopped) = watch::channel(false);
         let counters = shared.clone();
@@ -129,6 +149,11 @@ impl Server {
         self.shared.requests.load(Ordering::Relaxed)
     }
 
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+
     /// The model's service time of every request answered so far, µs (only when the server
     /// has a service time or a stall).
     pub fn model_service_times(&self) -> Histogram<u64> {
@@ -141,6 +166,17 @@ impl Server {
     /// and then late, and so the truth a generator's measurement is held to.
     pub fn actual_service_times(&self) -> Histogram<u64> {
         self.shared.actual_service.lock().expect("lock").clone()
+    }
+
+    /// Records every answer from now on (what was recorded before is forgotten).
+    pub fn record_answers(&self) {
+        self.shared.answers.lock().expect("lock").clear();
+        self.shared.recording.store(true, Ordering::Relaxed);
+    }
+
+    /// The answers recorded since `record_answers`, in the order they were given.
+    pub fn answers(&self) -> Vec<Answered> {
+        self.shared.answers.lock().expect("lock").clone()
     }
 
     /// Forgets the service times recorded so far (those of a warm-up, say).
@@ -249,6 +285,7 @@ async fn accept(
             _ = stopped.changed() => return,
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
+                    shared.connections.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     next_id += 1;
                     let releases = timed.then(|| releases.clone());
@@ -297,6 +334,11 @@ async fn serve(
                 Err(_) => return,
             }
         };
+        let seq = shared
+            .recording
+            .load(Ordering::Relaxed)
+            .then(|| request_seq(&buffer[..request_len]))
+            .flatten();
         buffer.drain(..request_len);
         if let Some(releases) = &releases {
             let at = model.answer_at(arrived);
@@ -311,9 +353,17 @@ async fn serve(
         }
         // Stamped as the answer goes to the socket: the reader's kernel receives it within the
         // write, and a thread preempted before the write returns must not count that wait.
-        let answered = arrived.elapsed();
+        let answered_at = Instant::now();
+        let answered = answered_at.saturating_duration_since(arrived);
         if stream.write_all(RESPONSE).await.is_err() {
             return;
+        }
+        if shared.recording.load(Ordering::Relaxed) {
+            shared.answers.lock().expect("lock").push(Answered {
+                seq,
+                arrived,
+                answered: answered_at,
+            });
         }
         shared
             .actual_service
@@ -322,6 +372,20 @@ async fn serve(
             .saturating_record((answered.as_micros() as u64).max(1));
         shared.requests.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The number after `"seq":` in a request, if it has one.
+fn request_seq(request: &[u8]) -> Option<u64> {
+    const KEY: &[u8] = b"\"seq\":";
+    let at = request.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let digits = request[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    std::str::from_utf8(&request[at..at + digits])
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// The length of the first complete request in `buffer`, if it holds one.

@@ -4,6 +4,7 @@
 //! nothing crosses to another thread.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
@@ -13,9 +14,9 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use http_body_util::Full;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use tokio::sync::watch;
+use tokio::sync::{Notify, oneshot, watch};
 
-use crate::client::{self, Connection, Endpoint, Epoch};
+use crate::client::{self, Connection, Endpoint, Epoch, TransportError};
 use crate::recorder::{Finished, WorkerRecorder};
 use crate::timer::PreciseTimer;
 use crate::{Answer, Plan, Request, Shape, WorkerProgress, WorkerStats, Workload};
@@ -83,14 +84,16 @@ pub(crate) fn run<W: Workload>(setup: Setup, workload: W) -> std::io::Result<Wor
         state: RefCell::new(State {
             workload,
             pools: (0..setup.shared.endpoints.len())
-                .map(|_| Vec::new())
+                .map(|_| Pool::default())
                 .collect(),
-            spares: Spares {
+            openers: Openers {
                 enabled: matches!(setup.shared.plan.shape, Shape::Open(_)),
-                wanted: Vec::new(),
-                connecting: vec![false; setup.shared.endpoints.len()],
+                ahead: vec![false; setup.shared.endpoints.len()],
+                opening: vec![0; setup.shared.endpoints.len()],
+                set_up: INITIAL_SET_UP,
             },
         }),
+        connect_wanted: Notify::new(),
         hosts: setup
             .shared
             .endpoints
@@ -128,29 +131,75 @@ pub(crate) fn run<W: Workload>(setup: Setup, workload: W) -> std::io::Result<Wor
 
 struct State<W> {
     workload: W,
-    /// Idle connections per endpoint.
-    pools: Vec<Vec<Connection>>,
-    spares: Spares,
+    /// Per endpoint.
+    pools: Vec<Pool>,
+    openers: Openers,
 }
 
-/// Connections opened ahead of need (open model): when a worker takes its last idle
-/// connection to an endpoint, it opens one more in the background, so that the next request
-/// does not pay a connection set-up between its intended time and its send. An open model
-/// needs a connection per request in flight, and a stall of the system puts many in flight.
-struct Spares {
-    enabled: bool,
-    /// Endpoints whose pool ran dry and that want a spare opened.
-    wanted: Vec<usize>,
-    /// Endpoints with a spare being opened (one at a time each).
-    connecting: Vec<bool>,
+/// One endpoint's connections: the idle ones, and the requests waiting for one (open model).
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    /// Oldest first; a request that gave up (timed out) leaves a closed sender behind.
+    waiting: VecDeque<oneshot::Sender<Result<Connection, TransportError>>>,
+    /// When a request last gave its connection back (one newly opened does not count: it
+    /// says nothing of whether the system is giving connections back).
+    last_returned: Option<Instant>,
 }
 
-impl Spares {
-    fn want(&mut self, endpoint: usize) {
-        if self.enabled && !self.connecting[endpoint] {
-            self.connecting[endpoint] = true;
-            self.wanted.push(endpoint);
+impl Pool {
+    /// A request's connection, given back after its exchange.
+    fn give_back(&mut self, connection: Connection) {
+        self.last_returned = Some(Instant::now());
+        self.release(connection);
+    }
+
+    /// Hands `connection` to the oldest request still waiting, or keeps it idle.
+    fn release(&mut self, mut connection: Connection) {
+        while let Some(waiter) = self.waiting.pop_front() {
+            match waiter.send(Ok(connection)) {
+                Ok(()) => return,
+                Err(back) => connection = back.expect("what was sent"),
+            }
         }
+        self.idle.push(connection);
+    }
+
+    /// Requests waiting for a connection (and perhaps a few that gave up since).
+    fn waiting(&mut self) -> usize {
+        while self.waiting.front().is_some_and(oneshot::Sender::is_closed) {
+            self.waiting.pop_front();
+        }
+        self.waiting.len()
+    }
+}
+
+/// Connections the worker opens itself (open model). An open model needs a connection per
+/// request in flight, and a stall of the system puts many in flight: one is opened ahead of
+/// need whenever a request takes the last idle one, so that the next request does not pay a
+/// set-up between its intended time and its send, and one for each request waiting.
+///
+/// But a worker behind its schedule (its core taken for a moment) finds hundreds of requests
+/// due at once, and a connection opened for each would cost both sides a core's time just
+/// when the worker is late: it would fall further behind, and on a slow host run out of file
+/// descriptors (seen: 5,978 connect errors in one 20k/s run). A waiting request takes the
+/// first connection that comes free, returned or new; new ones are opened for waiting
+/// requests only while none has come free for as long as a set-up takes (the system is
+/// holding them all: a new one is then the sooner), and at most [`MAX_OPENING`] at once.
+struct Openers {
+    enabled: bool,
+    /// Endpoints whose idle pool ran dry: one more is opened ahead of need.
+    ahead: Vec<bool>,
+    /// Connections being opened, per endpoint.
+    opening: Vec<usize>,
+    /// How long a connection set-up takes here (a moving average).
+    set_up: Duration,
+}
+
+impl Openers {
+    /// How long waiting requests wait for a connection to come free before one is opened.
+    fn patience(&self) -> Duration {
+        self.set_up.clamp(MIN_PATIENCE, MAX_PATIENCE)
     }
 }
 
@@ -159,6 +208,8 @@ struct Worker<W> {
     shared: Arc<Shared>,
     progress: Arc<WorkerProgress>,
     state: RefCell<State<W>>,
+    /// Woken when a request waits for a connection, so the open loop starts opening one.
+    connect_wanted: Notify,
     hosts: Vec<HeaderValue>,
     recorder: RefCell<WorkerRecorder>,
     park: Arc<ParkClock>,
@@ -220,7 +271,7 @@ impl<W: Workload> Worker<W> {
                 else {
                     break;
                 };
-                self.state.borrow_mut().pools[idx].push(connection);
+                self.state.borrow_mut().pools[idx].idle.push(connection);
             }
         }
     }
@@ -305,7 +356,7 @@ impl<W: Workload> Worker<W> {
             if queue.next.is_none() && in_flight.is_empty() {
                 break;
             }
-            self.open_spares(&mut spares);
+            let reconsider = self.open_spares(&mut spares, now);
             let can_send = queue.next.is_some() && in_flight.len() < queue.cap;
             let wake = queue.next.unwrap_or(now);
             tokio::select! {
@@ -322,6 +373,8 @@ impl<W: Workload> Worker<W> {
                 }
                 Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
                 Some(opened) = spares.next(), if !spares.is_empty() => self.spare_opened(opened),
+                () = self.connect_wanted.notified() => {}
+                () = tokio::time::sleep_until(reconsider.unwrap_or(now).into()), if reconsider.is_some() => {}
                 () = timer.sleep_until(wake), if can_send => {}
                 () = tokio::time::sleep_until(drain_deadline.into()), if queue.next.is_none() => {
                     break;
@@ -372,7 +425,7 @@ impl<W: Workload> Worker<W> {
                     in_flight.push(self.request(request, intended, measured));
                 }
                 queue.after_sends(self, now, &mut result);
-                self.open_spares(&mut spares);
+                self.open_spares(&mut spares, now);
                 self.settle(&mut in_flight, &mut spares).await
             }));
             let now = Instant::now();
@@ -427,6 +480,8 @@ impl<W: Workload> Worker<W> {
                 while let Poll::Ready(Some(())) = in_flight.poll_next_unpin(cx) {
                     finished += 1;
                 }
+                // Requests polled above may be waiting for a connection.
+                self.open_spares(spares, Instant::now());
                 while let Poll::Ready(Some(opened)) = spares.poll_next_unpin(cx) {
                     self.spare_opened(opened);
                 }
@@ -562,7 +617,7 @@ impl<W: Workload> Worker<W> {
                 sent_at.set(Some(exchanged.sent_at));
             }
             answered_at.set(Some(exchanged.answered_at));
-            self.state.borrow_mut().pools[request.endpoint].push(connection);
+            self.state.borrow_mut().pools[request.endpoint].give_back(connection);
             let answer =
                 self.state
                     .borrow_mut()
@@ -575,44 +630,107 @@ impl<W: Workload> Worker<W> {
         }
     }
 
-    /// Starts opening the spare connections wanted since the last call.
-    fn open_spares<'a>(&'a self, spares: &mut FuturesUnordered<SpareConnect<'a>>) {
-        let wanted = std::mem::take(&mut self.state.borrow_mut().spares.wanted);
-        for idx in wanted {
-            let endpoint = &self.shared.endpoints[idx];
-            let epoch = self.shared.epoch;
-            spares.push(Box::pin(async move {
-                (idx, client::connect(endpoint, epoch).await.ok())
-            }));
-        }
-    }
-
-    /// Puts a spare connection that has opened into its pool.
-    fn spare_opened(&self, (idx, connection): (usize, Option<Connection>)) {
+    /// Starts opening the connections wanted (see [`Openers`]); returns when to look again if
+    /// requests are waiting and none has been opened for them yet.
+    fn open_spares<'a>(
+        &'a self,
+        spares: &mut FuturesUnordered<SpareConnect<'a>>,
+        now: Instant,
+    ) -> Option<Instant> {
         let mut state = self.state.borrow_mut();
-        state.spares.connecting[idx] = false;
-        if let Some(connection) = connection {
-            state.pools[idx].push(connection);
+        let State { pools, openers, .. } = &mut *state;
+        let patience = openers.patience();
+        let mut reconsider: Option<Instant> = None;
+        for (idx, pool) in pools.iter_mut().enumerate() {
+            let mut wanted = usize::from(openers.ahead[idx]);
+            let waiting = pool.waiting();
+            if waiting > 0 {
+                match pool
+                    .last_returned
+                    .map(|at| at + patience)
+                    .filter(|at| *at > now)
+                {
+                    Some(at) => reconsider = Some(reconsider.map_or(at, |r| r.min(at))),
+                    None => wanted += waiting,
+                }
+            }
+            let wanted = wanted.min(MAX_OPENING);
+            if openers.opening[idx] < wanted {
+                openers.ahead[idx] = false;
+            }
+            while openers.opening[idx] < wanted {
+                openers.opening[idx] += 1;
+                let endpoint = &self.shared.endpoints[idx];
+                let epoch = self.shared.epoch;
+                spares.push(Box::pin(async move {
+                    let began = Instant::now();
+                    let connected = client::connect(endpoint, epoch).await;
+                    (idx, began.elapsed(), connected)
+                }));
+            }
+        }
+        reconsider
+    }
+
+    /// A connection the worker opened: to the oldest waiting request, or idle. One that failed
+    /// to open fails the oldest waiting request, as its own attempt would have.
+    fn spare_opened(
+        &self,
+        (idx, took, connected): (usize, Duration, Result<Connection, TransportError>),
+    ) {
+        let mut state = self.state.borrow_mut();
+        state.openers.opening[idx] -= 1;
+        let pool = &mut state.pools[idx];
+        match connected {
+            Ok(connection) => {
+                pool.release(connection);
+                state.openers.set_up = (state.openers.set_up * 7 + took) / 8;
+            }
+            Err(error) => {
+                while let Some(waiter) = pool.waiting.pop_front() {
+                    if waiter.send(Err(error)).is_ok() {
+                        break;
+                    }
+                }
+            }
         }
     }
 
-    /// An idle keep-alive connection to `endpoint`, or a new one.
+    /// An idle keep-alive connection to `endpoint`; in the open model, else the first to come
+    /// free or be opened for it (see [`Openers`]); in the closed model, else a new one (a user
+    /// holds one connection at a time, so there are never more than users).
     async fn connection(
         &self,
         endpoint_idx: usize,
         endpoint: &Endpoint,
     ) -> Result<Connection, &'static str> {
         loop {
-            let mut state = self.state.borrow_mut();
-            let idle = state.pools[endpoint_idx].pop();
-            if state.pools[endpoint_idx].is_empty() {
-                state.spares.want(endpoint_idx);
-            }
-            drop(state);
-            match idle {
-                Some(connection) if connection.is_open() => return Ok(connection),
-                Some(_closed) => continue,
-                None => break,
+            let waiting = {
+                let mut state = self.state.borrow_mut();
+                let State { pools, openers, .. } = &mut *state;
+                let pool = &mut pools[endpoint_idx];
+                let idle = pool.idle.pop();
+                if pool.idle.is_empty() && openers.enabled {
+                    openers.ahead[endpoint_idx] = true;
+                }
+                match idle {
+                    Some(connection) if connection.is_open() => return Ok(connection),
+                    Some(_closed) => continue,
+                    None if openers.enabled => {
+                        let (sender, receiver) = oneshot::channel();
+                        pool.waiting.push_back(sender);
+                        receiver
+                    }
+                    None => break,
+                }
+            };
+            self.connect_wanted.notify_one();
+            match waiting.await {
+                Ok(Ok(connection)) if connection.is_open() => return Ok(connection),
+                Ok(Ok(_closed)) => continue,
+                Ok(Err(error)) => return Err(error.as_str()),
+                // The worker is gone: the run is over.
+                Err(_) => return Err(TransportError::Connect.as_str()),
             }
         }
         client::connect(endpoint, self.shared.epoch)
@@ -628,6 +746,20 @@ const SETTLE_ROUNDS: usize = 4;
 /// How long a windowed worker sleeps at most, so that it sees a cancel soon.
 const MAX_SLEEP: Duration = Duration::from_millis(50);
 
+/// Connections a worker opens to one endpoint at once, at most, once the run is on (open
+/// model): enough to open a hundred within a millisecond on loopback, few enough that a
+/// backlog of due requests does not turn into a storm of set-ups.
+const MAX_OPENING: usize = 8;
+
+/// A connection set-up's time before one is measured: about a loopback set-up on a small VM.
+const INITIAL_SET_UP: Duration = Duration::from_micros(100);
+
+/// Bounds on how long waiting requests wait for a connection to come free before one is
+/// opened for them: above a wake-up's lateness, and never so long that a stall of the system
+/// (every connection held) delays its requests' sends for long.
+const MIN_PATIENCE: Duration = Duration::from_micros(250);
+const MAX_PATIENCE: Duration = Duration::from_millis(5);
+
 /// Connections a worker opens to one endpoint before the run, at most.
 const MAX_PRECONNECT: usize = 256;
 
@@ -639,8 +771,11 @@ const MAX_COMPENSATION: Duration = Duration::from_micros(250);
 /// How much early a windowed worker wakes at most, to be awake at the window's edge.
 const MAX_EARLY: Duration = Duration::from_micros(100);
 
-/// A spare connection being opened: its endpoint, and the connection if it opened.
-type SpareConnect<'a> = std::pin::Pin<Box<dyn Future<Output = (usize, Option<Connection>)> + 'a>>;
+/// A connection being opened by the worker: its endpoint, how long it took, and the
+/// connection or why not.
+type SpareConnect<'a> = std::pin::Pin<
+    Box<dyn Future<Output = (usize, Duration, Result<Connection, TransportError>)> + 'a>,
+>;
 
 /// This worker's share of an open schedule: what is due, and what could never be sent.
 struct OpenQueue<I> {

@@ -1,7 +1,9 @@
-//! The engine against the calibration server, whose latency is known exactly: measured
-//! percentiles must match the model within 1% + 100 µs, in the open and the closed model, at
-//! a low and a high rate; a starved worker must say it was saturated; interval logs must
-//! merge back into the whole. The timing tests run up to three trials each (`in_trials`).
+//! The engine against the calibration server, whose latency is known exactly and which
+//! records what it did for each request: measured percentiles must match that truth within
+//! 1% + 100 µs and never read below the model, in the open and the closed model, at a low and
+//! a high rate; a starved worker must say it was saturated; a worker behind its schedule must
+//! not open a connection per due request; interval logs must merge back into the whole. The
+//! timing tests run up to three trials each (`in_trials`).
 
 use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hdrhistogram::Histogram;
-use loadgen::calibration::{Model, Server};
+use loadgen::calibration::{Answered, Model, Server};
 use loadgen::{
     Answer, Endpoint, Method, Outcome, Plan, Progress, Rate, Request, Schedule, Shape, Workload,
     new_histogram,
@@ -87,6 +89,50 @@ fn steady_server(service: Duration) -> Server {
     .unwrap()
 }
 
+/// Small POSTs numbered from 0 in the order they are made (`{"seq":N}`), so that the
+/// calibration server's record says which request each answer was.
+#[derive(Clone, Default)]
+struct Numbered {
+    next: u64,
+}
+
+impl Workload for Numbered {
+    fn next_request(&mut self) -> Request {
+        let seq = self.next;
+        self.next += 1;
+        Request {
+            body: Bytes::from(format!(r#"{{"seq":{seq}}}"#)),
+            ..Posts {
+                burn: Duration::ZERO,
+            }
+            .next_request()
+        }
+    }
+
+    fn check(&mut self, request: &Request, status: u16, body: &[u8]) -> Answer {
+        Posts {
+            burn: Duration::ZERO,
+        }
+        .check(request, status, body)
+    }
+}
+
+/// One worker of [`Numbered`] requests.
+fn run_numbered(plan: &Plan, server: &Server) -> Outcome {
+    assert_eq!(plan.threads, 1, "the numbers follow one worker's schedule");
+    let endpoints = [Endpoint::parse(&server.url()).unwrap()];
+    let progress = Progress::new(1);
+    let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
+    loadgen::run(
+        plan,
+        &endpoints,
+        vec![Numbered::default()],
+        &progress,
+        cancel_rx,
+    )
+    .unwrap()
+}
+
 fn run(plan: &Plan, server: &Server, burn: Duration) -> Outcome {
     let endpoints = [Endpoint::parse(&server.url()).unwrap()];
     let workloads = vec![Posts { burn }; plan.threads];
@@ -133,15 +179,8 @@ fn model_latencies_sent(
     model: &Model,
     sent: impl Fn(Instant) -> Instant,
 ) -> Histogram<u64> {
-    let Shape::Open(schedule) = &plan.shape else {
-        unreachable!()
-    };
     let mut histogram = new_histogram();
-    for offset in schedule.times() {
-        let intended = plan.start + offset;
-        if intended >= plan.end() {
-            break;
-        }
+    for intended in intended_times(plan) {
         if intended < plan.measure_start() {
             continue;
         }
@@ -153,19 +192,52 @@ fn model_latencies_sent(
     histogram
 }
 
+/// Every intended time of an open plan, in order.
+fn intended_times(plan: &Plan) -> Vec<Instant> {
+    let Shape::Open(schedule) = &plan.shape else {
+        unreachable!()
+    };
+    schedule
+        .times()
+        .map(|offset| plan.start + offset)
+        .take_while(|intended| *intended < plan.end())
+        .collect()
+}
+
+/// What each measured request's latency truly was: from its intended time to the moment the
+/// server wrote its answer. Request `seq` ([`Numbered`], one worker) is the schedule's
+/// `seq`-th. The truth whatever the machine does: a server woken late, or a core taken from
+/// either side, is in it, as it is in what the generator should measure.
+fn true_latencies(plan: &Plan, answers: &[Answered]) -> Histogram<u64> {
+    let intended = intended_times(plan);
+    let mut histogram = new_histogram();
+    for answer in answers {
+        let seq = answer.seq.expect("every request is numbered") as usize;
+        let intended = intended[seq];
+        if intended >= plan.measure_start() {
+            let latency = answer.answered.saturating_duration_since(intended);
+            histogram
+                .record((latency.as_micros() as u64).max(1))
+                .unwrap();
+        }
+    }
+    histogram
+}
+
 const QUANTILES: [(&str, f64); 4] = [("P50", 0.5), ("P90", 0.9), ("P99", 0.99), ("P99.9", 0.999)];
 
-/// The truth target: every percentile and the max within 1% + 100 µs of the model.
+/// The truth target: every percentile and the max within 1% + 100 µs of the truth.
 const EXACT: Tolerance = Tolerance {
     relative: 0.01,
     micros: 100.0,
 };
 
-/// How far the calibration server itself strays from its model above the median on a 2-core
-/// VM: its wake-ups are now and then late, and at 20k/s answers released together leave it
-/// one by one (measured: 0.05 to 4.4 ms off from P90 to the max). The generator is held to
-/// [`EXACT`] against what the server actually did, and P50 to [`EXACT`] against the model.
-/// Coordinated omission, or a stall not seen, would be hundreds of milliseconds off.
+/// How far above its model the calibration server strays on a shared 2-core VM: its
+/// wake-ups are now and then late, and answers released together leave it one by one
+/// (measured: 0.05 to 4.4 ms off from P90 to the max; on a slow day, P50 80 to 110 µs over
+/// 200 µs of service). The generator is held to [`EXACT`] against what the server actually
+/// did; the model only bounds the server. Coordinated omission, or a stall not seen, would
+/// be hundreds of milliseconds off.
 const SHARED_CORES: Tolerance = Tolerance {
     relative: 0.05,
     micros: 5_000.0,
@@ -174,8 +246,7 @@ const SHARED_CORES: Tolerance = Tolerance {
 /// What a shared 2-core VM adds above a model now and then at 20k/s: the generator's core
 /// taken for tens of milliseconds (seen: 20 to 110 ms, in about one run in five under
 /// nextest, and in every run with another process waking on that core), which delays
-/// thousands of requests. Only the bound below the model is tight: delays add, and what
-/// would read less (a stall unseen, coordinated omission) is held to [`EXACT`].
+/// thousands of requests.
 const HICCUPS: Tolerance = Tolerance {
     relative: 0.05,
     micros: 250_000.0,
@@ -187,40 +258,89 @@ struct Tolerance {
     micros: f64,
 }
 
-fn assert_matches(measured: &Histogram<u64>, model: &Histogram<u64>, what: &str) {
-    assert_matches_within(measured, model, what, EXACT);
-}
-
-/// P50 within [`EXACT`], P90 to the max within `tail`.
-fn assert_matches_within(
+/// The percentiles and the max of `measured` and `truth`, side by side.
+fn quantile_pairs(
     measured: &Histogram<u64>,
-    model: &Histogram<u64>,
-    what: &str,
-    tail: Tolerance,
-) {
-    let mut rows = Vec::new();
-    let mut pairs: Vec<(&str, u64, u64)> = QUANTILES
+    truth: &Histogram<u64>,
+) -> Vec<(&'static str, f64, f64)> {
+    let mut pairs: Vec<(&str, f64, f64)> = QUANTILES
         .iter()
         .map(|(name, q)| {
             (
                 *name,
-                measured.value_at_quantile(*q),
-                model.value_at_quantile(*q),
+                measured.value_at_quantile(*q) as f64,
+                truth.value_at_quantile(*q) as f64,
             )
         })
         .collect();
-    pairs.push(("max", measured.max(), model.max()));
+    pairs.push(("max", measured.max() as f64, truth.max() as f64));
+    pairs
+}
+
+/// The latencies the generator measured against the truth ([`true_latencies`]): the same
+/// requests, and every percentile within [`EXACT`].
+fn assert_true_latencies(plan: &Plan, outcome: &Outcome, server: &Server, what: &str) {
+    let measured = &outcome.series[0].latency;
+    let truth = true_latencies(plan, &server.answers());
+    assert_eq!(
+        measured.len(),
+        truth.len(),
+        "{what}: requests measured and answered"
+    );
+    assert_matches(
+        measured,
+        &truth,
+        &format!("{what}, latency against the server's answers"),
+    );
+}
+
+/// Every percentile and the max within [`EXACT`] of the truth, either way.
+fn assert_matches(measured: &Histogram<u64>, truth: &Histogram<u64>, what: &str) {
+    let mut rows = Vec::new();
     let mut ok = true;
-    for (name, got, want) in pairs {
-        let allowed = if name == "P50" { EXACT } else { tail };
-        let tolerance = want as f64 * allowed.relative + allowed.micros;
-        let off = (got as f64 - want as f64).abs();
+    for (name, got, want) in quantile_pairs(measured, truth) {
+        let tolerance = want * EXACT.relative + EXACT.micros;
+        let off = (got - want).abs();
         ok &= off <= tolerance;
         rows.push(format!(
-            "{name}: measured {got} µs, model {want} µs, off {off:.0} (allowed {tolerance:.0})"
+            "{name}: measured {got:.0} µs, truth {want:.0} µs, off {off:.0} (allowed {tolerance:.0})"
         ));
     }
     assert!(ok, "{what}:\n  {}", rows.join("\n  "));
+}
+
+/// Measured against a model where the machine's delays can only add: every percentile and
+/// the max never below the model by more than [`EXACT`] (a stall unseen, or coordinated
+/// omission, would read less), and above it by no more than `above`.
+fn assert_not_below(
+    measured: &Histogram<u64>,
+    model: &Histogram<u64>,
+    what: &str,
+    above: Tolerance,
+) {
+    let mut ok = true;
+    let mut rows = Vec::new();
+    for (name, got, want) in quantile_pairs(measured, model) {
+        let below = want * EXACT.relative + EXACT.micros;
+        let over = want * above.relative + above.micros;
+        ok &= got >= want - below && got <= want + over;
+        rows.push(format!(
+            "{name}: measured {got:.0} µs, model {want:.0} µs (allowed {:.0} to {:.0})",
+            want - below,
+            want + over
+        ));
+    }
+    assert!(ok, "{what}:\n  {}", rows.join("\n  "));
+}
+
+/// The generator's own punctuality: half its requests sent within `within` of their time.
+fn assert_punctual(outcome: &Outcome, within: Duration, what: &str) {
+    let lag = outcome.send_lag.value_at_quantile(0.5);
+    assert!(
+        lag <= within.as_micros() as u64,
+        "{what}: send lag P50 {lag} µs (allowed {} µs)",
+        within.as_micros()
+    );
 }
 
 #[test]
@@ -239,22 +359,25 @@ fn open_model_at_500_per_second_matches_a_stall_exactly() {
         let (server_cpu, generator_cpus) = apart();
         plan.cpus = generator_cpus;
         let server = Server::start_on(0, model, server_cpu).unwrap();
-        let outcome = run(&plan, &server, Duration::ZERO);
+        server.record_answers();
+        let outcome = run_numbered(&plan, &server);
         let series = &outcome.series[0];
         assert_eq!(series.sent, 2_000);
         assert_eq!(series.ok, 2_000, "{:?}", series.errors);
-        // The generator measures exactly what the server did...
+        // The generator measures exactly what the server did, from the send...
         assert_matches(
             &series.service,
             &server.actual_service_times(),
             "open model, 500/s, service time against the server's own",
         );
-        // ...and, from each request's intended time, what the model says, but for the server's
-        // own lateness: 500 answers released together at the stall's end leave it one by one.
-        assert_matches_within(
+        // ...and from each request's intended time, stall and all.
+        assert_true_latencies(&plan, &outcome, &server, "open model, 500/s");
+        // The server did what the model says, but for its own lateness: 500 answers released
+        // together at the stall's end leave it one by one.
+        assert_not_below(
             &series.latency,
             &model_latencies(&plan, &model),
-            "open model, 500/s",
+            "open model, 500/s, against the model",
             SHARED_CORES,
         );
         // The requests due in the stall, a quarter of them, were sent on time: the wait is the
@@ -310,7 +433,8 @@ fn open_model_at_20k_per_second_matches_the_model() {
             )),
         };
         let server = Server::start_on(0, model, server_cpu).unwrap();
-        // The server's record starts with the measured window, as the generator's does.
+        server.record_answers();
+        // The server's service times start with the measured window, as the generator's do.
         let outcome = std::thread::scope(|scope| {
             scope.spawn(|| {
                 std::thread::sleep(
@@ -319,60 +443,34 @@ fn open_model_at_20k_per_second_matches_the_model() {
                 );
                 server.reset_model_service_times();
             });
-            run(&plan, &server, Duration::ZERO)
+            run_numbered(&plan, &server)
         });
         let series = &outcome.series[0];
         assert_eq!(series.sent, 40_000);
         assert_eq!(series.ok, 40_000, "{:?}", series.errors);
-        // The generator measures exactly what the server did, at every percentile...
+        // The generator measures exactly what the server did, at every percentile, from the
+        // send (but for the requests the server's record cut in two at the window's start)...
         assert_matches(
             &series.service,
             &server.actual_service_times(),
             "open model, 20k/s, service time against the server's own",
         );
-        // ...and, from the intended times, the model: exactly at P50; above it, never less than
-        // the model (a stall unseen, or coordinated omission, would read less) and more only by
-        // what a shared 2-core VM adds now and then.
+        // ...and from the intended times.
+        assert_true_latencies(&plan, &outcome, &server, "open model, 20k/s");
+        // Against the model: never less (a stall unseen, or coordinated omission, would read
+        // less), and more only by what a shared 2-core VM adds now and then.
         let window = plan.send_window;
         assert_not_below(
             &series.latency,
             &model_latencies_sent(&plan, &model, |intended| {
                 loadgen::window_edge(start, window, intended)
             }),
-            "open model in 100 µs windows, 20k/s",
+            "open model in 100 µs windows, 20k/s, against the model",
+            HICCUPS,
         );
+        // Sent at its window's edge (50 µs after its time on average) and a wake-up.
+        assert_punctual(&outcome, window * 3, "open model in 100 µs windows, 20k/s");
     });
-}
-
-/// Measured against the model where delays can only add: every percentile and the max within
-/// [`EXACT`] below the model, P50 within it above too, and the rest within [`HICCUPS`] above.
-fn assert_not_below(measured: &Histogram<u64>, model: &Histogram<u64>, what: &str) {
-    let mut pairs: Vec<(&str, u64, u64)> = QUANTILES
-        .iter()
-        .map(|(name, q)| {
-            (
-                *name,
-                measured.value_at_quantile(*q),
-                model.value_at_quantile(*q),
-            )
-        })
-        .collect();
-    pairs.push(("max", measured.max(), model.max()));
-    let mut ok = true;
-    let mut rows = Vec::new();
-    for (name, got, want) in pairs {
-        let (got, want) = (got as f64, want as f64);
-        let below = want * EXACT.relative + EXACT.micros;
-        let above_tolerance = if name == "P50" { EXACT } else { HICCUPS };
-        let above = want * above_tolerance.relative + above_tolerance.micros;
-        ok &= got >= want - below && got <= want + above;
-        rows.push(format!(
-            "{name}: measured {got:.0} µs, model {want:.0} µs (allowed {:.0} to {:.0})",
-            want - below,
-            want + above
-        ));
-    }
-    assert!(ok, "{what}:\n  {}", rows.join("\n  "));
 }
 
 #[test]
@@ -390,7 +488,8 @@ fn send_windows_match_a_stall_from_each_window_edge() {
             stall: Some((start + Duration::from_secs(2), Duration::from_secs(1))),
         };
         let server = Server::start(0, model).unwrap();
-        let outcome = run(&plan, &server, Duration::ZERO);
+        server.record_answers();
+        let outcome = run_numbered(&plan, &server);
         let series = &outcome.series[0];
         assert_eq!(series.sent, 2_000);
         assert_eq!(series.ok, 2_000, "{:?}", series.errors);
@@ -399,21 +498,23 @@ fn send_windows_match_a_stall_from_each_window_edge() {
             &server.actual_service_times(),
             "open model in 2 ms windows, 500/s, service time against the server's own",
         );
+        assert_true_latencies(
+            &plan,
+            &outcome,
+            &server,
+            "open model in 2 ms windows, 500/s",
+        );
         let window = plan.send_window;
-        assert_matches_within(
+        assert_not_below(
             &series.latency,
             &model_latencies_sent(&plan, &model, |intended| {
                 loadgen::window_edge(start, window, intended)
             }),
-            "open model in 2 ms windows, 500/s",
+            "open model in 2 ms windows, 500/s, against the model",
             SHARED_CORES,
         );
         // Sent within its window (plus a wake-up), never before its time.
-        assert!(
-            outcome.send_lag.value_at_quantile(0.5) <= 2_000,
-            "send lag P50 {} µs",
-            outcome.send_lag.value_at_quantile(0.5)
-        );
+        assert_punctual(&outcome, window, "open model in 2 ms windows, 500/s");
         assert_eq!(
             (
                 outcome.unsent,
@@ -447,6 +548,81 @@ fn a_windowed_worker_at_20k_per_second_is_not_busy() {
         );
         assert_eq!((outcome.unsent, outcome.abandoned), (0, 0));
     });
+}
+
+/// Posts whose preparation stalls once, as a worker's core taken away would: at request
+/// `at`, it sleeps for `pause`.
+#[derive(Clone)]
+struct PausesOnce {
+    at: u64,
+    pause: Duration,
+    made: u64,
+}
+
+impl Workload for PausesOnce {
+    fn next_request(&mut self) -> Request {
+        self.made += 1;
+        if self.made == self.at {
+            std::thread::sleep(self.pause);
+        }
+        Posts {
+            burn: Duration::ZERO,
+        }
+        .next_request()
+    }
+
+    fn check(&mut self, request: &Request, status: u16, body: &[u8]) -> Answer {
+        Posts {
+            burn: Duration::ZERO,
+        }
+        .check(request, status, body)
+    }
+}
+
+/// A worker that falls behind its schedule finds hundreds of requests due at once. It sends
+/// them on the connections it has as they come free and opens a few more at a time: one
+/// connection per due request (a thousand set-ups at once, each costing both sides a core's
+/// time) is how a generator late by a moment falls further behind, and, on a slow host,
+/// runs out of file descriptors (seen: 5,978 connect errors in one 20k/s run).
+#[test]
+fn a_worker_behind_its_schedule_does_not_open_a_connection_per_due_request() {
+    let _serial = serial();
+    for window in [Duration::ZERO, Duration::from_micros(100)] {
+        // 5,000/s, and a 200 ms pause after the first second: a thousand requests due at once.
+        let server = steady_server(Duration::ZERO);
+        let mut plan = open_plan(5_000.0, Duration::ZERO, Duration::from_secs(2), 1);
+        plan.send_window = window;
+        let endpoints = [Endpoint::parse(&server.url()).unwrap()];
+        let progress = Progress::new(1);
+        let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
+        let workload = PausesOnce {
+            at: 5_000,
+            pause: Duration::from_millis(200),
+            made: 0,
+        };
+        let outcome =
+            loadgen::run(&plan, &endpoints, vec![workload], &progress, cancel_rx).unwrap();
+        let series = &outcome.series[0];
+        assert_eq!(
+            (series.sent, series.ok),
+            (10_000, 10_000),
+            "window {window:?}: {:?}",
+            series.errors
+        );
+        // The pause shows, measured from the intended times: the generator was late.
+        assert!(
+            series.latency.max() > 150_000,
+            "window {window:?}: max {} µs",
+            series.latency.max()
+        );
+        // Measured: 1,671 to 1,716 connections when each due request opened its own; 128 to
+        // 138 in windows and about 220 without, now.
+        assert!(
+            server.connections() <= 500,
+            "window {window:?}: {} connections for a thousand requests due at once",
+            server.connections()
+        );
+    }
 }
 
 /// A closed model of `users` against `model`, with no warm-up so that the server's record of
@@ -498,7 +674,17 @@ fn closed_model_at_500_per_second_matches_the_model() {
             )),
         });
         let series = &outcome.series[0];
-        assert!(series.ok > 700, "{} requests", series.ok);
+        // The user spent its 2 s waiting for answers: about 700 of them when the server keeps
+        // to its model, fewer on a slow day, when each takes longer. (Measured: 98% of the
+        // time; 85 to 88% with both cores 60% taken by another process. A user that slept a
+        // millisecond between requests would read 66%.)
+        let waiting = series.ok as f64 * series.service.mean();
+        assert!(
+            waiting > 0.8 * 2e6,
+            "{} requests, {:.0} µs each: {waiting:.0} µs waiting in 2 s",
+            series.ok,
+            series.service.mean()
+        );
         assert_eq!(series.ok, series.sent);
         assert!(series.service.max() > 290_000, "the stall shows");
         // The generator measures exactly what the server did...
@@ -509,7 +695,7 @@ fn closed_model_at_500_per_second_matches_the_model() {
         );
         // ...and the server did what the model says, but for its own wake-ups, which on this
         // machine are now and then 100 to 200 µs late (its P99 then reads 2.15-2.19 ms for 2 ms).
-        assert_matches_within(
+        assert_not_below(
             &series.service,
             &model,
             "closed model, about 500/s, against the model",
@@ -552,10 +738,10 @@ fn closed_model_at_20k_per_second_matches_the_model() {
             &actual,
             "closed model, about 20k/s, against the server's own times",
         );
-        assert_matches_within(
+        assert_not_below(
             &series.service,
             &model,
-            "closed model, about 20k/s",
+            "closed model, about 20k/s, against the model",
             SHARED_CORES,
         );
     });
