@@ -17,10 +17,18 @@ use loadgen::{
     new_histogram,
 };
 
-/// Small POSTs, all in series 0; optionally burns CPU per request to starve its worker.
-#[derive(Clone)]
+/// Small POSTs, all in series 0.
+#[derive(Clone, Default)]
 struct Posts {
+    /// CPU burnt preparing each request, to starve its worker.
     burn: Duration,
+    /// Bodies `{"seq":N}`, N counting the requests made from 0, so that the calibration
+    /// server's record says which request each answer was.
+    numbered: bool,
+    /// Preparing request N (counting from 1) sleeps this long, as a worker's core taken away
+    /// for a moment would.
+    pause_at: Option<(u64, Duration)>,
+    made: u64,
 }
 
 impl Workload for Posts {
@@ -31,11 +39,22 @@ impl Workload for Posts {
                 std::hint::spin_loop();
             }
         }
+        let seq = self.made;
+        self.made += 1;
+        if let Some((at, pause)) = self.pause_at
+            && self.made == at
+        {
+            std::thread::sleep(pause);
+        }
         Request {
             endpoint: 0,
             method: Method::POST,
             path: "/process".into(),
-            body: Bytes::from_static(br#"{"text":"hello"}"#),
+            body: if self.numbered {
+                Bytes::from(format!(r#"{{"seq":{seq}}}"#))
+            } else {
+                Bytes::from_static(br#"{"text":"hello"}"#)
+            },
             tag: 0,
             series: 0,
             detail: None,
@@ -89,35 +108,7 @@ fn steady_server(service: Duration) -> Server {
     .unwrap()
 }
 
-/// Small POSTs numbered from 0 in the order they are made (`{"seq":N}`), so that the
-/// calibration server's record says which request each answer was.
-#[derive(Clone, Default)]
-struct Numbered {
-    next: u64,
-}
-
-impl Workload for Numbered {
-    fn next_request(&mut self) -> Request {
-        let seq = self.next;
-        self.next += 1;
-        Request {
-            body: Bytes::from(format!(r#"{{"seq":{seq}}}"#)),
-            ..Posts {
-                burn: Duration::ZERO,
-            }
-            .next_request()
-        }
-    }
-
-    fn check(&mut self, request: &Request, status: u16, body: &[u8]) -> Answer {
-        Posts {
-            burn: Duration::ZERO,
-        }
-        .check(request, status, body)
-    }
-}
-
-/// One worker of [`Numbered`] requests.
+/// One worker of numbered [`Posts`].
 fn run_numbered(plan: &Plan, server: &Server) -> Outcome {
     assert_eq!(plan.threads, 1, "the numbers follow one worker's schedule");
     let endpoints = [Endpoint::parse(&server.url()).unwrap()];
@@ -126,7 +117,10 @@ fn run_numbered(plan: &Plan, server: &Server) -> Outcome {
     loadgen::run(
         plan,
         &endpoints,
-        vec![Numbered::default()],
+        vec![Posts {
+            numbered: true,
+            ..Posts::default()
+        }],
         &progress,
         cancel_rx,
     )
@@ -135,7 +129,13 @@ fn run_numbered(plan: &Plan, server: &Server) -> Outcome {
 
 fn run(plan: &Plan, server: &Server, burn: Duration) -> Outcome {
     let endpoints = [Endpoint::parse(&server.url()).unwrap()];
-    let workloads = vec![Posts { burn }; plan.threads];
+    let workloads = vec![
+        Posts {
+            burn,
+            ..Posts::default()
+        };
+        plan.threads
+    ];
     let progress = Progress::new(plan.threads);
     let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
     loadgen::run(plan, &endpoints, workloads, &progress, cancel_rx).unwrap()
@@ -205,7 +205,7 @@ fn intended_times(plan: &Plan) -> Vec<Instant> {
 }
 
 /// What each measured request's latency truly was: from its intended time to the moment the
-/// server wrote its answer. Request `seq` ([`Numbered`], one worker) is the schedule's
+/// server wrote its answer. Request `seq` (numbered [`Posts`], one worker) is the schedule's
 /// `seq`-th. The truth whatever the machine does: a server woken late, or a core taken from
 /// either side, is in it, as it is in what the generator should measure.
 fn true_latencies(plan: &Plan, answers: &[Answered]) -> Histogram<u64> {
@@ -550,35 +550,6 @@ fn a_windowed_worker_at_20k_per_second_is_not_busy() {
     });
 }
 
-/// Posts whose preparation stalls once, as a worker's core taken away would: at request
-/// `at`, it sleeps for `pause`.
-#[derive(Clone)]
-struct PausesOnce {
-    at: u64,
-    pause: Duration,
-    made: u64,
-}
-
-impl Workload for PausesOnce {
-    fn next_request(&mut self) -> Request {
-        self.made += 1;
-        if self.made == self.at {
-            std::thread::sleep(self.pause);
-        }
-        Posts {
-            burn: Duration::ZERO,
-        }
-        .next_request()
-    }
-
-    fn check(&mut self, request: &Request, status: u16, body: &[u8]) -> Answer {
-        Posts {
-            burn: Duration::ZERO,
-        }
-        .check(request, status, body)
-    }
-}
-
 /// A worker that falls behind its schedule finds hundreds of requests due at once. It sends
 /// them on the connections it has as they come free and opens a few more at a time: one
 /// connection per due request (a thousand set-ups at once, each costing both sides a core's
@@ -595,10 +566,9 @@ fn a_worker_behind_its_schedule_does_not_open_a_connection_per_due_request() {
         let endpoints = [Endpoint::parse(&server.url()).unwrap()];
         let progress = Progress::new(1);
         let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
-        let workload = PausesOnce {
-            at: 5_000,
-            pause: Duration::from_millis(200),
-            made: 0,
+        let workload = Posts {
+            pause_at: Some((5_000, Duration::from_millis(200))),
+            ..Posts::default()
         };
         let outcome =
             loadgen::run(&plan, &endpoints, vec![workload], &progress, cancel_rx).unwrap();
@@ -857,12 +827,7 @@ fn a_cancel_stops_the_run_and_says_so() {
     let outcome = loadgen::run(
         &plan,
         &endpoints,
-        vec![
-            Posts {
-                burn: Duration::ZERO
-            };
-            2
-        ],
+        vec![Posts::default(); 2],
         &progress,
         cancel_rx,
     )
@@ -881,10 +846,7 @@ struct HalfFailing {
 
 impl Workload for HalfFailing {
     fn next_request(&mut self) -> Request {
-        Posts {
-            burn: Duration::ZERO,
-        }
-        .next_request()
+        Posts::default().next_request()
     }
 
     fn check(&mut self, _request: &Request, _status: u16, _body: &[u8]) -> Answer {
@@ -940,12 +902,7 @@ fn every_sent_request_is_answered_or_abandoned() {
             std::thread::sleep(Duration::from_millis(2_000));
             cancel.send(true).unwrap();
         });
-        let workloads = vec![
-            Posts {
-                burn: Duration::ZERO
-            };
-            2
-        ];
+        let workloads = vec![Posts::default(); 2];
         let outcome = loadgen::run(&plan, &endpoints, workloads, &progress, cancel_rx).unwrap();
         stopper.join().unwrap();
         let series = &outcome.series[0];
