@@ -4,6 +4,9 @@
 //! `gate(gate(t) + service)`, where `gate(x)` is the stall's end for `x` inside the stall and
 //! `x` otherwise. With a zero service time and no stall it is the trivial server the
 //! generator is compared with wrk on. Raw HTTP/1.1 over tokio, keep-alive, no pipelining.
+//! It counts the connections it accepts and, when asked (`Server::record_answers`), records
+//! each answer's time with the number its request carried (`"seq":N`): a test's truth for
+//! each request, whatever the machine did to the server.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
