@@ -234,8 +234,8 @@ const EXACT: Tolerance = Tolerance {
 
 /// How far above its model the calibration server strays on a shared 2-core VM: its
 /// wake-ups are now and then late, and answers released together leave it one by one
-/// (measured: 0.05 to 4.4 ms off from P90 to the max; on a slow day, P50 80 to 110 µs over
-/// 200 µs of service). The generator is held to [`EXACT`] against what the server actually
+/// (measured: 0.05 to 4.4 ms off from P90 to the max; with another process taking 40% of
+/// both cores, P50 80 to 110 µs over 200 µs of service). The generator is held to [`EXACT`] against what the server actually
 /// did; the model only bounds the server. Coordinated omission, or a stall not seen, would
 /// be hundreds of milliseconds off.
 const SHARED_CORES: Tolerance = Tolerance {
