@@ -182,9 +182,8 @@ pub(crate) async fn authenticate(
     next: Next,
 ) -> Response {
     let Some(keys) = &access.keys else {
-        return next.run(request).await;
-    };
-    let Some(needs) = access.needs(request.uri().path()) else {
+        // An open service hides nothing: anyone may read its `/metrics` too.
+        request.extensions_mut().insert(Internals(true));
         return next.run(request).await;
     };
     let token = request
@@ -197,6 +196,15 @@ pub(crate) async fn authenticate(
                 .or_else(|| value.strip_prefix("bearer "))
         })
         .map(str::trim);
+    let Some(needs) = access.needs(request.uri().path()) else {
+        // An open route (`/health`, `/ready`) needs no key, but shows internals (dependency
+        // URLs, error texts) only to an admin's.
+        let admin = token
+            .and_then(|token| keys.principal(token))
+            .is_some_and(|principal| principal.scope >= Scope::Admin);
+        request.extensions_mut().insert(Internals(admin));
+        return next.run(request).await;
+    };
     let Some(token) = token else {
         return refused(
             StatusCode::UNAUTHORIZED,
@@ -224,9 +232,17 @@ pub(crate) async fn authenticate(
             ),
         );
     }
+    let internals = Internals(principal.scope >= Scope::Admin);
     request.extensions_mut().insert(principal.clone());
+    request.extensions_mut().insert(internals);
     next.run(request).await
 }
+
+/// Whether the caller may see the service's internals (its dependencies' URLs, error texts):
+/// an admin's key, or a service run without keys. Put in every request's extensions by the
+/// middleware; a handler that finds none shows nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Internals(pub bool);
 
 /// A refusal, in the services' error shape; a 401 says how to authenticate.
 fn refused(status: StatusCode, code: &'static str, message: String) -> Response {

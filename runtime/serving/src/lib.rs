@@ -51,11 +51,18 @@ pub use profile::{enable_profiling, peer_is_loopback};
 /// in the kernel's accept queue), and a shutdown drains for at most `shutdown_deadline`
 /// before the open connections are dropped. A body not read in `body_read_timeout` fails
 /// the request with a 400 that says so.
+///
+/// `header_read_timeout` is also the idle keep-alive timeout: hyper starts the head's timer
+/// when it waits for a request, so a kept-alive connection that sends nothing for that long is
+/// closed. No one client address holds more than `max_connections_per_client` of the slots
+/// (issue 23: the cap was global, and one client's idle connections could take every slot); a
+/// connection past it is closed at once.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub header_read_timeout: Duration,
     pub body_read_timeout: Duration,
     pub max_connections: usize,
+    pub max_connections_per_client: usize,
     pub shutdown_deadline: Duration,
 }
 
@@ -65,7 +72,91 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             max_connections: 4096,
+            max_connections_per_client: 1024,
             shutdown_deadline: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Raises this process's limit of open files (`RLIMIT_NOFILE`) to its hard limit, so that the
+/// connection cap, not the descriptor limit, decides how many clients are served, and logs
+/// the figure; a limit below the connection cap is logged as a warning. Call once at start.
+pub fn raise_open_files_limit(limits: &Limits) -> u64 {
+    let mut rlimit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit write to and read from the struct passed, which lives
+    // across each call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rlimit) } != 0 {
+        tracing::warn!(error = %std::io::Error::last_os_error(), "cannot read the open-files limit");
+        return 0;
+    }
+    let before = rlimit.rlim_cur;
+    if rlimit.rlim_cur < rlimit.rlim_max {
+        rlimit.rlim_cur = rlimit.rlim_max;
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rlimit) } != 0 {
+            tracing::warn!(error = %std::io::Error::last_os_error(), "cannot raise the open-files limit");
+            rlimit.rlim_cur = before;
+        }
+    }
+    let now = rlimit.rlim_cur;
+    if now < limits.max_connections as u64 + 64 {
+        tracing::warn!(
+            open_files = now,
+            max_connections = limits.max_connections,
+            "the open-files limit is below the connection cap: connections past it fail to accept"
+        );
+    } else {
+        tracing::info!(open_files = now, was = before, "open-files limit");
+    }
+    now
+}
+
+/// Open connections per client address, against [`Limits::max_connections_per_client`].
+#[derive(Default)]
+struct PerClient {
+    open: std::sync::Mutex<HashMap<std::net::IpAddr, usize>>,
+}
+
+impl PerClient {
+    /// Counts one more connection of `ip`, unless it holds `most` already.
+    fn admit(self: &Arc<PerClient>, ip: std::net::IpAddr, most: usize) -> Option<ClientSlot> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(ip).or_insert(0);
+        if *count >= most {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            clients: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One connection's place in its client's count, given back when it closes.
+struct ClientSlot {
+    clients: Arc<PerClient>,
+    ip: std::net::IpAddr,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .clients
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
         }
     }
 }
@@ -92,6 +183,8 @@ pub async fn serve_with(
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let per_client = Arc::new(PerClient::default());
+    let mut refused_logged = false;
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -110,6 +203,20 @@ pub async fn serve_with(
                 }
             },
             () = &mut shutdown => break,
+        };
+        let Some(client_slot) =
+            per_client.admit(peer.ip(), limits.max_connections_per_client.max(1))
+        else {
+            if !refused_logged {
+                tracing::warn!(
+                    client = %peer.ip(),
+                    most = limits.max_connections_per_client,
+                    "a client holds as many connections as one may; its next ones are closed at once (logged once)"
+                );
+                refused_logged = true;
+            }
+            drop(tcp);
+            continue;
         };
         // Small JSON answers must not wait for Nagle's algorithm.
         let _ = tcp.set_nodelay(true);
@@ -145,6 +252,7 @@ pub async fn serve_with(
                     let _ = connection.await;
                 }
             }
+            drop(client_slot);
             drop(permit);
         });
     }
@@ -305,10 +413,21 @@ pub fn instrument_with(
         .layer(DefaultBodyLimit::max(body_limit_bytes))
 }
 
-/// Request counts and latency histograms per route, rendered in the Prometheus text format.
+/// Request counts and latency histograms per route, rendered in the Prometheus text format,
+/// and every bound the service holds its memory to, with its fill.
 #[derive(Default)]
 pub struct Metrics {
     routes: RwLock<HashMap<String, Arc<RouteMetrics>>>,
+    bounds: RwLock<Vec<Bound>>,
+}
+
+/// A bound on something that grows with input (a cache, a table of users, a queue), read
+/// when `/metrics` is rendered: `octo_bound_limit{name,unit}` and `octo_bound_fill{name,unit}`.
+struct Bound {
+    name: &'static str,
+    unit: &'static str,
+    limit: u64,
+    fill: Box<dyn Fn() -> u64 + Send + Sync>,
 }
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -328,6 +447,23 @@ struct RouteMetrics {
 impl Metrics {
     pub fn new() -> Arc<Metrics> {
         Arc::new(Metrics::default())
+    }
+
+    /// Shows a bound of the service and its fill (read at each scrape) on `/metrics`. `unit`
+    /// is `bytes`, `entries` or another plural noun.
+    pub fn add_bound(
+        &self,
+        name: &'static str,
+        unit: &'static str,
+        limit: u64,
+        fill: impl Fn() -> u64 + Send + Sync + 'static,
+    ) {
+        self.bounds.write().expect("metrics lock").push(Bound {
+            name,
+            unit,
+            limit,
+            fill: Box::new(fill),
+        });
     }
 
     /// Records one request. The read lock is uncontended once every route has been seen.
@@ -409,6 +545,30 @@ impl Metrics {
                 "http_request_duration_seconds_count{{{labels}}} {count}"
             );
         }
+        let bounds = self.bounds.read().expect("metrics lock");
+        if !bounds.is_empty() {
+            out.push_str("# HELP octo_bound_limit A bound on memory that grows with input.\n");
+            out.push_str("# TYPE octo_bound_limit gauge\n");
+            for bound in bounds.iter() {
+                let _ = writeln!(
+                    out,
+                    "octo_bound_limit{{name=\"{}\",unit=\"{}\"}} {}",
+                    bound.name, bound.unit, bound.limit
+                );
+            }
+            out.push_str("# HELP octo_bound_fill What the bound holds now.\n");
+            out.push_str("# TYPE octo_bound_fill gauge\n");
+            for bound in bounds.iter() {
+                let _ = writeln!(
+                    out,
+                    "octo_bound_fill{{name=\"{}\",unit=\"{}\"}} {}",
+                    bound.name,
+                    bound.unit,
+                    (bound.fill)()
+                );
+            }
+        }
+        drop(bounds);
         if let Ok(stats) = procstat::read(0) {
             out.push_str("# HELP process_resident_memory_bytes Resident set size.\n");
             out.push_str("# TYPE process_resident_memory_bytes gauge\n");
