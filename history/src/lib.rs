@@ -378,21 +378,9 @@ pub fn epoch_seconds(rfc3339: &str) -> Option<i64> {
     i64::try_from(seconds).ok()
 }
 
-/// The URL with any password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
+/// Text with its secrets masked (a URL's password, `password=`, bearer tokens): the one
+/// redaction the services share.
+pub use secrets::redact;
 
 fn summary(row: &sqlx::any::AnyRow) -> Result<RunSummary, sqlx::Error> {
     let scenarios: String = row.try_get("scenarios")?;

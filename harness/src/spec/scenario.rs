@@ -155,8 +155,10 @@ impl LlmSpec {
 
     /// The flags that give an arm this model.
     pub fn arm_args(&self) -> Vec<String> {
-        if let Some(url) = &self.url {
-            let mut args = vec!["--llm-url".to_owned(), url.clone()];
+        if self.url.is_some() {
+            // The URL itself goes in the arm's environment (`ARM_LLM_URL`), which `ps` does
+            // not show: see `arm_env`.
+            let mut args = Vec::new();
             if let Some(model) = &self.model {
                 args.extend(["--llm-model".to_owned(), model.clone()]);
             }
@@ -182,11 +184,20 @@ impl LlmSpec {
         args
     }
 
+    /// The arms' environment for this model: the endpoint's URL, when one is given.
+    pub fn arm_env(&self) -> Vec<(&'static str, String)> {
+        self.url
+            .iter()
+            .map(|url| ("ARM_LLM_URL", url.clone()))
+            .collect()
+    }
+
     /// One line for the report.
     pub fn describe(&self) -> String {
         if let Some(url) = &self.url {
             return format!(
-                "OpenAI-compatible endpoint {url}, model {}",
+                "OpenAI-compatible endpoint {}, model {}",
+                secrets::redact(url),
                 self.model.as_deref().unwrap_or("default")
             );
         }

@@ -64,6 +64,7 @@ impl Provider {
             Provider::Simulated(_) => Ok(()),
             Provider::OpenAi(client) => {
                 let url = format!("{}/v1/models", client.url);
+                let shown = format!("{}/v1/models", client.shown_url);
                 match client
                     .http
                     .get(&url)
@@ -72,8 +73,8 @@ impl Provider {
                     .await
                 {
                     Ok(response) if !response.status().is_server_error() => Ok(()),
-                    Ok(response) => Err(format!("{url} answered HTTP {}", response.status())),
-                    Err(error) => Err(format!("{url}: {error}")),
+                    Ok(response) => Err(format!("{shown} answered HTTP {}", response.status())),
+                    Err(error) => Err(format!("{shown}: {}", secrets::redact(&error.to_string()))),
                 }
             }
         }
@@ -84,7 +85,10 @@ impl Provider {
         match self {
             Provider::Simulated(model) => format!("simulated {:?}", model.model),
             Provider::OpenAi(client) => {
-                format!("openai-compatible {} model {}", client.url, client.model)
+                format!(
+                    "openai-compatible {} model {}",
+                    client.shown_url, client.model
+                )
             }
         }
     }
@@ -243,6 +247,8 @@ fn simulated(seconds: f64) -> Duration {
 /// A client of an OpenAI-compatible `/v1/chat/completions` endpoint.
 pub struct OpenAiClient {
     url: String,
+    /// The URL as printed: its user info and any `api_key=` masked.
+    shown_url: String,
     model: String,
     api_key: Option<String>,
     http: reqwest::Client,
@@ -261,6 +267,7 @@ impl OpenAiClient {
             .build()?;
         Ok(OpenAiClient {
             url: url.trim_end_matches('/').to_owned(),
+            shown_url: secrets::redact(url.trim_end_matches('/')),
             model: model.to_owned(),
             api_key,
             http,
@@ -288,7 +295,11 @@ impl OpenAiClient {
                 LlmError::Timeout(started.elapsed())
             } else {
                 LlmError::Upstream {
-                    message: format!("calling {}: {error}", self.url),
+                    message: format!(
+                        "calling {}: {}",
+                        self.shown_url,
+                        secrets::redact(&error.to_string())
+                    ),
                     retryable: true,
                 }
             }
@@ -296,13 +307,13 @@ impl OpenAiClient {
         let status = response.status();
         if !status.is_success() {
             return Err(LlmError::Upstream {
-                message: format!("{} answered HTTP {status}", self.url),
+                message: format!("{} answered HTTP {status}", self.shown_url),
                 retryable: status.is_server_error() || status.as_u16() == 429,
             });
         }
         let answer: serde_json::Value =
             response.json().await.map_err(|error| LlmError::Upstream {
-                message: format!("reading the answer of {}: {error}", self.url),
+                message: format!("reading the answer of {}: {error}", self.shown_url),
                 retryable: true,
             })?;
         let text = answer["choices"][0]["message"]["content"]
