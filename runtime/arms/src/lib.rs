@@ -85,6 +85,9 @@ impl FromStr for ArmKind {
     }
 }
 
+/// The longest `request_id` accepted, in bytes: the key of the memory of answers.
+pub const MAX_REQUEST_ID_BYTES: usize = 512;
+
 /// The largest `timeout_seconds` accepted: an hour.
 pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
 
@@ -320,6 +323,11 @@ async fn execute(
             return (rejection.status(), Json(body)).into_response();
         }
     };
+    if request.request_id.trim().is_empty() || request.request_id.len() > MAX_REQUEST_ID_BYTES {
+        // An empty id would make every such caller share one remembered answer.
+        let body = serde_json::json!({"error": {"code": "invalid_request", "message": format!("field `request_id` must be 1 to {MAX_REQUEST_ID_BYTES} bytes, not blank")}});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
     if !(request.timeout_seconds > 0.0 && request.timeout_seconds <= MAX_TIMEOUT_SECONDS) {
         let body = serde_json::json!({"error": {"code": "invalid_request", "message": format!("field `timeout_seconds` must be a number of seconds over 0 and at most {MAX_TIMEOUT_SECONDS}")}});
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
@@ -340,16 +348,19 @@ async fn execute(
         return replayed(&done);
     }
     let timeout = Duration::from_secs_f64(request.timeout_seconds);
+    // A caller without a permit counts as waiting from here until its guard drops: when it
+    // gets a permit, or when its future is dropped unpolled because a concurrent call with
+    // the same `request_id` answers for it (issue 23: the count was raised here and lowered
+    // only inside the call, so each merged duplicate leaked one "waiting" for good).
     let permit = match state.llm_permits.try_acquire() {
-        Ok(permit) => Some(permit),
+        Ok(permit) => Ok(permit),
         Err(_) => {
             let waiting = state
                 .waiting
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let guard = Waiting(&state.waiting);
             if waiting >= state.config.max_waiting_llm() {
-                state
-                    .waiting
-                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                drop(guard);
                 let body = serde_json::json!({"error": {"code": "overloaded", "message": format!("{} LLM calls are running and {waiting} waiting; retry later", state.config.max_concurrent_llm), "retryable": true}});
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -358,7 +369,7 @@ async fn execute(
                 )
                     .into_response();
             }
-            None
+            Err(guard)
         }
     };
     let called = std::sync::atomic::AtomicBool::new(false);
@@ -424,7 +435,7 @@ fn replayed(answer: &axum::body::Bytes) -> Response {
 /// One LLM call under the permit (waited for within `timeout`), as an answer.
 async fn call_llm(
     state: &AppState,
-    permit: Option<tokio::sync::SemaphorePermit<'_>>,
+    permit: Result<tokio::sync::SemaphorePermit<'_>, Waiting<'_>>,
     timeout: Duration,
     prompt: &str,
     goal: &str,
@@ -436,14 +447,15 @@ async fn call_llm(
         // The permit bounds concurrent LLM calls; waiting for it counts against the timeout,
         // and the waiters are bounded (in `execute`).
         let _permit = match permit {
-            Some(permit) => permit,
-            None => {
-                let _waiting = Waiting(&state.waiting);
-                state
+            Ok(permit) => permit,
+            Err(waiting) => {
+                let permit = state
                     .llm_permits
                     .acquire()
                     .await
-                    .expect("semaphore never closed")
+                    .expect("semaphore never closed");
+                drop(waiting);
+                permit
             }
         };
         state
@@ -584,8 +596,8 @@ async fn llm_fault(
     Json(serde_json::json!({"mode": order.mode, "seconds": order.seconds})).into_response()
 }
 
-/// `GET /stats`: LLM calls made, requests answered from the idempotency cache, and what that
-/// cache holds (answers, and their weight in bytes against `--idempotency-mb`).
+/// `GET /stats`: LLM calls made, running and waiting for a permit, requests answered from the
+/// idempotency cache, and what that cache holds (answers, and their weight in bytes against `--idempotency-mb`).
 async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     let load =
         |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
@@ -594,6 +606,8 @@ async fn stats(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "llm_calls": load(&state.stats.llm_calls),
         "replays": load(&state.stats.replays),
+        "llm_waiting": state.waiting.load(std::sync::atomic::Ordering::Relaxed),
+        "llm_running": state.config.max_concurrent_llm.max(1) - state.llm_permits.available_permits(),
         "remembered_answers": state.answers.entry_count(),
         "remembered_bytes": state.answers.weighted_size(),
     }))

@@ -31,8 +31,9 @@ struct Opts {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
-    /// Base URL of an OpenAI-compatible endpoint; without it the LLM is simulated.
-    #[arg(long)]
+    /// Base URL of an OpenAI-compatible endpoint; without it the LLM is simulated. Printed
+    /// with its user info masked; better given in the environment when it holds a secret.
+    #[arg(long, env = "ARM_LLM_URL", hide_env_values = true)]
     llm_url: Option<String>,
     /// Model name sent to the OpenAI-compatible endpoint.
     #[arg(long, default_value = "gpt-4o-mini")]
@@ -93,6 +94,7 @@ fn main() -> anyhow::Result<()> {
     // Held to the end of main: a heap profile is written when it drops, after a graceful
     // shutdown (a no-op unless built with the `dhat-heap` feature).
     let _heap = serving::heap_profile(std::env::var_os(serving::DHAT_OUT_ENV));
+    serving::raise_open_files_limit(&serving::Limits::default());
     serving::runtime(opts.workers)?.block_on(serve(opts))
 }
 
@@ -109,7 +111,7 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
                 std::env::var(&opts.llm_api_key_env).ok(),
                 Duration::from_secs(120),
             )
-            .with_context(|| format!("setting up the LLM client for {url}"))?,
+            .with_context(|| format!("setting up the LLM client for {}", secrets::redact(url)))?,
         ),
         None => {
             let defaults = LlmModel::for_kind(opts.kind);

@@ -479,3 +479,88 @@ async fn the_memory_of_answers_is_bounded_in_bytes() {
     assert!(bytes <= 64 << 10, "{stats}");
     assert!(answers > 0 && answers < 400, "{stats}");
 }
+
+/// Issue 23: a duplicate call (same `request_id`) that found no permit raised the count of
+/// waiting callers, then merged into the running call and never lowered it; four such pairs
+/// left an idle arm refusing every caller that had to wait ("1 LLM calls are running and 4
+/// waiting") for good.
+#[tokio::test]
+async fn merged_duplicates_leave_no_phantom_waiters() {
+    let model = LlmModel {
+        ttft_ms: 150.0,
+        ttft_sigma: 0.0,
+        output_tokens: 1,
+        tokens_per_second: 1e9,
+        error_rate: 0.0,
+        latency_scale: 1.0,
+    };
+    let base = start(ArmKind::Coder, model, 1).await;
+    let client = reqwest::Client::new();
+    let call = |request_id: String| {
+        let client = client.clone();
+        let url = format!("{base}/execute");
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"task": "write code", "request_id": request_id, "timeout_seconds": 5}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for pair in 0..4 {
+        let id = format!("dup-{pair}");
+        let first = tokio::spawn(call(id.clone()));
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        let second = call(id).await;
+        assert_eq!((first.await.unwrap(), second), (200, 200), "pair {pair}");
+    }
+    let stats: serde_json::Value = client
+        .get(format!("{base}/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["llm_waiting"], 0, "{stats}");
+    assert_eq!(stats["llm_running"], 0, "{stats}");
+    // One call running, and one that has to wait: it waits, it is not refused.
+    let running = tokio::spawn(call("fresh-1".into()));
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    assert_eq!(call("fresh-2".into()).await, 200);
+    assert_eq!(running.await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn a_blank_or_overlong_request_id_is_a_400_naming_the_field() {
+    let model = LlmModel {
+        latency_scale: 0.0,
+        ..LlmModel::for_kind(ArmKind::Coder)
+    };
+    let base = start(ArmKind::Coder, model, 1).await;
+    let client = reqwest::Client::new();
+    for request_id in [
+        String::new(),
+        "  ".into(),
+        "x".repeat(MAX_REQUEST_ID_BYTES + 1),
+    ] {
+        let answer = client
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": "write code", "request_id": request_id, "timeout_seconds": 5}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`request_id`"),
+            "{body}"
+        );
+    }
+}
