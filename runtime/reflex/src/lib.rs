@@ -28,6 +28,8 @@ pub use ratelimit::RateLimiter;
 
 /// The longest text `/process` accepts, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
+/// The longest `user_id` accepted, in bytes (the Orchestrator's bound too).
+pub const MAX_USER_ID_BYTES: usize = 256;
 
 /// How the service is set up; built from the command line in `main`.
 #[derive(Debug, Clone)]
@@ -39,6 +41,8 @@ pub struct Config {
     /// Sustained requests per second allowed per user; 0 turns rate limiting off.
     pub rate_limit_per_second: f64,
     pub rate_limit_burst: f64,
+    /// Users whose rate is tracked at once (see [`RateLimiter::bounded`]).
+    pub rate_limit_max_users: usize,
     pub body_limit_bytes: usize,
     /// Who may call: API keys (none: open to all) and the scope `/process` needs (`user`).
     pub access: serving::auth::Access,
@@ -51,6 +55,7 @@ impl Default for Config {
             cache_ttl: Duration::from_secs(300),
             rate_limit_per_second: 50.0,
             rate_limit_burst: 100.0,
+            rate_limit_max_users: ratelimit::DEFAULT_MAX_USERS,
             body_limit_bytes: 1 << 20,
             access: serving::auth::Access::open(),
         }
@@ -67,7 +72,12 @@ pub struct AppState {
     /// collision is a miss, never a wrong answer), an order of magnitude cheaper than SipHash
     /// on a kilobyte of text, which took 5% of the layer's CPU at 10k requests/s.
     hasher: foldhash::fast::RandomState,
+    /// When the cache was last swept of entries past their TTL, in milliseconds since
+    /// `started`.
+    last_sweep_ms: std::sync::atomic::AtomicU64,
+    started: Instant,
     rate_limiter: Option<RateLimiter>,
+    cache_max_bytes: u64,
 }
 
 /// The result cache: quick_cache, bounded by the entries' weights in bytes. Its lookup is a
@@ -80,6 +90,8 @@ type ScanCache =
 struct CachedScan {
     text: Box<str>,
     flags: u8,
+    /// Whose scan it is: the cache is shared only within a scope (see [`cache_scope`]).
+    scope: u64,
     stored: Instant,
     /// [`CachedScan::weigh`], computed once: the cache reads it when it evicts.
     weight: u64,
@@ -87,10 +99,11 @@ struct CachedScan {
 }
 
 impl CachedScan {
-    fn new(text: &str, flags: u8, findings: Findings) -> CachedScan {
+    fn new(text: &str, flags: u8, scope: u64, findings: Findings) -> CachedScan {
         let mut entry = CachedScan {
             text: text.into(),
             flags,
+            scope,
             stored: Instant::now(),
             weight: 0,
             findings,
@@ -142,14 +155,22 @@ impl AppState {
                 Default::default(),
             )
         });
-        let rate_limiter = (config.rate_limit_per_second > 0.0)
-            .then(|| RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst));
+        let rate_limiter = (config.rate_limit_per_second > 0.0).then(|| {
+            RateLimiter::bounded(
+                config.rate_limit_per_second,
+                config.rate_limit_burst,
+                config.rate_limit_max_users,
+            )
+        });
         Arc::new(AppState {
             detector: Detector::new(),
             cache,
             cache_ttl: config.cache_ttl,
             hasher: Default::default(),
+            last_sweep_ms: std::sync::atomic::AtomicU64::new(0),
+            started: Instant::now(),
             rate_limiter,
+            cache_max_bytes: config.cache_max_bytes,
         })
     }
 
@@ -157,17 +178,66 @@ impl AppState {
     pub fn cache_bytes(&self) -> u64 {
         self.cache.as_ref().map_or(0, |cache| cache.weight())
     }
+
+    /// Drops the cache's entries past their TTL, at most once a quarter of the TTL (and at
+    /// least once a minute), from the request path that inserts.
+    ///
+    /// quick_cache has no TTL of its own: an expired entry was a miss but stayed until the
+    /// byte bound pushed it out, so the cache grew to its whole 16 MB at any rate of distinct
+    /// texts. That was the soak's Reflex growth (issue 23: 21.3 to 29.1 MB over ten minutes
+    /// at 40 tasks/s, about 330 bytes an entry); with the sweep the cache holds one TTL's
+    /// distinct texts, as moka's TTL held it before.
+    fn sweep_expired(&self, cache: &ScanCache) {
+        use std::sync::atomic::Ordering;
+        let period = (self.cache_ttl / 4).min(Duration::from_secs(60));
+        let now_ms = self.started.elapsed().as_millis() as u64;
+        let last = self.last_sweep_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) < period.as_millis() as u64 {
+            return;
+        }
+        // One sweeper at a time; the others go on.
+        if self
+            .last_sweep_ms
+            .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        let ttl = self.cache_ttl;
+        cache.retain(|_, entry| entry.stored.elapsed() < ttl);
+    }
+
+    /// Shows the result cache's and the rate limiter's bounds and fill on `/metrics`.
+    fn register_bounds(self: &Arc<AppState>, metrics: &serving::Metrics) {
+        let state = self.clone();
+        metrics.add_bound("reflex_cache", "bytes", self.cache_max_bytes, move || {
+            state.cache_bytes()
+        });
+        if let Some(limiter) = &self.rate_limiter {
+            let state = self.clone();
+            let most = limiter.users().1 as u64;
+            metrics.add_bound("reflex_rate_limit_users", "entries", most, move || {
+                state
+                    .rate_limiter
+                    .as_ref()
+                    .map_or(0, |limiter| limiter.users().0 as u64)
+            });
+        }
+    }
 }
 
 /// The service's routes, instrumented with `/health`, `/metrics` and the body limit.
 pub fn app(state: Arc<AppState>, config: &Config) -> Router {
+    let metrics = serving::Metrics::new();
+    state.register_bounds(&metrics);
     let router = Router::new()
         .route("/process", post(process))
+        .route("/process/batch", post(process_batch))
         .route("/ready", get(ready))
         .with_state(state);
     serving::instrument_with(
         router,
-        serving::Metrics::new(),
+        metrics,
         config.body_limit_bytes,
         config.access.clone(),
     )
@@ -215,6 +285,52 @@ pub struct ProcessResponse {
     pub processing_time_us: u64,
 }
 
+/// The body of `POST /process/batch`: several texts of one request (a task's goal, context,
+/// constraints and acceptance criteria), scanned under one rate-limit token and answered
+/// each in turn.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    pub texts: Vec<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default = "yes")]
+    pub check_pii: bool,
+    #[serde(default = "yes")]
+    pub check_injection: bool,
+    #[serde(default = "yes")]
+    pub use_cache: bool,
+    #[serde(default)]
+    pub threshold: Option<f32>,
+}
+
+/// The most texts one batch may hold.
+pub const MAX_BATCH_TEXTS: usize = 4096;
+
+/// The answer of `POST /process/batch`: `blocked` when any text is, and each text's verdict
+/// in the order sent.
+#[derive(Debug, Serialize)]
+pub struct BatchResponse {
+    pub request_id: String,
+    pub status: &'static str,
+    pub threshold: f32,
+    pub results: Vec<TextVerdict>,
+    pub processing_time_us: u64,
+}
+
+/// One text's verdict in a batch: the fields of [`ProcessResponse`] that belong to a text.
+#[derive(Debug, Serialize)]
+pub struct TextVerdict {
+    pub status: &'static str,
+    pub pii_detected: bool,
+    pub pii_matches: Vec<PiiMatch>,
+    pub injection_detected: bool,
+    pub injection_score: f32,
+    pub injection_matches: Vec<InjectionMatch>,
+    pub truncated: bool,
+    pub cache_hit: bool,
+}
+
 /// A client error, sent as `{"error": {"code", "message"}}`.
 #[derive(Debug)]
 pub struct ApiError {
@@ -249,32 +365,14 @@ async fn process(
             message: "field `text` is empty".into(),
         });
     }
-    // Byte length bounds the character count from above, so count only when it could matter.
-    if request.text.len() > MAX_TEXT_CHARS && request.text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "text_too_long",
-            message: format!("field `text` is over {MAX_TEXT_CHARS} characters"),
-        });
-    }
-    let threshold = match request.threshold {
-        None => injection::DEFAULT_THRESHOLD,
-        Some(threshold) if (0.0..=1.0).contains(&threshold) => threshold,
-        Some(threshold) => {
-            return Err(ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "invalid_threshold",
-                message: format!("field `threshold` is {threshold}; it must be within 0 and 1"),
-            });
-        }
-    };
+    check_length(&request.text, "text")?;
+    let threshold = check_threshold(request.threshold)?;
+    check_user_id(request.user_id.as_deref())?;
     let request_id = uuid::Uuid::new_v4().to_string();
+    let principal = principal.as_ref().map(|Extension(principal)| principal);
+    let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     if let Some(limiter) = &state.rate_limiter {
-        let key = rate_key(
-            principal.as_ref().map(|Extension(principal)| principal),
-            peer.map(|Extension(ConnectInfo(peer))| peer),
-            request.user_id.as_deref(),
-        );
+        let key = rate_key(principal, peer, request.user_id.as_deref());
         if !limiter.allow(&key) {
             let answer = ProcessResponse {
                 request_id,
@@ -292,7 +390,8 @@ async fn process(
             return Ok((StatusCode::TOO_MANY_REQUESTS, Json(answer)).into_response());
         }
     }
-    let (mut findings, cache_hit) = scan_cached(&state, &request);
+    let scope = cache_scope(&state, principal, peer);
+    let (mut findings, cache_hit) = scan_cached(&state, &request, scope);
     let injection_score = findings.injection.first().map_or(0.0, |found| found.score);
     let blocked = findings.is_blocked(threshold);
     // The findings keep candidates down to `MIN_KEPT_SCORE`, so that one cached scan serves
@@ -309,6 +408,129 @@ async fn process(
         injection_matches: findings.injection,
         truncated: findings.truncated,
         cache_hit,
+        processing_time_us: started.elapsed().as_micros() as u64,
+    };
+    Ok(Json(answer).into_response())
+}
+
+/// 413 when `text` is over [`MAX_TEXT_CHARS`] characters, naming `field`.
+fn check_length(text: &str, field: &str) -> Result<(), ApiError> {
+    // Byte length bounds the character count from above, so count only when it could matter.
+    if text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "text_too_long",
+            message: format!("field `{field}` is over {MAX_TEXT_CHARS} characters"),
+        });
+    }
+    Ok(())
+}
+
+/// The request's threshold, or the default; 400 when it is outside [0, 1].
+fn check_threshold(threshold: Option<f32>) -> Result<f32, ApiError> {
+    match threshold {
+        None => Ok(injection::DEFAULT_THRESHOLD),
+        Some(threshold) if (0.0..=1.0).contains(&threshold) => Ok(threshold),
+        Some(threshold) => Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_threshold",
+            message: format!("field `threshold` is {threshold}; it must be within 0 and 1"),
+        }),
+    }
+}
+
+/// 400 when `user_id` is longer than [`MAX_USER_ID_BYTES`].
+fn check_user_id(user_id: Option<&str>) -> Result<(), ApiError> {
+    if user_id.is_some_and(|user| user.len() > MAX_USER_ID_BYTES) {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_request",
+            message: format!("field `user_id` is over {MAX_USER_ID_BYTES} bytes"),
+        });
+    }
+    Ok(())
+}
+
+/// `POST /process/batch`: every text scanned (blank ones pass as clean), one rate-limit token
+/// for the whole batch.
+async fn process_batch(
+    State(state): State<Arc<AppState>>,
+    principal: Option<Extension<Principal>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Json<BatchRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let Json(request) = body.map_err(|rejection| ApiError {
+        status: rejection.status(),
+        code: "invalid_request",
+        message: rejection.body_text(),
+    })?;
+    if request.texts.len() > MAX_BATCH_TEXTS {
+        return Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_many_texts",
+            message: format!(
+                "field `texts` holds {} texts; at most {MAX_BATCH_TEXTS}",
+                request.texts.len()
+            ),
+        });
+    }
+    for (idx, text) in request.texts.iter().enumerate() {
+        check_length(text, &format!("texts[{idx}]"))?;
+    }
+    let threshold = check_threshold(request.threshold)?;
+    check_user_id(request.user_id.as_deref())?;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let principal = principal.as_ref().map(|Extension(principal)| principal);
+    let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
+    if let Some(limiter) = &state.rate_limiter
+        && !limiter.allow(&rate_key(principal, peer, request.user_id.as_deref()))
+    {
+        let answer = BatchResponse {
+            request_id,
+            status: "rate_limited",
+            threshold,
+            results: Vec::new(),
+            processing_time_us: started.elapsed().as_micros() as u64,
+        };
+        return Ok((StatusCode::TOO_MANY_REQUESTS, Json(answer)).into_response());
+    }
+    let scope = cache_scope(&state, principal, peer);
+    let options = ScanOptions {
+        check_pii: request.check_pii,
+        check_injection: request.check_injection,
+        use_cache: request.use_cache,
+    };
+    let results: Vec<TextVerdict> = request
+        .texts
+        .iter()
+        .map(|text| {
+            let (mut findings, cache_hit) = if text.trim().is_empty() {
+                (Findings::default(), false)
+            } else {
+                scan_text(&state, text, options, scope)
+            };
+            let injection_score = findings.injection.first().map_or(0.0, |found| found.score);
+            let blocked = findings.is_blocked(threshold);
+            findings.injection.retain(|found| found.score >= threshold);
+            TextVerdict {
+                status: if blocked { "blocked" } else { "success" },
+                pii_detected: !findings.pii.is_empty(),
+                injection_detected: blocked,
+                injection_score,
+                pii_matches: findings.pii,
+                injection_matches: findings.injection,
+                truncated: findings.truncated,
+                cache_hit,
+            }
+        })
+        .collect();
+    let blocked = results.iter().any(|verdict| verdict.injection_detected);
+    let answer = BatchResponse {
+        request_id,
+        status: if blocked { "blocked" } else { "success" },
+        threshold,
+        results,
         processing_time_us: started.elapsed().as_micros() as u64,
     };
     Ok(Json(answer).into_response())
@@ -334,37 +556,69 @@ fn rate_key<'a>(
     }
 }
 
-/// Scans through the cache. The key is a hash of text and flags; the entry keeps the text, so
-/// a hash collision is a miss, never a wrong answer.
-fn scan_cached(state: &AppState, request: &ProcessRequest) -> (Findings, bool) {
-    let flags = u8::from(request.check_pii) | (u8::from(request.check_injection) << 1);
+/// Whose cache a request reads: services and admins (the Orchestrator, a gateway) share one,
+/// and each user has one of their own, so that no user learns from a `cache_hit`, or from the
+/// time a hit saves, whether someone else sent a text (issue 23). Without keys, each client
+/// address has its own, as it has its own rate.
+fn cache_scope(state: &AppState, principal: Option<&Principal>, peer: Option<SocketAddr>) -> u64 {
+    match principal {
+        Some(principal) if principal.scope >= Scope::Service => 0,
+        Some(principal) => state.hasher.hash_one(("user", &*principal.name)) | 1,
+        None => peer.map_or(1, |peer| state.hasher.hash_one(("peer", peer.ip())) | 1),
+    }
+}
+
+/// What a scan looks for, and whether it may use the cache.
+#[derive(Debug, Clone, Copy)]
+struct ScanOptions {
+    check_pii: bool,
+    check_injection: bool,
+    use_cache: bool,
+}
+
+/// [`scan_text`] of a `/process` request.
+fn scan_cached(state: &AppState, request: &ProcessRequest, scope: u64) -> (Findings, bool) {
+    let options = ScanOptions {
+        check_pii: request.check_pii,
+        check_injection: request.check_injection,
+        use_cache: request.use_cache,
+    };
+    scan_text(state, &request.text, options, scope)
+}
+
+/// Scans through the cache. The key is a hash of text, flags and scope; the entry keeps the
+/// text and scope, so a hash collision is a miss, never a wrong answer.
+fn scan_text(state: &AppState, text: &str, options: ScanOptions, scope: u64) -> (Findings, bool) {
+    let flags = u8::from(options.check_pii) | (u8::from(options.check_injection) << 1);
     let cache = match &state.cache {
-        Some(cache) if request.use_cache => cache,
+        Some(cache) if options.use_cache => cache,
         _ => {
-            let findings =
-                state
-                    .detector
-                    .scan(&request.text, request.check_pii, request.check_injection);
+            let findings = state
+                .detector
+                .scan(text, options.check_pii, options.check_injection);
             return (findings, false);
         }
     };
     let mut hasher = state.hasher.build_hasher();
-    request.text.hash(&mut hasher);
+    text.hash(&mut hasher);
     flags.hash(&mut hasher);
+    scope.hash(&mut hasher);
     let key = hasher.finish();
     if let Some(hit) = cache.get(&key)
         && hit.flags == flags
-        && *hit.text == *request.text
+        && hit.scope == scope
+        && *hit.text == *text
         && hit.stored.elapsed() < state.cache_ttl
     {
         return (hit.findings.clone(), true);
     }
     let findings = state
         .detector
-        .scan(&request.text, request.check_pii, request.check_injection);
+        .scan(text, options.check_pii, options.check_injection);
+    state.sweep_expired(cache);
     cache.insert(
         key,
-        Arc::new(CachedScan::new(&request.text, flags, findings.clone())),
+        Arc::new(CachedScan::new(text, flags, scope, findings.clone())),
     );
     (findings, false)
 }

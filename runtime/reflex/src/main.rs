@@ -27,6 +27,10 @@ struct Opts {
     /// Burst size of each user's token bucket.
     #[arg(long, default_value_t = 100.0)]
     rate_limit_burst: f64,
+    /// Users whose request rate is tracked at once; past it the least recently seen are
+    /// forgotten (each costs about 48 bytes, whatever the length of its name).
+    #[arg(long, default_value_t = 65_536)]
+    rate_limit_max_users: usize,
     /// Worker threads: 1 runs everything on one thread (cheapest per request up to the load
     /// one core carries); 0 uses one per core.
     #[arg(long, default_value_t = 1)]
@@ -61,6 +65,7 @@ fn main() -> anyhow::Result<()> {
     // Held to the end of main: a heap profile is written when it drops, after a graceful
     // shutdown (a no-op unless built with the `dhat-heap` feature).
     let _heap = serving::heap_profile(std::env::var_os(serving::DHAT_OUT_ENV));
+    serving::raise_open_files_limit(&serving::Limits::default());
     serving::runtime(opts.workers)?.block_on(serve(opts))
 }
 
@@ -70,6 +75,7 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         cache_ttl: Duration::from_secs(opts.cache_ttl_seconds),
         rate_limit_per_second: opts.rate_limit,
         rate_limit_burst: opts.rate_limit_burst,
+        rate_limit_max_users: opts.rate_limit_max_users,
         body_limit_bytes: opts.body_limit_bytes,
         access: serving::auth::Access {
             keys: serving::auth::ApiKeys::load(opts.api_keys_file.as_deref())?,

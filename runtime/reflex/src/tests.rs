@@ -474,6 +474,7 @@ async fn process_answers_blocks_caches_and_rejects_bad_input() {
 
 const ALICE_TOKEN: &str = "alice-token-0123456789";
 const GATEWAY_TOKEN: &str = "gateway-token-0123456789";
+const BOB_TOKEN: &str = "bob-token-0123456789abc";
 
 /// A Reflex Layer behind keys (alice a user, gateway a service), two requests per key of
 /// rate limit, refilled too slowly to matter.
@@ -597,7 +598,7 @@ fn the_cache_is_bounded_in_bytes_not_entries() {
             use_cache: true,
             threshold: None,
         };
-        scan_cached(&state, &request);
+        scan_cached(&state, &request, 0);
     }
     let held = state.cache_bytes();
     assert!(held > 0, "nothing was cached");
@@ -618,8 +619,8 @@ fn a_cached_scan_serves_until_its_time_to_live() {
         rate_limit_per_second: 0.0,
         ..Config::default()
     });
-    assert!(!scan_cached(&lasting, &request).1);
-    let (findings, hit) = scan_cached(&lasting, &request);
+    assert!(!scan_cached(&lasting, &request, 0).1);
+    let (findings, hit) = scan_cached(&lasting, &request, 0);
     assert!(hit, "a repeat within the TTL is a hit");
     assert_eq!(findings.pii.len(), 1);
     let expired = AppState::new(&Config {
@@ -627,10 +628,134 @@ fn a_cached_scan_serves_until_its_time_to_live() {
         rate_limit_per_second: 0.0,
         ..Config::default()
     });
-    assert!(!scan_cached(&expired, &request).1);
+    assert!(!scan_cached(&expired, &request, 0).1);
     assert!(
-        !scan_cached(&expired, &request).1,
+        !scan_cached(&expired, &request, 0).1,
         "an entry past its TTL served a repeat"
+    );
+}
+
+/// Issue 23: the soak's Reflex Layer grew by 7.8 MB in ten minutes. quick_cache has no TTL of
+/// its own, so expired entries stayed until the 16 MB byte bound pushed them out: at any rate
+/// of distinct texts the cache grew to its bound. The sweep drops them.
+#[test]
+fn expired_scans_leave_the_cache_instead_of_filling_it_to_its_bound() {
+    let state = AppState::new(&Config {
+        cache_ttl: Duration::from_millis(40),
+        rate_limit_per_second: 0.0,
+        ..Config::default()
+    });
+    let request = |idx: usize| ProcessRequest {
+        text: format!("{idx}: summarise the quarterly report for the board, please"),
+        user_id: None,
+        check_pii: true,
+        check_injection: true,
+        use_cache: true,
+        threshold: None,
+    };
+    for idx in 0..200 {
+        scan_cached(&state, &request(idx), 0);
+    }
+    let full = state.cache_bytes();
+    std::thread::sleep(Duration::from_millis(60));
+    scan_cached(&state, &request(1_000), 0);
+    let after = state.cache_bytes();
+    assert!(
+        after * 50 < full,
+        "{full} bytes before the TTL passed, {after} after"
+    );
+}
+
+/// Issue 23: the cache was shared across users and answered `cache_hit`, so one user could
+/// learn whether anyone had sent an exact text. Each user now reads a cache of their own;
+/// services share one.
+#[tokio::test]
+async fn one_user_cannot_see_another_user_s_cache_hits() {
+    let keys = format!(
+        "{ALICE_TOKEN} user alice\n{BOB_TOKEN} user bob\n{GATEWAY_TOKEN} service gateway\n"
+    );
+    let base = start(Config {
+        rate_limit_per_second: 0.0,
+        access: serving::auth::Access {
+            keys: Some(Arc::new(
+                serving::auth::ApiKeys::parse(&keys, "keys").unwrap(),
+            )),
+            routes_need: serving::auth::Scope::User,
+        },
+        ..Config::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let hit = |token: &'static str| {
+        let request = client
+            .post(format!("{base}/process"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"text": "my salary review is on friday"}));
+        async move {
+            let answer: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            answer["cache_hit"].as_bool().unwrap()
+        }
+    };
+    assert!(!hit(ALICE_TOKEN).await);
+    assert!(hit(ALICE_TOKEN).await, "a user's own repeat is a hit");
+    assert!(!hit(BOB_TOKEN).await, "bob saw alice's text in the cache");
+    assert!(!hit(GATEWAY_TOKEN).await);
+    assert!(hit(GATEWAY_TOKEN).await, "services share one cache");
+}
+
+#[tokio::test]
+async fn an_overlong_user_id_is_a_400_naming_the_field() {
+    let base = start(Config::default()).await;
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/process"))
+        .json(&serde_json::json!({"text": "hello", "user_id": "u".repeat(MAX_USER_ID_BYTES + 1)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`user_id`"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_show_the_cache_and_rate_limit_bounds_and_their_fill() {
+    let base = start(Config::default()).await;
+    let client = reqwest::Client::new();
+    client
+        .post(format!("{base}/process"))
+        .json(&serde_json::json!({"text": "hello there"}))
+        .send()
+        .await
+        .unwrap();
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |line_start: &str| -> u64 {
+        let line = metrics
+            .lines()
+            .find(|line| line.starts_with(line_start))
+            .unwrap_or_else(|| panic!("no {line_start} in {metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        value("octo_bound_limit{name=\"reflex_cache\",unit=\"bytes\"}"),
+        16 << 20
+    );
+    assert!(value("octo_bound_fill{name=\"reflex_cache\",unit=\"bytes\"}") > 0);
+    assert_eq!(
+        value("octo_bound_fill{name=\"reflex_rate_limit_users\",unit=\"entries\"}"),
+        1
     );
 }
 
