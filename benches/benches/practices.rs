@@ -109,11 +109,45 @@ fn store(c: &mut Criterion) {
                     created_at_us: 0,
                     owner: "bench",
                     lease_until_us: 0,
+                    gated: true,
                 })
                 .await
                 .expect("a task inserts");
         }
     });
+    // A plan is recorded once per task (a resumed task keeps its record), so each timed
+    // insert goes to tasks made for it, untimed.
+    let fresh_tasks = std::cell::Cell::new(0u64);
+    let new_tasks = |count: usize| -> Vec<String> {
+        runtime.block_on(async {
+            let mut ids = Vec::with_capacity(count);
+            for _ in 0..count {
+                let id = format!("fresh-{}", fresh_tasks.get());
+                fresh_tasks.set(fresh_tasks.get() + 1);
+                store
+                    .insert_task(&orchestrator::store::NewTask {
+                        id: &id,
+                        user_id: "bench",
+                        goal: "measure the spec's practices",
+                        priority: "normal",
+                        kind: "complex",
+                        contract_json: "{}",
+                        created_at_us: 0,
+                        owner: "bench",
+                        lease_until_us: 0,
+                        gated: true,
+                    })
+                    .await
+                    .expect("a task inserts");
+                ids.push(id);
+            }
+            ids
+        })
+    };
+    let fence = orchestrator::store::Fence {
+        owner: "bench",
+        epoch: 0,
+    };
     let step_ids: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
     let steps: Vec<orchestrator::store::NewStep> = step_ids
         .iter()
@@ -141,19 +175,27 @@ fn store(c: &mut Criterion) {
         })
     });
     group.bench_function("store_insert_steps_batched_20", |b| {
-        b.iter(|| runtime.block_on(store.insert_steps(&task_ids[0], &steps)))
+        b.iter_batched(
+            || new_tasks(1),
+            |tasks| runtime.block_on(store.insert_steps(&tasks[0], &fence, &steps)),
+            criterion::BatchSize::SmallInput,
+        )
     });
     group.bench_function("store_insert_steps_row_by_row_20", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                for (task, step) in task_ids.iter().zip(&steps) {
-                    store
-                        .insert_steps(task, std::slice::from_ref(step))
-                        .await
-                        .expect("a step inserts");
-                }
-            })
-        })
+        b.iter_batched(
+            || new_tasks(steps.len()),
+            |tasks| {
+                runtime.block_on(async {
+                    for (task, step) in tasks.iter().zip(&steps) {
+                        store
+                            .insert_steps(task, &fence, std::slice::from_ref(step))
+                            .await
+                            .expect("a step inserts");
+                    }
+                })
+            },
+            criterion::BatchSize::SmallInput,
+        )
     });
     group.finish();
     runtime.block_on(store.close());

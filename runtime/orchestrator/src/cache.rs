@@ -83,9 +83,12 @@ pub enum Level {
 }
 
 impl TaskCache {
+    /// A cache whose L1 holds at most `l1_max_bytes` of views (each weighed by its JSON and
+    /// its key, plus moka's own bookkeeping per entry): a count let a view of a 100 KB goal,
+    /// which repeats the goal in its steps, weigh 0.7 MB, and ten thousand of them 7 GB.
     pub async fn new(
         redis_url: Option<&str>,
-        l1_capacity: u64,
+        l1_max_bytes: u64,
         ttl: Duration,
     ) -> anyhow::Result<TaskCache> {
         let l2 = match redis_url {
@@ -123,13 +126,22 @@ impl TaskCache {
         };
         Ok(TaskCache {
             l1: moka::sync::Cache::builder()
-                .max_capacity(l1_capacity)
+                .max_capacity(l1_max_bytes)
+                .weigher(|task_id: &String, view: &Arc<str>| {
+                    u32::try_from(2 * task_id.len() + view.len() + 128).unwrap_or(u32::MAX)
+                })
                 .time_to_live(ttl)
                 .build(),
             l2,
             l2_ttl_seconds: ttl.as_secs().max(1),
             l2_skip: Skip::default(),
         })
+    }
+
+    /// Bytes the L1 level holds now, by its weigher.
+    pub fn l1_bytes(&self) -> u64 {
+        self.l1.run_pending_tasks();
+        self.l1.weighted_size()
     }
 
     pub async fn get(&self, task_id: &str) -> Option<(Arc<str>, Level)> {

@@ -14,9 +14,17 @@ use tokio::time::Instant;
 use anyhow::Context;
 use serde::Deserialize;
 
-/// What the Reflex Layer said of a goal.
+/// What the Reflex Layer said of a batch of texts (`POST /process/batch`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct ReflexVerdict {
+pub struct BatchVerdict {
+    pub status: String,
+    #[serde(default)]
+    pub results: Vec<TextVerdict>,
+}
+
+/// What the Reflex Layer said of one text of a batch.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TextVerdict {
     pub status: String,
     #[serde(default)]
     pub pii_matches: Vec<serde_json::Value>,
@@ -210,17 +218,26 @@ impl Clients {
         self.arm_urls.contains_key(kind)
     }
 
-    /// Asks the Reflex Layer about `text`; `None` when no Reflex Layer is configured.
-    pub async fn check_reflex(
+    /// Whether a Reflex Layer gates this instance's tasks.
+    pub fn has_reflex(&self) -> bool {
+        self.reflex_url.is_some()
+    }
+
+    /// Asks the Reflex Layer about `texts` in one call (one rate-limit token); an error when
+    /// no Reflex Layer is configured.
+    pub async fn check_reflex_batch(
         &self,
-        text: &str,
+        texts: &[&str],
         user_id: &str,
-    ) -> Result<Option<ReflexVerdict>, CallError> {
+    ) -> Result<BatchVerdict, CallError> {
         let Some(base) = &self.reflex_url else {
-            return Ok(None);
+            return Err(CallError::Unreachable {
+                target: "the Reflex Layer".into(),
+                message: "none is configured".into(),
+            });
         };
-        let body = serde_json::json!({"text": text, "user_id": user_id});
-        let url = format!("{base}/process");
+        let body = serde_json::json!({"texts": texts, "user_id": user_id});
+        let url = format!("{base}/process/batch");
         let response = self
             .post_with_retries(&url, &body, Duration::from_secs(5))
             .await?;
@@ -235,9 +252,8 @@ impl Clients {
             });
         }
         response
-            .json::<ReflexVerdict>()
+            .json::<BatchVerdict>()
             .await
-            .map(Some)
             .map_err(|error| CallError::Unreachable {
                 target: url,
                 message: format!("unreadable answer: {error}"),

@@ -9,8 +9,24 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::task::JoinSet;
 
-use crate::store::{NewStep, Status, StepUpdate};
+use crate::store::{Fence, NewStep, Status, StepUpdate};
 use crate::{AppState, TaskContract, TaskKind, now_us};
+
+/// Why a run stopped before its task ended well.
+#[derive(Debug)]
+pub enum Stop {
+    /// The task failed, for this reason (its outcome).
+    Failed(String),
+    /// Another instance claimed the task since this one did (its epoch moved on): this run
+    /// stops and writes nothing more.
+    Fenced,
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Failed(message)
+    }
+}
 
 /// Runs one accepted task to a terminal state, then publishes its final view.
 pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContract) {
@@ -19,95 +35,157 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
         .acquire()
         .await
         .expect("task semaphore never closed");
-    match state.store.claim_running(&task_id, &state.lease()).await {
-        Ok(true) => {}
-        Ok(false) => {
-            // Another instance holds its lease (it took it over, or resumed it first), or it
-            // has ended: this instance lets go of it.
-            tracing::info!(task_id, "the task is another instance's; not run here");
-            crate::let_go(&state, &task_id);
-            return;
-        }
-        // The database is down: the task was this instance's when accepted or resumed, so it
-        // runs, and its outcome is written once the database is back.
-        Err(error) => tracing::error!(%error, task_id, "could not claim the task"),
-    }
+    let Some(epoch) = claim(&state, &task_id).await else {
+        // Another instance holds its lease (it took it over, or resumed it first), or it has
+        // ended: this instance lets go of it.
+        tracing::info!(task_id, "the task is another instance's; not run here");
+        crate::let_go(&state, &task_id);
+        return;
+    };
+    let fence = Fence {
+        owner: &state.config.instance_id,
+        epoch,
+    };
     let limit = time_limit(&contract, state.config.default_task_timeout);
     let deadline = tokio::time::Instant::now() + limit;
-    let outcome =
-        match tokio::time::timeout(limit, execute(&state, &task_id, &contract, deadline)).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(format!(
-                "time budget of {:.1}s exceeded",
-                limit.as_secs_f64()
-            )),
-        };
+    let outcome = match tokio::time::timeout(
+        limit,
+        execute(&state, &task_id, &contract, &fence, deadline),
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Stop::Failed(format!(
+            "time budget of {:.1}s exceeded",
+            limit.as_secs_f64()
+        ))),
+    };
     let (status, result, error) = match outcome {
         Ok(result) => (Status::Completed, Some(result.to_string()), None),
-        Err(message) => (Status::Failed, None, Some(message)),
+        Err(Stop::Failed(message)) => (Status::Failed, None, Some(message)),
+        Err(Stop::Fenced) => {
+            fenced(&state, &task_id);
+            return;
+        }
     };
-    store_outcome(
+    let stored = store_outcome(
         &state,
         &task_id,
+        &fence,
         status,
         result.as_deref(),
         error.as_deref(),
     )
     .await;
-    crate::publish_final(&state, &task_id).await;
+    if stored {
+        crate::publish_final(&state, &task_id).await;
+    } else {
+        fenced(&state, &task_id);
+    }
+}
+
+/// A run that found its task claimed by another instance lets go of it.
+fn fenced(state: &AppState, task_id: &str) {
+    tracing::warn!(
+        task_id,
+        "another instance claimed the task since this one did (this instance was paused past its lease?): its run stops here"
+    );
+    crate::let_go(state, task_id);
+}
+
+/// Claims the task for this instance: the epoch of its claim, or `None` when another holds
+/// it or it has ended. While the database refuses the claim (it restarts, say), the claim is
+/// retried like an outcome, for up to [`STORE_OUTCOME_FOR`]; a run never starts without its
+/// fence.
+async fn claim(state: &AppState, task_id: &str) -> Option<i64> {
+    let deadline = tokio::time::Instant::now() + STORE_OUTCOME_FOR;
+    let mut delay = Duration::from_millis(100);
+    let mut logged = false;
+    loop {
+        match state.store.claim_running(task_id, &state.lease()).await {
+            Ok(epoch) => return epoch,
+            Err(error) => {
+                if !logged {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        task_id,
+                        "could not claim the task; retrying"
+                    );
+                    logged = true;
+                }
+                if tokio::time::Instant::now() + delay > deadline {
+                    tracing::error!(
+                        task_id,
+                        "gave up claiming the task; it is resumed at the next start"
+                    );
+                    return None;
+                }
+                tokio::time::sleep(jitter(delay)).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
 }
 
 /// How long a finished task's outcome is retried while the database cannot take it.
 pub const STORE_OUTCOME_FOR: Duration = Duration::from_secs(600);
 
-/// Writes a finished task's outcome, retrying while the database refuses it (see
-/// [`persist`]). Only after [`STORE_OUTCOME_FOR`] does it give up, and the task stays
-/// `running` in the database until the next start resumes it.
+/// Writes a finished task's outcome under its fence, retrying while the database refuses it
+/// (see [`persist`]). Only after [`STORE_OUTCOME_FOR`] does it give up, and the task stays
+/// `running` in the database until the next start resumes it. False when it was not
+/// written: the fence no longer holds, or the database never took it.
 async fn store_outcome(
     state: &AppState,
     task_id: &str,
+    fence: &Fence<'_>,
     status: crate::Status,
     result: Option<&str>,
     error: Option<&str>,
-) {
+) -> bool {
     let deadline = tokio::time::Instant::now() + STORE_OUTCOME_FOR;
     let stored = persist(task_id, "the task's outcome", deadline, || {
         state
             .store
-            .finish_task(task_id, status, result, error, now_us())
+            .finish_task(task_id, fence, status, result, error, now_us())
     })
     .await;
-    if stored.is_err() {
-        tracing::error!(
-            task_id,
-            "gave up storing the task's outcome; it is resumed at the next start"
-        );
+    match stored {
+        Ok(written) => written,
+        Err(_) => {
+            tracing::error!(
+                task_id,
+                "gave up storing the task's outcome; it is resumed at the next start"
+            );
+            false
+        }
     }
 }
 
-/// Runs one write of a task's record, retrying with backoff (100 ms doubling to 5 s, with
-/// jitter) while the database refuses it, say while PostgreSQL restarts, until `deadline`.
-/// Every write retried this way is idempotent (an update, or a delete and insert in one
-/// transaction). The first failure and the recovery are logged once each, not per try.
+/// Runs one fenced write of a task's record, retrying with backoff (100 ms doubling to 5 s,
+/// with jitter) while the database refuses it, say while PostgreSQL restarts, until
+/// `deadline`. `Ok(false)` at once when the fence no longer holds: that is final, not a
+/// refusal to retry. Every write retried this way is idempotent (an update, or an insert
+/// that keeps rows already there). The first failure and the recovery are logged once each,
+/// not per try.
 async fn persist<F, Fut>(
     task_id: &str,
     what: &str,
     deadline: tokio::time::Instant,
     mut write: F,
-) -> anyhow::Result<()>
+) -> anyhow::Result<bool>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
+    Fut: std::future::Future<Output = anyhow::Result<bool>>,
 {
     let mut delay = Duration::from_millis(100);
     let mut attempts = 0u32;
     loop {
         match write().await {
-            Ok(()) => {
+            Ok(written) => {
                 if attempts > 0 {
                     tracing::info!(task_id, attempts, "stored {what} after retries");
                 }
-                return Ok(());
+                return Ok(written);
             }
             Err(failure) => {
                 attempts += 1;
@@ -125,6 +203,25 @@ where
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
+    }
+}
+
+/// [`persist`] for a write inside a run: a write the fence refused stops the run
+/// ([`Stop::Fenced`]), and one the database never took fails the task.
+async fn persist_fenced<F, Fut>(
+    task_id: &str,
+    what: &str,
+    deadline: tokio::time::Instant,
+    write: F,
+) -> Result<(), Stop>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<bool>>,
+{
+    match persist(task_id, what, deadline, write).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Stop::Fenced),
+        Err(error) => Err(Stop::Failed(format!("{error:#}"))),
     }
 }
 
@@ -153,11 +250,12 @@ async fn execute(
     state: &Arc<AppState>,
     task_id: &str,
     contract: &TaskContract,
+    fence: &Fence<'_>,
     deadline: tokio::time::Instant,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, Stop> {
     let mut result = match contract.kind {
         TaskKind::Simple => run_simple(state, task_id, contract, deadline).await?,
-        TaskKind::Complex => run_complex(state, task_id, contract, deadline).await?,
+        TaskKind::Complex => run_complex(state, task_id, contract, fence, deadline).await?,
     };
     let used = result["tokens"].as_u64().unwrap_or(0);
     let cost_usd = used as f64 / 1000.0 * state.config.usd_per_1k_tokens;
@@ -168,16 +266,16 @@ async fn execute(
     if let Some(max_tokens) = budget.max_tokens
         && used > max_tokens
     {
-        return Err(format!(
+        return Err(Stop::Failed(format!(
             "token budget exceeded: used {used} of {max_tokens}"
-        ));
+        )));
     }
     if let Some(max_cost) = budget.max_cost_usd
         && cost_usd > max_cost
     {
-        return Err(format!(
+        return Err(Stop::Failed(format!(
             "cost budget exceeded: ${cost_usd:.6} of ${max_cost:.6}"
-        ));
+        )));
     }
     Ok(result)
 }
@@ -187,7 +285,7 @@ async fn run_simple(
     task_id: &str,
     contract: &TaskContract,
     deadline: tokio::time::Instant,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, Stop> {
     let arm = route(&contract.goal, &state.capabilities)
         .ok_or_else(|| "no arm is configured that can take this task".to_owned())?;
     let task = serde_json::json!({
@@ -219,12 +317,61 @@ struct Step {
     depends_on: Vec<String>,
 }
 
-async fn run_complex(
+/// The most steps a plan may have: a plan is recorded in one multi-row insert, and SQLite
+/// binds at most 32,766 values (6 a step), so a plan of thousands of steps failed for good
+/// and was retried until its deadline (issue 23).
+pub const MAX_PLAN_STEPS: usize = 256;
+
+/// The task's plan: the one recorded, when a run of it before this one recorded it (the
+/// planner is not asked again, and completed steps keep their results), else the planner's,
+/// checked and recorded under the fence. With the completed steps' outputs, and the tokens
+/// the planner spent.
+async fn plan(
     state: &Arc<AppState>,
     task_id: &str,
     contract: &TaskContract,
+    fence: &Fence<'_>,
     deadline: tokio::time::Instant,
-) -> Result<serde_json::Value, String> {
+) -> Result<(Vec<Step>, HashMap<String, serde_json::Value>, u64), Stop> {
+    let mut delay = Duration::from_millis(100);
+    let recorded = loop {
+        match state.store.task_steps(task_id).await {
+            Ok(recorded) => break recorded,
+            Err(error) => {
+                if tokio::time::Instant::now() + delay > deadline {
+                    return Err(Stop::Failed(format!("{error:#}")));
+                }
+                tokio::time::sleep(jitter(delay)).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    };
+    if !recorded.is_empty() {
+        let mut outputs = HashMap::new();
+        let steps = recorded
+            .into_iter()
+            .map(|stored| {
+                if stored.status == "completed" {
+                    outputs.insert(
+                        stored.step_id.clone(),
+                        stored.result.unwrap_or(serde_json::Value::Null),
+                    );
+                }
+                Step {
+                    id: stored.step_id,
+                    arm: stored.arm,
+                    goal: stored.goal,
+                    depends_on: stored.depends_on,
+                }
+            })
+            .collect();
+        tracing::info!(
+            task_id,
+            completed = outputs.len(),
+            "resuming the recorded plan; completed steps are not run again"
+        );
+        return Ok((steps, outputs, 0));
+    }
     let planning = serde_json::json!({
         "task_id": task_id,
         "goal": contract.goal,
@@ -253,17 +400,30 @@ async fn run_complex(
             depends_on_json: deps,
         })
         .collect();
-    persist(task_id, "the task's plan", deadline, || {
-        state.store.insert_steps(task_id, &new_steps)
+    persist_fenced(task_id, "the task's plan", deadline, || {
+        state.store.insert_steps(task_id, fence, &new_steps)
     })
-    .await
-    .map_err(|error| format!("{error:#}"))?;
+    .await?;
+    Ok((steps, HashMap::new(), tokens_of(&plan.provenance)))
+}
 
-    let mut tokens = tokens_of(&plan.provenance);
-    let mut outputs: HashMap<String, serde_json::Value> = HashMap::new();
-    let mut started: HashSet<&str> = HashSet::new();
+async fn run_complex(
+    state: &Arc<AppState>,
+    task_id: &str,
+    contract: &TaskContract,
+    fence: &Fence<'_>,
+    deadline: tokio::time::Instant,
+) -> Result<serde_json::Value, Stop> {
+    let (steps, mut outputs, mut tokens) = plan(state, task_id, contract, fence, deadline).await?;
+    let fence_epoch = fence.epoch;
+    // Completed steps (of a run before this one) are not started again.
+    let mut started: HashSet<&str> = steps
+        .iter()
+        .map(|step| step.id.as_str())
+        .filter(|id| outputs.contains_key(*id))
+        .collect();
     let mut running = JoinSet::new();
-    let mut failure = None;
+    let mut failure: Option<Stop> = None;
     loop {
         // Start every step whose dependencies are all done.
         if failure.is_none() {
@@ -282,6 +442,7 @@ async fn run_complex(
                 running.spawn(run_step(
                     state.clone(),
                     task_id.to_owned(),
+                    fence_epoch,
                     step.clone(),
                     context,
                     deadline,
@@ -296,11 +457,18 @@ async fn run_complex(
                 tokens += step_tokens;
                 outputs.insert(step_id, output);
             }
-            Ok(Err(message)) => failure = failure.or(Some(message)),
-            Err(join_error) => failure = failure.or(Some(format!("a step panicked: {join_error}"))),
+            // A fenced step outranks a failed one: this run writes nothing more.
+            Ok(Err(Stop::Fenced)) => failure = Some(Stop::Fenced),
+            Ok(Err(stop)) => failure = failure.or(Some(stop)),
+            Err(join_error) => {
+                failure = failure.or(Some(Stop::Failed(format!("a step panicked: {join_error}"))))
+            }
         }
     }
-    if let Some(message) = failure {
+    if let Some(stop) = failure {
+        if matches!(stop, Stop::Fenced) {
+            return Err(stop);
+        }
         for step in steps
             .iter()
             .filter(|step| !started.contains(step.id.as_str()))
@@ -310,12 +478,26 @@ async fn run_complex(
                 finished_at_us: Some(now_us()),
                 ..StepUpdate::default()
             };
-            let _ = state.store.update_step(task_id, &step.id, &cancelled).await;
+            if let Ok(false) = state
+                .store
+                .update_step(task_id, &step.id, fence, &cancelled)
+                .await
+            {
+                return Err(Stop::Fenced);
+            }
         }
-        return Err(message);
+        return Err(stop);
     }
+    let plan_steps: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|step| {
+            serde_json::json!({
+                "id": step.id, "arm": step.arm, "goal": step.goal, "depends_on": step.depends_on,
+            })
+        })
+        .collect();
     Ok(serde_json::json!({
-        "plan": plan.result["plan"],
+        "plan": {"steps": plan_steps},
         "outputs": outputs,
         "tokens": tokens,
     }))
@@ -324,21 +506,25 @@ async fn run_complex(
 async fn run_step(
     state: Arc<AppState>,
     task_id: String,
+    epoch: i64,
     step: Step,
     context: serde_json::Map<String, serde_json::Value>,
     deadline: tokio::time::Instant,
-) -> Result<(String, serde_json::Value, u64), String> {
+) -> Result<(String, serde_json::Value, u64), Stop> {
     let store = &state.store;
+    let fence = Fence {
+        owner: &state.config.instance_id,
+        epoch,
+    };
     let running = StepUpdate {
         status: "running",
         started_at_us: Some(now_us()),
         ..StepUpdate::default()
     };
-    persist(&task_id, "a step's start", deadline, || {
-        store.update_step(&task_id, &step.id, &running)
+    persist_fenced(&task_id, "a step's start", deadline, || {
+        store.update_step(&task_id, &step.id, &fence, &running)
     })
-    .await
-    .map_err(|error| format!("{error:#}"))?;
+    .await?;
     let task = serde_json::json!({
         "task_id": task_id,
         "step_id": step.id,
@@ -360,11 +546,10 @@ async fn run_step(
                 finished_at_us: Some(now_us()),
                 ..StepUpdate::default()
             };
-            persist(&task_id, "a step's result", deadline, || {
-                store.update_step(&task_id, &step.id, &completed)
+            persist_fenced(&task_id, "a step's result", deadline, || {
+                store.update_step(&task_id, &step.id, &fence, &completed)
             })
-            .await
-            .map_err(|error| format!("{error:#}"))?;
+            .await?;
             Ok((step.id, output, tokens_of(&answer.provenance)))
         }
         Err(error) => {
@@ -375,8 +560,10 @@ async fn run_step(
                 finished_at_us: Some(now_us()),
                 ..StepUpdate::default()
             };
-            let _ = store.update_step(&task_id, &step.id, &failed).await;
-            Err(message)
+            if let Ok(false) = store.update_step(&task_id, &step.id, &fence, &failed).await {
+                return Err(Stop::Fenced);
+            }
+            Err(Stop::Failed(message))
         }
     }
 }
@@ -386,6 +573,12 @@ async fn run_step(
 fn validate_plan(steps: &[Step], has_arm: impl Fn(&str) -> bool) -> Result<(), String> {
     if steps.is_empty() {
         return Err("the planner returned an empty plan".into());
+    }
+    if steps.len() > MAX_PLAN_STEPS {
+        return Err(format!(
+            "the planner's plan has {} steps; at most {MAX_PLAN_STEPS} are run",
+            steps.len()
+        ));
     }
     let ids: HashSet<&str> = steps.iter().map(|step| step.id.as_str()).collect();
     if ids.len() != steps.len() {

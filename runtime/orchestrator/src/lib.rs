@@ -2,6 +2,7 @@
 //! plans and routes them to arms, and answers their status, waiting for completion on request.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,8 +19,10 @@ use tokio::sync::{Semaphore, watch};
 pub mod cache;
 pub mod clients;
 pub mod engine;
+pub mod gate;
 pub mod store;
 
+pub use gate::redact;
 pub use store::{Status, Store, TaskView};
 
 /// The longest goal accepted, in bytes.
@@ -49,7 +52,12 @@ pub struct Config {
     pub max_retries: u32,
     pub arm_timeout: Duration,
     pub default_task_timeout: Duration,
-    pub cache_capacity: u64,
+    /// Bytes of finished task views the in-process cache holds at most.
+    pub cache_max_bytes: u64,
+    /// Bytes of task contracts this instance holds in process at most (accepted and not
+    /// finished: waiting for a run slot or running); past it a new task is refused with 503
+    /// and `Retry-After`, like past the count.
+    pub max_in_process_bytes: usize,
     pub cache_ttl: Duration,
     pub body_limit_bytes: usize,
     /// Price of LLM output, to check `budget.max_cost_usd`.
@@ -111,7 +119,8 @@ impl Config {
             max_retries: 2,
             arm_timeout: Duration::from_secs(60),
             default_task_timeout: Duration::from_secs(300),
-            cache_capacity: 10_000,
+            cache_max_bytes: 32 << 20,
+            max_in_process_bytes: 256 << 20,
             cache_ttl: Duration::from_secs(300),
             body_limit_bytes: 1 << 20,
             usd_per_1k_tokens: 0.002,
@@ -181,10 +190,12 @@ pub struct AppState {
     pub clients: clients::Clients,
     pub capabilities: HashMap<String, Vec<String>>,
     pub task_permits: Semaphore,
-    /// Tasks of this instance not yet finished (waiting for a permit or running).
-    in_process: std::sync::atomic::AtomicUsize,
-    /// One channel per task that is still running, flipped when it ends, for long-polls.
-    waiters: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// Tasks of this instance not yet finished (waiting for a permit or running), and the
+    /// bytes their contracts hold.
+    intake: Intake,
+    /// One channel per task that is still running, flipped when it ends, for long-polls, with
+    /// the bytes its contract was counted at.
+    waiters: Mutex<HashMap<String, InProcess>>,
     /// Flipped when the service begins to shut down, so long-polls answer at once and do not
     /// hold the graceful drain open.
     shutting_down: watch::Sender<bool>,
@@ -204,15 +215,54 @@ impl AppState {
         }
     }
 
-    /// Whether this instance may take one more task.
-    fn has_room(&self) -> bool {
-        self.in_process.load(std::sync::atomic::Ordering::Relaxed)
-            < self.config.max_concurrent_tasks + self.config.max_queued_tasks
+    /// The most unfinished tasks this instance holds.
+    fn task_capacity(&self) -> usize {
+        (self.config.max_concurrent_tasks + self.config.max_queued_tasks).max(1)
     }
 
     /// Tasks of this instance not yet finished.
     pub fn tasks_in_process(&self) -> usize {
-        self.in_process.load(std::sync::atomic::Ordering::Relaxed)
+        self.intake.tasks.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of contracts this instance holds for its unfinished tasks.
+    pub fn bytes_in_process(&self) -> usize {
+        self.intake.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Takes a slot under the intake bound of `bytes` (false when there is none), raising the
+    /// counts before the check, so that concurrent submissions cannot overshoot the bound
+    /// (issue 23: the bound was read, the gate awaited, and the count raised only after).
+    fn try_reserve(&self, bytes: usize) -> bool {
+        let capacity = self.task_capacity();
+        if self
+            .intake
+            .tasks
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |now| {
+                (now < capacity).then_some(now + 1)
+            })
+            .is_err()
+        {
+            return false;
+        }
+        let most = self.config.max_in_process_bytes;
+        // One task is always let in, however large, so that no contract is refused forever.
+        let fits = self
+            .intake
+            .bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |now| {
+                (now == 0 || now + bytes <= most).then_some(now + bytes)
+            })
+            .is_ok();
+        if !fits {
+            self.intake.tasks.fetch_sub(1, Ordering::AcqRel);
+        }
+        fits
+    }
+
+    fn release(&self, bytes: usize) {
+        self.intake.tasks.fetch_sub(1, Ordering::AcqRel);
+        self.intake.bytes.fetch_sub(bytes, Ordering::AcqRel);
     }
 
     /// Answers every waiting long-poll with the task's current state; call on shutdown.
@@ -226,8 +276,29 @@ impl AppState {
             .lock()
             .expect("waiters lock")
             .get(task_id)
-            .map_or(0, watch::Sender::receiver_count)
+            .map_or(0, |running| running.done.receiver_count())
     }
+}
+
+/// What this instance holds of its unfinished tasks, against its intake bounds.
+#[derive(Debug, Default)]
+struct Intake {
+    tasks: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+/// A task of this instance not yet finished.
+struct InProcess {
+    /// Flipped when it ends, for long-polls.
+    done: watch::Sender<bool>,
+    /// The bytes its contract was counted at.
+    bytes: usize,
+}
+
+/// The bytes a contract is counted at in process: twice its JSON (the parsed strings and
+/// values, their allocations' own overhead) and a kilobyte of the task's own state.
+fn contract_bytes(contract_json: &str) -> usize {
+    2 * contract_json.len() + 1024
 }
 
 /// Connects to the database (migrating it), Redis when configured, and warms the arms'
@@ -236,7 +307,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
     let store = Store::connect(&config.database_url, config.db_max_connections).await?;
     let cache = cache::TaskCache::new(
         config.redis_url.as_deref(),
-        config.cache_capacity,
+        config.cache_max_bytes,
         config.cache_ttl,
     )
     .await?;
@@ -256,7 +327,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
     }
     Ok(Arc::new(AppState {
         task_permits: Semaphore::new(config.max_concurrent_tasks.max(1)),
-        in_process: std::sync::atomic::AtomicUsize::new(0),
+        intake: Intake::default(),
         config,
         store,
         cache,
@@ -302,15 +373,15 @@ pub async fn resume_unfinished(state: &Arc<AppState>) -> anyhow::Result<usize> {
     let state = state.clone();
     tokio::spawn(async move {
         let mut page = first;
-        let capacity = state.config.max_concurrent_tasks + state.config.max_queued_tasks;
         while !page.is_empty() {
             let after = page.last().map(|(id, _, at)| (*at, id.clone()));
             for (task_id, contract_json, _) in page {
                 // Room under the intake bound first: new tasks keep their share of it.
-                while state.tasks_in_process() >= capacity.max(1) {
+                let bytes = contract_bytes(&contract_json);
+                while !state.try_reserve(bytes) {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                resume_one(&state, task_id, &contract_json).await;
+                resume_one(&state, task_id, &contract_json, bytes).await;
             }
             page = loop {
                 match state
@@ -334,14 +405,16 @@ pub async fn resume_unfinished(state: &Arc<AppState>) -> anyhow::Result<usize> {
     Ok(count)
 }
 
-async fn resume_one(state: &Arc<AppState>, task_id: String, contract_json: &str) {
+/// Starts a task read back from the database, on a slot of `bytes` already reserved.
+async fn resume_one(state: &Arc<AppState>, task_id: String, contract_json: &str, bytes: usize) {
     match serde_json::from_str::<TaskContract>(contract_json) {
-        Ok(contract) => spawn_task(state, task_id, contract),
+        Ok(contract) => spawn_task(state, task_id, contract, bytes),
         Err(error) => {
+            state.release(bytes);
             let message = format!("stored contract is unreadable: {error}");
             if let Err(error) = state
                 .store
-                .finish_task(&task_id, Status::Failed, None, Some(&message), now_us())
+                .fail_unreadable(&task_id, &message, now_us())
                 .await
             {
                 tracing::warn!(
@@ -356,6 +429,28 @@ async fn resume_one(state: &Arc<AppState>, task_id: String, contract_json: &str)
 
 pub fn app(state: Arc<AppState>) -> Router {
     let body_limit = state.config.body_limit_bytes;
+    let metrics = serving::Metrics::new();
+    let watched = state.clone();
+    metrics.add_bound(
+        "orchestrator_view_cache",
+        "bytes",
+        state.config.cache_max_bytes,
+        move || watched.cache.l1_bytes(),
+    );
+    let watched = state.clone();
+    metrics.add_bound(
+        "orchestrator_tasks_in_process",
+        "entries",
+        state.task_capacity() as u64,
+        move || watched.tasks_in_process() as u64,
+    );
+    let watched = state.clone();
+    metrics.add_bound(
+        "orchestrator_contracts_in_process",
+        "bytes",
+        state.config.max_in_process_bytes as u64,
+        move || watched.bytes_in_process() as u64,
+    );
     let router = Router::new()
         .route("/tasks", post(submit))
         .route("/tasks/{id}", get(get_task))
@@ -365,7 +460,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         keys: state.config.api_keys.clone(),
         routes_need: serving::auth::Scope::User,
     };
-    serving::instrument_with(router, serving::Metrics::new(), body_limit, access)
+    serving::instrument_with(router, metrics, body_limit, access)
 }
 
 /// An error answer: `{"error": {"code", "message", …}}`.
@@ -373,7 +468,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
-    message: String,
+    pub(crate) message: String,
     details: Option<serde_json::Value>,
     /// Seconds for a `Retry-After` header.
     retry_after: Option<u32>,
@@ -439,16 +534,23 @@ async fn submit(
             ),
         ));
     }
-    if !state.has_room() {
+    // The slot is taken before the gate is awaited: concurrent submissions cannot all pass a
+    // bound read before any of them counts. Its bytes are settled once the contract is final.
+    if !state.try_reserve(0) {
         return Err(overloaded(&state));
     }
+    let reserved = Reserved(&state);
     let mut contract = contract;
-    if let Some(redacted) = gate(&state, &contract).await? {
-        contract.goal = redacted;
-    }
+    gate::gate(&state, &mut contract).await?;
 
     let task_id = uuid::Uuid::new_v4().to_string();
     let contract_json = serde_json::to_string(&contract).expect("contracts serialise");
+    let bytes = contract_bytes(&contract_json);
+    drop(reserved);
+    if !state.try_reserve(bytes) {
+        return Err(overloaded(&state));
+    }
+    let reserved = Reserved(&state);
     let new_task = store::NewTask {
         id: &task_id,
         user_id: &contract.user_id,
@@ -463,6 +565,7 @@ async fn submit(
         created_at_us: now_us(),
         owner: &state.config.instance_id,
         lease_until_us: state.lease().until_us,
+        gated: state.clients.has_reflex(),
     };
     state.store.insert_task(&new_task).await.map_err(|error| {
         tracing::error!(error = format!("{error:#}"), "could not persist a task");
@@ -472,7 +575,8 @@ async fn submit(
             "the task could not be stored",
         )
     })?;
-    spawn_task(&state, task_id.clone(), contract);
+    reserved.keep();
+    spawn_task(&state, task_id.clone(), contract, bytes);
     let body = serde_json::json!({"task_id": task_id, "status": "pending"});
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
@@ -504,6 +608,7 @@ fn validate(contract: &TaskContract) -> Result<(), ApiError> {
             )));
         }
     }
+    gate::check_size(contract)?;
     let Some(budget) = &contract.budget else {
         return Ok(());
     };
@@ -537,157 +642,51 @@ fn overloaded(state: &AppState) -> ApiError {
     .retry_after(1)
 }
 
-/// Asks the Reflex Layer about the goal: blocked → 400 naming the findings. PII found is
-/// handled by the PII policy: the goal to use instead when it was redacted.
-async fn gate(state: &AppState, contract: &TaskContract) -> Result<Option<String>, ApiError> {
-    let verdict = state
-        .clients
-        .check_reflex(&contract.goal, &contract.user_id)
-        .await
-        .map_err(|error| {
-            tracing::warn!(%error, "reflex layer call failed");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "reflex_unavailable",
-                "the Reflex Layer could not be reached",
-            )
-        })?;
-    let Some(verdict) = verdict else {
-        return Ok(None);
-    };
-    match verdict.status.as_str() {
-        "blocked" => {
-            let kinds: Vec<&str> = verdict
-                .injection_matches
-                .iter()
-                .filter_map(|found| found["injection_type"].as_str())
-                .collect();
-            Err(ApiError {
-                details: Some(serde_json::json!({
-                    "injection_matches": verdict.injection_matches,
-                    "pii_matches": verdict.pii_matches,
-                })),
-                ..ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "blocked_by_reflex",
-                    format!(
-                        "the goal was blocked by the Reflex Layer: {}",
-                        kinds.join(", ")
-                    ),
-                )
-            })
-        }
-        "rate_limited" => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("user {} is over their request rate", contract.user_id),
-        )),
-        _ => apply_pii_policy(state.config.pii_policy, &contract.goal, &verdict),
+/// A slot under the intake bound taken by a submission, given back unless kept (the task was
+/// stored and spawned).
+struct Reserved<'a>(&'a AppState);
+
+impl Reserved<'_> {
+    fn keep(self) {
+        std::mem::forget(self);
     }
 }
 
-/// The goal under the PII policy: `None` to keep it, a redacted goal, or a 400.
-fn apply_pii_policy(
-    policy: PiiPolicy,
-    goal: &str,
-    verdict: &clients::ReflexVerdict,
-) -> Result<Option<String>, ApiError> {
-    if verdict.pii_matches.is_empty() || policy == PiiPolicy::Allow {
-        return Ok(None);
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.0.intake.tasks.fetch_sub(1, Ordering::AcqRel);
     }
-    let kinds = || {
-        let mut kinds: Vec<&str> = verdict
-            .pii_matches
-            .iter()
-            .filter_map(|found| found["pii_type"].as_str())
-            .collect();
-        kinds.dedup();
-        kinds.join(", ")
-    };
-    if policy == PiiPolicy::Block {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "pii_blocked",
-            format!(
-                "the goal holds personal data ({}), which this Orchestrator refuses",
-                kinds()
-            ),
-        ));
-    }
-    if verdict.truncated {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "pii_unredactable",
-            "the goal holds more personal data than the Reflex Layer lists, so it cannot be redacted",
-        ));
-    }
-    redact(goal, &verdict.pii_matches).map(Some).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "reflex_unreadable",
-            "the Reflex Layer's PII offsets do not fit the goal",
-        )
-    })
 }
 
-/// `goal` with each finding (byte offsets `start`..`end`, type `pii_type`) replaced by
-/// `[TYPE]`; overlapping findings are merged. `None` when an offset is not a character
-/// boundary of the goal.
-pub fn redact(goal: &str, findings: &[serde_json::Value]) -> Option<String> {
-    let mut spans: Vec<(usize, usize, String)> = findings
-        .iter()
-        .map(|found| {
-            let start = usize::try_from(found["start"].as_u64()?).ok()?;
-            let end = usize::try_from(found["end"].as_u64()?).ok()?;
-            let kind = found["pii_type"].as_str().unwrap_or("pii").to_uppercase();
-            (start < end && goal.is_char_boundary(start) && goal.is_char_boundary(end))
-                .then_some((start, end, kind))
-        })
-        .collect::<Option<_>>()?;
-    spans.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
-    let mut out = String::with_capacity(goal.len());
-    let mut at = 0;
-    for (start, end, kind) in spans {
-        if end <= at {
-            continue;
-        }
-        if start >= at {
-            out.push_str(&goal[at..start]);
-            out.push('[');
-            out.push_str(&kind);
-            out.push(']');
-        }
-        at = end;
-    }
-    out.push_str(&goal[at..]);
-    Some(out)
-}
-
-fn spawn_task(state: &Arc<AppState>, task_id: String, contract: TaskContract) {
+/// Runs a task on a slot of `bytes` already reserved under the intake bound.
+fn spawn_task(state: &Arc<AppState>, task_id: String, contract: TaskContract, bytes: usize) {
     {
         let mut waiters = state.waiters.lock().expect("waiters lock");
         // Already in process here (resumed, then found again by a takeover scan).
         if waiters.contains_key(&task_id) {
+            drop(waiters);
+            state.release(bytes);
             return;
         }
-        let (sender, _) = watch::channel(false);
-        waiters.insert(task_id.clone(), sender);
+        let (done, _) = watch::channel(false);
+        waiters.insert(task_id.clone(), InProcess { done, bytes });
     }
-    state
-        .in_process
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tokio::spawn(engine::run_task(state.clone(), task_id, contract));
 }
 
-/// Lets go of a task this instance started but another holds: its long-polls read the
-/// database again, and it no longer counts against the intake bound.
-fn let_go(state: &AppState, task_id: &str) {
-    if let Some(sender) = state.waiters.lock().expect("waiters lock").remove(task_id) {
-        sender.send_replace(true);
+/// Ends this instance's hold of a task: its long-polls are answered (they read the cache or
+/// the database), and it no longer counts against the intake bound.
+fn end_in_process(state: &AppState, task_id: &str) {
+    let running = state.waiters.lock().expect("waiters lock").remove(task_id);
+    if let Some(running) = running {
+        running.done.send_replace(true);
+        state.release(running.bytes);
     }
-    state
-        .in_process
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Lets go of a task this instance started but another holds.
+fn let_go(state: &AppState, task_id: &str) {
+    end_in_process(state, task_id);
 }
 
 /// The heartbeat of this instance's leases, every third of the lease: it renews the lease of
@@ -697,7 +696,7 @@ pub fn keep_leases(state: &Arc<AppState>) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
         let period = (state.config.lease / 3).max(Duration::from_millis(10));
-        let capacity = state.config.max_concurrent_tasks + state.config.max_queued_tasks;
+        let capacity = state.task_capacity();
         loop {
             tokio::time::sleep(period).await;
             if *state.shutting_down.borrow() {
@@ -722,7 +721,12 @@ pub fn keep_leases(state: &Arc<AppState>) -> tokio::task::JoinHandle<()> {
                         );
                     }
                     for (task_id, contract_json) in taken {
-                        resume_one(&state, task_id, &contract_json).await;
+                        let bytes = contract_bytes(&contract_json);
+                        // Claimed, so run here even past the byte bound: another instance
+                        // would find it held by this one until its lease expired again.
+                        state.intake.tasks.fetch_add(1, Ordering::AcqRel);
+                        state.intake.bytes.fetch_add(bytes, Ordering::AcqRel);
+                        resume_one(&state, task_id, &contract_json, bytes).await;
                     }
                 }
                 Err(error) => {
@@ -753,12 +757,7 @@ async fn publish_final(state: &AppState, task_id: &str) {
             "could not read a finished task"
         ),
     }
-    if let Some(sender) = state.waiters.lock().expect("waiters lock").remove(task_id) {
-        sender.send_replace(true);
-    }
-    state
-        .in_process
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    end_in_process(state, task_id);
 }
 
 #[derive(Debug, Deserialize)]
@@ -822,7 +821,7 @@ async fn get_task(
             .lock()
             .expect("waiters lock")
             .get(&task_id)
-            .map(watch::Sender::subscribe);
+            .map(|running| running.done.subscribe());
         if let Some(mut receiver) = receiver {
             let mut shutting_down = state.shutting_down.subscribe();
             tokio::select! {
@@ -868,8 +867,15 @@ fn json_response(body: Vec<u8>, level: cache::Level) -> Response {
 }
 
 /// Ready when the database and the Reflex Layer and arms answer. Redis is only a cache: when
-/// it is down the service is ready, and says what is degraded.
-async fn ready(State(state): State<Arc<AppState>>) -> Response {
+/// it is down the service is ready, and says what is degraded. `gated` says whether a Reflex
+/// Layer gates the tasks' texts. Why it is not ready (URLs, error texts) is shown only to an
+/// admin's key, or when the service runs without keys (issue 23).
+async fn ready(
+    State(state): State<Arc<AppState>>,
+    internals: Option<Extension<serving::auth::Internals>>,
+) -> Response {
+    let internals = internals.is_some_and(|Extension(shown)| shown.0);
+    let gated = state.clients.has_reflex();
     let checks = async {
         state
             .store
@@ -880,17 +886,23 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
     };
     match checks.await {
         Ok(()) => {
-            let mut body = serde_json::json!({"ready": true});
+            let mut body = serde_json::json!({"ready": true, "gated": gated});
             if let Err(degraded) = state.cache.check().await {
-                body["degraded"] = serde_json::json!([degraded]);
+                body["degraded"] = if internals {
+                    serde_json::json!([degraded])
+                } else {
+                    serde_json::json!(["cache"])
+                };
             }
             Json(body).into_response()
         }
-        Err(reason) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"ready": false, "reason": reason})),
-        )
-            .into_response(),
+        Err(reason) => {
+            let mut body = serde_json::json!({"ready": false, "gated": gated});
+            if internals {
+                body["reason"] = serde_json::json!(reason);
+            }
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
     }
 }
 

@@ -37,7 +37,9 @@ struct Opts {
     /// database URL, better given in the environment when it holds a password.
     #[arg(long, env = "ORCHESTRATOR_REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
-    /// Base URL of the Reflex Layer; without it goals are not gated.
+    /// Base URL of the Reflex Layer, which gates every text of a task (goal, context,
+    /// constraints, acceptance criteria). Without it nothing is gated and the PII policy is
+    /// off: the service says so at start, on `/ready` and in every task (`gated: false`).
     #[arg(long)]
     reflex_url: Option<String>,
     /// An arm, as KIND=URL (repeat for each arm): `--arm coder=http://127.0.0.1:8012`.
@@ -74,6 +76,13 @@ struct Opts {
     /// How long a claim on a task holds without a heartbeat (renewed every third of it).
     #[arg(long, default_value_t = 30.0)]
     lease_seconds: f64,
+    /// Megabytes of finished task views the in-process cache holds at most.
+    #[arg(long, default_value_t = 32)]
+    cache_max_mb: u64,
+    /// Megabytes of task contracts held in process at most (accepted, not finished); past it
+    /// new tasks are refused with 503 and Retry-After.
+    #[arg(long, default_value_t = 256)]
+    max_in_process_mb: usize,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit_bytes: usize,
@@ -100,6 +109,7 @@ fn main() -> anyhow::Result<()> {
     // Held to the end of main: a heap profile is written when it drops, after a graceful
     // shutdown (a no-op unless built with the `dhat-heap` feature).
     let _heap = serving::heap_profile(std::env::var_os(serving::DHAT_OUT_ENV));
+    serving::raise_open_files_limit(&serving::Limits::default());
     serving::runtime(opts.workers)?.block_on(serve(opts))
 }
 
@@ -111,9 +121,25 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
             .with_context(|| format!("--arm {arm:?}: expected KIND=URL"))?;
         arm_urls.insert(kind.to_owned(), url.to_owned());
     }
+    // Checked before any is turned into a `Duration`, which panics on infinity and NaN
+    // (issue 23: `--arm-timeout-seconds inf` ended in a backtrace).
+    let within = |flag: &str, value: f64, max: f64| {
+        anyhow::ensure!(
+            value > 0.0 && value <= max,
+            "{flag} must be a number of seconds over 0 and at most {max}, not {value}"
+        );
+        Ok(())
+    };
+    within("--arm-timeout-seconds", opts.arm_timeout_seconds, 3600.0)?;
+    within(
+        "--task-timeout-seconds",
+        opts.task_timeout_seconds,
+        orchestrator::MAX_TASK_SECONDS,
+    )?;
     anyhow::ensure!(
-        opts.arm_timeout_seconds > 0.0 && opts.task_timeout_seconds > 0.0,
-        "--arm-timeout-seconds and --task-timeout-seconds must be positive"
+        opts.usd_per_1k_tokens >= 0.0 && opts.usd_per_1k_tokens.is_finite(),
+        "--usd-per-1k-tokens must be a finite number >= 0, not {}",
+        opts.usd_per_1k_tokens
     );
     anyhow::ensure!(
         opts.lease_seconds >= 0.3 && opts.lease_seconds <= 3600.0,
@@ -170,8 +196,16 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
         pii_policy: opts.pii_policy,
         instance_id,
         lease: Duration::from_secs_f64(opts.lease_seconds),
+        cache_max_bytes: opts.cache_max_mb.saturating_mul(1 << 20),
+        max_in_process_bytes: opts.max_in_process_mb.saturating_mul(1 << 20),
         ..orchestrator::Config::new(&database_url)
     };
+    if config.reflex_url.is_none() {
+        tracing::warn!(
+            pii_policy = ?config.pii_policy,
+            "no --reflex-url: task texts are NOT gated (no injection check, and the PII policy is off); /ready and every task say gated: false"
+        );
+    }
     let state = orchestrator::build_state(config).await?;
     let resumed = orchestrator::resume_unfinished(&state).await?;
     if resumed > 0 {

@@ -60,6 +60,8 @@ pub struct NewTask<'a> {
     /// The instance that accepted it, which holds its lease until `lease_until_us`.
     pub owner: &'a str,
     pub lease_until_us: i64,
+    /// Whether a Reflex Layer gated its texts.
+    pub gated: bool,
 }
 
 /// A step of a plan as it is inserted.
@@ -95,6 +97,9 @@ pub struct TaskView {
     pub created_at_us: i64,
     pub started_at_us: Option<i64>,
     pub finished_at_us: Option<i64>,
+    /// Whether a Reflex Layer gated its texts (`false`: the instance that took it ran without
+    /// one).
+    pub gated: bool,
     pub timings: Timings,
     pub steps: Vec<StepView>,
 }
@@ -125,6 +130,27 @@ pub struct Store {
     pool: AnyPool,
     /// PostgreSQL, whose row locks let claims skip rows another instance is claiming.
     postgres: bool,
+}
+
+/// What an instance holds of a task while it runs it: its name and the epoch its claim
+/// raised the task to. Every write of the task's rows names it, and changes nothing once
+/// another claim has raised the epoch (the instance was paused past its lease, say): the
+/// fencing token of a lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence<'a> {
+    pub owner: &'a str,
+    pub epoch: i64,
+}
+
+/// A step as recorded, for a resumed task.
+#[derive(Debug, Clone)]
+pub struct StoredStep {
+    pub step_id: String,
+    pub arm: String,
+    pub goal: String,
+    pub depends_on: Vec<String>,
+    pub status: String,
+    pub result: Option<serde_json::Value>,
 }
 
 /// A claim on tasks: who holds it, the time now, and until when it holds.
@@ -198,8 +224,8 @@ impl Store {
     pub async fn insert_task(&self, task: &NewTask<'_>) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO tasks (id, user_id, goal, priority, kind, contract, status, created_at_us, \
-                                owner, lease_until_us) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)",
+                                owner, lease_until_us, gated) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10)",
         )
         .bind(task.id)
         .bind(task.user_id)
@@ -210,6 +236,7 @@ impl Store {
         .bind(task.created_at_us)
         .bind(task.owner)
         .bind(task.lease_until_us)
+        .bind(i64::from(task.gated))
         .execute(&self.pool)
         .await
         .with_context(|| format!("inserting task {}", task.id))?;
@@ -217,25 +244,47 @@ impl Store {
     }
 
     /// Claims task `id` for `lease.owner` and marks it running, if it is unfinished and
-    /// claimable (unowned, the owner's own, or its lease expired); false when another
-    /// instance holds it, or it has ended.
-    pub async fn claim_running(&self, id: &str, lease: &Lease<'_>) -> anyhow::Result<bool> {
+    /// claimable (unowned, the owner's own, or its lease expired): the epoch the claim raised
+    /// it to, the fence of every write that follows. `None` when another instance holds it,
+    /// or it has ended.
+    pub async fn claim_running(&self, id: &str, lease: &Lease<'_>) -> anyhow::Result<Option<i64>> {
         let sql = format!(
             "UPDATE tasks SET status = 'running', started_at_us = COALESCE(started_at_us, $1), \
-                    owner = $2, lease_until_us = $3 \
-             WHERE id = $4 AND {}",
+                    owner = $2, lease_until_us = $3, epoch = epoch + 1 \
+             WHERE id = $4 AND {} RETURNING epoch",
             claimable("$2", "$1")
         );
-        let done = // Built only from constant fragments: no input reaches the text.
+        let row = // Built only from constant fragments: no input reaches the text.
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(lease.now_us)
             .bind(lease.owner)
             .bind(lease.until_us)
             .bind(id)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .with_context(|| format!("claiming task {id}"))?;
-        Ok(done.rows_affected() == 1)
+        row.map(|row| row.try_get::<i64, _>("epoch").map_err(Into::into))
+            .transpose()
+    }
+
+    /// Takes the task's row lock (PostgreSQL) or the write lock (SQLite) inside `tx`, if
+    /// `fence` still holds the task: its owner and epoch, and the task unfinished. False when
+    /// another claim has raised the epoch since, or the task has ended.
+    async fn hold_fence(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        task_id: &str,
+        fence: &Fence<'_>,
+    ) -> anyhow::Result<bool> {
+        let held = sqlx::query(
+            "UPDATE tasks SET epoch = epoch \
+             WHERE id = $1 AND owner = $2 AND epoch = $3 AND status IN ('pending', 'running')",
+        )
+        .bind(task_id)
+        .bind(fence.owner)
+        .bind(fence.epoch)
+        .execute(&mut **tx)
+        .await?;
+        Ok(held.rows_affected() == 1)
     }
 
     /// Extends the lease of every unfinished task `lease.owner` holds: its heartbeat.
@@ -267,7 +316,7 @@ impl Store {
             ""
         };
         let sql = format!(
-            "UPDATE tasks SET owner = $1, lease_until_us = $2 \
+            "UPDATE tasks SET owner = $1, lease_until_us = $2, epoch = epoch + 1 \
              WHERE id IN (SELECT id FROM tasks \
                           WHERE status IN ('pending', 'running') AND owner IS NOT NULL \
                             AND owner <> $1 AND lease_until_us < $3 \
@@ -288,36 +337,64 @@ impl Store {
             .collect()
     }
 
+    /// Writes a task's outcome, if `fence` still holds it (false: another instance owns it
+    /// now, or it has ended, and nothing changed).
     pub async fn finish_task(
         &self,
         id: &str,
+        fence: &Fence<'_>,
         status: Status,
         result_json: Option<&str>,
         error: Option<&str>,
         at_us: i64,
-    ) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE tasks SET status = $1, result = $2, error = $3, finished_at_us = $4 WHERE id = $5",
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE tasks SET status = $1, result = $2, error = $3, finished_at_us = $4 \
+             WHERE id = $5 AND owner = $6 AND epoch = $7 AND status IN ('pending', 'running')",
         )
         .bind(status.as_str())
         .bind(result_json)
         .bind(error)
         .bind(at_us)
         .bind(id)
+        .bind(fence.owner)
+        .bind(fence.epoch)
         .execute(&self.pool)
         .await
         .with_context(|| format!("finishing task {id}"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Fails a task whose stored contract cannot be read, whoever holds it: nothing can run it.
+    pub async fn fail_unreadable(&self, id: &str, error: &str, at_us: i64) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE tasks SET status = 'failed', error = $1, finished_at_us = $2 \
+             WHERE id = $3 AND status IN ('pending', 'running')",
+        )
+        .bind(error)
+        .bind(at_us)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .with_context(|| format!("failing task {id}"))?;
         Ok(())
     }
 
-    /// Replaces a task's steps with `steps`, all pending, in one transaction and one
-    /// multi-row insert.
-    pub async fn insert_steps(&self, task_id: &str, steps: &[NewStep<'_>]) -> anyhow::Result<()> {
+    /// Records a task's plan, all steps pending, in one transaction and one multi-row insert,
+    /// if `fence` still holds the task (false otherwise, and nothing is written). A step
+    /// already recorded is kept as it is: a plan is recorded once, and a resumed task runs
+    /// only what its record has left.
+    pub async fn insert_steps(
+        &self,
+        task_id: &str,
+        fence: &Fence<'_>,
+        steps: &[NewStep<'_>],
+    ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM task_steps WHERE task_id = $1")
-            .bind(task_id)
-            .execute(&mut *tx)
-            .await?;
+        if !Store::hold_fence(&mut tx, task_id, fence).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         if !steps.is_empty() {
             const COLUMNS: usize = 6;
             let mut sql = String::with_capacity(128 + steps.len() * 48);
@@ -339,6 +416,7 @@ impl Store {
                     base + 6
                 ));
             }
+            sql.push_str(" ON CONFLICT (task_id, step_id) DO NOTHING");
             // Audited: the string holds only numbered placeholders; every value is bound.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (position, step) in steps.iter().enumerate() {
@@ -355,16 +433,23 @@ impl Store {
         tx.commit()
             .await
             .with_context(|| format!("writing the steps of task {task_id}"))?;
-        Ok(())
+        Ok(true)
     }
 
-    /// Writes a step's new state; a `None` result or start time keeps the stored one.
+    /// Writes a step's new state, if `fence` still holds the task (false otherwise, and
+    /// nothing is written); a `None` result or start time keeps the stored one.
     pub async fn update_step(
         &self,
         task_id: &str,
         step_id: &str,
+        fence: &Fence<'_>,
         update: &StepUpdate<'_>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        if !Store::hold_fence(&mut tx, task_id, fence).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         sqlx::query(
             "UPDATE task_steps SET status = $1, result = COALESCE($2, result), error = $3, \
              started_at_us = COALESCE($4, started_at_us), finished_at_us = $5 \
@@ -377,10 +462,53 @@ impl Store {
         .bind(update.finished_at_us)
         .bind(task_id)
         .bind(step_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .with_context(|| format!("updating step {step_id} of task {task_id}"))?;
-        Ok(())
+        tx.commit()
+            .await
+            .with_context(|| format!("updating step {step_id} of task {task_id}"))?;
+        Ok(true)
+    }
+
+    /// A task's recorded steps, in plan order: what a resumed task has left to run.
+    pub async fn task_steps(&self, task_id: &str) -> anyhow::Result<Vec<StoredStep>> {
+        let rows = sqlx::query(
+            "SELECT step_id, arm, goal, depends_on, status, result FROM task_steps \
+             WHERE task_id = $1 ORDER BY position",
+        )
+        .bind(task_id)
+        .fetch_all(&self.pool)
+        .await
+        .with_context(|| format!("reading the steps of task {task_id}"))?;
+        rows.iter()
+            .map(|row| {
+                let depends_on: String = row.try_get("depends_on")?;
+                Ok(StoredStep {
+                    step_id: row.try_get("step_id")?,
+                    arm: row.try_get("arm")?,
+                    goal: row.try_get("goal")?,
+                    depends_on: serde_json::from_str(&depends_on).with_context(|| {
+                        format!("task {task_id}: a step's depends_on is not a list of ids")
+                    })?,
+                    status: row.try_get("status")?,
+                    result: row
+                        .try_get::<Option<String>, _>("result")?
+                        .map(|text| parse_json(&text)),
+                })
+            })
+            .collect()
+    }
+
+    /// The owner and epoch of a task now, for tests and tools.
+    pub async fn fence_of(&self, task_id: &str) -> anyhow::Result<Option<(Option<String>, i64)>> {
+        let row = sqlx::query("SELECT owner, epoch FROM tasks WHERE id = $1")
+            .bind(task_id)
+            .fetch_optional(&self.pool)
+            .await
+            .with_context(|| format!("reading the lease of task {task_id}"))?;
+        row.map(|row| Ok((row.try_get("owner")?, row.try_get("epoch")?)))
+            .transpose()
     }
 
     /// The user a task belongs to; `None` when there is no such task.
@@ -396,7 +524,7 @@ impl Store {
     pub async fn get_task(&self, id: &str) -> anyhow::Result<Option<TaskView>> {
         let rows = sqlx::query(
             "SELECT t.id, t.status, t.user_id, t.goal, t.priority, t.kind, t.result, t.error, \
-                    t.created_at_us, t.started_at_us, t.finished_at_us, \
+                    t.created_at_us, t.started_at_us, t.finished_at_us, t.gated, \
                     s.step_id, s.arm, s.goal AS step_goal, s.depends_on, s.status AS step_status, \
                     s.result AS step_result, s.error AS step_error, \
                     s.started_at_us AS step_started, s.finished_at_us AS step_finished \
@@ -429,20 +557,6 @@ impl Store {
             }
         }
         Ok(Some(view))
-    }
-
-    /// Tasks accepted but not finished, oldest first, with their contracts: work to resume
-    /// after a restart.
-    pub async fn unfinished_tasks(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let rows = sqlx::query(
-            "SELECT id, contract FROM tasks WHERE status IN ('pending', 'running') ORDER BY created_at_us",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .context("listing unfinished tasks")?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("id")?, row.try_get("contract")?)))
-            .collect()
     }
 
     /// How many tasks accepted by `before_us` are not finished and claimable by
@@ -534,6 +648,7 @@ fn task_from_row(row: &AnyRow) -> anyhow::Result<TaskView> {
         created_at_us,
         started_at_us,
         finished_at_us,
+        gated: row.try_get::<i64, _>("gated")? != 0,
         timings: Timings {
             queued_ms: started_at_us.map(|started| ms(created_at_us, started)),
             run_ms: started_at_us.zip(finished_at_us).map(|(s, f)| ms(s, f)),
@@ -557,21 +672,5 @@ pub fn sqlite_create_if_missing(url: &str) -> String {
     format!("{url}{separator}mode=rwc")
 }
 
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
+/// Text with its secrets masked (a URL's password, `password=`, bearer tokens), for messages.
+pub use secrets::redact;

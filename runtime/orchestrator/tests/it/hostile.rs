@@ -366,6 +366,28 @@ async fn the_database_url_comes_from_a_file_not_the_command_line() {
     assert!(serving::testing::terminate(child));
 }
 
+/// Issue 23: `--arm-timeout-seconds inf` panicked at start (a backtrace, not a message).
+#[test]
+fn durations_out_of_range_on_the_command_line_are_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("flags.db").display());
+    for (flag, value) in [
+        ("--arm-timeout-seconds", "inf"),
+        ("--arm-timeout-seconds", "NaN"),
+        ("--task-timeout-seconds", "1e300"),
+        ("--usd-per-1k-tokens", "inf"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator"))
+            .args(["--port", "0", "--database-url", &url, flag, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{flag} {value} was taken");
+        assert!(!stderr.contains("panicked"), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+    }
+}
+
 #[tokio::test]
 async fn a_backlog_is_resumed_within_the_intake_bound_not_all_at_once() {
     let (_dir, url) = temp_sqlite();

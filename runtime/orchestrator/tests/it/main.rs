@@ -119,6 +119,7 @@ async fn insert_owned(
             created_at_us: orchestrator::now_us(),
             owner,
             lease_until_us,
+            gated: true,
         })
         .await
         .unwrap();
