@@ -72,8 +72,15 @@ pub struct StoreOpts {
     /// The SQLite file of the history [default: target/octoperf-history.db].
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
-    /// The history in a database instead, as postgres://… or sqlite://….
-    #[arg(long, value_name = "URL", conflicts_with = "history")]
+    /// The history in a database instead, as postgres://… or sqlite://…. A URL with a
+    /// password is better given in the environment, which `ps` does not show.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "history",
+        env = "OCTOPERF_HISTORY_URL",
+        hide_env_values = true
+    )]
     pub history_url: Option<String>,
 }
 
@@ -419,7 +426,7 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
     // A folder of fault or soak scenarios (judged by invariants) is no budget suite: its rows are
     // not all due.
     let full_suite = opts.scenarios.is_empty() && all.iter().any(|s| !s.judged_by_invariants());
-    let scenarios = if opts.scenarios.is_empty() {
+    let mut scenarios = if opts.scenarios.is_empty() {
         all
     } else {
         let mut chosen = Vec::new();
@@ -448,16 +455,34 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         targets.insert(name.to_owned(), url.trim_end_matches('/').to_owned());
     }
     if !opts.allow_non_loopback {
-        let given = scenarios
-            .iter()
-            .flat_map(|s| s.stack.base_url.values())
-            .chain(targets.values());
-        for url in given {
-            if let Err(reason) = stack::check_loopback(url) {
-                return Err(format!(
-                    "target {reason}; pass --allow-non-loopback to load a target elsewhere"
-                ));
+        // Every URL handed to a process (the load generator, a service started here): each
+        // pinned to the loopback address it was checked against.
+        let refuse = |reason: String| {
+            format!("target {reason}; pass --allow-non-loopback to load a target elsewhere")
+        };
+        for scenario in &mut scenarios {
+            for url in scenario.stack.base_url.values_mut() {
+                *url = stack::pin_loopback(url).map_err(refuse)?;
             }
+            if let Some(url) = &mut scenario.llm.url {
+                *url = stack::pin_loopback(url).map_err(|reason| {
+                    format!("scenario {}: [llm] url: {}", scenario.name, refuse(reason))
+                })?;
+            }
+            let name = scenario.name.clone();
+            let stack_spec = &mut scenario.stack;
+            for (field, args) in [
+                ("reflex_args", &mut stack_spec.reflex_args),
+                ("orchestrator_args", &mut stack_spec.orchestrator_args),
+                ("arm_args", &mut stack_spec.arm_args),
+            ] {
+                stack::pin_loopback_args(args).map_err(|reason| {
+                    format!("scenario {name}: stack.{field}: {}", refuse(reason))
+                })?;
+            }
+        }
+        for url in targets.values_mut() {
+            *url = stack::pin_loopback(url).map_err(refuse)?;
         }
     }
     let started = run::rfc3339_now();

@@ -22,7 +22,7 @@ mod ready;
 pub use keys::Keys;
 pub use loopback::{
     check as check_loopback, client as http_client, client_builder as http_client_builder,
-    is_loopback,
+    is_loopback, pin as pin_loopback, pin_args as pin_loopback_args,
 };
 use process::spawn_service;
 pub use process::{LISTENING_PREFIX, Service};
@@ -65,6 +65,9 @@ pub struct Stack {
     pub logs: Vec<PathBuf>,
     /// The run's API keys (see [`StartOptions::keys`]).
     pub keys: Keys,
+    /// Private folders of the dependencies of its own (their data, their passwords), removed
+    /// after every process above has ended.
+    pub scratch: Vec<tempfile::TempDir>,
 }
 
 /// Starts what the scenario asks for (less what `options.targets` provides), waits until every
@@ -81,6 +84,7 @@ pub async fn start(
         external: Vec::new(),
         logs: Vec::new(),
         keys: options.keys.clone(),
+        scratch: Vec::new(),
     };
     let starting = async {
         start_into(&mut stack, scenario, options).await?;
@@ -142,7 +146,7 @@ async fn start_into(
     std::fs::create_dir_all(&logs_dir)
         .with_context(|| format!("creating {}", logs_dir.display()))?;
 
-    start_deps(stack, scenario, options, &logs_dir).await?;
+    start_deps(stack, scenario, &logs_dir).await?;
     start_reflex(stack, scenario, options, &given, &logs_dir).await?;
     start_arms(stack, scenario, options, &given, &logs_dir).await?;
     start_orchestrator(stack, scenario, options, &given, &logs_dir).await
@@ -150,25 +154,26 @@ async fn start_into(
 
 /// The Redis and PostgreSQL of its own that a fault scenario breaks (the Orchestrator is then
 /// pointed at them, not at the URLs given to the run).
-async fn start_deps(
-    stack: &mut Stack,
-    scenario: &Scenario,
-    options: &StartOptions,
-    logs_dir: &Path,
-) -> anyhow::Result<()> {
+async fn start_deps(stack: &mut Stack, scenario: &Scenario, logs_dir: &Path) -> anyhow::Result<()> {
     let targets = |target: FaultTarget| scenario.faults.iter().filter(move |f| f.target == target);
-    if targets(FaultTarget::Redis).next().is_some() {
+    let redis = targets(FaultTarget::Redis).next().is_some();
+    let postgres = targets(FaultTarget::Postgres).next().is_some();
+    if !(redis || postgres) {
+        return Ok(());
+    }
+    let scratch = deps::scratch_dir()?;
+    if redis {
         let down_at_start = targets(FaultTarget::Redis).any(|fault| fault.from_start);
         stack
             .deps
-            .push(deps::own_redis(logs_dir, down_at_start).await?);
+            .push(deps::own_redis(scratch.path(), logs_dir, down_at_start).await?);
     }
-    if targets(FaultTarget::Postgres).next().is_some() {
-        let data_dir = options.run_dir.join("postgres-data");
+    if postgres {
         stack
             .deps
-            .push(deps::own_postgres(&data_dir, logs_dir).await?);
+            .push(deps::own_postgres(scratch.path(), logs_dir).await?);
     }
+    stack.scratch.push(scratch);
     Ok(())
 }
 
@@ -236,7 +241,9 @@ async fn start_arms(
             args.extend(scenario.llm.arm_args());
             args.extend(fault_suite_args(scenario, &options.run_dir, &name)?);
             args.extend(spec.arm_args.iter().cloned());
-            let service = spawn_service(options, logs_dir, "arm", &name, "arm", &args, &[]).await?;
+            let envs = scenario.llm.arm_env();
+            let service =
+                spawn_service(options, logs_dir, "arm", &name, "arm", &args, &envs).await?;
             stack.logs.push(logs_dir.join(format!("{name}.log")));
             stack
                 .endpoints
@@ -408,6 +415,7 @@ kind = "reflex_process"
             external: Vec::new(),
             logs: Vec::new(),
             keys: options.keys.clone(),
+            scratch: Vec::new(),
         };
         start_into(&mut stack, &scenario, &options).await.unwrap();
         let pid = stack.services[0].pid;

@@ -1,6 +1,9 @@
 //! Dependencies of the harness's own for a fault scenario that breaks them: a `redis-server`
-//! on a free loopback port, and a PostgreSQL cluster in a folder of the run (`initdb`, then
-//! `postgres`), so that the machine's shared Redis and PostgreSQL are never touched.
+//! on a free loopback port, and a PostgreSQL cluster in a private folder of its own (`initdb`,
+//! then `postgres`), so that the machine's shared Redis and PostgreSQL are never touched. Each
+//! gets a password made for the run (issue 23: without one, any local user could connect
+//! during a run, and PostgreSQL's superuser can run programs), given to the Orchestrator in its
+//! environment.
 
 use std::path::{Path, PathBuf};
 
@@ -14,27 +17,48 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// A Redis of its own: nothing saved, bound to loopback. Started now unless `down_at_start`
-/// (a fault that starts it later).
-pub async fn own_redis(logs_dir: &Path, down_at_start: bool) -> anyhow::Result<Service> {
+/// A password made for the run: 32 random bytes in hex.
+fn password() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Writes `text` to a new file only its owner may read.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// A Redis of its own: nothing saved, bound to loopback, behind a password made for the run
+/// (in a configuration file only the harness's user reads, not on the command line). Started
+/// now unless `down_at_start` (a fault that starts it later).
+pub async fn own_redis(
+    scratch: &Path,
+    logs_dir: &Path,
+    down_at_start: bool,
+) -> anyhow::Result<Service> {
     let program = which("redis-server").context(
         "a fault scenario that breaks Redis runs a redis-server of its own, and none is on PATH (apt-get install -y redis-server)",
     )?;
     let port = free_port()?;
+    let password = password();
+    let config = scratch.join("redis.conf");
+    write_private(
+        &config,
+        &format!("port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\nrequirepass {password}\n"),
+    )?;
     let launch = Launch {
         program,
-        args: [
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        args: vec![config.display().to_string()],
         envs: Vec::new(),
         log_path: logs_dir.join("redis.log"),
         cpus: Vec::new(),
@@ -43,30 +67,43 @@ pub async fn own_redis(logs_dir: &Path, down_at_start: bool) -> anyhow::Result<S
     };
     dependency(
         "redis",
-        format!("redis://127.0.0.1:{port}"),
+        format!("redis://:{password}@127.0.0.1:{port}"),
         launch,
         down_at_start,
     )
     .await
 }
 
-/// A PostgreSQL cluster of its own in `data_dir` (made by `initdb`), trust authentication on
-/// loopback TCP only. Run as the `postgres` user when the harness is root, as PostgreSQL
-/// requires.
-pub async fn own_postgres(data_dir: &Path, logs_dir: &Path) -> anyhow::Result<Service> {
+/// A private folder for a dependency's files, outside the run's output folder: in the
+/// system's temporary folder, which every user may enter, so that PostgreSQL, run as the
+/// `postgres` user, reaches its data even when the output folder is private (issue 23:
+/// `--out` made by `mktemp -d`, mode 700, failed `initdb`). Removed when dropped.
+pub fn scratch_dir() -> anyhow::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("octoperf-deps-")
+        .tempdir()
+        .context("creating a private folder for the fault scenario's own Redis and PostgreSQL")
+}
+
+/// A PostgreSQL cluster of its own in `scratch` (made by `initdb`), password authentication
+/// (SCRAM, a password made for the run) on loopback TCP only. Run as the `postgres` user
+/// when the harness is root, as PostgreSQL requires.
+pub async fn own_postgres(scratch: &Path, logs_dir: &Path) -> anyhow::Result<Service> {
     let bin = postgres_bin_dir().context(
         "a fault scenario that breaks PostgreSQL runs a cluster of its own, and no initdb was found on PATH or in /usr/lib/postgresql/*/bin (apt-get install -y postgresql)",
     )?;
     let user = run_as_user()?;
-    if data_dir.exists() {
-        std::fs::remove_dir_all(data_dir)
-            .with_context(|| format!("removing the old cluster {}", data_dir.display()))?;
-    }
-    std::fs::create_dir_all(data_dir)
+    let data_dir = scratch.join("postgres-data");
+    std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
+    let password = password();
+    let password_file = scratch.join("postgres-password");
+    write_private(&password_file, &format!("{password}\n"))?;
     if let Some((uid, gid)) = user {
-        std::os::unix::fs::chown(data_dir, Some(uid), Some(gid))
-            .with_context(|| format!("giving {} to the postgres user", data_dir.display()))?;
+        for path in [scratch, data_dir.as_path(), password_file.as_path()] {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                .with_context(|| format!("giving {} to the postgres user", path.display()))?;
+        }
     }
     let log_path = logs_dir.join("postgres.log");
     let log = std::fs::File::create(&log_path)
@@ -74,8 +111,16 @@ pub async fn own_postgres(data_dir: &Path, logs_dir: &Path) -> anyhow::Result<Se
     let mut initdb = tokio::process::Command::new(bin.join("initdb"));
     initdb
         .args(["-D"])
-        .arg(data_dir)
-        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        .arg(&data_dir)
+        .args([
+            "-U",
+            "postgres",
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ])
+        .arg(format!("--pwfile={}", password_file.display()))
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
@@ -83,6 +128,8 @@ pub async fn own_postgres(data_dir: &Path, logs_dir: &Path) -> anyhow::Result<Se
         initdb.uid(uid).gid(gid);
     }
     let status = initdb.status().await.context("running initdb")?;
+    // The password is in the cluster now; its file is not needed any longer.
+    let _ = std::fs::remove_file(&password_file);
     if !status.success() {
         bail!("initdb failed ({status}); see {}", log_path.display());
     }
@@ -105,7 +152,7 @@ pub async fn own_postgres(data_dir: &Path, logs_dir: &Path) -> anyhow::Result<Se
         user,
         ready: Ready::Accepts(port),
     };
-    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let url = format!("postgres://postgres:{password}@127.0.0.1:{port}/postgres");
     let mut service = dependency("postgres", url, launch, true).await?;
     // Appended to initdb's log.
     service.restart().await?;

@@ -14,7 +14,15 @@ pub fn is_loopback(url: &str) -> bool {
 
 /// Why `url` is not a base URL on this machine, if it is not.
 pub fn check(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|error| format!("{url}: {error}"))?;
+    pin(url).map(|_| ())
+}
+
+/// `url` with its host name replaced by the loopback address it was checked against, or why
+/// it is not on this machine. The guard resolves a name once and every client connects to
+/// the address it checked: a name resolved again by another client (the load generator, an
+/// arm) could answer otherwise the second time (issue 23).
+pub fn pin(url: &str) -> Result<String, String> {
+    let mut parsed = reqwest::Url::parse(url).map_err(|error| format!("{url}: {error}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("{url}: the scheme must be http or https"));
     }
@@ -28,7 +36,7 @@ pub fn check(url: &str) -> Result<(), String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
         return if ip.is_loopback() {
-            Ok(())
+            Ok(url.to_owned())
         } else {
             Err(format!("{url}: {ip} is not on this machine"))
         };
@@ -38,13 +46,41 @@ pub fn check(url: &str) -> Result<(), String> {
         .map_err(|error| format!("{url}: cannot resolve {bare}: {error}"))?
         .collect();
     match addrs.iter().find(|addr| !addr.ip().is_loopback()) {
-        None if !addrs.is_empty() => Ok(()),
-        None => Err(format!("{url}: {bare} resolves to no address")),
+        None => {
+            let first = addrs
+                .first()
+                .ok_or_else(|| format!("{url}: {bare} resolves to no address"))?;
+            parsed
+                .set_ip_host(first.ip())
+                .map_err(|()| format!("{url}: cannot set the host to {}", first.ip()))?;
+            let pinned = parsed.to_string();
+            // `Url` adds a `/` to an empty path; a base URL keeps the form it was given.
+            Ok(if url.ends_with('/') {
+                pinned
+            } else {
+                pinned.trim_end_matches('/').to_owned()
+            })
+        }
         Some(addr) => Err(format!(
             "{url}: {bare} resolves to {}, which is not on this machine",
             addr.ip()
         )),
     }
+}
+
+/// Every URL in a list of command-line arguments (`URL`, `--flag=URL`, `KIND=URL`) pinned to
+/// loopback by [`pin`], or why one is not on this machine.
+pub fn pin_args(args: &mut [String]) -> Result<(), String> {
+    for arg in args.iter_mut() {
+        let Some(scheme) = arg.find("://") else {
+            continue;
+        };
+        // The URL starts after the last `=` before its scheme (`--arm coder=http://…`).
+        let start = arg[..scheme].rfind('=').map_or(0, |at| at + 1);
+        let pinned = pin(&arg[start..])?;
+        arg.replace_range(start.., &pinned);
+    }
+    Ok(())
 }
 
 /// An HTTP client for the harness's own calls (readiness, samples, profiles): it follows no
@@ -84,6 +120,30 @@ mod tests {
         ] {
             assert!(!is_loopback(url), "{url}");
         }
+    }
+
+    /// Issue 23: the guard checked `base_url` and `--service`, not a scenario's `[llm] url`
+    /// or an `--arm` URL inside `orchestrator_args`, and a name was resolved again by the
+    /// client that connected.
+    #[test]
+    fn names_are_pinned_to_the_address_checked_and_urls_in_arguments_are_guarded() {
+        assert_eq!(
+            pin("http://localhost:8000").unwrap().as_str(),
+            "http://127.0.0.1:8000"
+        );
+        assert_eq!(pin("http://127.0.0.1:9/x").unwrap(), "http://127.0.0.1:9/x");
+        let mut args = vec![
+            "--arm".to_owned(),
+            "coder=http://localhost:8012".to_owned(),
+            "--reflex-url=http://127.0.0.1:8001".to_owned(),
+            "--max-retries".to_owned(),
+        ];
+        pin_args(&mut args).unwrap();
+        assert_eq!(args[1], "coder=http://127.0.0.1:8012");
+        assert_eq!(args[2], "--reflex-url=http://127.0.0.1:8001");
+        let mut elsewhere = vec!["coder=http://192.168.1.2:8012".to_owned()];
+        let reason = pin_args(&mut elsewhere).unwrap_err();
+        assert!(reason.contains("192.168.1.2"), "{reason}");
     }
 
     #[test]
