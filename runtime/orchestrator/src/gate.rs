@@ -19,7 +19,7 @@ pub const MAX_TEXT_BYTES: usize = crate::MAX_GOAL_BYTES;
 /// JSON escapes are added.
 const BATCH_BYTES: usize = 256 * 1024;
 
-/// A text of the contract, and where it is (`goal`, `context.notes[2]`, `context key "x"`).
+/// A text of the contract, and where it is (`goal`, `context.notes[2]`, `context (key 0)`).
 #[derive(Debug, Clone)]
 pub struct Field {
     pub path: String,
@@ -60,9 +60,10 @@ fn walk(value: &Value, path: &str, out: &mut Vec<Field>) {
             }
         }
         Value::Object(map) => {
-            for (key, item) in map {
+            for (idx, (key, item)) in map.iter().enumerate() {
+                // Named by position: a message naming the key would repeat what it holds.
                 out.push(Field {
-                    path: format!("{path} key {key:?}"),
+                    path: format!("{path} (key {idx})"),
                     text: key.clone(),
                 });
                 walk(item, &format!("{path}.{key}"), out);
@@ -383,10 +384,10 @@ mod tests {
         let expected = [
             ("goal", "g"),
             ("constraints", "e"),
-            ("context key \"d\"", "d"),
-            ("context key \"notes\"", "notes"),
+            ("context (key 0)", "d"),
+            ("context (key 1)", "notes"),
             ("context.notes[0]", "a"),
-            ("context.notes[2] key \"b\"", "b"),
+            ("context.notes[2] (key 0)", "b"),
             ("context.notes[2].b", "c"),
             ("acceptance_criteria[0]", "f"),
         ];

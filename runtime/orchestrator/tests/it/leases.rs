@@ -13,7 +13,7 @@ use super::{insert_owned, service_url, spawn, spawn_dependencies, temp_sqlite};
 
 /// The databases to run on: a fresh SQLite file, and PostgreSQL when configured (under a
 /// schema of the test's own, so that its rows never meet another test's).
-async fn databases() -> Vec<(Option<tempfile::TempDir>, String)> {
+pub(super) async fn databases() -> Vec<(Option<tempfile::TempDir>, String)> {
     let (dir, sqlite) = temp_sqlite();
     let mut urls = vec![(Some(dir), sqlite)];
     if let Some(url) = service_url("DATABASE_URL") {

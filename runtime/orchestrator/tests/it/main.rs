@@ -489,5 +489,7 @@ async fn the_binary_migrates_serves_and_shuts_down_gracefully() {
 }
 
 mod auth;
+mod fencing;
+mod gate;
 mod hostile;
 mod leases;
