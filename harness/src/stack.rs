@@ -146,7 +146,7 @@ async fn start_into(
     std::fs::create_dir_all(&logs_dir)
         .with_context(|| format!("creating {}", logs_dir.display()))?;
 
-    start_deps(stack, scenario, &logs_dir).await?;
+    start_deps(stack, scenario, options, &logs_dir).await?;
     start_reflex(stack, scenario, options, &given, &logs_dir).await?;
     start_arms(stack, scenario, options, &given, &logs_dir).await?;
     start_orchestrator(stack, scenario, options, &given, &logs_dir).await
@@ -154,10 +154,17 @@ async fn start_into(
 
 /// The Redis and PostgreSQL of its own that a fault scenario breaks (the Orchestrator is then
 /// pointed at them, not at the URLs given to the run).
-async fn start_deps(stack: &mut Stack, scenario: &Scenario, logs_dir: &Path) -> anyhow::Result<()> {
+async fn start_deps(
+    stack: &mut Stack,
+    scenario: &Scenario,
+    options: &StartOptions,
+    logs_dir: &Path,
+) -> anyhow::Result<()> {
     let targets = |target: FaultTarget| scenario.faults.iter().filter(move |f| f.target == target);
     let redis = targets(FaultTarget::Redis).next().is_some();
-    let postgres = targets(FaultTarget::Postgres).next().is_some();
+    // Replicas share a database: PostgreSQL, the harness's own unless one is given.
+    let replicas_need_one = scenario.stack.orchestrators > 1 && options.database_url.is_none();
+    let postgres = targets(FaultTarget::Postgres).next().is_some() || replicas_need_one;
     if !(redis || postgres) {
         return Ok(());
     }
@@ -175,6 +182,16 @@ async fn start_deps(stack: &mut Stack, scenario: &Scenario, logs_dir: &Path) -> 
     }
     stack.scratch.push(scratch);
     Ok(())
+}
+
+/// The process name of Orchestrator replica `replica` (from 1): `orchestrator`,
+/// `orchestrator-2`…
+pub fn orchestrator_name(replica: usize) -> String {
+    if replica <= 1 {
+        "orchestrator".to_owned()
+    } else {
+        format!("orchestrator-{replica}")
+    }
 }
 
 /// The URL of the dependency of its own named `name`, if the stack runs one.
@@ -331,19 +348,29 @@ async fn start_orchestrator(
             envs.push(("ORCHESTRATOR_REDIS_URL", redis));
         }
         args.extend(spec.orchestrator_args.iter().cloned());
-        let service = spawn_service(
-            options,
-            logs_dir,
-            "orchestrator",
-            "orchestrator",
-            "orchestrator",
-            &args,
-            &envs,
-        )
-        .await?;
-        stack.logs.push(logs_dir.join("orchestrator.log"));
-        stack.endpoints.orchestrator = Some(service.base_url.clone());
-        stack.services.push(service);
+        for replica in 1..=spec.orchestrators.max(1) {
+            let name = orchestrator_name(replica);
+            let service = spawn_service(
+                options,
+                logs_dir,
+                "orchestrator",
+                &name,
+                "orchestrator",
+                &args,
+                &envs,
+            )
+            .await?;
+            stack.logs.push(logs_dir.join(format!("{name}.log")));
+            if replica == 1 {
+                stack.endpoints.orchestrator = Some(service.base_url.clone());
+            } else {
+                stack
+                    .endpoints
+                    .orchestrator_replicas
+                    .push(service.base_url.clone());
+            }
+            stack.services.push(service);
+        }
     } else if let Some(url) = given.get("orchestrator") {
         stack.endpoints.orchestrator = Some(url.clone());
         stack

@@ -19,6 +19,9 @@ use mix::Mix;
 pub struct Endpoints {
     pub reflex: Option<String>,
     pub orchestrator: Option<String>,
+    /// Further Orchestrator instances on the same database (replicas); tasks are submitted
+    /// to each in turn, and a task's polls go where it was submitted.
+    pub orchestrator_replicas: Vec<String>,
     pub arms: BTreeMap<String, String>,
 }
 
@@ -27,7 +30,8 @@ pub struct Endpoints {
 pub struct Resolved {
     pub endpoints: Vec<Endpoint>,
     reflex: Option<usize>,
-    orchestrator: Option<usize>,
+    /// The Orchestrator and its replicas, in turn.
+    orchestrators: Vec<usize>,
     arms: BTreeMap<String, usize>,
 }
 
@@ -45,7 +49,13 @@ impl Endpoints {
             Ok(endpoints.len() - 1)
         };
         let reflex = self.reflex.as_deref().map(&mut add).transpose()?;
-        let orchestrator = self.orchestrator.as_deref().map(&mut add).transpose()?;
+        let mut orchestrators = Vec::new();
+        if let Some(url) = &self.orchestrator {
+            orchestrators.push(add(url)?);
+            for url in &self.orchestrator_replicas {
+                orchestrators.push(add(url)?);
+            }
+        }
         let mut arms = BTreeMap::new();
         for (arm, url) in &self.arms {
             arms.insert(arm.clone(), add(url)?);
@@ -53,7 +63,7 @@ impl Endpoints {
         Ok(Resolved {
             endpoints,
             reflex,
-            orchestrator,
+            orchestrators,
             arms,
         })
     }
@@ -64,6 +74,8 @@ pub struct ScenarioWorkload {
     mix: Mix,
     resolved: Resolved,
     context: CheckContext,
+    /// Requests sent to an Orchestrator so far: the next goes to the next replica.
+    orchestrator_turn: usize,
 }
 
 impl ScenarioWorkload {
@@ -75,6 +87,7 @@ impl ScenarioWorkload {
                 poll_wait_seconds: poll_wait_seconds.max(1),
                 accepted: None,
             },
+            orchestrator_turn: 0,
         }
     }
 
@@ -84,10 +97,14 @@ impl ScenarioWorkload {
         self
     }
 
-    fn endpoint(&self, destination: &Destination) -> usize {
+    fn endpoint(&mut self, destination: &Destination) -> usize {
         let found = match destination {
             Destination::Reflex => self.resolved.reflex,
-            Destination::Orchestrator => self.resolved.orchestrator,
+            Destination::Orchestrator => {
+                let all = &self.resolved.orchestrators;
+                self.orchestrator_turn += 1;
+                (!all.is_empty()).then(|| all[(self.orchestrator_turn - 1) % all.len()])
+            }
             Destination::Arm(arm) => self.resolved.arms.get(arm).copied(),
         };
         // An index past the end is answered by the engine as `no_endpoint`.

@@ -486,6 +486,11 @@ pub struct TaskAccount {
     pub cancelled: u64,
     /// Still pending or running when the harness stopped waiting, or not found.
     pub unfinished: u64,
+    /// Completed tasks whose outcome disagrees with their recorded steps (a step not
+    /// completed, or an output that is not the step's recorded result): an outcome written
+    /// by an owner that no longer held the task.
+    #[serde(default)]
+    pub inconsistent: u64,
     /// A few of the unfinished and failed, with what was read of them.
     pub examples: Vec<String>,
 }

@@ -96,7 +96,10 @@ pub(crate) async fn drive(
 fn process<'a>(stack: &'a mut Stack, target: &FaultTarget) -> Result<&'a mut Service, String> {
     let (list, name) = match target {
         FaultTarget::Reflex => (&mut stack.services, "reflex".to_owned()),
-        FaultTarget::Orchestrator => (&mut stack.services, "orchestrator".to_owned()),
+        FaultTarget::Orchestrator(replica) => (
+            &mut stack.services,
+            crate::stack::orchestrator_name(*replica),
+        ),
         FaultTarget::Arm(kind) => (&mut stack.services, format!("arm-{kind}")),
         FaultTarget::Redis => (&mut stack.deps, "redis".to_owned()),
         FaultTarget::Postgres => (&mut stack.deps, "postgres".to_owned()),
@@ -236,7 +239,15 @@ pub(crate) async fn settle_tasks(
         accepted,
         ..TaskAccount::default()
     };
-    while let Some(Ok((id, ended))) = reads.join_next().await {
+    while let Some(Ok((id, (ended, consistent)))) = reads.join_next().await {
+        if !consistent {
+            account.inconsistent += 1;
+            if account.examples.len() < 5 {
+                account.examples.push(format!(
+                    "{id}: its outcome disagrees with its recorded steps"
+                ));
+            }
+        }
         match ended.as_str() {
             "completed" => account.completed += 1,
             "failed" => account.failed += 1,
@@ -250,9 +261,21 @@ pub(crate) async fn settle_tasks(
     account
 }
 
+/// Whether a completed task's outcome agrees with its recorded steps: every step completed,
+/// and each step's output in the result is the step's recorded result.
+fn outcome_agrees(view: &serde_json::Value) -> bool {
+    let Some(steps) = view["steps"].as_array() else {
+        return true;
+    };
+    steps.iter().all(|step| {
+        let id = step["step_id"].as_str().unwrap_or_default();
+        step["status"] == "completed" && view["result"]["outputs"][id] == step["result"]
+    })
+}
+
 /// The status a task ended in (`completed`, `failed`, `cancelled`), or what was last read of
-/// it when the deadline came.
-async fn read_until_ended(http: &reqwest::Client, url: &str, deadline: Instant) -> String {
+/// it when the deadline came; and whether a completed one's outcome agrees with its steps.
+async fn read_until_ended(http: &reqwest::Client, url: &str, deadline: Instant) -> (String, bool) {
     let mut last = "never read".to_owned();
     while Instant::now() < deadline {
         let wait = deadline
@@ -268,8 +291,9 @@ async fn read_until_ended(http: &reqwest::Client, url: &str, deadline: Instant) 
             Ok(response) if response.status().is_success() => {
                 let view: serde_json::Value = response.json().await.unwrap_or_default();
                 match view["status"].as_str() {
-                    Some(status @ ("completed" | "failed" | "cancelled")) => {
-                        return status.to_owned();
+                    Some("completed") => return ("completed".to_owned(), outcome_agrees(&view)),
+                    Some(status @ ("failed" | "cancelled")) => {
+                        return (status.to_owned(), true);
                     }
                     Some(status) => last = format!("still {status}"),
                     None => last = "an answer without a status".into(),
@@ -278,7 +302,7 @@ async fn read_until_ended(http: &reqwest::Client, url: &str, deadline: Instant) 
             Ok(response) => {
                 last = format!("HTTP {}", response.status());
                 if response.status() == reqwest::StatusCode::NOT_FOUND {
-                    return "lost (404: the Orchestrator does not know it)".into();
+                    return ("lost (404: the Orchestrator does not know it)".into(), true);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -288,7 +312,7 @@ async fn read_until_ended(http: &reqwest::Client, url: &str, deadline: Instant) 
             }
         }
     }
-    last
+    (last, true)
 }
 
 /// Counts the effects in the arms' journals under `dir`: how many, over how many request ids,
@@ -351,7 +375,14 @@ pub(crate) fn error_rate_and_recovery(
     }
     fault.answers = answers;
     fault.errors = errors;
-    let until = next_began.unwrap_or(window_seconds).min(window_seconds);
+    let interval = series.first().map_or(1.0, |line| line.interval_seconds);
+    // A request is recorded at its intended time, and a task's polls fail up to its run's
+    // length after it was submitted: the next fault's failures show in the interval before
+    // it began (a replica killed at 20 s failed tasks recorded at 19 s). That interval is the
+    // next fault's, not this one's recovery.
+    let until = next_began
+        .map_or(window_seconds, |next| (next - interval).max(healed))
+        .min(window_seconds);
     let well = |idx: u64| {
         series.iter().all(|line| {
             let baseline = line
@@ -371,7 +402,6 @@ pub(crate) fn error_rate_and_recovery(
             }
         })
     };
-    let interval = series.first().map_or(1.0, |line| line.interval_seconds);
     let first = (healed / interval).floor() as u64;
     // Intervals that end by `until` (one that straddles the next fault is that fault's).
     let last = ((until / interval).floor() as u64).max(first + 1);
@@ -444,6 +474,12 @@ pub(crate) fn judge(faults: &mut FaultsResult, expect: &ExpectSpec, has_tasks: b
                 tasks.unfinished, tasks.accepted, tasks.completed, tasks.failed, tasks.cancelled
             ),
             holds: tasks.unfinished == 0,
+        });
+        invariants.push(Invariant {
+            name: "every outcome agrees with its recorded steps".into(),
+            expected: "0 completed tasks whose result and steps disagree".into(),
+            observed: format!("{} of {} completed", tasks.inconsistent, tasks.completed),
+            holds: tasks.inconsistent == 0,
         });
         let failed = tasks.failed + tasks.cancelled;
         invariants.push(Invariant {

@@ -45,7 +45,9 @@ impl FaultSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultTarget {
     Reflex,
-    Orchestrator,
+    /// The first Orchestrator instance (`orchestrator`), or replica N of a scenario that
+    /// starts several (`orchestrator:N`, N from 1).
+    Orchestrator(usize),
     /// One arm's process, by kind.
     Arm(String),
     /// The LLM of one arm, or of every arm (`llm`).
@@ -69,15 +71,24 @@ impl FromStr for FaultTarget {
         };
         match text {
             "reflex" => Ok(FaultTarget::Reflex),
-            "orchestrator" => Ok(FaultTarget::Orchestrator),
+            "orchestrator" => Ok(FaultTarget::Orchestrator(1)),
             "redis" => Ok(FaultTarget::Redis),
             "postgres" => Ok(FaultTarget::Postgres),
             "llm" => Ok(FaultTarget::Llm(None)),
             _ => match text.split_once(':') {
                 Some(("arm", kind)) => arm(kind).map(FaultTarget::Arm),
                 Some(("llm", kind)) => arm(kind).map(|kind| FaultTarget::Llm(Some(kind))),
+                Some(("orchestrator", replica)) => match replica.parse::<usize>() {
+                    Ok(replica) if (1..=super::scenario::MAX_ORCHESTRATORS).contains(&replica) => {
+                        Ok(FaultTarget::Orchestrator(replica))
+                    }
+                    _ => Err(format!(
+                        "fault target {text:?}: the replica must be a number from 1 to {}",
+                        super::scenario::MAX_ORCHESTRATORS
+                    )),
+                },
                 _ => Err(format!(
-                    "unknown fault target {text:?} (expected reflex, orchestrator, arm:KIND, llm, llm:KIND, redis or postgres)"
+                    "unknown fault target {text:?} (expected reflex, orchestrator, orchestrator:N, arm:KIND, llm, llm:KIND, redis or postgres)"
                 )),
             },
         }
@@ -88,7 +99,8 @@ impl std::fmt::Display for FaultTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FaultTarget::Reflex => f.write_str("reflex"),
-            FaultTarget::Orchestrator => f.write_str("orchestrator"),
+            FaultTarget::Orchestrator(1) => f.write_str("orchestrator"),
+            FaultTarget::Orchestrator(replica) => write!(f, "orchestrator:{replica}"),
             FaultTarget::Arm(kind) => write!(f, "arm:{kind}"),
             FaultTarget::Llm(None) => f.write_str("llm"),
             FaultTarget::Llm(Some(kind)) => write!(f, "llm:{kind}"),
@@ -192,7 +204,10 @@ pub fn check(faults: &[FaultSpec], stack: &StackSpec, windows: &[Duration]) -> R
         let at = |message: String| format!("field `faults` ({}): {message}", idx + 1);
         let ours = match &fault.target {
             FaultTarget::Reflex => started(Component::Reflex, "reflex"),
-            FaultTarget::Orchestrator | FaultTarget::Redis | FaultTarget::Postgres => {
+            FaultTarget::Orchestrator(replica) => {
+                started(Component::Orchestrator, "orchestrator") && *replica <= stack.orchestrators
+            }
+            FaultTarget::Redis | FaultTarget::Postgres => {
                 started(Component::Orchestrator, "orchestrator")
             }
             FaultTarget::Arm(kind) | FaultTarget::Llm(Some(kind)) => arm_started(kind),

@@ -72,7 +72,7 @@ struct RawScenario {
     expect: Option<Spanned<ExpectSpec>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackSpec {
     /// Components the harness starts, each its own process on loopback.
@@ -90,7 +90,19 @@ pub struct StackSpec {
     pub orchestrator_args: Vec<String>,
     #[serde(default)]
     pub arm_args: Vec<String>,
+    /// Orchestrator instances to start (replicas on one database, each with its own lease
+    /// name), 1 to 4; with more than one, and no `--database-url`, the harness starts a
+    /// PostgreSQL cluster of its own for them. The load goes to each in turn.
+    #[serde(default = "one_instance")]
+    pub orchestrators: usize,
 }
+
+fn one_instance() -> usize {
+    1
+}
+
+/// The most Orchestrator replicas a scenario may start.
+pub const MAX_ORCHESTRATORS: usize = 4;
 
 pub const ARM_KINDS: [&str; 6] = [
     "planner",
@@ -556,6 +568,21 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
 
 /// Known arm kinds and services only.
 fn check_stack(stack: &StackSpec, stack_at: usize, error_at: ErrorAt) -> Result<(), ScenarioError> {
+    if !(1..=MAX_ORCHESTRATORS).contains(&stack.orchestrators) {
+        return Err(error_at(
+            stack_at,
+            format!(
+                "field `stack.orchestrators` is {}; it must be 1 to {MAX_ORCHESTRATORS}",
+                stack.orchestrators
+            ),
+        ));
+    }
+    if stack.orchestrators > 1 && !stack.start.contains(&Component::Orchestrator) {
+        return Err(error_at(
+            stack_at,
+            "field `stack.orchestrators`: replicas are started by the harness; add \"orchestrator\" to `stack.start`".into(),
+        ));
+    }
     for kind in &stack.arms {
         if !ARM_KINDS.contains(&kind.as_str()) {
             return Err(error_at(

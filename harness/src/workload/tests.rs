@@ -15,6 +15,7 @@ fn workload(kind: RequestKind) -> ScenarioWorkload {
     let endpoints = Endpoints {
         reflex: Some("http://127.0.0.1:1".into()),
         orchestrator: Some("http://127.0.0.1:2".into()),
+        orchestrator_replicas: Vec::new(),
         arms: [("coder".to_owned(), "http://127.0.0.1:3".to_owned())].into(),
     };
     ScenarioWorkload::new(Mix::new(&[spec], 1), endpoints.resolve(None).unwrap(), 60)

@@ -107,6 +107,32 @@ fn a_later_fault_is_not_held_against_the_recovery_of_an_earlier_one() {
     assert_eq!(first.recovery_seconds, Some(0.0));
 }
 
+/// A task is recorded at its intended time, so the tasks a replica killed at 7 s fails show
+/// in second 6 (orchestrator-replicas): that second is the next fault's, not a relapse of the
+/// first.
+#[test]
+fn the_next_fault_s_failures_recorded_just_before_it_are_its_own() {
+    let well = Some((0, 100));
+    let timeline = vec![line(
+        "task_complex",
+        &[
+            well,
+            well,
+            well,
+            well,
+            well,
+            well,
+            Some((4, 1)),
+            Some((5, 1)),
+            well,
+            well,
+        ],
+    )];
+    let mut first = fault(1.0, 3.0);
+    error_rate_and_recovery(&mut first, Some(7.0), &timeline, 10.0);
+    assert_eq!(first.recovery_seconds, Some(0.0));
+}
+
 #[test]
 fn effects_are_counted_per_request_id_over_every_journal() {
     let dir = tempfile::tempdir().unwrap();
