@@ -223,3 +223,94 @@ fn postgres_bin_dir() -> Option<PathBuf> {
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `CI=true` requires the test to run; elsewhere it is skipped when `program` is missing.
+    fn have(program: &str) -> bool {
+        if which(program).is_some() || (program == "initdb" && postgres_bin_dir().is_some()) {
+            return true;
+        }
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{program} is missing, and CI=true requires this test to run"
+        );
+        eprintln!("skipping: no {program}");
+        false
+    }
+
+    /// A private output folder, as `mktemp -d` makes it (mode 700).
+    fn private_dir() -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
+    fn psql(url: &str) -> std::process::Output {
+        std::process::Command::new("psql")
+            .args(["-w", "-qAtc", "SELECT 1", url])
+            .env_remove("PGPASSWORD")
+            .output()
+            .unwrap()
+    }
+
+    /// Issue 23: with `--out` in a private folder, `initdb` (run as the postgres user) could
+    /// not enter it, and the cluster it made let anyone on the machine in without a password.
+    #[tokio::test]
+    async fn a_private_output_folder_starts_the_cluster_which_wants_its_password() {
+        if !have("initdb") || !have("psql") {
+            return;
+        }
+        let out = private_dir();
+        let scratch = scratch_dir().unwrap();
+        let mut postgres = own_postgres(scratch.path(), out.path()).await.unwrap();
+        let url = postgres.base_url.clone();
+        assert!(
+            url.contains(":") && url.split('@').next().unwrap().len() > 30,
+            "{url}"
+        );
+        let with = psql(&url);
+        assert!(
+            with.status.success(),
+            "{}",
+            String::from_utf8_lossy(&with.stderr)
+        );
+        let port = postgres.port();
+        let without = psql(&format!("postgres://postgres@127.0.0.1:{port}/postgres"));
+        assert!(!without.status.success(), "connected without the password");
+        postgres.signal(libc::SIGINT);
+        postgres.wait_down(std::time::Duration::from_secs(10)).await;
+    }
+
+    #[tokio::test]
+    async fn the_own_redis_wants_its_password() {
+        if !have("redis-server") || !have("redis-cli") {
+            return;
+        }
+        let out = private_dir();
+        let scratch = scratch_dir().unwrap();
+        let mut redis = own_redis(scratch.path(), out.path(), false).await.unwrap();
+        let port = redis.port().to_string();
+        let password = redis.base_url.split(['@', ':']).nth(2).unwrap().to_owned();
+        let ping = |password: Option<&str>| {
+            let mut command = std::process::Command::new("redis-cli");
+            command.args(["-h", "127.0.0.1", "-p", &port, "--no-auth-warning"]);
+            if let Some(password) = password {
+                command.args(["-a", password]);
+            }
+            let output = command.arg("ping").output().unwrap();
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        };
+        assert_eq!(ping(Some(&password)), "PONG");
+        assert_ne!(ping(None), "PONG");
+        let config = std::fs::read_to_string(scratch.path().join("redis.conf")).unwrap();
+        assert!(config.contains(&password));
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", redis.pid)).unwrap();
+        assert!(!String::from_utf8_lossy(&cmdline).contains(&password));
+        redis.signal(libc::SIGTERM);
+        redis.wait_down(std::time::Duration::from_secs(5)).await;
+    }
+}

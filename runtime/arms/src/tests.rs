@@ -564,3 +564,62 @@ async fn a_blank_or_overlong_request_id_is_a_400_naming_the_field() {
         );
     }
 }
+
+/// Issue 23: the user info of `--llm-url` was logged and shown on `/capabilities`.
+#[tokio::test]
+async fn the_llm_url_is_shown_without_its_secrets() {
+    let config = Config {
+        kind: ArmKind::Coder,
+        arm_id: "coder".into(),
+        max_concurrent_llm: 1,
+        body_limit_bytes: 1 << 20,
+        idempotency_bytes: IDEMPOTENCY_BYTES,
+    };
+    let client = llm::OpenAiClient::new(
+        "https://sk-live-secret123@127.0.0.1:1/?api_key=hunter2",
+        "m",
+        None,
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    let state = AppState::new(config, Provider::OpenAi(client));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serving::serve(listener, app(state), std::future::pending()));
+    let http = reqwest::Client::new();
+    let capabilities = http
+        .get(format!("http://{addr}/capabilities"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ready = http
+        .get(format!("http://{addr}/ready"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let failed = http
+        .post(format!("http://{addr}/execute"))
+        .json(&serde_json::json!({"task": "x", "request_id": "r", "timeout_seconds": 2}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [&capabilities, &ready, &failed] {
+        assert!(
+            !shown.contains("secret123") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+    assert!(
+        capabilities.contains("https://***@127.0.0.1:1"),
+        "{capabilities}"
+    );
+}

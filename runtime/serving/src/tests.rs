@@ -459,3 +459,152 @@ fn a_keys_file_with_an_error_names_its_line() {
     assert!(alice.may_act_for("alice") && !alice.may_act_for("bob"));
     assert!(keys.principal(SERVICE_TOKEN).unwrap().may_act_for("bob"));
 }
+
+/// Issue 23: connections were capped globally only, so one client's idle keep-alive
+/// connections could hold every slot. One address now holds at most its share; another
+/// address is still served.
+#[tokio::test]
+async fn one_client_address_holds_at_most_its_share_of_the_connections() {
+    let (addr, _stop, _server) = limited(Limits {
+        max_connections: 16,
+        max_connections_per_client: 2,
+        ..Limits::default()
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    let from = |ip: &str| {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+        socket.connect(addr)
+    };
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = from("127.0.0.1").await.unwrap();
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let (seen, closed) = read_until_closed(&mut stream, Duration::from_millis(300)).await;
+        assert!(seen.starts_with("HTTP/1.1 200") && !closed, "{seen}");
+        held.push(stream);
+    }
+    // A third from the same address is closed at once, unanswered.
+    let mut third = from("127.0.0.1").await.unwrap();
+    let _ = third
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let (seen, closed) = read_until_closed(&mut third, Duration::from_secs(2)).await;
+    assert!(closed && seen.is_empty(), "served past the cap: {seen:?}");
+    // Another address is served.
+    let mut other = from("127.0.0.2").await.unwrap();
+    other
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (seen, _) = read_until_closed(&mut other, Duration::from_millis(500)).await;
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    // A closed connection gives its slot back.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut again = from("127.0.0.1").await.unwrap();
+    again
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (seen, _) = read_until_closed(&mut again, Duration::from_millis(500)).await;
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+}
+
+/// An idle kept-alive connection is closed once it has sent nothing for the head's timeout:
+/// hyper starts that timer whenever it waits for a request, the next one included.
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_head_timeout() {
+    let (addr, _stop, _server) = limited(Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (seen, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    assert!(closed, "the idle connection was kept past the timeout");
+}
+
+#[test]
+fn the_open_files_limit_is_raised_to_the_hard_limit() {
+    let mut rlimit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let now = raise_open_files_limit(&Limits::default());
+    // SAFETY: getrlimit writes to the struct passed.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rlimit) },
+        0
+    );
+    assert_eq!(now, rlimit.rlim_cur);
+    assert_eq!(rlimit.rlim_cur, rlimit.rlim_max);
+}
+
+/// Issue 23: the open `/ready` told anyone internal URLs and error texts. Behind keys, only
+/// an admin's key sees internals; a service run open hides nothing.
+#[tokio::test]
+async fn internals_are_shown_to_admins_only_behind_keys() {
+    let shown = get(
+        |internals: Option<axum::Extension<auth::Internals>>| async move {
+            internals
+                .is_some_and(|axum::Extension(shown)| shown.0)
+                .to_string()
+        },
+    );
+    for (keys, expected) in [
+        (
+            Some(test_keys()),
+            [
+                (None, "false"),
+                (Some(USER_TOKEN), "false"),
+                (Some(ADMIN_TOKEN), "true"),
+            ],
+        ),
+        (
+            None,
+            [
+                (None, "true"),
+                (Some(USER_TOKEN), "true"),
+                (Some(ADMIN_TOKEN), "true"),
+            ],
+        ),
+    ] {
+        let app = instrument_with(
+            Router::new().route("/ready", shown.clone()),
+            Metrics::new(),
+            1024,
+            auth::Access {
+                keys: keys.clone(),
+                routes_need: auth::Scope::User,
+            },
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, app, std::future::pending()));
+        for (token, answer) in expected {
+            let mut request = reqwest::Client::new().get(format!("http://{addr}/ready"));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(
+                response.text().await.unwrap(),
+                answer,
+                "{token:?}, keys: {}",
+                keys.is_some()
+            );
+        }
+    }
+}

@@ -13,16 +13,22 @@ use super::{spawn, submit, temp_sqlite, wait_for_task};
 /// An OpenAI-compatible endpoint that answers every chat completion at once and keeps the
 /// body of each request.
 async fn stub_llm() -> (String, Arc<Mutex<Vec<String>>>) {
+    stub_llm_answering("done".into()).await
+}
+
+/// [`stub_llm`], answering `content` to every call.
+pub(super) async fn stub_llm_answering(content: String) -> (String, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorder = seen.clone();
     let app = axum::Router::new().route(
         "/v1/chat/completions",
         axum::routing::post(move |body: String| {
             let recorder = recorder.clone();
+            let content = content.clone();
             async move {
                 recorder.lock().unwrap().push(body);
                 axum::Json(json!({
-                    "choices": [{"message": {"role": "assistant", "content": "done"}}],
+                    "choices": [{"message": {"role": "assistant", "content": content}}],
                     "usage": {"completion_tokens": 3},
                 }))
             }
@@ -35,7 +41,7 @@ async fn stub_llm() -> (String, Arc<Mutex<Vec<String>>>) {
 }
 
 /// An Orchestrator under `policy`, with a Reflex Layer and six arms whose LLM is `llm_url`.
-async fn start(policy: PiiPolicy, llm_url: &str, database_url: &str) -> String {
+pub(super) async fn start(policy: PiiPolicy, llm_url: &str, database_url: &str) -> String {
     let reflex_config = reflex::Config {
         rate_limit_per_second: 0.0,
         ..reflex::Config::default()

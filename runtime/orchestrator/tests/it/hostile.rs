@@ -552,3 +552,136 @@ async fn a_hung_redis_is_a_quick_miss_and_then_skipped() {
     // What was cached in process is still served.
     assert!(cache.get("before").await.is_some());
 }
+
+/// Issue 23: the intake bound was read before the gate was awaited and its count raised only
+/// after, so concurrent submissions all passed it.
+#[tokio::test]
+async fn concurrent_submissions_cannot_overshoot_the_intake_bound() {
+    let (_dir, url) = temp_sqlite();
+    let config = Config {
+        max_concurrent_tasks: 1,
+        max_queued_tasks: 2,
+        ..slow_arms_config(&url).await
+    };
+    let state = orchestrator::build_state(config).await.unwrap();
+    let base = spawn(orchestrator::app(state.clone())).await;
+    let client = reqwest::Client::new();
+    let mut calls = tokio::task::JoinSet::new();
+    for idx in 0..24 {
+        let (client, base) = (client.clone(), base.clone());
+        let body =
+            json!({"goal": format!("Search the archive {idx}"), "user_id": "u", "priority": "low"});
+        calls.spawn(async move { submit(&client, &base, body).await.status().as_u16() });
+    }
+    let statuses = calls.join_all().await;
+    let accepted = statuses.iter().filter(|status| **status == 202).count();
+    assert_eq!(accepted, 3, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|status| [202, 503].contains(status)),
+        "{statuses:?}"
+    );
+    assert_eq!(state.tasks_in_process(), 3);
+}
+
+/// Memory held for unfinished tasks is bounded in bytes too: past the bound a new task is
+/// refused with 503, however few tasks are in process.
+#[tokio::test]
+async fn contracts_in_process_are_bounded_in_bytes() {
+    let (_dir, url) = temp_sqlite();
+    let config = Config {
+        max_in_process_bytes: 64 * 1024,
+        ..slow_arms_config(&url).await
+    };
+    let state = orchestrator::build_state(config).await.unwrap();
+    let base = spawn(orchestrator::app(state.clone())).await;
+    let client = reqwest::Client::new();
+    let big = json!({
+        "goal": "Search the archive",
+        "user_id": "u",
+        "priority": "low",
+        "context": {"notes": "a quiet afternoon in the archive. ".repeat(600)},
+    });
+    assert_eq!(submit(&client, &base, big.clone()).await.status(), 202);
+    let refused = submit(&client, &base, big).await;
+    assert_eq!(refused.status(), 503);
+    assert!(state.bytes_in_process() <= 64 * 1024 + 64 * 1024);
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for bound in [
+        "octo_bound_limit{name=\"orchestrator_contracts_in_process\",unit=\"bytes\"} 65536",
+        "octo_bound_limit{name=\"orchestrator_view_cache\",unit=\"bytes\"} 33554432",
+        "octo_bound_fill{name=\"orchestrator_tasks_in_process\",unit=\"entries\"} 1",
+    ] {
+        assert!(metrics.contains(bound), "no {bound} in\n{metrics}");
+    }
+}
+
+/// Issue 23: a plan of over 5,461 steps exceeded SQLite's bind limit, and `persist` retried
+/// that permanent error until the task's deadline. A plan is bounded, and refused at once.
+#[tokio::test]
+async fn a_plan_too_large_fails_its_task_at_once() {
+    let (_dir, url) = temp_sqlite();
+    let steps: Vec<Value> = (0..6_000)
+        .map(|idx| json!({"id": format!("s{idx}"), "arm": "coder", "goal": "g", "depends_on": []}))
+        .collect();
+    let plan = json!({"steps": steps}).to_string();
+    let (llm_url, _seen) = super::gate::stub_llm_answering(plan).await;
+    let base = super::gate::start(orchestrator::PiiPolicy::Redact, &llm_url, &url).await;
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let body = json!({"goal": "Plan the migration", "user_id": "u", "priority": "low",
+                      "kind": "complex", "budget": {"max_time_seconds": 60}});
+    let accepted: Value = submit(&client, &base, body).await.json().await.unwrap();
+    let view = wait_for_task(&client, &base, accepted["task_id"].as_str().unwrap()).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    let error = view["error"].as_str().unwrap();
+    assert!(error.contains("6000 steps"), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Issue 23: the open `/ready` returned internal URLs and error texts to anyone.
+#[tokio::test]
+async fn ready_tells_why_not_only_to_an_admin() {
+    let (_dir, url) = temp_sqlite();
+    const ADMIN: &str = "admin-token-0123456789";
+    const USER: &str = "alice-token-0123456789";
+    let keys =
+        serving::auth::ApiKeys::parse(&format!("{ADMIN} admin ops\n{USER} user alice\n"), "keys")
+            .unwrap();
+    let (reflex_url, mut arm_urls) = spawn_dependencies().await;
+    arm_urls.insert(
+        "coder".into(),
+        format!("http://127.0.0.1:{}", closed_port()),
+    );
+    let state = orchestrator::build_state(Config {
+        reflex_url: Some(reflex_url),
+        arm_urls,
+        api_keys: Some(std::sync::Arc::new(keys)),
+        ..Config::new(&url)
+    })
+    .await
+    .unwrap();
+    let base = spawn(orchestrator::app(state)).await;
+    let client = reqwest::Client::new();
+    for (token, shown) in [(None, false), (Some(USER), false), (Some(ADMIN), true)] {
+        let mut request = client.get(format!("{base}/ready"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 503);
+        let body = response.text().await.unwrap();
+        assert_eq!(body.contains("127.0.0.1"), shown, "{token:?}: {body}");
+        assert_eq!(body.contains("reason"), shown, "{token:?}: {body}");
+    }
+}
