@@ -325,10 +325,13 @@ async fn three_instances_one_paused_past_its_lease_one_killed_run_each_task_once
     tokio::time::sleep(Duration::from_millis(500)).await;
     let a_log = std::fs::read_to_string(logs.path().join("a.log")).unwrap();
     let fenced = a_log.matches("its run stops here").count();
-    let audit = audit.lock().unwrap();
-    assert!(audit.requests >= 60 * 4, "{} arm calls", audit.requests);
+    let (requests, repeats) = {
+        let audit = audit.lock().unwrap();
+        (audit.requests, audit.repeats.clone())
+    };
+    assert!(requests >= 60 * 4, "{requests} arm calls");
     assert_eq!(
-        audit.repeats,
+        repeats,
         Vec::<String>::new(),
         "work recorded was asked for again"
     );
