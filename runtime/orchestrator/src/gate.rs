@@ -15,9 +15,11 @@ use crate::{ApiError, AppState, PiiPolicy, TaskContract};
 pub const MAX_CONTRACT_VALUES: usize = 10_000;
 /// The longest text any field may hold, in bytes (the goal's bound).
 pub const MAX_TEXT_BYTES: usize = crate::MAX_GOAL_BYTES;
-/// Bytes of texts sent to the Reflex Layer in one batch: under its 1 MiB body limit once the
-/// JSON escapes are added.
-const BATCH_BYTES: usize = 256 * 1024;
+/// Bytes of texts sent to the Reflex Layer in one batch: under its 1 MiB body limit even if
+/// every byte were a control character, escaped in six (`\u0001`).
+const BATCH_BYTES: usize = 128 * 1024;
+/// Texts sent in one batch: under the Reflex Layer's 4,096.
+const BATCH_TEXTS: usize = 1024;
 
 /// A text of the contract, and where it is (`goal`, `context.notes[2]`, `context (key 0)`).
 #[derive(Debug, Clone)]
@@ -132,7 +134,9 @@ pub async fn gate(state: &AppState, contract: &mut TaskContract) -> Result<(), A
     while start < fields.len() {
         let mut end = start;
         let mut bytes = 0;
-        while end < fields.len() && (end == start || bytes + fields[end].text.len() <= BATCH_BYTES)
+        while end < fields.len()
+            && end - start < BATCH_TEXTS
+            && (end == start || bytes + fields[end].text.len() <= BATCH_BYTES)
         {
             bytes += fields[end].text.len();
             end += 1;

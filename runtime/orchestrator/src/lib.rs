@@ -230,34 +230,42 @@ impl AppState {
         self.intake.bytes.load(Ordering::Relaxed)
     }
 
-    /// Takes a slot under the intake bound of `bytes` (false when there is none), raising the
-    /// counts before the check, so that concurrent submissions cannot overshoot the bound
-    /// (issue 23: the bound was read, the gate awaited, and the count raised only after).
-    fn try_reserve(&self, bytes: usize) -> bool {
+    /// Takes a task's slot under the intake bound (false when there is none), raising the
+    /// count in the same step as the check, so that concurrent submissions cannot overshoot
+    /// the bound (issue 23: the bound was read, the gate awaited, and the count raised only
+    /// after).
+    fn try_take_slot(&self) -> bool {
         let capacity = self.task_capacity();
-        if self
-            .intake
+        self.intake
             .tasks
             .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |now| {
                 (now < capacity).then_some(now + 1)
             })
-            .is_err()
-        {
-            return false;
-        }
+            .is_ok()
+    }
+
+    /// Counts `bytes` of a contract in process, if they fit the byte bound. One contract is
+    /// always let in, however large, so that none is refused forever.
+    fn try_take_bytes(&self, bytes: usize) -> bool {
         let most = self.config.max_in_process_bytes;
-        // One task is always let in, however large, so that no contract is refused forever.
-        let fits = self
-            .intake
+        self.intake
             .bytes
             .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |now| {
                 (now == 0 || now + bytes <= most).then_some(now + bytes)
             })
-            .is_ok();
-        if !fits {
-            self.intake.tasks.fetch_sub(1, Ordering::AcqRel);
+            .is_ok()
+    }
+
+    /// A slot and `bytes` under the intake bounds, or neither.
+    fn try_reserve(&self, bytes: usize) -> bool {
+        if !self.try_take_slot() {
+            return false;
         }
-        fits
+        if !self.try_take_bytes(bytes) {
+            self.intake.tasks.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
     }
 
     fn release(&self, bytes: usize) {
@@ -535,22 +543,24 @@ async fn submit(
         ));
     }
     // The slot is taken before the gate is awaited: concurrent submissions cannot all pass a
-    // bound read before any of them counts. Its bytes are settled once the contract is final.
-    if !state.try_reserve(0) {
+    // bound read before any of them counts. Its bytes are counted once the contract is final.
+    if !state.try_take_slot() {
         return Err(overloaded(&state));
     }
-    let reserved = Reserved(&state);
+    let mut reserved = Reserved {
+        state: &state,
+        bytes: 0,
+    };
     let mut contract = contract;
     gate::gate(&state, &mut contract).await?;
 
     let task_id = uuid::Uuid::new_v4().to_string();
     let contract_json = serde_json::to_string(&contract).expect("contracts serialise");
     let bytes = contract_bytes(&contract_json);
-    drop(reserved);
-    if !state.try_reserve(bytes) {
-        return Err(overloaded(&state));
+    if !state.try_take_bytes(bytes) {
+        return Err(overloaded_bytes(&state, bytes));
     }
-    let reserved = Reserved(&state);
+    reserved.bytes = bytes;
     let new_task = store::NewTask {
         id: &task_id,
         user_id: &contract.user_id,
@@ -642,9 +652,27 @@ fn overloaded(state: &AppState) -> ApiError {
     .retry_after(1)
 }
 
-/// A slot under the intake bound taken by a submission, given back unless kept (the task was
-/// stored and spawned).
-struct Reserved<'a>(&'a AppState);
+/// 503 with `Retry-After`: the contracts of the unfinished tasks here hold as many bytes as
+/// they may.
+fn overloaded_bytes(state: &AppState, bytes: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        format!(
+            "the tasks in process here hold {} of the {} bytes of contracts allowed, and this one needs {bytes}; retry later",
+            state.bytes_in_process(),
+            state.config.max_in_process_bytes
+        ),
+    )
+    .retry_after(1)
+}
+
+/// A slot (and the bytes counted so far) under the intake bounds taken by a submission,
+/// given back unless kept: the task was stored and spawned.
+struct Reserved<'a> {
+    state: &'a AppState,
+    bytes: usize,
+}
 
 impl Reserved<'_> {
     fn keep(self) {
@@ -654,7 +682,7 @@ impl Reserved<'_> {
 
 impl Drop for Reserved<'_> {
     fn drop(&mut self) {
-        self.0.intake.tasks.fetch_sub(1, Ordering::AcqRel);
+        self.state.release(self.bytes);
     }
 }
 

@@ -238,3 +238,28 @@ async fn without_a_reflex_layer_ready_and_every_task_say_ungated() {
     let view = wait_for_task(&client, &base, accepted["task_id"].as_str().unwrap()).await;
     assert_eq!(view["gated"], false, "{view}");
 }
+
+/// Texts past one batch's bound go in several batches, each gated.
+#[tokio::test]
+async fn thousands_of_texts_are_gated_in_batches() {
+    let (_dir, url) = temp_sqlite();
+    let (llm_url, seen) = stub_llm().await;
+    let base = start(PiiPolicy::Redact, &llm_url, &url).await;
+    let client = reqwest::Client::new();
+    let mut notes: Vec<String> = (0..3_000).map(|idx| format!("note {idx}")).collect();
+    notes.push(format!("call me, my SSN is {SSN}"));
+    let body = json!({"goal": "Summarise the notes", "user_id": "u1", "priority": "low",
+                      "context": {"notes": notes}});
+    let response = submit(&client, &base, body).await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let view = wait_for_task(&client, &base, accepted["task_id"].as_str().unwrap()).await;
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(leaked(&seen), Vec::<String>::new());
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|body| body.contains("note 2999"))
+    );
+}
