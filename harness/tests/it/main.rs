@@ -302,6 +302,66 @@ fn targets_off_this_machine_are_refused_unless_allowed() {
     assert!(!dir.path().join("out").exists(), "nothing starts");
 }
 
+/// Issue 23: the guard checked `base_url` and `--service` only; a scenario's `[llm] url` and
+/// an `--arm` inside `orchestrator_args` went to the processes it started unchecked.
+#[test]
+fn every_url_handed_to_a_started_process_is_guarded() {
+    for (line, field) in [
+        ("[llm]\nurl = \"http://192.0.2.1:8080\"\n", "[llm] url"),
+        (
+            "[stack]\norchestrator_args = [\"--arm\", \"coder=http://192.0.2.1:8012\"]\n",
+            "stack.orchestrator_args",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_scenario(dir.path(), "1s");
+        let path = dir.path().join("tiny.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The scenario's own [stack] or [llm] table, with the line in it.
+        let table = line.lines().next().unwrap();
+        let text = text.replacen(&format!("{table}\n"), line, 1).replacen(
+            r#"measures = ["latency.orchestrator_simple", "memory.orchestrator", "cpu.reflex"]"#,
+            r#"measures = ["cpu.reflex"]"#,
+            1,
+        );
+        std::fs::write(&path, text).unwrap();
+        let output = run_scenarios_in(dir.path(), &dir.path().join("out"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{field}: {stderr}");
+        assert!(
+            stderr.contains(field) && stderr.contains("192.0.2.1"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("out").exists(), "nothing starts");
+    }
+}
+
+/// Issue 23: `--history-url` had no environment form, so its password showed in `ps`.
+#[test]
+fn the_history_url_may_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("from-env.db");
+    let output = octoperf()
+        .args(["history"])
+        .env(
+            "OCTOPERF_HISTORY_URL",
+            format!("sqlite://{}?mode=rwc", db.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        db.exists(),
+        "the history named in the environment was not opened"
+    );
+}
+
 #[test]
 fn ctrl_c_stops_the_stack_and_still_writes_the_report() {
     let dir = tempfile::tempdir().unwrap();
