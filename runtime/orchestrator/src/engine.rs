@@ -77,11 +77,21 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
         error.as_deref(),
     )
     .await;
-    if stored {
-        crate::publish_final(&state, &task_id).await;
-    } else {
-        fenced(&state, &task_id);
+    match stored {
+        Stored::Written => crate::publish_final(&state, &task_id).await,
+        Stored::Fenced => fenced(&state, &task_id),
+        // Logged in `store_outcome`; the next start resumes it.
+        Stored::GaveUp => crate::let_go(&state, &task_id),
     }
+}
+
+/// What became of a finished task's outcome.
+enum Stored {
+    Written,
+    /// Another instance holds the task now: its outcome is that instance's to write.
+    Fenced,
+    /// The database refused it for [`STORE_OUTCOME_FOR`].
+    GaveUp,
 }
 
 /// A run that found its task claimed by another instance lets go of it.
@@ -132,8 +142,7 @@ pub const STORE_OUTCOME_FOR: Duration = Duration::from_secs(600);
 
 /// Writes a finished task's outcome under its fence, retrying while the database refuses it
 /// (see [`persist`]). Only after [`STORE_OUTCOME_FOR`] does it give up, and the task stays
-/// `running` in the database until the next start resumes it. False when it was not
-/// written: the fence no longer holds, or the database never took it.
+/// `running` in the database until the next start resumes it.
 async fn store_outcome(
     state: &AppState,
     task_id: &str,
@@ -141,7 +150,7 @@ async fn store_outcome(
     status: crate::Status,
     result: Option<&str>,
     error: Option<&str>,
-) -> bool {
+) -> Stored {
     let deadline = tokio::time::Instant::now() + STORE_OUTCOME_FOR;
     let stored = persist(task_id, "the task's outcome", deadline, || {
         state
@@ -150,13 +159,14 @@ async fn store_outcome(
     })
     .await;
     match stored {
-        Ok(written) => written,
+        Ok(true) => Stored::Written,
+        Ok(false) => Stored::Fenced,
         Err(_) => {
             tracing::error!(
                 task_id,
                 "gave up storing the task's outcome; it is resumed at the next start"
             );
-            false
+            Stored::GaveUp
         }
     }
 }
