@@ -259,3 +259,23 @@ async fn connect_in_background(
 fn key(task_id: &str) -> String {
     format!("octoperf:task:{task_id}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 23: the in-process level held 10,000 views whatever their size; a complex view
+    /// repeats its goal about seven times, so views of 100 KB goals held 0.7 MB each.
+    #[tokio::test]
+    async fn the_in_process_level_is_bounded_in_bytes() {
+        let cache = TaskCache::new(None, 1 << 20, Duration::from_secs(300))
+            .await
+            .unwrap();
+        let view: Arc<str> = "x".repeat(100_000).into();
+        for idx in 0..100 {
+            cache.put(&format!("task-{idx}"), view.clone()).await;
+        }
+        let held = cache.l1_bytes();
+        assert!(held > 0 && held <= 1 << 20, "{held} bytes held");
+    }
+}
