@@ -124,6 +124,9 @@ pub struct AppState {
     /// Kept as the JSON of the answer: a parsed answer's tree of small allocations held
     /// seven times its serialised size, which the byte bound could not see.
     answers: moka::future::Cache<String, axum::body::Bytes>,
+    /// The highest fencing token seen per fencing key (a task): a call with a lower token
+    /// comes from an owner that has lost the task, and is refused (see [`Fence`]).
+    fences: moka::sync::Cache<String, u64>,
     stats: Stats,
     suite: FaultSuite,
     /// The LLM fault in force, if any.
@@ -214,6 +217,13 @@ impl AppState {
                 })
                 .time_to_live(IDEMPOTENCY_TTL)
                 .build(),
+            fences: moka::sync::Cache::builder()
+                .max_capacity(FENCES_BYTES)
+                .weigher(|key: &String, _token: &u64| {
+                    u32::try_from(2 * key.len() + 96).unwrap_or(u32::MAX)
+                })
+                .time_to_live(IDEMPOTENCY_TTL)
+                .build(),
             stats: Stats::default(),
             suite,
             fault: std::sync::Mutex::new(None),
@@ -248,6 +258,20 @@ pub fn app(state: Arc<AppState>) -> Router {
 /// around the Reflex Layer to the LLM.
 pub fn app_behind(state: Arc<AppState>, keys: Option<Arc<serving::auth::ApiKeys>>) -> Router {
     let body_limit = state.config.body_limit_bytes;
+    let metrics = serving::Metrics::new();
+    let watched = state.clone();
+    metrics.add_bound(
+        "arm_answers",
+        "bytes",
+        state.config.idempotency_bytes,
+        move || watched.answers.weighted_size(),
+    );
+    let watched = state.clone();
+    metrics.add_bound("arm_fences", "bytes", FENCES_BYTES, move || {
+        // Pending inserts first, so that the figure is the cache's after its bound.
+        watched.fences.run_pending_tasks();
+        watched.fences.weighted_size()
+    });
     let router = Router::new()
         .route("/execute", post(execute))
         .route("/capabilities", get(capabilities))
@@ -259,7 +283,7 @@ pub fn app_behind(state: Arc<AppState>, keys: Option<Arc<serving::auth::ApiKeys>
         keys,
         routes_need: serving::auth::Scope::Service,
     };
-    serving::instrument_with(router, serving::Metrics::new(), body_limit, access)
+    serving::instrument_with(router, metrics, body_limit, access)
 }
 
 /// The body of `POST /execute`.
@@ -270,7 +294,25 @@ pub struct ExecuteRequest {
     pub request_id: String,
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
+    #[serde(default)]
+    pub fence: Option<Fence>,
 }
+
+/// A caller's fencing token (issue 23): the Orchestrator sends its task's id and the epoch of
+/// its claim on it. The arm keeps the highest token seen per key and refuses a call with a
+/// lower one (409 `fenced`), before any LLM call or remembered answer: an owner paused past
+/// its lease, continued after another claimed the task, may have a call in flight, and its
+/// database writes are fenced, but a call it sends to an arm after the new owner's is
+/// stopped only here, at the resource, as in Kleppmann's analysis of leases.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fence {
+    pub key: String,
+    pub token: u64,
+}
+
+/// Bytes of fencing tokens an arm remembers (an hour each, the least used forgotten past it).
+pub const FENCES_BYTES: u64 = 4 << 20;
 
 fn default_timeout() -> f64 {
     30.0
@@ -331,6 +373,24 @@ async fn execute(
     if !(request.timeout_seconds > 0.0 && request.timeout_seconds <= MAX_TIMEOUT_SECONDS) {
         let body = serde_json::json!({"error": {"code": "invalid_request", "message": format!("field `timeout_seconds` must be a number of seconds over 0 and at most {MAX_TIMEOUT_SECONDS}")}});
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    if let Some(fence) = &request.fence {
+        if fence.key.is_empty() || fence.key.len() > MAX_REQUEST_ID_BYTES {
+            let body = serde_json::json!({"error": {"code": "invalid_request", "message": format!("field `fence.key` must be 1 to {MAX_REQUEST_ID_BYTES} bytes")}});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        let mut newest = 0;
+        state
+            .fences
+            .entry(fence.key.clone())
+            .and_upsert_with(|held| {
+                newest = held.map_or(0, |held| held.into_value());
+                newest.max(fence.token)
+            });
+        if fence.token < newest {
+            let body = serde_json::json!({"error": {"code": "fenced", "message": format!("fencing token {} of {:?} is older than {newest}: another caller holds it now", fence.token, fence.key), "retryable": false}});
+            return (StatusCode::CONFLICT, Json(body)).into_response();
+        }
     }
     let task_id = request.task["task_id"]
         .as_str()

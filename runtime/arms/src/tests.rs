@@ -623,3 +623,61 @@ async fn the_llm_url_is_shown_without_its_secrets() {
         "{capabilities}"
     );
 }
+
+/// Issue 23: an Orchestrator paused past its lease may send a call after the instance that
+/// took its task over has sent its own; the arm refuses the older fencing token, before any
+/// LLM call or remembered answer.
+#[tokio::test]
+async fn a_call_with_an_older_fencing_token_is_refused() {
+    let model = LlmModel {
+        latency_scale: 0.0,
+        ..LlmModel::for_kind(ArmKind::Coder)
+    };
+    let base = start(ArmKind::Coder, model, 4).await;
+    let client = reqwest::Client::new();
+    let call = |request_id: &'static str, token: u64| {
+        client
+            .post(format!("{base}/execute"))
+            .json(&serde_json::json!({"task": "write code", "request_id": request_id, "timeout_seconds": 5,
+                                      "fence": {"key": "t", "token": token}}))
+            .send()
+    };
+    assert_eq!(call("t:s1", 2).await.unwrap().status(), 200);
+    assert_eq!(call("t:s2", 3).await.unwrap().status(), 200);
+    // The old owner's call, even for a step already answered: refused, not replayed.
+    let stale = call("t:s1", 2).await.unwrap();
+    assert_eq!(stale.status(), 409);
+    let body: serde_json::Value = stale.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "fenced", "{body}");
+    // The new owner's repeat is answered from memory as before.
+    let again = call("t:s1", 3).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["x-idempotent-replay"], "true");
+    let stats: serde_json::Value = client
+        .get(format!("{base}/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["llm_calls"], 2, "{stats}");
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "octo_bound_limit{{name=\"arm_fences\",unit=\"bytes\"}} {FENCES_BYTES}"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("octo_bound_fill{name=\"arm_fences\",unit=\"bytes\"} 0\n"),
+        "{metrics}"
+    );
+}

@@ -72,6 +72,9 @@ pub enum CallError {
         code: String,
         message: String,
     },
+    /// The arm has seen a newer fencing token for the task: another instance holds it now.
+    #[error("arm {arm} refused a stale fencing token: {message}")]
+    Fenced { arm: String, message: String },
 }
 
 /// The clients of the services the Orchestrator calls.
@@ -268,12 +271,15 @@ impl Clients {
     /// Runs `task` on the arm of kind `arm`, retrying what may pass (the arm unreachable, a
     /// 5xx or 503, a retryable arm error) with backoff and jitter until `deadline`; the last
     /// error when the deadline leaves no time for another try. The same `request_id` goes
-    /// with every try, so that the arm answers a repeat from its idempotency cache.
+    /// with every try, so that the arm answers a repeat from its idempotency cache, and the
+    /// same `fence` (the task's id and the epoch of this instance's claim), so that the arm
+    /// refuses a call from an instance that lost the task ([`CallError::Fenced`]).
     pub async fn execute(
         &self,
         arm: &str,
         task: &serde_json::Value,
         request_id: &str,
+        fence: (&str, i64),
         deadline: Instant,
     ) -> Result<ArmAnswer, CallError> {
         let (Some(base), Some(breaker)) = (self.arm_urls.get(arm), self.breakers.get(arm)) else {
@@ -304,6 +310,7 @@ impl Clients {
                 "task": task,
                 "request_id": request_id,
                 "timeout_seconds": arm_timeout.as_secs_f64(),
+                "fence": {"key": fence.0, "token": fence.1.max(0)},
             });
             let error = match self.call_arm(arm, &url, &body, arm_timeout).await {
                 Ok(answer) => {
@@ -359,6 +366,16 @@ impl Clients {
                 )
             })?;
         let status = response.status();
+        if status == reqwest::StatusCode::CONFLICT {
+            let body = response.text().await.unwrap_or_default();
+            return Err((
+                CallError::Fenced {
+                    arm: arm.to_owned(),
+                    message: body,
+                },
+                false,
+            ));
+        }
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             let retryable = status.is_server_error() || status.as_u16() == 429;

@@ -28,6 +28,17 @@ impl From<String> for Stop {
     }
 }
 
+impl Stop {
+    /// An arm call's failure: fenced when the arm has seen a newer claim on the task, else
+    /// the task's failure, described by `what`.
+    fn of_call(error: crate::clients::CallError, what: impl FnOnce(String) -> String) -> Stop {
+        match error {
+            crate::clients::CallError::Fenced { .. } => Stop::Fenced,
+            other => Stop::Failed(what(other.to_string())),
+        }
+    }
+}
+
 /// Runs one accepted task to a terminal state, then publishes its final view.
 pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContract) {
     let _permit = state
@@ -264,7 +275,7 @@ async fn execute(
     deadline: tokio::time::Instant,
 ) -> Result<serde_json::Value, Stop> {
     let mut result = match contract.kind {
-        TaskKind::Simple => run_simple(state, task_id, contract, deadline).await?,
+        TaskKind::Simple => run_simple(state, task_id, contract, fence, deadline).await?,
         TaskKind::Complex => run_complex(state, task_id, contract, fence, deadline).await?,
     };
     let used = result["tokens"].as_u64().unwrap_or(0);
@@ -294,6 +305,7 @@ async fn run_simple(
     state: &AppState,
     task_id: &str,
     contract: &TaskContract,
+    fence: &Fence<'_>,
     deadline: tokio::time::Instant,
 ) -> Result<serde_json::Value, Stop> {
     let arm = route(&contract.goal, &state.capabilities)
@@ -307,9 +319,9 @@ async fn run_simple(
     });
     let answer = state
         .clients
-        .execute(&arm, &task, task_id, deadline)
+        .execute(&arm, &task, task_id, (task_id, fence.epoch), deadline)
         .await
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| Stop::of_call(error, |message| message))?;
     Ok(serde_json::json!({
         "arm": arm,
         "output": answer.result,
@@ -390,9 +402,15 @@ async fn plan(
     });
     let plan = state
         .clients
-        .execute("planner", &planning, task_id, deadline)
+        .execute(
+            "planner",
+            &planning,
+            task_id,
+            (task_id, fence.epoch),
+            deadline,
+        )
         .await
-        .map_err(|error| format!("planning failed: {error}"))?;
+        .map_err(|error| Stop::of_call(error, |message| format!("planning failed: {message}")))?;
     let steps: Vec<Step> = serde_json::from_value(plan.result["plan"]["steps"].clone())
         .map_err(|error| format!("the planner's plan is unreadable: {error}"))?;
     validate_plan(&steps, |arm| state.clients.has_arm(arm))?;
@@ -544,7 +562,7 @@ async fn run_step(
     let request_id = format!("{task_id}:{}", step.id);
     match state
         .clients
-        .execute(&step.arm, &task, &request_id, deadline)
+        .execute(&step.arm, &task, &request_id, (&task_id, epoch), deadline)
         .await
     {
         Ok(answer) => {
@@ -562,6 +580,7 @@ async fn run_step(
             .await?;
             Ok((step.id, output, tokens_of(&answer.provenance)))
         }
+        Err(crate::clients::CallError::Fenced { .. }) => Err(Stop::Fenced),
         Err(error) => {
             let message = format!("step {} failed: {error}", step.id);
             let failed = StepUpdate {

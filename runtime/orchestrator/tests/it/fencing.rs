@@ -148,9 +148,11 @@ async fn a_stale_owner_writes_nothing_once_another_claim_raised_the_epoch() {
 #[derive(Default)]
 struct Audit {
     requests: usize,
-    /// Requests for work the database had already recorded: a step completed, or a plan
-    /// (the planner asked for a task whose steps were recorded).
+    /// Requests for work the database had already recorded (a step completed, or a plan: the
+    /// planner asked for a task whose steps were recorded) that an arm served.
     repeats: Vec<String>,
+    /// Requests an arm refused as fenced (a stale owner's, sent after the new owner's).
+    fenced: usize,
 }
 
 /// Arms that check every `/execute` against the database as it arrives.
@@ -195,11 +197,16 @@ async fn audited_arms(store: Store, audit: Arc<Mutex<Audit>>) -> HashMap<String,
                                 .any(|s| s.step_id == step && s.status == "completed"),
                             None => !store.task_steps(&request_id).await.unwrap().is_empty(),
                         };
+                        let request = axum::extract::Request::from_parts(parts, bytes.into());
+                        let response = next.run(request).await;
                         let mut audit = audit.lock().unwrap();
                         audit.requests += 1;
-                        if repeat {
-                            audit.repeats.push(request_id);
+                        match response.status().as_u16() {
+                            200 if repeat => audit.repeats.push(request_id),
+                            409 => audit.fenced += 1,
+                            _ => {}
                         }
+                        return response;
                     }
                     let request = axum::extract::Request::from_parts(parts, bytes.into());
                     next.run(request).await
@@ -325,10 +332,11 @@ async fn three_instances_one_paused_past_its_lease_one_killed_run_each_task_once
     tokio::time::sleep(Duration::from_millis(500)).await;
     let a_log = std::fs::read_to_string(logs.path().join("a.log")).unwrap();
     let fenced = a_log.matches("its run stops here").count();
-    let (requests, repeats) = {
+    let (requests, repeats, refused) = {
         let audit = audit.lock().unwrap();
-        (audit.requests, audit.repeats.clone())
+        (audit.requests, audit.repeats.clone(), audit.fenced)
     };
+    eprintln!("{requests} arm calls, {refused} refused as fenced, {fenced} stale runs stopped");
     assert!(requests >= 60 * 4, "{requests} arm calls");
     assert_eq!(
         repeats,
