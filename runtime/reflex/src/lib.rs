@@ -365,7 +365,7 @@ async fn process(
             message: "field `text` is empty".into(),
         });
     }
-    check_length(&request.text, "text")?;
+    check_length(&request.text, || "text".into())?;
     let threshold = check_threshold(request.threshold)?;
     check_user_id(request.user_id.as_deref())?;
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -413,14 +413,15 @@ async fn process(
     Ok(Json(answer).into_response())
 }
 
-/// 413 when `text` is over [`MAX_TEXT_CHARS`] characters, naming `field`.
-fn check_length(text: &str, field: &str) -> Result<(), ApiError> {
+/// 413 when `text` is over [`MAX_TEXT_CHARS`] characters, naming the field `field` gives
+/// (built only then).
+fn check_length(text: &str, field: impl FnOnce() -> String) -> Result<(), ApiError> {
     // Byte length bounds the character count from above, so count only when it could matter.
     if text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "text_too_long",
-            message: format!("field `{field}` is over {MAX_TEXT_CHARS} characters"),
+            message: format!("field `{}` is over {MAX_TEXT_CHARS} characters", field()),
         });
     }
     Ok(())
@@ -476,7 +477,7 @@ async fn process_batch(
         });
     }
     for (idx, text) in request.texts.iter().enumerate() {
-        check_length(text, &format!("texts[{idx}]"))?;
+        check_length(text, || format!("texts[{idx}]"))?;
     }
     let threshold = check_threshold(request.threshold)?;
     check_user_id(request.user_id.as_deref())?;
