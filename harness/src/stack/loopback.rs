@@ -68,8 +68,10 @@ pub fn pin(url: &str) -> Result<String, String> {
     }
 }
 
-/// Every URL in a list of command-line arguments (`URL`, `--flag=URL`, `KIND=URL`) pinned to
-/// loopback by [`pin`], or why one is not on this machine.
+/// Every HTTP URL in a list of command-line arguments (`URL`, `--flag=URL`, `KIND=URL`)
+/// pinned to loopback by [`pin`], or why one is not on this machine. Other schemes (a
+/// `postgres://` or `redis://` given to the Orchestrator) carry no load and are left as they
+/// are.
 pub fn pin_args(args: &mut [String]) -> Result<(), String> {
     for arg in args.iter_mut() {
         let Some(scheme) = arg.find("://") else {
@@ -77,6 +79,12 @@ pub fn pin_args(args: &mut [String]) -> Result<(), String> {
         };
         // The URL starts after the last `=` before its scheme (`--arm coder=http://…`).
         let start = arg[..scheme].rfind('=').map_or(0, |at| at + 1);
+        if !matches!(
+            arg[start..scheme].to_ascii_lowercase().as_str(),
+            "http" | "https"
+        ) {
+            continue;
+        }
         let pinned = pin(&arg[start..])?;
         arg.replace_range(start.., &pinned);
     }
@@ -141,6 +149,12 @@ mod tests {
         pin_args(&mut args).unwrap();
         assert_eq!(args[1], "coder=http://127.0.0.1:8012");
         assert_eq!(args[2], "--reflex-url=http://127.0.0.1:8001");
+        let mut other_schemes = vec!["--database-url=postgres://db.example:5432/x".to_owned()];
+        pin_args(&mut other_schemes).unwrap();
+        assert_eq!(
+            other_schemes[0],
+            "--database-url=postgres://db.example:5432/x"
+        );
         let mut elsewhere = vec!["coder=http://192.168.1.2:8012".to_owned()];
         let reason = pin_args(&mut elsewhere).unwrap_err();
         assert!(reason.contains("192.168.1.2"), "{reason}");
