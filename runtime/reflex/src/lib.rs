@@ -392,11 +392,7 @@ async fn process(
     }
     let scope = cache_scope(&state, principal, peer);
     let (mut findings, cache_hit) = scan_cached(&state, &request, scope);
-    let injection_score = findings.injection.first().map_or(0.0, |found| found.score);
-    let blocked = findings.is_blocked(threshold);
-    // The findings keep candidates down to `MIN_KEPT_SCORE`, so that one cached scan serves
-    // every threshold; the answer lists those at or above this request's.
-    findings.injection.retain(|found| found.score >= threshold);
+    let (injection_score, blocked) = judge(&mut findings, threshold);
     let answer = ProcessResponse {
         request_id,
         status: if blocked { "blocked" } else { "success" },
@@ -411,6 +407,16 @@ async fn process(
         processing_time_us: started.elapsed().as_micros() as u64,
     };
     Ok(Json(answer).into_response())
+}
+
+/// A scan's verdict at `threshold`: the text's injection score and whether it is blocked.
+/// The findings keep candidates down to `MIN_KEPT_SCORE`, so that one cached scan serves
+/// every threshold; the answer lists only those at or above this request's.
+fn judge(findings: &mut Findings, threshold: f32) -> (f32, bool) {
+    let injection_score = findings.injection.first().map_or(0.0, |found| found.score);
+    let blocked = findings.is_blocked(threshold);
+    findings.injection.retain(|found| found.score >= threshold);
+    (injection_score, blocked)
 }
 
 /// 413 when `text` is over [`MAX_TEXT_CHARS`] characters, naming the field `field` gives
@@ -511,9 +517,7 @@ async fn process_batch(
             } else {
                 scan_text(&state, text, options, scope)
             };
-            let injection_score = findings.injection.first().map_or(0.0, |found| found.score);
-            let blocked = findings.is_blocked(threshold);
-            findings.injection.retain(|found| found.score >= threshold);
+            let (injection_score, blocked) = judge(&mut findings, threshold);
             TextVerdict {
                 status: if blocked { "blocked" } else { "success" },
                 pii_detected: !findings.pii.is_empty(),
