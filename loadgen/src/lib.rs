@@ -16,7 +16,7 @@ use hdrhistogram::Histogram;
 use tokio::sync::watch;
 
 pub mod calibration;
-mod client;
+pub mod client;
 pub mod intervals;
 mod recorder;
 mod rxtime;
@@ -24,8 +24,8 @@ mod shape;
 mod timer;
 mod worker;
 
-pub use client::{Endpoint, EndpointError};
-pub use hyper::Method;
+pub use client::{Endpoint, EndpointError, TlsClient, TlsOptions, header_name_valid, header_safe};
+pub use http::Method;
 pub use recorder::{EncodedInterval, SeriesResult, decode, new_histogram};
 pub use shape::{Rate, Schedule, Stage};
 pub use worker::window_edge;
@@ -130,6 +130,13 @@ pub struct Request {
     /// Appended to the endpoint's base path: `/process`, `/tasks/42?wait=60s`.
     pub path: String,
     pub body: Bytes,
+    /// Headers beyond `host`, `content-type`, `content-length` and the endpoint's
+    /// `authorization`; names must be tokens and values carry no line break (see
+    /// [`header_name_valid`], [`header_safe`]).
+    pub headers: Vec<(String, String)>,
+    /// Waited before the request is sent: a poll's interval (`Answer::Then`); zero for a
+    /// first request, whose time is the schedule's.
+    pub delay: Duration,
     /// The workload's own tag (its request kind), handed back to [`Workload::check`].
     pub tag: u32,
     /// The series the request is recorded in, and a finer one it also counts in.
@@ -231,6 +238,12 @@ pub struct Outcome {
     pub send_lag: Histogram<u64>,
     /// Lateness of the workers' wake-ups against the schedule, µs (open model).
     pub schedule_lag: Histogram<u64>,
+    /// Every connection set-up of the run, µs: the TCP connect, and the TLS handshake after
+    /// it (`https://` only; empty otherwise), apart from the requests' latency.
+    pub connect: Histogram<u64>,
+    pub tls_handshake: Histogram<u64>,
+    /// TLS handshakes that resumed an earlier session.
+    pub tls_resumed: u64,
     pub workers: Vec<WorkerStats>,
     /// Requests that found the in-flight cap reached and waited for a free slot.
     pub in_flight_cap_hits: u64,
@@ -310,6 +323,9 @@ fn merge(n_series: usize, results: Vec<worker::WorkerResult>) -> Outcome {
         series: (0..n_series).map(|_| SeriesResult::new()).collect(),
         send_lag: new_histogram(),
         schedule_lag: new_histogram(),
+        connect: new_histogram(),
+        tls_handshake: new_histogram(),
+        tls_resumed: 0,
         workers: Vec::new(),
         in_flight_cap_hits: 0,
         unsent: 0,
@@ -329,6 +345,15 @@ fn merge(n_series: usize, results: Vec<worker::WorkerResult>) -> Outcome {
             .schedule_lag
             .add(&result.recorder.schedule_lag)
             .expect("same bounds");
+        outcome
+            .connect
+            .add(&result.recorder.connect)
+            .expect("same bounds");
+        outcome
+            .tls_handshake
+            .add(&result.recorder.tls_handshake)
+            .expect("same bounds");
+        outcome.tls_resumed += result.recorder.tls_resumed;
         outcome.workers.push(result.stats);
         outcome.in_flight_cap_hits += result.in_flight_cap_hits;
         outcome.unsent += result.unsent;

@@ -106,6 +106,12 @@ pub(crate) struct WorkerRecorder {
     pub send_lag: Histogram<u64>,
     /// How late the worker woke against the schedule, microseconds.
     pub schedule_lag: Histogram<u64>,
+    /// Every connection set-up of the run, warm-up included: the TCP connect, and the TLS
+    /// handshake after it (`https://`), microseconds; apart from the requests' latency.
+    pub connect: Histogram<u64>,
+    pub tls_handshake: Histogram<u64>,
+    /// TLS handshakes that resumed an earlier session.
+    pub tls_resumed: u64,
     pub intervals: Vec<EncodedInterval>,
     current: Vec<Histogram<u64>>,
     /// Failures among the current interval's answers, per series.
@@ -122,6 +128,9 @@ impl WorkerRecorder {
             series: (0..n_series).map(|_| SeriesResult::new()).collect(),
             send_lag: new_histogram(),
             schedule_lag: new_histogram(),
+            connect: new_histogram(),
+            tls_handshake: new_histogram(),
+            tls_resumed: 0,
             intervals: Vec::new(),
             current: (0..n_series).map(|_| new_histogram()).collect(),
             current_errors: vec![0; n_series],
@@ -129,6 +138,16 @@ impl WorkerRecorder {
             interval,
             window_start: window.0,
             window_end: window.1,
+        }
+    }
+
+    /// Records how a connection was set up.
+    pub fn record_set_up(&mut self, set_up: crate::client::SetUp) {
+        self.connect
+            .saturating_record(micros(set_up.connect).max(1));
+        if let Some(tls) = set_up.tls {
+            self.tls_handshake.saturating_record(micros(tls).max(1));
+            self.tls_resumed += u64::from(set_up.resumed);
         }
     }
 

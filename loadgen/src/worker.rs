@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use http_body_util::Full;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
 use tokio::sync::{Notify, oneshot, watch};
 
 use crate::client::{self, Connection, Endpoint, Epoch, TransportError};
@@ -94,15 +92,6 @@ pub(crate) fn run<W: Workload>(setup: Setup, workload: W) -> std::io::Result<Wor
             },
         }),
         connect_wanted: Notify::new(),
-        hosts: setup
-            .shared
-            .endpoints
-            .iter()
-            .map(|endpoint| {
-                HeaderValue::from_str(&endpoint.authority)
-                    .unwrap_or_else(|_| HeaderValue::from_static("localhost"))
-            })
-            .collect(),
         recorder: RefCell::new(WorkerRecorder::new(
             setup.shared.plan.n_series,
             (setup.shared.plan.measure_start(), setup.shared.plan.end()),
@@ -210,7 +199,6 @@ struct Worker<W> {
     state: RefCell<State<W>>,
     /// Woken when a request waits for a connection, so the open loop starts opening one.
     connect_wanted: Notify,
-    hosts: Vec<HeaderValue>,
     recorder: RefCell<WorkerRecorder>,
     park: Arc<ParkClock>,
     /// Time the thread had nothing to do but was not parked by the runtime: spinning to a
@@ -263,7 +251,7 @@ impl<W: Workload> Worker<W> {
         };
         for (idx, endpoint) in self.shared.endpoints.iter().enumerate() {
             for _ in 0..per_endpoint {
-                let Ok(Ok(connection)) = tokio::time::timeout_at(
+                let Ok(Ok(mut connection)) = tokio::time::timeout_at(
                     plan.start.into(),
                     client::connect(endpoint, self.shared.epoch),
                 )
@@ -271,6 +259,7 @@ impl<W: Workload> Worker<W> {
                 else {
                     break;
                 };
+                self.note_set_up(&mut connection);
                 self.state.borrow_mut().pools[idx].idle.push(connection);
             }
         }
@@ -389,10 +378,15 @@ impl<W: Workload> Worker<W> {
 
     /// The open model in send windows (`Plan::send_window`): the worker sleeps to the next
     /// window edge, outside the runtime, so that neither the schedule nor an answer wakes it
-    /// in between; at each edge it lets its connections read what arrived (stamped by the
-    /// kernel when it arrived, so the late read costs no accuracy) and sends every request
-    /// that fell due. One wake-up serves many requests: at high rates the open model then
-    /// costs about what the closed loop does, and a request is sent at most a window late.
+    /// in between; at each edge it takes in what arrived (stamped by the kernel when it
+    /// arrived, so the late read costs no accuracy), lets the requests read it, and sends every
+    /// request that fell due. One wake-up serves many requests: at high rates the open model
+    /// then costs about what the closed loop does, and a request is sent at most a window
+    /// (and a wake-up's lateness) late.
+    ///
+    /// The requests are polled under a waker that does nothing: the worker looks at them at
+    /// every edge anyway, and tokio's own waker for a `block_on` future writes to an eventfd
+    /// on every wake (a system call per answer, seen as the most frequent call of the run).
     fn open_windowed(
         &self,
         runtime: &tokio::runtime::Runtime,
@@ -405,7 +399,6 @@ impl<W: Workload> Worker<W> {
         let mut in_flight = FuturesUnordered::new();
         let mut spares = FuturesUnordered::new();
         let mut result = empty_result();
-        let mut wake_latency = Duration::ZERO;
         loop {
             if *cancel.borrow() {
                 result.cancelled = true;
@@ -413,10 +406,9 @@ impl<W: Workload> Worker<W> {
             }
             // Unconstrained: tokio defers the wake-up of a future that used up its
             // cooperative budget to the runtime's next park, and a `block_on` that returns
-            // first forgets it; the request would then wait for its timeout. (The connection
-            // tasks' deferrals are woken before `settle` ends: it ends on a poll after a park.)
+            // first forgets it; the request would then wait for its timeout.
             let behind = runtime.block_on(tokio::task::unconstrained(async {
-                self.settle(&mut in_flight, &mut spares).await;
+                let behind = self.settle(&mut in_flight, &mut spares).await;
                 let now = Instant::now();
                 self.mark_window(now);
                 while let Some((request, intended, measured)) =
@@ -425,17 +417,18 @@ impl<W: Workload> Worker<W> {
                     in_flight.push(self.request(request, intended, measured));
                 }
                 queue.after_sends(self, now, &mut result);
-                self.open_spares(&mut spares, now);
-                self.settle(&mut in_flight, &mut spares).await
+                // The first poll of a new request writes it now, not at the next edge.
+                self.poll_in_flight(&mut in_flight, &mut spares);
+                behind
             }));
             let now = Instant::now();
             if queue.next.is_none() && (in_flight.is_empty() || now >= drain_deadline) {
                 break;
             }
             if behind {
-                // Requests were still finishing when the tick's rounds ran out: go on at
-                // once. Sleeping now would bound the work done per window, and a backlog
-                // (after a stall, say) would then never be caught up.
+                // Requests were still finishing when the rounds ran out: go on at once.
+                // Sleeping now would bound the work done per window, and a backlog (after a
+                // stall, say) would then never be caught up.
                 continue;
             }
             // The next edge while answers are awaited; otherwise the edge of the next send.
@@ -445,19 +438,11 @@ impl<W: Workload> Worker<W> {
             }
             // A cancel is seen at the next wake-up: never more than this away.
             wake = wake.min(now + MAX_SLEEP);
-            // Asleep until a learnt wake-up latency before the edge, then awake to it: on
-            // time rather than a wake-up late (about 60 µs on a small VM), for a little
-            // spinning, idle time as much as the sleep. At most an eighth of the window: the
-            // spinning takes a core from the system under test when the two share a machine.
-            let early = wake_latency.min(window / 8).min(MAX_EARLY);
-            let sleep_until = wake.checked_sub(early).unwrap_or(wake);
-            if sleep_until > now {
-                std::thread::sleep(sleep_until - now);
-                let late = Instant::now().saturating_duration_since(sleep_until);
-                wake_latency = (wake_latency * 7 + late) / 8;
-            }
-            while Instant::now() < wake {
-                std::hint::spin_loop();
+            // Asleep to the edge, and no spinning: a wake-up comes tens of microseconds late
+            // on a small VM, within the window's allowance, and spinning to the edge instead
+            // cost the generator more CPU than all of its requests at 10k/s.
+            if wake > now {
+                std::thread::sleep(wake - now);
             }
             self.add_idle(now.elapsed());
         }
@@ -465,38 +450,54 @@ impl<W: Workload> Worker<W> {
         result
     }
 
-    /// Lets the connections write what was handed to them and read what has arrived, takes
-    /// the requests that finished and the spares that opened, round after round until one
-    /// finishes none (at most [`SETTLE_ROUNDS`]). True when the rounds ran out with requests
-    /// still finishing: there is more to do at once.
+    /// Lets the runtime take in what arrived (one turn of its driver), then lets the requests
+    /// read it and takes those that finished, round after round while some finish (at most
+    /// [`SETTLE_ROUNDS`]). True when the rounds ran out with requests still finishing: there
+    /// is more to do at once.
     async fn settle<'a, F: Future<Output = ()>>(
         &'a self,
         in_flight: &mut FuturesUnordered<F>,
         spares: &mut FuturesUnordered<SpareConnect<'a>>,
     ) -> bool {
-        for round in 0..SETTLE_ROUNDS {
-            let finished = std::future::poll_fn(|cx| {
-                let mut finished = 0;
-                while let Poll::Ready(Some(())) = in_flight.poll_next_unpin(cx) {
-                    finished += 1;
-                }
-                // Requests polled above may be waiting for a connection.
-                self.open_spares(spares, Instant::now());
-                while let Poll::Ready(Some(opened)) = spares.poll_next_unpin(cx) {
-                    self.spare_opened(opened);
-                }
-                Poll::Ready(finished)
-            })
-            .await;
-            if round > 0 && finished == 0 {
+        for _ in 0..SETTLE_ROUNDS {
+            // A yield inside `block_on` is one turn of the driver: epoll without waiting,
+            // readiness handed to the requests, expired timers fired. It costs two system
+            // calls (tokio's wake of a `block_on` future writes to an eventfd): another turn
+            // is taken only when this one finished a backlog's worth.
+            tokio::task::yield_now().await;
+            if self.poll_in_flight(in_flight, spares) < BACKLOG {
                 return false;
             }
-            // tokio polls a `block_on` future again right after it yields, before the tasks
-            // the poller woke: the second yield is what lets the connection tasks run.
-            tokio::task::yield_now().await;
-            tokio::task::yield_now().await;
         }
         true
+    }
+
+    /// Polls the requests in flight and the connections being opened until none can go on;
+    /// returns how many requests finished.
+    fn poll_in_flight<'a, F: Future<Output = ()>>(
+        &'a self,
+        in_flight: &mut FuturesUnordered<F>,
+        spares: &mut FuturesUnordered<SpareConnect<'a>>,
+    ) -> usize {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut finished = 0;
+        while let Poll::Ready(Some(())) = in_flight.poll_next_unpin(&mut cx) {
+            finished += 1;
+        }
+        // Requests polled above may be waiting for a connection.
+        self.open_spares(spares, Instant::now());
+        let mut opened = false;
+        while let Poll::Ready(Some(spare)) = spares.poll_next_unpin(&mut cx) {
+            self.spare_opened(spare);
+            opened = true;
+        }
+        if opened {
+            // Requests that were given a connection go on with it now.
+            while let Poll::Ready(Some(())) = in_flight.poll_next_unpin(&mut cx) {
+                finished += 1;
+            }
+        }
+        finished
     }
 
     fn drain_deadline<I: Iterator<Item = Instant>>(&self, queue: &OpenQueue<I>) -> Instant {
@@ -597,32 +598,35 @@ impl<W: Workload> Worker<W> {
             let Some(endpoint) = self.shared.endpoints.get(request.endpoint) else {
                 return Err("no_endpoint".into());
             };
-            let mut connection = self.connection(request.endpoint, endpoint).await?;
-            let mut http_request = hyper::Request::builder()
-                .method(request.method.clone())
-                .uri(format!("{}{}", endpoint.base_path, request.path))
-                .header(HOST, self.hosts[request.endpoint].clone())
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            if let Some(authorization) = &endpoint.authorization {
-                http_request = http_request.header(AUTHORIZATION, authorization.clone());
+            if !request.delay.is_zero() {
+                tokio::time::sleep(request.delay).await;
             }
-            let http_request = http_request
-                .body(Full::new(request.body.clone()))
-                .map_err(|_| "bad_request")?;
+            let mut connection = self.connection(request.endpoint, endpoint).await?;
             let exchanged = connection
-                .exchange(http_request, self.shared.epoch)
+                .exchange(
+                    endpoint,
+                    client::Outgoing {
+                        method: &request.method,
+                        path: &request.path,
+                        headers: &request.headers,
+                        body: &request.body,
+                    },
+                    self.shared.epoch,
+                )
                 .await
                 .map_err(|error| error.as_str())?;
             if sent_at.get().is_none() {
                 sent_at.set(Some(exchanged.sent_at));
             }
             answered_at.set(Some(exchanged.answered_at));
-            self.state.borrow_mut().pools[request.endpoint].give_back(connection);
-            let answer =
-                self.state
-                    .borrow_mut()
-                    .workload
-                    .check(&request, exchanged.status, &exchanged.body);
+            let answer = self.state.borrow_mut().workload.check(
+                &request,
+                exchanged.status,
+                connection.body(),
+            );
+            if connection.reusable() {
+                self.state.borrow_mut().pools[request.endpoint].give_back(connection);
+            }
             match answer {
                 Answer::Done(outcome) => return outcome,
                 Answer::Then(next) => request = next,
@@ -676,8 +680,11 @@ impl<W: Workload> Worker<W> {
     /// to open fails the oldest waiting request, as its own attempt would have.
     fn spare_opened(
         &self,
-        (idx, took, connected): (usize, Duration, Result<Connection, TransportError>),
+        (idx, took, mut connected): (usize, Duration, Result<Connection, TransportError>),
     ) {
+        if let Ok(connection) = &mut connected {
+            self.note_set_up(connection);
+        }
         let mut state = self.state.borrow_mut();
         state.openers.opening[idx] -= 1;
         let pool = &mut state.pools[idx];
@@ -714,8 +721,12 @@ impl<W: Workload> Worker<W> {
                     openers.ahead[endpoint_idx] = true;
                 }
                 match idle {
-                    Some(connection) if connection.is_open() => return Ok(connection),
-                    Some(_closed) => continue,
+                    Some(mut connection) => {
+                        if connection.is_open() {
+                            return Ok(connection);
+                        }
+                        continue;
+                    }
                     None if openers.enabled => {
                         let (sender, receiver) = oneshot::channel();
                         pool.waiting.push_back(sender);
@@ -726,22 +737,38 @@ impl<W: Workload> Worker<W> {
             };
             self.connect_wanted.notify_one();
             match waiting.await {
-                Ok(Ok(connection)) if connection.is_open() => return Ok(connection),
-                Ok(Ok(_closed)) => continue,
+                Ok(Ok(mut connection)) => {
+                    if connection.is_open() {
+                        return Ok(connection);
+                    }
+                }
                 Ok(Err(error)) => return Err(error.as_str()),
                 // The worker is gone: the run is over.
                 Err(_) => return Err(TransportError::Connect.as_str()),
             }
         }
-        client::connect(endpoint, self.shared.epoch)
+        let mut connection = client::connect(endpoint, self.shared.epoch)
             .await
-            .map_err(|error| error.as_str())
+            .map_err(|error| error.as_str())?;
+        self.note_set_up(&mut connection);
+        Ok(connection)
+    }
+
+    /// Records how a new connection was set up, once.
+    fn note_set_up(&self, connection: &mut Connection) {
+        if let Some(set_up) = connection.set_up.take() {
+            self.recorder.borrow_mut().record_set_up(set_up);
+        }
     }
 }
 
 /// Rounds of a windowed worker's settling per wake-up, at most, before it looks at the
 /// schedule again.
 const SETTLE_ROUNDS: usize = 4;
+
+/// Requests finished in one settling round that suggest more are waiting to be read: a
+/// backlog (after a stall, say), not a window's usual share.
+const BACKLOG: usize = 64;
 
 /// How long a windowed worker sleeps at most, so that it sees a cancel soon.
 const MAX_SLEEP: Duration = Duration::from_millis(50);
@@ -767,9 +794,6 @@ const MAX_PRECONNECT: usize = 256;
 /// from idle on a small VM comes 100-150 µs late; at low rates, where waits are long, the
 /// learnt latency is compensated whole (the eighth-of-the-wait bound keeps high rates cheap).
 const MAX_COMPENSATION: Duration = Duration::from_micros(250);
-
-/// How much early a windowed worker wakes at most, to be awake at the window's edge.
-const MAX_EARLY: Duration = Duration::from_micros(100);
 
 /// A connection being opened by the worker: its endpoint, how long it took, and the
 /// connection or why not.

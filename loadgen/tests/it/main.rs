@@ -5,6 +5,9 @@
 //! not open a connection per due request; interval logs must merge back into the whole. The
 //! timing tests run up to three trials each (`in_trials`).
 
+mod tls;
+mod wire;
+
 use std::borrow::Cow;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -55,6 +58,8 @@ impl Workload for Posts {
             } else {
                 Bytes::from_static(br#"{"text":"hello"}"#)
             },
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
             tag: 0,
             series: 0,
             detail: None,
