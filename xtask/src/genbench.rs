@@ -1,6 +1,7 @@
 //! `cargo xtask genbench`: the generator against wrk, side by side in one run, on the built-in
 //! trivial server (`octoperf calibration-server`), each side pinned to its own core when the
-//! machine has two; then the open model's own cost at 10k/s and its hold at 50k/s.
+//! machine has two, with oha beside them as the Rust peer when it is installed; then the open
+//! model's own cost at 10k/s (oha's too) and its hold at 50k/s.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -62,7 +63,14 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
     )
     .with_context(|| format!("writing {}", script.display()))?;
     if wrk.is_none() {
-        println!("wrk is not installed (Debian package `wrk`): octoperf alone");
+        println!("wrk is not installed (`apt-get install -y wrk`): compared with no wrk");
+    }
+    let oha = find_on_path("oha").or_else(|| {
+        let cargo_bin = Path::new(&std::env::var_os("HOME")?).join(".cargo/bin/oha");
+        cargo_bin.is_file().then_some(cargo_bin)
+    });
+    if oha.is_none() {
+        println!("oha is not installed (`cargo install oha --locked`): compared with no oha");
     }
 
     println!(
@@ -95,15 +103,31 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
             client_cpu,
         ))?;
         let ours_rate = ours["achieved_per_second"].as_f64().unwrap_or(0.0);
+        let oha_rate = match &oha {
+            Some(oha) => {
+                let mut command = pinned(taskset.as_deref(), client_cpu, oha);
+                command
+                    .args(oha_args(&["-c", &users], opts.seconds))
+                    .arg(&url);
+                Some(oha_json(&mut command)?.0)
+            }
+            None => None,
+        };
+        let oha_text = oha_rate.map_or(String::new(), |rate| {
+            format!(
+                "   oha {rate:>9.0} req/s ({:.2}x of wrk's)",
+                wrk_rate.map_or(0.0, |wrk| rate / wrk)
+            )
+        });
         match wrk_rate {
             Some(theirs) => {
                 let ratio = ours_rate / theirs;
                 ratios.push(ratio);
                 println!(
-                    "  round {round}: wrk {theirs:>9.0} req/s   octoperf {ours_rate:>9.0} req/s   ratio {ratio:.2}x"
+                    "  round {round}: wrk {theirs:>9.0} req/s   octoperf {ours_rate:>9.0} req/s   ratio {ratio:.2}x{oha_text}"
                 );
             }
-            None => println!("  round {round}: octoperf {ours_rate:>9.0} req/s"),
+            None => println!("  round {round}: octoperf {ours_rate:>9.0} req/s{oha_text}"),
         }
     }
     if !ratios.is_empty() {
@@ -147,6 +171,29 @@ pub fn genbench(root: &Path, release: &Path, opts: &GenbenchOpts) -> anyhow::Res
                 "held".to_owned()
             } else {
                 format!("NOT held: {}", limited.join("; "))
+            }
+        );
+    }
+    if let Some(oha) = &oha {
+        // oha's own open model at 10k/s (its --latency-correction), its CPU read from the
+        // kernel's account of the finished child.
+        let before = children_cpu();
+        let mut command = pinned(taskset.as_deref(), client_cpu, oha);
+        command
+            .args(oha_args(
+                &["-c", "64", "-q", "10000", "--latency-correction"],
+                opts.seconds,
+            ))
+            .arg(&url);
+        let (rate, total) = oha_json(&mut command)?;
+        let cpu = children_cpu().saturating_sub(before).as_secs_f64();
+        let requests = rate * total;
+        println!(
+            "  oha  10000/s   its own model: achieved {rate:.0}/s, {:.1} µs of CPU per request (the whole process)",
+            if requests > 0.0 {
+                cpu * 1e6 / requests
+            } else {
+                0.0
             }
         );
     }
@@ -299,6 +346,57 @@ fn bench_json(command: &mut Command) -> anyhow::Result<serde_json::Value> {
         output.status
     );
     serde_json::from_slice(&output.stdout).context("reading octoperf bench's JSON")
+}
+
+/// oha's arguments for a run of `seconds` with the shared body, JSON out.
+fn oha_args(load: &[&str], seconds: u32) -> Vec<String> {
+    let mut args: Vec<String> = load.iter().map(|arg| (*arg).to_owned()).collect();
+    args.extend(
+        [
+            "-z",
+            &format!("{seconds}s"),
+            "--no-tui",
+            "-m",
+            "POST",
+            "-d",
+            BODY,
+            "-T",
+            "application/json",
+            "--output-format",
+            "json",
+        ]
+        .map(str::to_owned),
+    );
+    args
+}
+
+/// oha's requests per second and the run's length in seconds, from its JSON.
+fn oha_json(command: &mut Command) -> anyhow::Result<(f64, f64)> {
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running oha")?;
+    anyhow::ensure!(output.status.success(), "oha failed ({})", output.status);
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("reading oha's JSON")?;
+    let summary = &json["summary"];
+    Ok((
+        summary["requestsPerSec"].as_f64().unwrap_or(0.0),
+        summary["total"].as_f64().unwrap_or(0.0),
+    ))
+}
+
+/// CPU time used by the finished children this process has waited for.
+fn children_cpu() -> std::time::Duration {
+    // SAFETY: getrusage writes one rusage struct we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let time =
+        |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
