@@ -53,17 +53,17 @@ pub fn scan_texts() -> Vec<(&'static str, String)> {
 
 /// The generator's request mix of the Reflex scenario, seeded.
 pub fn reflex_mix() -> Mix {
-    let spec = RequestSpec {
-        kind: RequestKind::ReflexProcess,
-        weight: 1,
-        text: TextSpec {
+    let spec = RequestSpec::builtin(
+        RequestKind::ReflexProcess,
+        1,
+        TextSpec {
             pii_ratio: 0.15,
             injection_ratio: 0.05,
             repeat_ratio: 0.4,
             ..TextSpec::default()
         },
-        arms: Vec::new(),
-    };
+        Vec::new(),
+    );
     Mix::new(&[spec], 42)
 }
 
@@ -118,18 +118,18 @@ mod tests {
             (RequestKind::ReflexProcess, "text", 200, 1000),
         ] {
             for seed in [1, 42, 2026] {
-                let spec = RequestSpec {
+                let spec = RequestSpec::builtin(
                     kind,
-                    weight: 1,
-                    text: TextSpec {
+                    1,
+                    TextSpec {
                         min_chars,
                         max_chars,
                         pii_ratio: 0.15,
                         injection_ratio: 0.0,
                         ..TextSpec::default()
                     },
-                    arms: Vec::new(),
-                };
+                    Vec::new(),
+                );
                 let mut mix = Mix::new(&[spec], seed);
                 for _ in 0..1_000 {
                     let request = mix.next_request();

@@ -24,6 +24,8 @@ impl Workload for Fixed {
             method: self.method.clone(),
             path: self.path.clone(),
             body: self.body.clone(),
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
             tag: 0,
             series: 0,
             detail: None,
@@ -54,6 +56,8 @@ pub struct BenchConfig {
     pub timeout: Duration,
     /// See `loadgen::Plan::send_window`; zero: every request at its own time.
     pub send_window: Duration,
+    /// How an `https://` URL is trusted.
+    pub tls: loadgen::TlsOptions,
 }
 
 /// What a bench run measured, for printing and for `cargo xtask genbench`.
@@ -95,15 +99,18 @@ pub fn split_url(url: &str) -> Result<(String, String), String> {
     let query = url
         .split_once('?')
         .map_or(String::new(), |(_, q)| format!("?{q}"));
-    Ok((
-        format!("http://{}", endpoint.authority),
-        format!("{path}{query}"),
-    ))
+    Ok((endpoint.origin(), format!("{path}{query}")))
 }
 
 pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
     let (base, path) = split_url(&config.url)?;
-    let endpoint = Endpoint::parse(&base).map_err(|error| error.to_string())?;
+    let client = if base.starts_with("https://") {
+        Some(loadgen::TlsClient::new(&config.tls).map_err(|error| error.to_string())?)
+    } else {
+        None
+    };
+    let endpoint =
+        Endpoint::parse_with(&base, client.as_ref()).map_err(|error| error.to_string())?;
     let plan = Plan {
         shape: config.shape.clone(),
         start: Instant::now() + Duration::from_millis(100),

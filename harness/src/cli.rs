@@ -206,6 +206,8 @@ pub struct BenchOpts {
     /// Allow a URL that is not on this machine.
     #[arg(long)]
     pub allow_non_loopback: bool,
+    #[command(flatten)]
+    pub tls: TlsOpts,
 }
 
 #[derive(Debug, clap::Args)]
@@ -262,6 +264,26 @@ pub struct FilesOpts {
     pub budgets: PathBuf,
 }
 
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsOpts {
+    /// Trust the certificates in this PEM file for `https://` targets, instead of the
+    /// system's roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Accept any certificate from `https://` targets (a staging server's self-signed one).
+    #[arg(long, conflicts_with = "cacert")]
+    pub insecure: bool,
+}
+
+impl TlsOpts {
+    pub fn options(&self) -> loadgen::TlsOptions {
+        loadgen::TlsOptions {
+            cacert: self.cacert.clone(),
+            insecure: self.insecure,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunOpts {
     #[command(flatten)]
@@ -288,6 +310,8 @@ pub struct RunOpts {
     /// Allow services that are not on this machine (loopback is the only default).
     #[arg(long)]
     pub allow_non_loopback: bool,
+    #[command(flatten)]
+    pub tls: TlsOpts,
     /// The API key to present to services given by URL (a service's scope for the load; an
     /// admin's for their `/metrics`, profiles and fault switches); the services started here
     /// then accept it too. Better given in the environment [default: a key made per run].
@@ -484,6 +508,16 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         for url in targets.values_mut() {
             *url = stack::pin_loopback(url).map_err(refuse)?;
         }
+        for scenario in &mut scenarios {
+            let name = scenario.name.clone();
+            for request in &mut scenario.requests {
+                if let Some(url) = &mut request.http.url {
+                    *url = stack::pin_loopback(url).map_err(|reason| {
+                        format!("scenario {name}: requests.url: {}", refuse(reason))
+                    })?;
+                }
+            }
+        }
     }
     let started = run::rfc3339_now();
     let nonce = std::process::id()
@@ -507,6 +541,7 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         redis_url: opts.redis_url,
         targets,
         keys: crate::stack::Keys::new(opts.api_key.as_deref()),
+        tls: opts.tls.options(),
         git_commit: machine::git_commit(),
         git_branch: opts.branch.clone().or_else(machine::git_branch),
         generator_threads: match opts.generator_threads {
@@ -1087,6 +1122,7 @@ async fn bench_command(opts: BenchOpts) -> u8 {
         method,
         timeout: std::time::Duration::from_secs(30),
         send_window: opts.send_window,
+        tls: opts.tls.options(),
     };
     let result = match tokio::task::spawn_blocking(move || bench::run(&config)).await {
         Ok(Ok(result)) => result,

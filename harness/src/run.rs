@@ -38,6 +38,8 @@ use crate::workload::{Resolved, ScenarioWorkload};
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub scenarios: Vec<Scenario>,
+    /// How `https://` targets are trusted.
+    pub tls: loadgen::TlsOptions,
     pub budgets: Budgets,
     pub profile: Profile,
     pub quick: bool,
@@ -153,7 +155,9 @@ pub(crate) async fn run_scenario(
         }
     };
     describe_stack(&mut result, &stack, &config.out_dir);
-    let resolved = match stack.endpoints.resolve(Some(&stack.keys.service)) {
+    let mut endpoints = stack.endpoints.clone();
+    endpoints.urls = crate::workload::mix::urls(&scenario.requests);
+    let resolved = match endpoints.resolve(Some(&stack.keys.service), &config.tls) {
         Ok(resolved) => resolved,
         Err(error) => {
             result.error = Some(format!("{error}"));
@@ -243,10 +247,11 @@ pub(crate) async fn run_scenario(
                 plan.duration.as_secs_f64(),
             );
         }
-        let has_tasks = scenario
-            .requests
-            .iter()
-            .any(|request| request.weight > 0 && request.kind.service() == Component::Orchestrator);
+        let has_tasks = scenario.requests.iter().any(|request| {
+            request.weight > 0
+                && request.kind != crate::workload::RequestKind::Http
+                && request.kind.service() == Component::Orchestrator
+        });
         faults::judge(&mut account, &scenario.expect, has_tasks);
         result.faults = Some(account);
     }
@@ -573,6 +578,7 @@ fn record_outcome(
     for (kind, series) in outcome.series.iter().zip(series) {
         result.requests.push(RequestResult {
             kind: series.label.clone(),
+            feeds: series.feeds.clone(),
             offered_per_second: offered_per_second.map(|rate| rate * series.share),
             sent: kind.sent,
             ok: kind.ok,

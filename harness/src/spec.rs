@@ -5,5 +5,6 @@
 pub mod budget;
 pub mod error;
 pub mod faults;
+pub mod generic;
 pub mod rows;
 pub mod scenario;

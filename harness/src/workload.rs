@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use loadgen::{Answer, Endpoint, Request, Workload};
 
+pub mod http;
 pub mod kind;
 pub mod mix;
 
@@ -23,6 +24,9 @@ pub struct Endpoints {
     /// to each in turn, and a task's polls go where it was submitted.
     pub orchestrator_replicas: Vec<String>,
     pub arms: BTreeMap<String, String>,
+    /// The generic requests' own URLs (`url = …`), in `mix::urls` order: services the
+    /// harness did not start, which get no API key of the stack's.
+    pub urls: Vec<String>,
 }
 
 /// The endpoints resolved for the engine, and which one each destination uses.
@@ -33,21 +37,46 @@ pub struct Resolved {
     /// The Orchestrator and its replicas, in turn.
     orchestrators: Vec<usize>,
     arms: BTreeMap<String, usize>,
+    urls: Vec<usize>,
 }
 
 impl Endpoints {
-    /// Parses and resolves every base URL once, before any load; every request then carries
-    /// `bearer` as its API key, when given.
-    pub fn resolve(&self, bearer: Option<&str>) -> Result<Resolved, loadgen::EndpointError> {
-        let mut endpoints = Vec::new();
-        let mut add = |url: &str| -> Result<usize, loadgen::EndpointError> {
-            let endpoint = Endpoint::parse(url)?;
-            endpoints.push(match bearer {
-                Some(token) => endpoint.with_bearer(token)?,
-                None => endpoint,
-            });
-            Ok(endpoints.len() - 1)
+    /// Parses and resolves every base URL once, before any load; every request to the
+    /// stack's services then carries `bearer` as its API key, when given. `https://` URLs
+    /// are trusted as `tls` says.
+    pub fn resolve(
+        &self,
+        bearer: Option<&str>,
+        tls: &loadgen::TlsOptions,
+    ) -> Result<Resolved, loadgen::EndpointError> {
+        let all = self
+            .reflex
+            .iter()
+            .chain(&self.orchestrator)
+            .chain(&self.orchestrator_replicas)
+            .chain(self.arms.values())
+            .chain(&self.urls);
+        // One TLS client for the run, so that its connections share one session cache.
+        let client = if all.clone().any(|url| url.starts_with("https://")) {
+            Some(loadgen::TlsClient::new(tls)?)
+        } else {
+            None
         };
+        let mut endpoints = Vec::new();
+        let mut add_with =
+            |url: &str, bearer: Option<&str>| -> Result<usize, loadgen::EndpointError> {
+                let endpoint = Endpoint::parse_with(url, client.as_ref())?;
+                endpoints.push(match bearer {
+                    Some(token) => endpoint.with_bearer(token)?,
+                    None => endpoint,
+                });
+                Ok(endpoints.len() - 1)
+            };
+        let mut urls = Vec::new();
+        for url in &self.urls {
+            urls.push(add_with(url, None)?);
+        }
+        let mut add = |url: &str| add_with(url, bearer);
         let reflex = self.reflex.as_deref().map(&mut add).transpose()?;
         let mut orchestrators = Vec::new();
         if let Some(url) = &self.orchestrator {
@@ -65,6 +94,7 @@ impl Endpoints {
             reflex,
             orchestrators,
             arms,
+            urls,
         })
     }
 }
@@ -106,6 +136,7 @@ impl ScenarioWorkload {
                 (!all.is_empty()).then(|| all[(self.orchestrator_turn - 1) % all.len()])
             }
             Destination::Arm(arm) => self.resolved.arms.get(arm).copied(),
+            Destination::Url(idx) => self.resolved.urls.get(*idx).copied(),
         };
         // An index past the end is answered by the engine as `no_endpoint`.
         found.unwrap_or(usize::MAX)
@@ -118,9 +149,11 @@ impl Workload for ScenarioWorkload {
         Request {
             endpoint: self.endpoint(&prepared.destination),
             method: prepared.method,
-            path: prepared.path.to_owned(),
+            path: prepared.path,
             body: Bytes::from(prepared.body),
-            tag: prepared.kind.tag(0),
+            headers: prepared.headers,
+            delay: std::time::Duration::ZERO,
+            tag: prepared.tag,
             series: prepared.series,
             detail: prepared.detail,
         }
@@ -128,6 +161,12 @@ impl Workload for ScenarioWorkload {
 
     fn check(&mut self, request: &Request, status: u16, body: &[u8]) -> Answer {
         let answer = match RequestKind::from_tag(request.tag) {
+            Some((RequestKind::Http, step)) => {
+                match self.mix.http_kind(RequestKind::http_entry(request.tag)) {
+                    Some(http) => http.check(step, request, status, body),
+                    None => Err(ErrorKind::UnknownTag),
+                }
+            }
             Some((kind, step)) => kind.def().check(step, request, status, body, &self.context),
             None => Err(ErrorKind::UnknownTag),
         };

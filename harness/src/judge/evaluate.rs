@@ -54,7 +54,7 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Budge
                 let request = scenario
                     .requests
                     .iter()
-                    .find(|r| r.kind == kind && r.latency.count > 0)
+                    .find(|r| (r.kind == kind || r.feeds.contains(&row_id)) && r.latency.count > 0)
                     .ok_or_else(|| RECORDED_NOTHING.to_owned())?;
                 let pick = |latency: &reports::Percentiles| match metric {
                     "p50" => latency.p50_us,
@@ -103,7 +103,9 @@ fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Bu
             let requests: Vec<_> = scenario
                 .requests
                 .iter()
-                .filter(|r| sources.iter().any(|kind| kind.as_str() == r.kind))
+                .filter(|r| {
+                    sources.iter().any(|kind| kind.as_str() == r.kind) || r.feeds.contains(&row_id)
+                })
                 .collect();
             if requests.is_empty() {
                 return Err(RECORDED_NOTHING.to_owned());

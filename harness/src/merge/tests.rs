@@ -46,6 +46,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
     std::fs::write(dir.join(log), bytes).unwrap();
     let request = RequestResult {
         kind: "reflex_process".into(),
+        feeds: Vec::new(),
         offered_per_second: Some(values.len() as f64 / 2.0),
         sent: values.len() as u64,
         ok: values.len() as u64,

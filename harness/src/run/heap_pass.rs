@@ -71,7 +71,9 @@ async fn one(
     let mut stack = stack::start(scenario, &options, cancel.clone())
         .await
         .map_err(|error| format!("{error:#}"))?;
-    let resolved = match stack.endpoints.resolve(Some(&stack.keys.service)) {
+    let mut endpoints = stack.endpoints.clone();
+    endpoints.urls = crate::workload::mix::urls(&scenario.requests);
+    let resolved = match endpoints.resolve(Some(&stack.keys.service), &config.tls) {
         Ok(resolved) => resolved,
         Err(error) => {
             stack.stop().await;

@@ -30,6 +30,8 @@ impl Workload for Burning {
             method: Method::POST,
             path: "/process".into(),
             body: Bytes::from_static(b"{}"),
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
             tag: 0,
             series: 0,
             detail: None,
@@ -220,6 +222,7 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
     // says why it did not run, as its verdict's reason.
     let dir = tempfile::tempdir().unwrap();
     let config = RunConfig {
+        tls: loadgen::TlsOptions::default(),
         scenarios: Vec::new(),
         budgets: budgets(),
         profile: Profile::Development,
@@ -290,6 +293,7 @@ fn late_result(latency: (f64, f64), service: (f64, f64), send_lag_p99_ms: f64) -
         error: None,
         requests: vec![RequestResult {
             kind: "reflex_process".into(),
+            feeds: Vec::new(),
             offered_per_second: Some(1_000.0),
             sent: 10_000,
             ok: 10_000,

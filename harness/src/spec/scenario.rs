@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::spec::faults::{self, ExpectSpec, FaultSpec};
+use crate::spec::generic::HttpSpec;
 use crate::spec::rows::{LlmNeed, RowId, Table};
 
 pub use crate::spec::error::ScenarioError;
@@ -337,16 +338,93 @@ pub struct QuickSpec {
 
 /// One weighted kind of request in the mix.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "RawRequest")]
 pub struct RequestSpec {
     pub kind: RequestKind,
-    #[serde(default = "one_u32")]
     pub weight: u32,
-    #[serde(default)]
     pub text: TextSpec,
     /// For `arm_execute`: the arm kinds to spread calls over, evenly.
-    #[serde(default = "all_arm_kinds")]
     pub arms: Vec<String>,
+    /// For `kind = "http"`: the request as the scenario describes it.
+    pub http: HttpSpec,
+    /// The same, compiled when the scenario is read.
+    pub compiled: Option<std::sync::Arc<crate::workload::http::HttpKind>>,
+}
+
+/// A `[[requests]]` entry as written: the built-in kinds' fields and the generic kind's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    kind: RequestKind,
+    #[serde(default = "one_u32")]
+    weight: u32,
+    #[serde(default)]
+    text: TextSpec,
+    #[serde(default = "all_arm_kinds")]
+    arms: Vec<String>,
+    name: Option<String>,
+    service: Option<String>,
+    url: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    body: Option<String>,
+    expect: Option<crate::spec::generic::ExpectSpec>,
+    #[serde(default)]
+    feeds: Vec<String>,
+    then: Option<crate::spec::generic::ThenSpec>,
+}
+
+impl From<RawRequest> for RequestSpec {
+    fn from(raw: RawRequest) -> RequestSpec {
+        RequestSpec {
+            kind: raw.kind,
+            weight: raw.weight,
+            text: raw.text,
+            arms: raw.arms,
+            http: HttpSpec {
+                name: raw.name,
+                service: raw.service,
+                url: raw.url,
+                method: raw.method,
+                path: raw.path,
+                headers: raw.headers,
+                body: raw.body,
+                expect: raw.expect,
+                feeds: raw.feeds,
+                then: raw.then,
+            },
+            compiled: None,
+        }
+    }
+}
+
+impl RequestSpec {
+    /// A built-in kind's entry.
+    pub fn builtin(
+        kind: RequestKind,
+        weight: u32,
+        text: TextSpec,
+        arms: Vec<String>,
+    ) -> RequestSpec {
+        RequestSpec {
+            kind,
+            weight,
+            text,
+            arms,
+            http: HttpSpec::default(),
+            compiled: None,
+        }
+    }
+
+    /// The label of its series: the kind's name, or a generic request's own.
+    pub fn series_label(&self) -> &str {
+        match &self.compiled {
+            Some(http) => &http.name,
+            None => self.kind.as_str(),
+        }
+    }
 }
 
 fn one_u32() -> u32 {
@@ -531,7 +609,9 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
     let load = raw.load.into_inner();
     check_load(&load, load_at, &error_at)?;
     let requests_at = raw.requests.span().start;
-    let requests = raw.requests.into_inner();
+    let mut requests = raw.requests.into_inner();
+    crate::spec::generic::compile_all(&mut requests, &stack)
+        .map_err(|message| error_at(requests_at, message))?;
     check_requests(&requests, &stack, (requests_at, stack_at), &error_at)?;
     check_orchestrator_needs(&stack, stack_at, &error_at)?;
     check_measures(
@@ -716,6 +796,10 @@ fn check_requests(
                 ),
             ));
         }
+        if request.kind == RequestKind::Http {
+            // Its own fields were checked when it was compiled (`generic::compile_all`).
+            continue;
+        }
         if let Err(message) = request.kind.def().check_spec(&request.arms) {
             return Err(error_at(requests_at, message));
         }
@@ -796,10 +880,18 @@ fn check_measures(
     for row in measures {
         let id = row.parse::<RowId>().expect("checked above");
         let needs = id.needs();
+        // A generic request that says it feeds the row stands in for the built-in kind.
+        let fed = requests.iter().any(|request| {
+            request.weight > 0
+                && request
+                    .compiled
+                    .as_ref()
+                    .is_some_and(|http| http.feeds.contains(row))
+        });
         if let Some(missing) = needs
             .request_kinds
             .iter()
-            .find(|kind| !kinds.contains(kind))
+            .find(|kind| !fed && !kinds.contains(kind))
         {
             return Err(error_at(
                 measures_at,

@@ -46,6 +46,9 @@ pub fn pin(url: &str) -> Result<String, String> {
         .map_err(|error| format!("{url}: cannot resolve {bare}: {error}"))?
         .collect();
     match addrs.iter().find(|addr| !addr.ip().is_loopback()) {
+        // An https:// name stays a name: the server's certificate carries the name, not the
+        // address. The load client resolves it once, before any load.
+        None if parsed.scheme() == "https" && !addrs.is_empty() => Ok(url.to_owned()),
         None => {
             let first = addrs
                 .first()

@@ -23,6 +23,9 @@ pub enum RequestKind {
     ArmExecute,
     TaskSimple,
     TaskComplex,
+    /// The generic kind: a request a scenario describes itself (`super::http`). Not in
+    /// [`RequestKind::ALL`], the built-in kinds, since what it is lives in its entry.
+    Http,
 }
 
 impl RequestKind {
@@ -40,6 +43,7 @@ impl RequestKind {
             RequestKind::ArmExecute => &arm_execute::ArmExecute,
             RequestKind::TaskSimple => &task::TASK_SIMPLE,
             RequestKind::TaskComplex => &task::TASK_COMPLEX,
+            RequestKind::Http => &GenericDef,
         }
     }
 
@@ -58,10 +62,67 @@ impl RequestKind {
         (self as u32) << 8 | u32::from(step)
     }
 
-    /// The kind and step a tag stands for.
+    /// The kind and step a tag stands for (a generic kind's entry is in the bits above).
     pub fn from_tag(tag: u32) -> Option<(RequestKind, u8)> {
-        let kind = *RequestKind::ALL.get((tag >> 8) as usize)?;
+        let idx = ((tag >> 8) & 0xff) as usize;
+        let kind = if idx == RequestKind::Http as usize {
+            RequestKind::Http
+        } else {
+            *RequestKind::ALL.get(idx)?
+        };
         Some((kind, (tag & 0xff) as u8))
+    }
+
+    /// The tag of a generic kind's request from the mix's entry `entry`, at `step`.
+    pub fn http_tag(entry: usize, step: u8) -> u32 {
+        (entry as u32) << 16 | RequestKind::Http.tag(step)
+    }
+
+    /// The mix entry a generic kind's tag came from.
+    pub fn http_entry(tag: u32) -> usize {
+        (tag >> 16) as usize
+    }
+}
+
+/// The generic kind's stand-in in the registry: what it sends and how its answers are
+/// judged are its scenario entry's (`super::http::HttpKind`), which the mix and the workload
+/// ask instead; it feeds no row of its own (its entry's `feeds` say which).
+struct GenericDef;
+
+impl KindDef for GenericDef {
+    fn name(&self) -> &'static str {
+        "http"
+    }
+
+    fn service(&self) -> Component {
+        Component::Orchestrator
+    }
+
+    fn goal_texts(&self) -> bool {
+        false
+    }
+
+    fn first_request(&self, _draw: Draw<'_>) -> FirstRequest {
+        unreachable!("a generic request is rendered from its entry's templates")
+    }
+
+    fn check(
+        &self,
+        _step: u8,
+        _request: &Request,
+        _status: u16,
+        _body: &[u8],
+        _context: &CheckContext,
+    ) -> Result<Answer, ErrorKind> {
+        Err(ErrorKind::UnknownTag)
+    }
+
+    fn latency_rows(&self) -> &'static [Subject] {
+        &[]
+    }
+
+    fn throughput_rows(&self) -> &'static [Subject] {
+        &[]
     }
 }
 
@@ -84,12 +145,14 @@ impl Component {
     }
 }
 
-/// Where a prepared request goes: a service, or one arm of the arms.
+/// Where a prepared request goes: a service, one arm of the arms, or a generic kind's own
+/// URL (by its index among the scenario's URLs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Destination {
     Reflex,
     Arm(String),
     Orchestrator,
+    Url(usize),
 }
 
 /// What the mix draws for a request, for its kind to make a body of.
@@ -177,6 +240,8 @@ pub fn follow_up(request: &Request, step: u8, method: Method, path: String) -> R
         method,
         path,
         body: Bytes::new(),
+        headers: Vec::new(),
+        delay: std::time::Duration::ZERO,
         tag: (request.tag & !0xff) | u32::from(step),
         series: request.series,
         detail: request.detail,
@@ -200,6 +265,10 @@ pub enum ErrorKind {
     Arm(String),
     /// An answer to a request this workload did not send.
     UnknownTag,
+    /// A generic session ended in a terminal value that is not a success: `ended_failed`.
+    Ended(String),
+    /// A generic session was still not over after its most polls.
+    PollLimit,
 }
 
 impl ErrorKind {
@@ -215,6 +284,21 @@ impl ErrorKind {
             ErrorKind::TaskCancelled => "task_cancelled".into(),
             ErrorKind::Arm(code) => format!("arm_{code}").into(),
             ErrorKind::UnknownTag => "unknown_tag".into(),
+            ErrorKind::Ended(value) => {
+                let value: String = value
+                    .chars()
+                    .take(32)
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() {
+                            c.to_ascii_lowercase()
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("ended_{value}").into()
+            }
+            ErrorKind::PollLimit => "poll_limit".into(),
         }
     }
 }

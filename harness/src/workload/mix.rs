@@ -3,12 +3,16 @@
 //! and complex task contracts, arm calls spread evenly over arm kinds). What a request of a
 //! kind looks like is its kind's module's to say; the mix draws what it is made of.
 
+use std::sync::Arc;
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use loadgen::Method;
 
+use super::http::{HttpKind, Values};
 use super::kind::{Destination, Draw, RequestKind};
+use crate::spec::generic::Target;
 use crate::spec::scenario::{RequestSpec, TextSpec};
 
 /// One line of results: a request kind, or one arm's part of `arm_execute`, so a report
@@ -19,6 +23,8 @@ pub struct Series {
     pub label: String,
     /// The share of all requests that falls in this series.
     pub share: f64,
+    /// The budget rows a generic request's series may judge (its entry's `feeds`).
+    pub feeds: Vec<String>,
 }
 
 /// A request ready to send.
@@ -28,10 +34,12 @@ pub struct Prepared {
     pub series: usize,
     /// Index of the finer series it also counts in (its arm), if any.
     pub detail: Option<usize>,
-    pub kind: RequestKind,
+    /// Its tag for the engine (`RequestKind::tag`, `RequestKind::http_tag`).
+    pub tag: u32,
     pub destination: Destination,
     pub method: Method,
-    pub path: &'static str,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
@@ -48,6 +56,8 @@ pub struct Mix {
 
 struct Entry {
     kind: RequestKind,
+    /// A generic request's templates, and the index of its own URL if it has one.
+    http: Option<(Arc<HttpKind>, Destination)>,
     series: usize,
     weight: u32,
     spec: TextSpec,
@@ -72,36 +82,50 @@ impl Mix {
         let specs: Vec<&RequestSpec> = specs.iter().filter(|spec| spec.weight > 0).collect();
         let total_weight: u32 = specs.iter().map(|spec| spec.weight).sum();
         let mut series: Vec<Series> = Vec::new();
-        let mut series_of =
-            |label: String, share: f64| match series.iter().position(|s| s.label == label) {
-                Some(idx) => {
-                    series[idx].share += share;
-                    idx
-                }
-                None => {
-                    series.push(Series { label, share });
-                    series.len() - 1
-                }
-            };
+        let mut series_of = |label: String, share: f64, feeds: &[String]| match series
+            .iter()
+            .position(|s| s.label == label)
+        {
+            Some(idx) => {
+                series[idx].share += share;
+                idx
+            }
+            None => {
+                series.push(Series {
+                    label,
+                    share,
+                    feeds: feeds.to_vec(),
+                });
+                series.len() - 1
+            }
+        };
         // Kinds first, then the arms' breakdown, so reports list the totals on top.
         let kind_series: Vec<usize> = specs
             .iter()
             .map(|spec| {
                 series_of(
-                    spec.kind.as_str().to_owned(),
+                    spec.series_label().to_owned(),
                     f64::from(spec.weight) / f64::from(total_weight),
+                    spec.compiled.as_ref().map_or(&[], |http| &http.feeds),
                 )
             })
             .collect();
+        let urls = urls(specs.iter().copied());
         let detail_series: Vec<Vec<usize>> = specs
             .iter()
             .map(|spec| {
-                let details = spec.kind.def().details(&spec.arms);
+                let details = if spec.compiled.is_some() {
+                    Vec::new()
+                } else {
+                    spec.kind.def().details(&spec.arms)
+                };
                 let share =
                     f64::from(spec.weight) / f64::from(total_weight) / details.len().max(1) as f64;
                 details
                     .iter()
-                    .map(|detail| series_of(format!("{}[{detail}]", spec.kind.as_str()), share))
+                    .map(|detail| {
+                        series_of(format!("{}[{detail}]", spec.kind.as_str()), share, &[])
+                    })
                     .collect()
             })
             .collect();
@@ -114,12 +138,33 @@ impl Mix {
                 let repeats =
                     compose_set(&mut rng, &spec.text, goal_style, spec.text.distinct_repeats);
                 let bases = compose_set(&mut rng, &spec.text, goal_style, BASES);
+                let http = spec.compiled.as_ref().map(|http| {
+                    let destination = match spec.http.target() {
+                        Some(Target::Url(url)) => Destination::Url(
+                            urls.iter()
+                                .position(|known| *known == url)
+                                .expect("listed above"),
+                        ),
+                        Some(Target::Service(service)) => match service.as_str() {
+                            "reflex" => Destination::Reflex,
+                            "orchestrator" => Destination::Orchestrator,
+                            arm => Destination::Arm(arm.to_owned()),
+                        },
+                        None => unreachable!("a compiled generic request has a target"),
+                    };
+                    (http.clone(), destination)
+                });
                 Entry {
                     kind: spec.kind,
+                    http,
                     series: kind_series,
                     weight: spec.weight,
                     spec: spec.text.clone(),
-                    details: spec.kind.def().details(&spec.arms),
+                    details: if spec.compiled.is_some() {
+                        Vec::new()
+                    } else {
+                        spec.kind.def().details(&spec.arms)
+                    },
                     detail_series,
                     next_detail: 0,
                     repeats,
@@ -193,6 +238,26 @@ impl Mix {
                 Some(entry.details[idx].as_str()),
             )
         };
+        if let Some((http, destination)) = &entry.http {
+            let uuid = self.rng.random::<u128>();
+            let rendered = http.first(&Values {
+                text: &text,
+                user: &user_id,
+                seq: counter,
+                uuid,
+                answer: None,
+            });
+            return Prepared {
+                series: entry.series,
+                detail: None,
+                tag: RequestKind::http_tag(entry_idx, 0),
+                destination: destination.clone(),
+                method: rendered.method,
+                path: rendered.path,
+                headers: rendered.headers,
+                body: rendered.body,
+            };
+        }
         let request = entry.kind.def().first_request(Draw {
             text,
             user_id,
@@ -203,13 +268,39 @@ impl Mix {
         Prepared {
             series: entry.series,
             detail,
-            kind: entry.kind,
+            tag: entry.kind.tag(0),
             destination: request.destination,
             method: request.method,
-            path: request.path,
+            path: request.path.to_owned(),
+            headers: Vec::new(),
             body: serde_json::to_vec(&request.body).expect("JSON values serialise"),
         }
     }
+
+    /// The generic request of the mix's entry `entry`, if it is one.
+    pub fn http_kind(&self, entry: usize) -> Option<&HttpKind> {
+        self.entries
+            .get(entry)
+            .and_then(|entry| entry.http.as_ref())
+            .map(|(http, _)| http.as_ref())
+    }
+}
+
+/// The distinct URLs of the generic requests of `specs` (weight above 0), in order: their
+/// indices are their `Destination::Url`s.
+pub fn urls<'a>(specs: impl IntoIterator<Item = &'a RequestSpec>) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    for spec in specs {
+        if spec.weight == 0 || spec.compiled.is_none() {
+            continue;
+        }
+        if let Some(Target::Url(url)) = spec.http.target()
+            && !urls.contains(&url)
+        {
+            urls.push(url);
+        }
+    }
+    urls
 }
 
 const WORDS: [&str; 48] = [
@@ -345,12 +436,7 @@ mod tests {
     use super::*;
 
     fn spec(kind: RequestKind, weight: u32, text: TextSpec) -> RequestSpec {
-        RequestSpec {
-            kind,
-            weight,
-            text,
-            arms: vec!["coder".into(), "judge".into()],
-        }
+        RequestSpec::builtin(kind, weight, text, vec!["coder".into(), "judge".into()])
     }
 
     #[test]
@@ -388,7 +474,7 @@ mod tests {
                     *texts.entry(text).or_insert(0) += 1;
                 }
                 Destination::Arm(arm) => *arms.entry(arm).or_insert(0) += 1,
-                Destination::Orchestrator => unreachable!(),
+                Destination::Orchestrator | Destination::Url(_) => unreachable!(),
             }
         }
         let share = |count: usize, of: usize| count as f64 / of as f64;

@@ -6,19 +6,18 @@ use crate::spec::scenario::{RequestSpec, TextSpec};
 use loadgen::Method;
 
 fn workload(kind: RequestKind) -> ScenarioWorkload {
-    let spec = RequestSpec {
-        kind,
-        weight: 1,
-        text: TextSpec::default(),
-        arms: vec!["coder".into()],
-    };
+    let spec = RequestSpec::builtin(kind, 1, TextSpec::default(), vec!["coder".into()]);
     let endpoints = Endpoints {
         reflex: Some("http://127.0.0.1:1".into()),
         orchestrator: Some("http://127.0.0.1:2".into()),
         orchestrator_replicas: Vec::new(),
         arms: [("coder".to_owned(), "http://127.0.0.1:3".to_owned())].into(),
+        urls: Vec::new(),
     };
-    ScenarioWorkload::new(Mix::new(&[spec], 1), endpoints.resolve(None).unwrap(), 60)
+    let resolved = endpoints
+        .resolve(None, &loadgen::TlsOptions::default())
+        .unwrap();
+    ScenarioWorkload::new(Mix::new(&[spec], 1), resolved, 60)
 }
 
 fn outcome(answer: Answer) -> Result<(), String> {

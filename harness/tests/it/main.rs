@@ -4,6 +4,8 @@
 //! The stack tests start the real runtime binaries, found beside `octoperf` in the target
 //! folder; `cargo test --workspace` (or nextest) builds them.
 
+mod octollm;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -32,6 +32,7 @@ fn request(
     }
     RequestResult {
         kind: kind.into(),
+        feeds: Vec::new(),
         offered_per_second: Some(offered),
         sent,
         ok: sent - errors,
