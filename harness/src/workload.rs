@@ -149,7 +149,7 @@ impl Workload for ScenarioWorkload {
         Request {
             endpoint: self.endpoint(&prepared.destination),
             method: prepared.method,
-            path: prepared.path,
+            path: prepared.path.into_owned(),
             body: Bytes::from(prepared.body),
             headers: prepared.headers,
             delay: std::time::Duration::ZERO,

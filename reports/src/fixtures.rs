@@ -93,6 +93,7 @@ pub fn sample() -> RunReport {
             error: None,
             requests: vec![RequestResult {
                 kind: "reflex_process".into(),
+                feeds: Vec::new(),
                 offered_per_second: Some(10_000.0),
                 sent: 80_000,
                 ok: 79_997,

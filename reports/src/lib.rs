@@ -382,6 +382,10 @@ pub struct RequestResult {
     /// `reflex_process`, `arm_execute`, `task_simple`, `task_complex`, or a breakdown such as
     /// `arm_execute[coder]`.
     pub kind: String,
+    /// A generic request's series: the budget rows it may judge (`latency.reflex`…), which
+    /// a built-in kind's series judge by its name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feeds: Vec<String>,
     /// The arrival rate offered to this kind (open model), per second.
     pub offered_per_second: Option<f64>,
     /// Requests whose intended send time fell in the measured window.

@@ -38,7 +38,8 @@ pub struct Prepared {
     pub tag: u32,
     pub destination: Destination,
     pub method: Method,
-    pub path: String,
+    /// A built-in kind's own path, or a generic request's rendered one.
+    pub path: std::borrow::Cow<'static, str>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -253,7 +254,7 @@ impl Mix {
                 tag: RequestKind::http_tag(entry_idx, 0),
                 destination: destination.clone(),
                 method: rendered.method,
-                path: rendered.path,
+                path: rendered.path.into(),
                 headers: rendered.headers,
                 body: rendered.body,
             };
@@ -271,7 +272,7 @@ impl Mix {
             tag: entry.kind.tag(0),
             destination: request.destination,
             method: request.method,
-            path: request.path.to_owned(),
+            path: request.path.into(),
             headers: Vec::new(),
             body: serde_json::to_vec(&request.body).expect("JSON values serialise"),
         }

@@ -254,8 +254,13 @@ fn the_octollm_scenarios_judge_services_the_harness_did_not_start() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // Judged (0 or 1; a row such as the Reflex Layer's throughput fails at this small rate),
+    // or invalid (3) when a row failed while other tests shared the machine.
     assert!(
-        output.status.code().is_some_and(|code| code <= 1),
+        output
+            .status
+            .code()
+            .is_some_and(|code| matches!(code, 0 | 1 | 3)),
         "{stderr}"
     );
     let report = report(&out);
@@ -345,8 +350,13 @@ feeds = ["latency.reflex"]
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // Judged (0 or 1; a row such as the Reflex Layer's throughput fails at this small rate),
+    // or invalid (3) when a row failed while other tests shared the machine.
     assert!(
-        output.status.code().is_some_and(|code| code <= 1),
+        output
+            .status
+            .code()
+            .is_some_and(|code| matches!(code, 0 | 1 | 3)),
         "{stderr}"
     );
     let trusted = report(&out);

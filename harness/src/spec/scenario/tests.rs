@@ -93,7 +93,7 @@ fn a_bad_value_names_its_line_and_what_was_expected() {
     check_error(
         &VALID.replace("kind = \"reflex_process\"", "kind = \"reflex\""),
         expect![[r#"
-            scenarios/broken.toml:15: unknown variant `reflex`, expected one of `reflex_process`, `arm_execute`, `task_simple`, `task_complex`
+            scenarios/broken.toml:15: unknown variant `reflex`, expected one of `reflex_process`, `arm_execute`, `task_simple`, `task_complex`, `http`
                 15 | kind = "reflex""#]],
     );
 }
