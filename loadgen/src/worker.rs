@@ -451,9 +451,9 @@ impl<W: Workload> Worker<W> {
     }
 
     /// Lets the runtime take in what arrived (one turn of its driver), then lets the requests
-    /// read it and takes those that finished, round after round while some finish (at most
-    /// [`SETTLE_ROUNDS`]). True when the rounds ran out with requests still finishing: there
-    /// is more to do at once.
+    /// read it and takes those that finished; another round while a round finishes a
+    /// backlog's worth ([`BACKLOG`]), at most [`SETTLE_ROUNDS`]. True when the rounds ran out
+    /// with requests still finishing: there is more to do at once.
     async fn settle<'a, F: Future<Output = ()>>(
         &'a self,
         in_flight: &mut FuturesUnordered<F>,

@@ -223,6 +223,14 @@ fn small_copies(into: &Path) {
         // generator's, whose precision is tested in loadgen.
         load.insert("max_send_lag".into(), "5ms".into());
         load.remove("quick");
+        if file == "reflex.toml" {
+            // The Reflex Layer's throughput row asks for more than 10,000 req/s, which a test
+            // does not offer: a failed row beside other tests would make the run invalid.
+            scenario.insert(
+                "measures".into(),
+                toml::Value::Array(vec!["latency.reflex".into()]),
+            );
+        }
         std::fs::write(into.join(file), toml::to_string(&scenario).unwrap()).unwrap();
     }
 }
@@ -254,13 +262,9 @@ fn the_octollm_scenarios_judge_services_the_harness_did_not_start() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // Judged (0 or 1; a row such as the Reflex Layer's throughput fails at this small rate),
-    // or invalid (3) when a row failed while other tests shared the machine.
+    // Judged: the rows these scenarios measure pass here, the suite's others are not measured.
     assert!(
-        output
-            .status
-            .code()
-            .is_some_and(|code| matches!(code, 0 | 1 | 3)),
+        output.status.code().is_some_and(|code| code <= 1),
         "{stderr}"
     );
     let report = report(&out);
@@ -302,7 +306,7 @@ fn the_octollm_scenarios_judge_services_the_harness_did_not_start() {
     for (component, metric, source) in [
         ("reflex", "p99", "reflex"),
         ("e2e_simple", "p50", "orchestrator"),
-        ("reflex", "throughput", "reflex"),
+        ("orchestrator", "throughput", "orchestrator"),
     ] {
         let row = rows
             .iter()
