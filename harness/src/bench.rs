@@ -85,6 +85,14 @@ pub struct BenchResult {
     pub unsent: u64,
     /// Why the generator, not the server, limited this run; empty when it did not.
     pub generator_limited: Vec<String>,
+    /// Connections set up, and their TCP connect and TLS handshake times (µs), apart from
+    /// the requests' latency.
+    pub connections: u64,
+    pub connect_p50_us: u64,
+    pub connect_p99_us: u64,
+    pub tls_handshake_p50_us: u64,
+    pub tls_handshake_p99_us: u64,
+    pub tls_resumed: u64,
 }
 
 /// Splits `http://host:port/path` into the base URL and the path the requests use.
@@ -177,6 +185,12 @@ pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
         in_flight_cap_hits: account.in_flight_cap_hits,
         unsent: account.unsent,
         generator_limited,
+        connections: outcome.connect.len(),
+        connect_p50_us: outcome.connect.value_at_quantile(0.50),
+        connect_p99_us: outcome.connect.value_at_quantile(0.99),
+        tls_handshake_p50_us: outcome.tls_handshake.value_at_quantile(0.50),
+        tls_handshake_p99_us: outcome.tls_handshake.value_at_quantile(0.99),
+        tls_resumed: outcome.tls_resumed,
     })
 }
 
@@ -215,6 +229,21 @@ pub fn describe(result: &BenchResult) -> String {
         ms(result.send_lag_p99_us),
         result.late_over_1ms_share * 100.0,
     );
+    text.push_str(&format!(
+        "connections: {} set up, connect P50 {:.3} ms, P99 {:.3} ms",
+        result.connections,
+        ms(result.connect_p50_us),
+        ms(result.connect_p99_us)
+    ));
+    if result.tls_handshake_p50_us > 0 {
+        text.push_str(&format!(
+            "; TLS handshake P50 {:.3} ms, P99 {:.3} ms, {} resumed",
+            ms(result.tls_handshake_p50_us),
+            ms(result.tls_handshake_p99_us),
+            result.tls_resumed
+        ));
+    }
+    text.push('\n');
     if result.generator_limited.is_empty() {
         text.push_str("the generator held the load\n");
     } else {

@@ -160,6 +160,7 @@ pub fn sample() -> RunReport {
                 unsent: 0,
                 abandoned: 0,
                 interval_logs: vec!["reflex/intervals/reflex_process.hlog".into()],
+                ..GeneratorResult::default()
             },
             hiccups: Default::default(),
             machine_load: None,

@@ -624,6 +624,16 @@ pub struct GeneratorResult {
     /// report.
     #[serde(default)]
     pub interval_logs: Vec<String>,
+    /// Every connection the generator set up in the run (warm-up included), apart from the
+    /// requests' latency: the TCP connect, in microseconds.
+    #[serde(default)]
+    pub connect: Percentiles,
+    /// The TLS handshake after the connect (`https://` targets; none otherwise).
+    #[serde(default)]
+    pub tls_handshake: Percentiles,
+    /// Handshakes that resumed an earlier session.
+    #[serde(default)]
+    pub tls_resumed: u64,
 }
 
 #[cfg(test)]

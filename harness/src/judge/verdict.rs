@@ -99,6 +99,9 @@ pub fn generator_account(outcome: &loadgen::Outcome, max_send_lag: Duration) -> 
         unsent: outcome.unsent,
         abandoned: outcome.abandoned,
         interval_logs: Vec::new(),
+        connect: crate::run::percentiles(&outcome.connect),
+        tls_handshake: crate::run::percentiles(&outcome.tls_handshake),
+        tls_resumed: outcome.tls_resumed,
     }
 }
 

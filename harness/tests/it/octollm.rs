@@ -279,6 +279,12 @@ fn the_octollm_scenarios_judge_services_the_harness_did_not_start() {
         "{process}"
     );
 
+    assert_eq!(
+        reflex["generator"]["tls_handshake"]["count"], 0,
+        "plain http://"
+    );
+    assert!(reflex["generator"]["connect"]["count"].as_u64().unwrap() >= 1);
+
     let orchestrator = scenario(&report, "orchestrator");
     let submit = &orchestrator["requests"][0];
     assert_eq!(submit["kind"], "submit", "{orchestrator}");
@@ -366,6 +372,15 @@ feeds = ["latency.reflex"]
     let trusted = report(&out);
     let process = &scenario(&trusted, "tls")["requests"][0];
     assert!(process["ok"].as_u64().unwrap() >= 200, "{process}");
+    // Connect and handshake are series of their own, apart from the requests' latency.
+    let generator = &scenario(&trusted, "tls")["generator"];
+    let handshakes = generator["tls_handshake"]["count"].as_u64().unwrap();
+    assert!(handshakes >= 1, "{generator}");
+    assert_eq!(
+        generator["connect"]["count"].as_u64().unwrap(),
+        handshakes,
+        "{generator}"
+    );
     assert!(
         process["errors"].as_object().unwrap().is_empty(),
         "{process}"
