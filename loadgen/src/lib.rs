@@ -337,22 +337,14 @@ fn merge(n_series: usize, results: Vec<worker::WorkerResult>) -> Outcome {
         for (total, part) in outcome.series.iter_mut().zip(&result.recorder.series) {
             total.add(part);
         }
-        outcome
-            .send_lag
-            .add(&result.recorder.send_lag)
-            .expect("same bounds");
-        outcome
-            .schedule_lag
-            .add(&result.recorder.schedule_lag)
-            .expect("same bounds");
-        outcome
-            .connect
-            .add(&result.recorder.connect)
-            .expect("same bounds");
-        outcome
-            .tls_handshake
-            .add(&result.recorder.tls_handshake)
-            .expect("same bounds");
+        for (total, part) in [
+            (&mut outcome.send_lag, &result.recorder.send_lag),
+            (&mut outcome.schedule_lag, &result.recorder.schedule_lag),
+            (&mut outcome.connect, &result.recorder.connect),
+            (&mut outcome.tls_handshake, &result.recorder.tls_handshake),
+        ] {
+            total.add(part).expect("same bounds");
+        }
         outcome.tls_resumed += result.recorder.tls_resumed;
         outcome.workers.push(result.stats);
         outcome.in_flight_cap_hits += result.in_flight_cap_hits;

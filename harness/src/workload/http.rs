@@ -131,6 +131,7 @@ impl Template {
     }
 
     /// A template of literal text only.
+    #[cfg(test)]
     pub fn literal(text: &str) -> Template {
         Template {
             parts: vec![Part::Literal(text.to_owned())],
@@ -171,13 +172,6 @@ impl Template {
         let mut out = String::new();
         self.render(values, &mut out)?;
         Ok(out)
-    }
-
-    /// Whether it uses the generated text.
-    pub fn uses_text(&self) -> bool {
-        self.parts
-            .iter()
-            .any(|part| matches!(part, Part::Hole(Var::Text, _)))
     }
 }
 
