@@ -116,10 +116,31 @@ pub fn series_errors(encoded: &[EncodedInterval], series: usize) -> BTreeMap<u64
 
 /// Reads an interval log: its intervals in order, with starts relative to the log's base time.
 pub fn read_log(text: &[u8]) -> Result<Vec<Interval>, String> {
+    read_timed_log(text).map(|log| log.intervals)
+}
+
+/// An interval log with the wall-clock time its interval starts count from: its `BaseTime`,
+/// else its `StartTime` (as HdrHistogram's own tools read them).
+#[derive(Debug, Clone)]
+pub struct TimedLog {
+    /// Since the Unix epoch; `None` when the log names neither time.
+    pub base: Option<Duration>,
+    pub intervals: Vec<Interval>,
+}
+
+/// Reads an interval log with its base time.
+pub fn read_timed_log(text: &[u8]) -> Result<TimedLog, String> {
     let mut deserializer = Deserializer::new();
     let mut intervals = Vec::new();
+    let (mut base_time, mut start_time) = (None, None);
     for entry in IntervalLogIterator::new(text) {
         let entry = entry.map_err(|error| format!("{error:?}"))?;
+        if let LogEntry::BaseTime(at) = entry {
+            base_time = Some(at);
+        }
+        if let LogEntry::StartTime(at) = entry {
+            start_time = Some(at);
+        }
         if let LogEntry::Interval(interval) = entry {
             let bytes = base64_decode(interval.encoded_histogram())?;
             let decoded: Histogram<u64> = deserializer
@@ -136,7 +157,46 @@ pub fn read_log(text: &[u8]) -> Result<Vec<Interval>, String> {
             });
         }
     }
-    Ok(intervals)
+    Ok(TimedLog {
+        base: base_time.or(start_time),
+        intervals,
+    })
+}
+
+/// Merges logs by absolute time: each interval is placed at its log's base time plus its
+/// start, on a grid of `period` laid from the earliest base time, and intervals that fall on
+/// one step of the grid are added. Logs written by hosts that began their windows together
+/// (a segment each, `--start-at`) line up second by second even when one wrote its first
+/// interval later than another, which merging by index would shift. Returns the grid's
+/// start and the merged intervals, in order. A log without a base time counts from the
+/// earliest one.
+pub fn merge_logs_by_time(logs: &[TimedLog], period: Duration) -> (Duration, Vec<Interval>) {
+    let origin = logs
+        .iter()
+        .filter_map(|log| log.base)
+        .min()
+        .unwrap_or_default();
+    let step = period.as_secs_f64().max(1e-9);
+    let mut merged: BTreeMap<u64, Interval> = BTreeMap::new();
+    for log in logs {
+        let offset = log.base.map_or(Duration::ZERO, |base| base - origin);
+        for interval in &log.intervals {
+            let at = (offset + interval.start).as_secs_f64();
+            let idx = (at / step).round() as u64;
+            match merged.get_mut(&idx) {
+                Some(existing) => existing
+                    .histogram
+                    .add(&interval.histogram)
+                    .expect("histograms of record share their bounds"),
+                None => {
+                    let mut placed = interval.clone();
+                    placed.start = period * idx as u32;
+                    merged.insert(idx, placed);
+                }
+            }
+        }
+    }
+    (origin, merged.into_values().collect())
 }
 
 /// Merges logs interval by interval (intervals with the same start are added), and returns the

@@ -132,6 +132,9 @@ impl fmt::Display for Stage {
 #[derive(Debug, Clone)]
 pub struct Schedule {
     stages: Vec<Stage>,
+    /// Where in the count request 0 falls, in `[0, 1)`: a segment's share of a schedule
+    /// (see [`Schedule::segment`]) starts part-way, so that segments interleave.
+    phase: f64,
 }
 
 impl Schedule {
@@ -142,16 +145,44 @@ impl Schedule {
                 rate,
                 duration: Duration::ZERO,
             }],
+            phase: 0.0,
         }
     }
 
     /// Stages in order; an empty list offers nothing.
     pub fn stages(stages: Vec<Stage>) -> Schedule {
-        Schedule { stages }
+        Schedule { stages, phase: 0.0 }
     }
 
-    pub fn as_stages(&self) -> &[Stage] {
-        &self.stages
+    /// Segment `index` (1-based) of `count` of this schedule: every rate divided by `count`,
+    /// and request *k* due when the whole schedule's count reaches `count·k + index − 1`. The
+    /// segments' intended times, taken together, are exactly the whole schedule's, each time
+    /// in one segment (as k6's execution segments split iterations).
+    pub fn segment(&self, index: u32, count: u32) -> Schedule {
+        let count = count.max(1);
+        let share = 1.0 / f64::from(count);
+        let scale = |rate: Rate| Rate {
+            per_second: rate.per_second * share,
+        };
+        let stages = self
+            .stages
+            .iter()
+            .map(|stage| match *stage {
+                Stage::Hold { rate, duration } => Stage::Hold {
+                    rate: scale(rate),
+                    duration,
+                },
+                Stage::Ramp { from, to, duration } => Stage::Ramp {
+                    from: scale(from),
+                    to: scale(to),
+                    duration,
+                },
+            })
+            .collect();
+        Schedule {
+            stages,
+            phase: (self.phase + f64::from(index.clamp(1, count) - 1)) * share,
+        }
     }
 
     /// The rate at `at` from the start, per second.
@@ -207,8 +238,9 @@ impl Iterator for ScheduleTimes<'_> {
 
     fn next(&mut self) -> Option<Duration> {
         let stages = &self.schedule.stages;
-        // Request i is due when the cumulative count reaches i (the first at time zero).
-        let target = self.next_idx as f64;
+        // Request i is due when the cumulative count reaches i (the first at time zero), or
+        // i + phase for a segment.
+        let target = self.next_idx as f64 + self.schedule.phase;
         loop {
             let stage = stages.get(self.stage)?;
             let (from, to) = stage.rates();

@@ -57,3 +57,36 @@ fn steps_are_holds_in_a_row() {
     assert_eq!(times[10], secs(1.0));
     assert_eq!(times[11], secs(1.01));
 }
+
+#[test]
+fn segments_of_a_schedule_are_its_times_dealt_out_in_turn() {
+    let whole = Schedule::stages(vec![
+        "ramp 100/s -> 3000/s over 2s".parse().unwrap(),
+        "hold 3000/s for 1s".parse().unwrap(),
+        "ramp 3000/s -> 0/s over 1s".parse().unwrap(),
+    ]);
+    let until = |schedule: &Schedule| -> Vec<Duration> {
+        schedule
+            .times()
+            .take_while(|t| *t < secs(4.0))
+            .collect::<Vec<_>>()
+    };
+    let all = until(&whole);
+    let parts: Vec<Vec<Duration>> = (1..=3).map(|i| until(&whole.segment(i, 3))).collect();
+    // Each segment offers a third of every stage's rate...
+    let third = whole.segment(2, 3);
+    assert!((third.rate_at(secs(2.5)) - 1000.0).abs() < 1e-9);
+    assert_eq!(third.peak_rate(), 1000.0);
+    // ...and request k of segment i is request 3k + i - 1 of the whole, to the nanosecond.
+    assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), all.len());
+    for (idx, at) in all.iter().enumerate() {
+        let got = parts[idx % 3][idx / 3];
+        let gap = got.abs_diff(*at);
+        assert!(
+            gap < Duration::from_nanos(10),
+            "request {idx}: {got:?} != {at:?}"
+        );
+    }
+    // One segment of one is the whole.
+    assert_eq!(until(&whole.segment(1, 1)), all);
+}

@@ -817,6 +817,48 @@ fn interval_logs_merge_back_into_the_whole() {
 }
 
 #[test]
+fn interval_logs_merge_by_their_absolute_time_not_their_index() {
+    use loadgen::intervals::{Interval, TimedLog, merge_logs_by_time, read_timed_log, write_log};
+    let second = Duration::from_secs(1);
+    let one = |value_us: u64, idx: u32| {
+        let mut histogram = loadgen::new_histogram();
+        histogram.record(value_us).unwrap();
+        Interval {
+            start: second * idx,
+            length: second,
+            histogram,
+        }
+    };
+    let write = |base: std::time::SystemTime, intervals: &[Interval]| {
+        let mut bytes = Vec::new();
+        write_log(&mut bytes, base, second, intervals, "test").unwrap();
+        read_timed_log(&bytes).unwrap()
+    };
+    let t0 = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    // Host A's window began at t0; host B's a second later, 3 ms off the grid (its clock);
+    // host C's log names no time.
+    let a = write(t0, &[one(100, 0), one(100, 1), one(100, 2)]);
+    let b = write(
+        t0 + Duration::from_millis(1_003),
+        &[one(900, 0), one(900, 1)],
+    );
+    assert_eq!(a.base, Some(Duration::from_secs(1_800_000_000)));
+    let (origin, merged) = merge_logs_by_time(&[a, b], second);
+    assert_eq!(origin, Duration::from_secs(1_800_000_000));
+    let counts: Vec<u64> = merged.iter().map(|i| i.histogram.len()).collect();
+    assert_eq!(counts, [1, 2, 2], "B's first second is A's second one");
+    assert_eq!(merged[0].histogram.max(), 100);
+    assert!(merged[1].histogram.max() >= 900);
+    assert_eq!(merged[2].start, second * 2);
+    let untimed = TimedLog {
+        base: None,
+        intervals: vec![one(5, 0)],
+    };
+    let (_, alone) = merge_logs_by_time(&[untimed], second);
+    assert_eq!(alone.len(), 1);
+}
+
+#[test]
 fn a_cancel_stops_the_run_and_says_so() {
     let _serial = serial();
     let server = steady_server(Duration::ZERO);
