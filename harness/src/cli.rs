@@ -224,9 +224,22 @@ pub struct CapacityOpts {
 
 #[derive(Debug, clap::Args)]
 pub struct MergeOpts {
-    /// Runs to merge: their folders, or their report.json files.
-    #[arg(required = true, num_args = 2..)]
+    /// Runs to merge: their folders, or their report.json files (or --run-group instead).
+    #[arg(required_unless_present = "run_group", num_args = 2..)]
     pub runs: Vec<PathBuf>,
+    /// Merge the segments recorded in the history under this run group (`octoperf run
+    /// --segment I/N --run-group ID`), waiting until each has finished, died or the wait
+    /// ran out; a missing segment makes the merged run invalid, and is named.
+    #[arg(long, value_name = "ID", conflicts_with = "runs")]
+    pub run_group: Option<String>,
+    /// How many segments to wait for [default: the N they joined with].
+    #[arg(long, value_name = "N", requires = "run_group")]
+    pub segments: Option<u32>,
+    /// How long to wait for the segments to finish.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, requires = "run_group")]
+    pub wait: std::time::Duration,
+    #[command(flatten)]
+    pub store: StoreOpts,
     /// Output folder for the merged report and interval logs.
     #[arg(long)]
     pub out: PathBuf,
@@ -310,6 +323,10 @@ pub struct RunOpts {
     /// Allow services that are not on this machine (loopback is the only default).
     #[arg(long)]
     pub allow_non_loopback: bool,
+    /// Allow services at addresses in this network as well as loopback, as `10.77.0.0/24`
+    /// (your own test hosts). Repeatable.
+    #[arg(long = "allow-target", value_name = "CIDR")]
+    pub allow_targets: Vec<ipnet::IpNet>,
     #[command(flatten)]
     pub tls: TlsOpts,
     /// The API key to present to services given by URL (a service's scope for the load; an
@@ -361,6 +378,31 @@ pub struct RunOpts {
     /// on a detached head.
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
+    #[command(flatten)]
+    pub segments: SegmentOpts,
+}
+
+/// A load split across generator hosts, judged as one (`octoperf merge --run-group`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SegmentOpts {
+    /// Offer segment I of N of every scenario: 1/N of each rate (every stage of a ramp), or
+    /// 1/N of the closed model's users, with seeds and user ids of its own.
+    #[arg(long, value_name = "I/N")]
+    pub segment: Option<crate::segment::Segment>,
+    /// Begin the first warm-up at this instant, RFC 3339 in UTC (`2026-12-06T23:00:00Z`), so
+    /// that segments on several hosts share their measured windows; or `joined+15s`: 15 s
+    /// after the last of the run group's N segments joined it (needs --run-group).
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<crate::segment::StartAt>,
+    /// Record this segment in the history's database under this run group, where `octoperf
+    /// merge --run-group` finds it (needs --segment; the history is the rendezvous, so give
+    /// every host the same --history-url).
+    #[arg(long, value_name = "ID", requires = "segment")]
+    pub run_group: Option<String>,
+    /// Which segment samples the stack's memory and CPU (the others do not, so that the
+    /// merge judges one reading of each service) [default: 1].
+    #[arg(long, value_name = "I", default_value_t = 1)]
+    pub sample_stack: u32,
 }
 
 /// Runs the command and returns the process exit code.
@@ -374,7 +416,7 @@ pub async fn main_with(opts: Opts) -> ExitCode {
         Command::Run(run_opts) => run_command(run_opts).await,
         Command::Bench(bench_opts) => bench_command(bench_opts).await,
         Command::Capacity(capacity_opts) => capacity_command(capacity_opts).await,
-        Command::Merge(merge_opts) => merge_command(&merge_opts),
+        Command::Merge(merge_opts) => merge_command(&merge_opts).await,
         Command::CalibrationServer(opts) => calibration_server(&opts).await,
     };
     ExitCode::from(code)
@@ -479,17 +521,20 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         targets.insert(name.to_owned(), url.trim_end_matches('/').to_owned());
     }
     if !opts.allow_non_loopback {
+        let allowed = &opts.allow_targets;
         // Every URL handed to a process (the load generator, a service started here): each
         // pinned to the loopback address it was checked against.
         let refuse = |reason: String| {
-            format!("target {reason}; pass --allow-non-loopback to load a target elsewhere")
+            format!(
+                "target {reason}; pass --allow-target CIDR for your own test hosts, or --allow-non-loopback to load a target elsewhere"
+            )
         };
         for scenario in &mut scenarios {
             for url in scenario.stack.base_url.values_mut() {
-                *url = stack::pin_loopback(url).map_err(refuse)?;
+                *url = stack::pin_within(url, allowed).map_err(refuse)?;
             }
             if let Some(url) = &mut scenario.llm.url {
-                *url = stack::pin_loopback(url).map_err(|reason| {
+                *url = stack::pin_within(url, allowed).map_err(|reason| {
                     format!("scenario {}: [llm] url: {}", scenario.name, refuse(reason))
                 })?;
             }
@@ -500,25 +545,50 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
                 ("orchestrator_args", &mut stack_spec.orchestrator_args),
                 ("arm_args", &mut stack_spec.arm_args),
             ] {
-                stack::pin_loopback_args(args).map_err(|reason| {
+                stack::pin_args_within(args, allowed).map_err(|reason| {
                     format!("scenario {name}: stack.{field}: {}", refuse(reason))
                 })?;
             }
         }
         for url in targets.values_mut() {
-            *url = stack::pin_loopback(url).map_err(refuse)?;
+            *url = stack::pin_within(url, allowed).map_err(refuse)?;
         }
         for scenario in &mut scenarios {
             let name = scenario.name.clone();
             for request in &mut scenario.requests {
                 if let Some(url) = &mut request.http.url {
-                    *url = stack::pin_loopback(url).map_err(|reason| {
+                    *url = stack::pin_within(url, allowed).map_err(|reason| {
                         format!("scenario {name}: requests.url: {}", refuse(reason))
                     })?;
                 }
             }
         }
     }
+    let segment = opts.segments.segment;
+    if let Some(segment) = segment {
+        for scenario in &scenarios {
+            if scenario.load.model == scenario::LoadModel::Closed {
+                segment
+                    .users(scenario.load.users.unwrap_or(1))
+                    .map_err(|error| format!("scenario {}: {error}", scenario.name))?;
+            }
+        }
+        if opts.segments.sample_stack == 0 || opts.segments.sample_stack > segment.count {
+            return Err(format!(
+                "--sample-stack {}: no such segment of {}",
+                opts.segments.sample_stack, segment.count
+            ));
+        }
+    }
+    let start_at = match &opts.segments.start_at {
+        Some(crate::segment::StartAt::Instant(at)) => Some(*at),
+        Some(crate::segment::StartAt::AfterJoined(_)) if opts.segments.run_group.is_none() => {
+            return Err(
+                "--start-at joined+…: needs --run-group, whose segments it waits for".into(),
+            );
+        }
+        _ => None,
+    };
     let started = run::rfc3339_now();
     let nonce = std::process::id()
         ^ std::time::SystemTime::now()
@@ -574,6 +644,10 @@ fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         progress: !opts.quiet
             && std::io::IsTerminal::is_terminal(&std::io::stdout())
             && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        segment,
+        start_at,
+        run_group: opts.segments.run_group.clone(),
+        sample_stack: segment.is_none_or(|s| s.index == opts.segments.sample_stack),
     })
 }
 
@@ -593,13 +667,59 @@ fn baseline_report(path: &Path) -> Result<PathBuf, String> {
 
 async fn run_command(opts: RunOpts) -> u8 {
     let store = opts.store.store(opts.no_history);
-    let config = match resolve(opts) {
+    let start_at = opts.segments.start_at.clone();
+    let mut config = match resolve(opts) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("error: {message}");
             return exit::BAD_INPUT;
         }
     };
+    let cancel_rx = cancel_on_signal();
+    // A segment of a run group meets the others in the history's database.
+    let joined = match (&config.run_group, config.segment) {
+        (Some(group), Some(segment)) => {
+            let history = match store.open().await {
+                Ok(Some(history)) => history,
+                Ok(None) => {
+                    eprintln!(
+                        "error: --run-group records the segment in the history: drop --no-history"
+                    );
+                    return exit::BAD_INPUT;
+                }
+                Err(message) => {
+                    eprintln!("error: the run group's rendezvous: {message}");
+                    return exit::ERROR;
+                }
+            };
+            match crate::rendezvous::join(history, group, segment).await {
+                Ok(joined) => Some(joined),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return exit::BAD_INPUT;
+                }
+            }
+        }
+        _ => None,
+    };
+    if let (Some(crate::segment::StartAt::AfterJoined(lead)), Some(joined)) = (start_at, &joined) {
+        let timeout = std::time::Duration::from_secs(600);
+        match crate::rendezvous::wait_joined(joined, lead, timeout, &cancel_rx).await {
+            Ok(Some(at)) => {
+                eprintln!(
+                    "every segment of run group {} joined: the warm-up begins at {}",
+                    joined.group,
+                    run::rfc3339(at)
+                );
+                config.start_at = Some(at);
+            }
+            Ok(None) => return exit::INTERRUPTED,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::INVALID;
+            }
+        }
+    }
     if let Err(error) = std::fs::create_dir_all(&config.out_dir) {
         eprintln!("error: cannot create {}: {error}", config.out_dir.display());
         return exit::ERROR;
@@ -612,16 +732,49 @@ async fn run_command(opts: RunOpts) -> u8 {
         if config.quick { ", quick" } else { "" },
         config.out_dir.display()
     );
-    let cancel_rx = cancel_on_signal();
     let report = run::run_suite(&config, cancel_rx).await;
     if let Err(code) = write_report(&config.out_dir, &report) {
         return code;
     }
+    if let Some(joined) = joined {
+        // The merge waits on this record: without it the segment counts as dead.
+        if let Err(message) = record_segment(&joined, &report, &config.out_dir).await {
+            eprintln!(
+                "error: segment {} is not recorded: {message}",
+                joined.segment
+            );
+            return exit::ERROR;
+        }
+    } else if !report.interrupted {
+        record(&store, &report, &config.out_dir).await;
+    }
     if report.interrupted {
         return exit::INTERRUPTED;
     }
-    record(&store, &report, &config.out_dir).await;
     verdict_code(report.verdict)
+}
+
+/// Records a segment's report and interval logs in its run group (finished, or interrupted).
+async fn record_segment(
+    joined: &crate::rendezvous::Joined,
+    report: &reports::RunReport,
+    out_dir: &Path,
+) -> Result<(), String> {
+    let files = crate::rendezvous::interval_log_files(report, out_dir)?;
+    let folder = std::fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
+    joined
+        .history
+        .append_with_files(report, Some(&folder), &files)
+        .await
+        .map_err(|error| error.to_string())?;
+    println!(
+        "history: segment {} (run {}) recorded in run group {} of {}",
+        joined.segment,
+        report.run_id,
+        joined.group,
+        joined.history.url()
+    );
+    Ok(())
 }
 
 /// Appends a finished run to the history. A history that cannot be written costs the run
@@ -1023,6 +1176,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         rows: targets,
         scenarios: results,
         capacity: vec![found.clone()],
+        segments: Vec::new(),
     };
     if let Err(code) = write_report(&config.out_dir, &report) {
         return code;
@@ -1040,7 +1194,7 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
     }
 }
 
-fn merge_command(opts: &MergeOpts) -> u8 {
+async fn merge_command(opts: &MergeOpts) -> u8 {
     let budgets = match budget::load(&opts.budgets) {
         Ok(budgets) => budgets,
         Err(error) => {
@@ -1049,6 +1203,13 @@ fn merge_command(opts: &MergeOpts) -> u8 {
         }
     };
     let mut shards = Vec::new();
+    let mut missing = Vec::new();
+    if let Some(group) = &opts.run_group {
+        match gather_segments(opts, group).await {
+            Ok((found, absent)) => (shards, missing) = (found, absent),
+            Err(code) => return code,
+        }
+    }
     for path in &opts.runs {
         match merge::read_shard(path) {
             Ok(shard) => shards.push(shard),
@@ -1059,7 +1220,7 @@ fn merge_command(opts: &MergeOpts) -> u8 {
         }
     }
     let run_id = format!("merge-{}", run::rfc3339_now().replace(['-', ':'], ""));
-    let mut report = match merge::merge(&shards, &budgets, opts.profile, run_id) {
+    let mut report = match merge::merge(&shards, &budgets, opts.profile, run_id, &missing) {
         Ok(report) => report,
         Err(message) => {
             eprintln!("error: {message}");
@@ -1086,6 +1247,65 @@ fn merge_command(opts: &MergeOpts) -> u8 {
         return code;
     }
     verdict_code(report.verdict)
+}
+
+/// The finished segments of `group`, read from the history with their interval logs, and a
+/// sentence for each missing one; on failure the error is printed and the exit code
+/// returned.
+async fn gather_segments(
+    opts: &MergeOpts,
+    group: &str,
+) -> Result<(Vec<merge::Shard>, Vec<String>), u8> {
+    let history = opts.store.open_for_command().await?;
+    eprintln!(
+        "octoperf merge: waiting for the segments of run group {group} in {} (up to {})",
+        history.url(),
+        humantime::format_duration(opts.wait)
+    );
+    let cancel = cancel_on_signal();
+    let gathered =
+        match crate::rendezvous::gather(&history, group, opts.segments, opts.wait, &cancel).await {
+            Ok(gathered) => gathered,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Err(exit::INVALID);
+            }
+        };
+    for reason in &gathered.missing {
+        eprintln!("warning: {reason}");
+    }
+    let mut shards = Vec::new();
+    for (segment, run_id) in &gathered.finished {
+        let loaded = history.load_with_folder(run_id).await;
+        let files = history.files(run_id).await;
+        match (loaded, files) {
+            (Ok(Some((report, folder))), Ok(files)) => {
+                eprintln!(
+                    "  segment {}/{} from {}: run {run_id}",
+                    segment.index, segment.count, segment.host
+                );
+                shards.push(merge::Shard {
+                    dir: PathBuf::from(folder.unwrap_or_default()),
+                    report,
+                    logs: Some(files.into_iter().collect()),
+                });
+            }
+            (Ok(None), _) => {
+                eprintln!("error: run group {group}: run {run_id} is not in the history");
+                return Err(exit::ERROR);
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                eprintln!("error: {error}");
+                return Err(exit::ERROR);
+            }
+        }
+    }
+    if shards.is_empty() {
+        eprintln!("error: run group {group}: no segment finished; nothing to merge");
+        return Err(exit::INVALID);
+    }
+    history.close().await;
+    Ok((shards, gathered.missing))
 }
 
 async fn bench_command(opts: BenchOpts) -> u8 {

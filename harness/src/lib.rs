@@ -6,7 +6,9 @@
 //! requests: the mix, one module per request kind), `stack` (the processes under test),
 //! `observe` (their resources, the machine), `run` (a suite, orchestrated), `judge` (row and
 //! run verdicts, capacity), `flame` (profiles as files and flamegraphs), `merge` and `bench`,
-//! `runs` (past runs: the history, folders, trials) behind `history`, `compare` and `review`.
+//! `runs` (past runs: the history, folders, trials) behind `history`, `compare` and `review`,
+//! `segment` (a load split across generator hosts: shares, start instants, the clock) and
+//! `rendezvous` (its segments meeting in the history's database).
 
 pub mod bench;
 mod cli;
@@ -14,8 +16,10 @@ pub mod flame;
 pub mod judge;
 pub mod merge;
 pub mod observe;
+pub mod rendezvous;
 pub mod run;
 pub mod runs;
+pub mod segment;
 pub mod spec;
 pub mod stack;
 pub mod workload;

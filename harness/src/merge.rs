@@ -19,6 +19,9 @@ use crate::spec::budget::{Budgets, Profile};
 pub struct Shard {
     pub dir: PathBuf,
     pub report: RunReport,
+    /// Its interval logs by relative path, when they came with it from the history (a
+    /// segment recorded on another host); otherwise they are read under `dir`.
+    pub logs: Option<BTreeMap<String, String>>,
 }
 
 /// Reads `path`: a run's folder (holding report.json) or a report.json itself.
@@ -35,7 +38,11 @@ pub fn read_shard(path: &Path) -> Result<Shard, String> {
         .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
     let report: RunReport = serde_json::from_str(&text)
         .map_err(|error| format!("{} is not a report: {error}", file.display()))?;
-    Ok(Shard { dir, report })
+    Ok(Shard {
+        dir,
+        report,
+        logs: None,
+    })
 }
 
 /// Decodes a histogram of record (V2 + DEFLATE, base64).
@@ -183,30 +190,46 @@ fn add_request(sum: &mut RequestResult, part: &RequestResult) -> Result<(), Stri
 
 /// Merges every shard's interval logs (by their path relative to the shard) into `out`;
 /// returns the merged logs' paths relative to `out`, per scenario.
+/// Logs are aligned by absolute time (each log's base time), not by index: shards whose
+/// windows began together add second by second, and one that began a second later adds into
+/// the second it ran in.
 pub fn merge_interval_logs(
     shards: &[Shard],
     out: &Path,
 ) -> Result<BTreeMap<String, Vec<String>>, String> {
-    let mut by_path: BTreeMap<(String, String), Vec<Vec<loadgen::intervals::Interval>>> =
+    let mut by_path: BTreeMap<(String, String), Vec<loadgen::intervals::TimedLog>> =
         BTreeMap::new();
     for shard in shards {
         for scenario in &shard.report.scenarios {
             for relative in &scenario.generator.interval_logs {
                 let path = shard.dir.join(relative);
-                let text = std::fs::read(&path)
-                    .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-                let intervals = loadgen::intervals::read_log(&text)
+                let text = match &shard.logs {
+                    Some(logs) => logs
+                        .get(relative)
+                        .cloned()
+                        .map(String::into_bytes)
+                        .ok_or_else(|| {
+                            format!(
+                                "run {}: its interval log {relative} is not in the history",
+                                shard.report.run_id
+                            )
+                        })?,
+                    None => std::fs::read(&path)
+                        .map_err(|error| format!("cannot read {}: {error}", path.display()))?,
+                };
+                let log = loadgen::intervals::read_timed_log(&text)
                     .map_err(|error| format!("{}: {error}", path.display()))?;
                 by_path
                     .entry((scenario.name.clone(), relative.clone()))
                     .or_default()
-                    .push(intervals);
+                    .push(log);
             }
         }
     }
     let mut written: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let period = std::time::Duration::from_secs(1);
     for ((scenario, relative), logs) in by_path {
-        let merged = loadgen::intervals::merge_logs(&logs);
+        let (origin, merged) = loadgen::intervals::merge_logs_by_time(&logs, period);
         let path = out.join(&relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -215,8 +238,8 @@ pub fn merge_interval_logs(
         let mut bytes = Vec::new();
         loadgen::intervals::write_log(
             &mut bytes,
-            std::time::SystemTime::now(),
-            std::time::Duration::from_secs(1),
+            std::time::UNIX_EPOCH + origin,
+            period,
             &merged,
             &format!("octoperf merge of {} logs: {relative}", logs.len()),
         )
@@ -227,20 +250,78 @@ pub fn merge_interval_logs(
     Ok(written)
 }
 
-/// The merged report, judged again on the merged data.
+/// Why the shards, as segments of one load, cannot be judged as it: a scenario a segment
+/// began more than a tenth of its warm-up late (its window was not the others'), as
+/// `(scenario, reason)`; and each segment of `1..=N` that is not among them.
+fn segment_problems(shards: &[Shard]) -> (Vec<(String, String)>, Vec<String>) {
+    let mut late = Vec::new();
+    let mut present = Vec::new();
+    let mut count = None;
+    for shard in shards {
+        for segment in &shard.report.segments {
+            present.push(segment.index);
+            count = count.max(Some(segment.count));
+            for scenario in &shard.report.scenarios {
+                let Some(late_ms) = scenario.start_late_ms else {
+                    continue;
+                };
+                let allowed_ms = scenario.warmup_seconds * 100.0;
+                if late_ms > allowed_ms {
+                    late.push((
+                        scenario.name.clone(),
+                        format!(
+                            "segment {}/{} on {} began its warm-up {late_ms:.0} ms late, more than a tenth of the {} s warm-up ({allowed_ms:.0} ms): its window was not the others'",
+                            segment.index, segment.count, segment.host, scenario.warmup_seconds
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let missing = match count {
+        Some(count) => (1..=count)
+            .filter(|index| !present.contains(index))
+            .map(|index| format!("segment {index}/{count} is not among the runs merged"))
+            .collect(),
+        None => Vec::new(),
+    };
+    (late, missing)
+}
+
+/// The merged report, judged again on the merged data. `missing` names segments of the load
+/// that never recorded a report (the rendezvous's account): any makes the run invalid, since
+/// the load they were to offer was not offered.
 pub fn merge(
     shards: &[Shard],
     budgets: &Budgets,
     profile: Profile,
     run_id: String,
+    missing: &[String],
 ) -> Result<RunReport, String> {
     let first = shards.first().ok_or("nothing to merge")?;
-    let scenarios = merge_scenarios(shards)?;
+    let mut scenarios = merge_scenarios(shards)?;
+    let (late, missing_here) = segment_problems(shards);
+    for (name, reason) in late {
+        if let Some(scenario) = scenarios.iter_mut().find(|s| s.name == name) {
+            scenario.valid = false;
+            scenario.invalid_reasons.push(reason);
+        }
+    }
+    // The rendezvous's account, when there is one, already names every missing segment.
+    let missing = if missing.is_empty() {
+        missing_here
+    } else {
+        missing.to_vec()
+    };
     let targets = crate::judge::evaluate::evaluate(budgets, profile, &scenarios);
     let interrupted = shards.iter().any(|shard| shard.report.interrupted);
     let full_suite = shards.iter().all(|shard| shard.report.full_suite);
-    let (verdict, verdict_reasons) =
+    let (mut verdict, mut verdict_reasons) =
         crate::judge::verdict::overall_verdict(&targets, &scenarios, interrupted, full_suite);
+    if !missing.is_empty() {
+        verdict = reports::Verdict::Invalid;
+        verdict_reasons.splice(0..0, missing);
+    }
     Ok(RunReport {
         schema_version: reports::SCHEMA_VERSION,
         run_id,
@@ -266,6 +347,10 @@ pub fn merge(
         rows: targets,
         scenarios,
         capacity: Vec::new(),
+        segments: shards
+            .iter()
+            .flat_map(|shard| shard.report.segments.iter().cloned())
+            .collect(),
     })
 }
 

@@ -27,6 +27,7 @@ use crate::judge::verdict::{
 use crate::observe::hiccup::HiccupMeter;
 use crate::observe::profile::{Profiled, Taken, profile_window};
 use crate::observe::sampler::{self, Sample};
+use crate::segment::Segment;
 use crate::spec::budget::{Budgets, Profile};
 use crate::spec::scenario::{Component, LoadModel, Scenario};
 use crate::stack::{self, Keys, Stack, StartOptions};
@@ -71,6 +72,49 @@ pub struct RunConfig {
     pub baseline: Option<PathBuf>,
     /// Live progress on the terminal (off with `--quiet`, or when stderr is not a terminal).
     pub progress: bool,
+    /// The segment of a load split across hosts this run offers (`--segment I/N`); `None`
+    /// for the whole load.
+    pub segment: Option<Segment>,
+    /// The wall-clock instant the first scenario's warm-up begins (`--start-at`); each later
+    /// scenario in its slot after it (see [`crate::segment::scenario_start`]).
+    pub start_at: Option<SystemTime>,
+    /// The run group a segment records itself under (`--run-group`).
+    pub run_group: Option<String>,
+    /// Whether this run samples the stack's memory and CPU (`--sample-stack`: only one
+    /// segment does, segment 1 by default).
+    pub sample_stack: bool,
+}
+
+impl RunConfig {
+    /// The segment's account for the report: `None` for the whole load.
+    fn segment_record(&self) -> Option<reports::Segment> {
+        let segment = self.segment?;
+        Some(reports::Segment {
+            index: segment.index,
+            count: segment.count,
+            run_group: self.run_group.clone(),
+            run_id: self.run_id.clone(),
+            host: crate::segment::hostname(),
+            start_at: self.start_at.map(rfc3339),
+            samples_stack: self.sample_stack,
+            clock: crate::segment::clock_status(),
+        })
+    }
+
+    /// The instant `scenario`'s warm-up is to begin, when the run was given one.
+    fn scenario_start(&self, scenario: &Scenario) -> Option<SystemTime> {
+        let first = self.start_at?;
+        let slots: Vec<Duration> = self
+            .scenarios
+            .iter()
+            .take_while(|earlier| earlier.name != scenario.name)
+            .map(|earlier| {
+                let (warmup, duration) = earlier.load.window(self.quick);
+                crate::segment::slot(warmup, duration, earlier.load.request_timeout.0)
+            })
+            .collect();
+        Some(crate::segment::scenario_start(first, &slots))
+    }
 }
 
 /// Runs every scenario in turn and judges the budget rows.
@@ -121,6 +165,7 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
         rows: targets,
         scenarios: results,
         capacity: Vec::new(),
+        segments: config.segment_record().into_iter().collect(),
     }
 }
 
@@ -168,7 +213,33 @@ pub(crate) async fn run_scenario(
     let series = Mix::new(&scenario.requests, scenario.llm.seed)
         .series()
         .to_vec();
-    let plan = plan_for(config, scenario, (warmup, duration), series.len());
+    let planned_start = config.scenario_start(scenario);
+    if let Some(at) = planned_start
+        && !wait_for_start(at, &cancel).await
+    {
+        result.error = Some("interrupted while waiting for the start".into());
+        result.invalid_reasons.extend(stack.stop().await);
+        return result;
+    }
+    let mut plan = plan_for(config, scenario, (warmup, duration), series.len());
+    if let Some(at) = planned_start {
+        // The warm-up begins at the instant set, or at once when that has passed.
+        let ahead = at.duration_since(SystemTime::now()).unwrap_or_default();
+        plan.start = Instant::now() + ahead;
+        let late = SystemTime::now()
+            .duration_since(at)
+            .map_or(0.0, |late| late.as_secs_f64() * 1e3);
+        result.start_late_ms = Some(late);
+        if late > warmup.as_secs_f64() * 100.0 {
+            eprintln!(
+                "  warning: the warm-up begins {late:.0} ms after the instant set ({}), more than a tenth of the warm-up: a merge will call this segment's scenario invalid",
+                rfc3339(at)
+            );
+        }
+    }
+    result.started_at = Some(rfc3339(
+        SystemTime::now() + plan.start.saturating_duration_since(Instant::now()),
+    ));
     let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
     let accepted: Option<AcceptedTasks> = scenario.judged_by_invariants().then(Default::default);
     let (ran, samples, taken, applied) = offer_load(
@@ -338,6 +409,8 @@ fn new_result(
         profiles: Vec::new(),
         heap: Vec::new(),
         timeline: Vec::new(),
+        started_at: None,
+        start_late_ms: None,
     }
 }
 
@@ -369,10 +442,17 @@ fn plan_for(
     (warmup, duration): (Duration, Duration),
     n_series: usize,
 ) -> Plan {
+    let segment = config.segment.unwrap_or(Segment::WHOLE);
     let shape = match scenario.load.model {
-        LoadModel::Open => Shape::Open(scenario.load.schedule()),
+        LoadModel::Open => Shape::Open(
+            scenario
+                .load
+                .schedule()
+                .segment(segment.index, segment.count),
+        ),
         LoadModel::Closed => Shape::Closed {
-            users: scenario.load.users.unwrap_or(1),
+            // `resolve` checked that every segment has a user.
+            users: segment.users(scenario.load.users.unwrap_or(1)).unwrap_or(1),
         },
     };
     Plan {
@@ -413,7 +493,13 @@ async fn offer_load(
     let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
     let workloads: Vec<ScenarioWorkload> = (0..threads)
         .map(|worker_idx| {
-            let mix = Mix::for_worker(&scenario.requests, scenario.llm.seed, worker_idx, threads);
+            let mix = Mix::for_segment_worker(
+                &scenario.requests,
+                scenario.llm.seed,
+                config.segment.unwrap_or(Segment::WHOLE),
+                worker_idx,
+                threads,
+            );
             let workload = ScenarioWorkload::new(mix, resolved.clone(), poll_wait);
             match &accepted {
                 Some(accepted) => workload.recording_accepted(accepted.clone()),
@@ -422,9 +508,14 @@ async fn offer_load(
         })
         .collect();
     let progress = Progress::new(threads);
+    let watched = if config.sample_stack {
+        watch_list(stack)
+    } else {
+        Vec::new()
+    };
     let sampling = tokio::spawn(sample_window(
         stack.keys.clone(),
-        watch_list(stack),
+        watched,
         plan.measure_start(),
         plan.end(),
         cancel.clone(),
@@ -1071,6 +1162,32 @@ pub fn encode(histogram: &Histogram<u64>) -> String {
 /// The current time as RFC 3339, UTC, to the second.
 pub fn rfc3339_now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// An instant as RFC 3339 in UTC, to the millisecond.
+pub fn rfc3339(at: SystemTime) -> String {
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// Sleeps until shortly before `at` (the engine takes the rest, to the microsecond), saying
+/// how long it waits when that is long; false when cancelled first.
+async fn wait_for_start(at: SystemTime, cancel: &watch::Receiver<bool>) -> bool {
+    let lead = Duration::from_millis(200);
+    let Ok(ahead) = at.duration_since(SystemTime::now() + lead) else {
+        return true;
+    };
+    if ahead > Duration::from_secs(2) {
+        eprintln!(
+            "  waiting {} for the start set at {}",
+            humantime::format_duration(Duration::from_secs(ahead.as_secs())),
+            rfc3339(at)
+        );
+    }
+    let mut cancel = cancel.clone();
+    tokio::select! {
+        () = tokio::time::sleep(ahead) => true,
+        _ = cancel.wait_for(|stop| *stop) => false,
+    }
 }
 
 mod faults;

@@ -22,7 +22,7 @@ mod ready;
 pub use keys::Keys;
 pub use loopback::{
     check as check_loopback, client as http_client, client_builder as http_client_builder,
-    is_loopback, pin as pin_loopback, pin_args as pin_loopback_args,
+    is_loopback, pin as pin_loopback, pin_args as pin_loopback_args, pin_args_within, pin_within,
 };
 use process::spawn_service;
 pub use process::{LISTENING_PREFIX, Service};

@@ -41,6 +41,44 @@ pub enum HistoryError {
     },
     #[error("the history {url} already holds run {run_id}")]
     Duplicate { url: String, run_id: String },
+    #[error("the history {url}: run group {group}: {why}")]
+    Group {
+        url: String,
+        group: String,
+        why: String,
+    },
+}
+
+/// Where a segment of a run group stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentState {
+    /// Joined and (while it beats) running.
+    Joined,
+    /// Its report is recorded.
+    Finished,
+    /// Stopped by Ctrl-C or SIGTERM; its partial report is recorded.
+    Interrupted,
+}
+
+/// One segment of a run group, as the rendezvous knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentRecord {
+    pub index: u32,
+    pub count: u32,
+    pub host: String,
+    pub state: SegmentState,
+    /// Its run, once recorded.
+    pub run_id: Option<String>,
+    /// When it joined and last beat, ms since the Unix epoch by its host's clock.
+    pub joined_at_ms: i64,
+    pub beat_at_ms: i64,
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// One stored run, without its report.
@@ -158,6 +196,18 @@ impl History {
         report: &RunReport,
         folder: Option<&Path>,
     ) -> Result<(), HistoryError> {
+        self.append_with_files(report, folder, &[]).await
+    }
+
+    /// [`History::append`], with files the run carries (`(path relative to its folder,
+    /// text)`: a segment's interval logs). A segment's report (one entry in `segments`, with
+    /// a run group) also finishes its segment in the group, in the same transaction.
+    pub async fn append_with_files(
+        &self,
+        report: &RunReport,
+        folder: Option<&Path>,
+        files: &[(String, String)],
+    ) -> Result<(), HistoryError> {
         let json = serde_json::to_string(report).expect("a report serialises");
         let (commit, dirty) = report.commit();
         let scenarios = format!(",{},", report.scenario_names().join(","));
@@ -227,10 +277,176 @@ impl History {
             .await
             .map_err(query_error("storing a row"))?;
         }
+        for (path, content) in files {
+            sqlx::query(
+                "INSERT INTO octoperf_run_files (run_id, path, content) VALUES ($1, $2, $3)",
+            )
+            .bind(&report.run_id)
+            .bind(path)
+            .bind(content)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("storing a file of the run"))?;
+        }
+        if let [segment] = report.segments.as_slice()
+            && let Some(group) = &segment.run_group
+        {
+            sqlx::query(
+                "UPDATE octoperf_segments SET state = $1, run_id = $2, beat_at_ms = $3 \
+                 WHERE run_group = $4 AND segment_index = $5",
+            )
+            .bind(if report.interrupted {
+                "interrupted"
+            } else {
+                "finished"
+            })
+            .bind(&report.run_id)
+            .bind(now_ms())
+            .bind(group)
+            .bind(i64::from(segment.index))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("finishing the segment"))?;
+        }
         tx.commit()
             .await
             .map_err(query_error("committing the run"))?;
         Ok(())
+    }
+
+    /// Segment `index` of `count` joins `group` from `host`. Refused when the group was
+    /// joined with another count, or this index already finished in it (a group id is for
+    /// one run).
+    pub async fn join_segment(
+        &self,
+        group: &str,
+        (index, count): (u32, u32),
+        host: &str,
+    ) -> Result<(), HistoryError> {
+        let query_error = |what: &str| {
+            let url = self.url.clone();
+            let what = what.to_owned();
+            move |source| HistoryError::Query { url, what, source }
+        };
+        let known = self.segments(group).await?;
+        if let Some(other) = known.iter().find(|s| s.count != count) {
+            return Err(HistoryError::Group {
+                url: self.url.clone(),
+                group: group.to_owned(),
+                why: format!(
+                    "it was joined by segment {}/{} (from {}): every segment must give the same N, not {count}",
+                    other.index, other.count, other.host
+                ),
+            });
+        }
+        if let Some(done) = known
+            .iter()
+            .find(|s| s.index == index && s.state != SegmentState::Joined)
+        {
+            return Err(HistoryError::Group {
+                url: self.url.clone(),
+                group: group.to_owned(),
+                why: format!(
+                    "segment {index}/{count} already ran in it (run {}, from {}): a run group is for one run; choose a new --run-group",
+                    done.run_id.as_deref().unwrap_or("?"),
+                    done.host
+                ),
+            });
+        }
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO octoperf_segments (run_group, segment_index, segment_count, host, state, \
+             joined_at_ms, beat_at_ms) VALUES ($1, $2, $3, $4, 'joined', $5, $5) \
+             ON CONFLICT (run_group, segment_index) DO UPDATE SET host = $4, joined_at_ms = $5, \
+             beat_at_ms = $5",
+        )
+        .bind(group)
+        .bind(i64::from(index))
+        .bind(i64::from(count))
+        .bind(host)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error("joining the run group"))?;
+        Ok(())
+    }
+
+    /// A running segment says it is alive.
+    pub async fn beat_segment(&self, group: &str, index: u32) -> Result<(), HistoryError> {
+        sqlx::query(
+            "UPDATE octoperf_segments SET beat_at_ms = $1 WHERE run_group = $2 \
+             AND segment_index = $3 AND state = 'joined'",
+        )
+        .bind(now_ms())
+        .bind(group)
+        .bind(i64::from(index))
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(|source| HistoryError::Query {
+            url: self.url.clone(),
+            what: "beating for the segment".into(),
+            source,
+        })
+    }
+
+    /// The segments of `group`, by index.
+    pub async fn segments(&self, group: &str) -> Result<Vec<SegmentRecord>, HistoryError> {
+        let read = |source| HistoryError::Query {
+            url: self.url.clone(),
+            what: format!("reading run group {group}"),
+            source,
+        };
+        let rows = sqlx::query(
+            "SELECT segment_index, segment_count, host, state, run_id, joined_at_ms, beat_at_ms \
+             FROM octoperf_segments WHERE run_group = $1 ORDER BY segment_index",
+        )
+        .bind(group)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(read)?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                Ok(SegmentRecord {
+                    index: u32::try_from(row.try_get::<i64, _>("segment_index")?).unwrap_or(0),
+                    count: u32::try_from(row.try_get::<i64, _>("segment_count")?).unwrap_or(0),
+                    host: row.try_get("host")?,
+                    state: match state.as_str() {
+                        "finished" => SegmentState::Finished,
+                        "interrupted" => SegmentState::Interrupted,
+                        _ => SegmentState::Joined,
+                    },
+                    run_id: row.try_get("run_id")?,
+                    joined_at_ms: row.try_get("joined_at_ms")?,
+                    beat_at_ms: row.try_get("beat_at_ms")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(read)
+    }
+
+    /// The files a run carried into the history, by path.
+    pub async fn files(&self, run_id: &str) -> Result<Vec<(String, String)>, HistoryError> {
+        let rows = sqlx::query(
+            "SELECT path, content FROM octoperf_run_files WHERE run_id = $1 ORDER BY path",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|source| HistoryError::Query {
+            url: self.url.clone(),
+            what: format!("reading the files of run {run_id}"),
+            source,
+        })?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("path")?, row.try_get("content")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|source| HistoryError::Query {
+                url: self.url.clone(),
+                what: format!("reading the files of run {run_id}"),
+                source,
+            })
     }
 
     /// The runs that match `filter`, newest first.

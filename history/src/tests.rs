@@ -96,6 +96,60 @@ async fn exercise(history: &History) {
     let reports = history.reports(&Filter::default()).await.unwrap();
     let p99: Vec<Option<f64>> = reports.iter().map(|(_, r)| r.rows[0].measured).collect();
     assert_eq!(p99, [Some(1.0), Some(2.0), Some(3.0)]);
+    rendezvous(history).await;
+}
+
+/// Two segments of a run group join, one beats and finishes with its interval log, the
+/// other is still running; a third joining with another N, or a finished one joining again,
+/// is refused.
+async fn rendezvous(history: &History) {
+    history.join_segment("g1", (1, 2), "load-a").await.unwrap();
+    history.join_segment("g1", (2, 2), "load-b").await.unwrap();
+    let error = history
+        .join_segment("g1", (1, 3), "load-c")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("same N"), "{error}");
+    history.beat_segment("g1", 1).await.unwrap();
+    let mut segment = run("seg-1", "2026-12-01T10:00:00Z", "ddd444", "main", 1.5);
+    segment.segments = vec![reports::Segment {
+        index: 1,
+        count: 2,
+        run_group: Some("g1".into()),
+        run_id: "seg-1".into(),
+        host: "load-a".into(),
+        start_at: None,
+        samples_stack: true,
+        clock: reports::ClockStatus::default(),
+    }];
+    let log = (
+        "reflex/intervals/reflex.hlog".to_owned(),
+        "#[StartTime: 1]\n".to_owned(),
+    );
+    history
+        .append_with_files(&segment, None, std::slice::from_ref(&log))
+        .await
+        .unwrap();
+    let states = history.segments("g1").await.unwrap();
+    let seen: Vec<(u32, SegmentState, Option<&str>)> = states
+        .iter()
+        .map(|s| (s.index, s.state, s.run_id.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, SegmentState::Finished, Some("seg-1")),
+            (2, SegmentState::Joined, None)
+        ]
+    );
+    assert_eq!(states[1].host, "load-b");
+    assert_eq!(history.files("seg-1").await.unwrap(), [log]);
+    let error = history
+        .join_segment("g1", (1, 2), "load-a")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("already ran"), "{error}");
+    assert!(history.segments("other").await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -106,9 +160,9 @@ async fn sqlite_history_stores_lists_filters_and_loads_runs() {
     let history = open_path(&path).await.unwrap();
     exercise(&history).await;
     history.close().await;
-    // Opening again migrates nothing twice and keeps every run.
+    // Opening again migrates nothing twice and keeps every run (three, and a segment's).
     let history = open_path(&path).await.unwrap();
-    assert_eq!(history.list(&Filter::default()).await.unwrap().len(), 3);
+    assert_eq!(history.list(&Filter::default()).await.unwrap().len(), 4);
 }
 
 #[tokio::test]

@@ -169,6 +169,8 @@ pub fn sample() -> RunReport {
             profiles: Vec::new(),
             heap: Vec::new(),
             timeline: Vec::new(),
+            started_at: None,
+            start_late_ms: None,
         }],
         capacity: vec![Capacity {
             scenario: "reflex".into(),
@@ -188,5 +190,6 @@ pub fn sample() -> RunReport {
                 },
             ],
         }],
+        segments: Vec::new(),
     }
 }

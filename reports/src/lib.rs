@@ -62,6 +62,51 @@ pub struct RunReport {
     /// (`octoperf capacity`); empty when none was searched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity: Vec<Capacity>,
+    /// The load's segments (`octoperf run --segment I/N`): one for a segment's own run, every
+    /// one merged for `octoperf merge`, none for a run that offered the whole load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
+}
+
+/// One segment of a load split across generator hosts: `index` of `count`, each offering
+/// `1/count` of every rate (or of the users), started together at `start_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+    /// The run group its report was recorded under (`--run-group`), the rendezvous of a
+    /// merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_group: Option<String>,
+    /// The segment's own run id.
+    pub run_id: String,
+    /// The host it ran on.
+    pub host: String,
+    /// The wall-clock instant its first warm-up was to begin (`--start-at`), RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<String>,
+    /// Whether this segment sampled the stack's memory and CPU (`--sample-stack`).
+    pub samples_stack: bool,
+    /// The host's clock as its kernel knew it when the run began.
+    pub clock: ClockStatus,
+}
+
+/// A host's clock, as the kernel's NTP state tells it (`adjtimex`): whether it is kept in
+/// step, and the error bounds of its time. Only a bound: what NTP does not know, no host can
+/// tell.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClockStatus {
+    /// The kernel says the clock is synchronised (not `TIME_ERROR`, no `STA_UNSYNC`).
+    pub synchronised: bool,
+    /// The offset the kernel is still correcting, µs.
+    pub offset_us: f64,
+    /// The kernel's bound on the clock's error, µs (`maxerror`).
+    pub max_error_us: f64,
+    /// Its estimate of the error, µs (`esterror`).
+    pub est_error_us: f64,
+    /// Where the figures come from (`adjtimex`), or why they are missing.
+    pub source: String,
 }
 
 /// A capacity search of one scenario: the offered rate raised (a ramp of trials, then a
@@ -283,6 +328,13 @@ pub struct ScenarioResult {
     /// time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<SeriesTimeline>,
+    /// The wall-clock instant the warm-up began, RFC 3339 (optional: older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// How late the warm-up began against the instant set for it (`--start-at`), ms;
+    /// `None` when no instant was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_late_ms: Option<f64>,
 }
 
 /// One process's CPU profile over the measured window. Paths are relative to the report.

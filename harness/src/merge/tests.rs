@@ -87,6 +87,8 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         profiles: Vec::new(),
         heap: Vec::new(),
         timeline: Vec::new(),
+        started_at: None,
+        start_late_ms: None,
     };
     let report = RunReport {
         schema_version: reports::SCHEMA_VERSION,
@@ -112,6 +114,7 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         rows: Vec::new(),
         scenarios: vec![scenario],
         capacity: Vec::new(),
+        segments: Vec::new(),
     };
     std::fs::write(
         dir.join("report.json"),
@@ -131,7 +134,14 @@ fn two_halves_merge_into_the_whole() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"),
     )
     .unwrap();
-    let report = merge(&shards, &budgets, Profile::Development, "merged".into()).unwrap();
+    let report = merge(
+        &shards,
+        &budgets,
+        Profile::Development,
+        "merged".into(),
+        &[],
+    )
+    .unwrap();
     let request = &report.scenarios[0].requests[0];
     let expected = histogram(whole.iter().copied());
     assert_eq!(decode(&request.latency_histogram).unwrap(), expected);
@@ -154,6 +164,80 @@ fn two_halves_merge_into_the_whole() {
     let intervals = loadgen::intervals::read_log(&text).unwrap();
     assert_eq!(intervals.len(), 2);
     assert_eq!(loadgen::intervals::total(&intervals), expected);
+}
+
+/// `shard`, as segment `index` of `count` whose warm-up of `warmup_s` began `late_ms` late.
+fn segment(dir: &Path, values: &[u64], (index, count): (u32, u32), late_ms: f64) -> Shard {
+    let mut shard = shard(dir, values);
+    shard.report.segments = vec![reports::Segment {
+        index,
+        count,
+        run_group: Some("g".into()),
+        run_id: format!("seg-{index}"),
+        host: format!("load{index}"),
+        start_at: Some("2026-12-06T23:00:00.000Z".into()),
+        samples_stack: index == 1,
+        clock: reports::ClockStatus::default(),
+    }];
+    shard.report.scenarios[0].warmup_seconds = 5.0;
+    shard.report.scenarios[0].start_late_ms = Some(late_ms);
+    shard
+}
+
+#[test]
+fn a_segment_late_or_missing_makes_the_merge_invalid_and_is_named() {
+    let values: Vec<u64> = (0..2_000u64).map(|i| 100 + i % 50).collect();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let budgets = crate::spec::budget::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"),
+    )
+    .unwrap();
+    // Segments 1 and 3 of 3; segment 3 began 600 ms late, more than a tenth of 5 s.
+    let shards = [
+        segment(dirs[0].path(), &values, (1, 3), 12.0),
+        segment(dirs[1].path(), &values, (3, 3), 600.0),
+    ];
+    let report = merge(&shards, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    assert_eq!(report.verdict, Verdict::Invalid);
+    assert!(
+        report.verdict_reasons[0].contains("segment 2/3 is not among"),
+        "{:?}",
+        report.verdict_reasons
+    );
+    let scenario = &report.scenarios[0];
+    assert!(!scenario.valid);
+    let late: Vec<&String> = scenario
+        .invalid_reasons
+        .iter()
+        .filter(|r| r.contains("late"))
+        .collect();
+    assert_eq!(late.len(), 1, "{:?}", scenario.invalid_reasons);
+    assert!(late[0].contains("segment 3/3 on load3") && late[0].contains("600 ms"));
+    assert_eq!(report.segments.len(), 2);
+    // The rendezvous's own account replaces the folders' one.
+    let died = ["segment 2/3 on load2 died: it joined and stopped beating".to_owned()];
+    let report = merge(&shards, &budgets, Profile::Development, "m".into(), &died).unwrap();
+    assert_eq!(report.verdict_reasons[0], died[0]);
+    assert!(
+        !report
+            .verdict_reasons
+            .iter()
+            .any(|r| r.contains("not among"))
+    );
+    // All three on time: nothing to say about segments.
+    let dir = tempfile::tempdir().unwrap();
+    let all = [
+        shards[0].clone(),
+        segment(dir.path(), &values, (2, 3), 3.0),
+        segment(dirs[1].path(), &values, (3, 3), 40.0),
+    ];
+    let report = merge(&all, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    assert!(
+        report.scenarios[0].valid,
+        "{:?}",
+        report.scenarios[0].invalid_reasons
+    );
+    assert!(!report.verdict_reasons.iter().any(|r| r.contains("segment")));
 }
 
 #[test]

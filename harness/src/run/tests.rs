@@ -128,6 +128,8 @@ fn judged(generator: GeneratorResult) -> (Verdict, Vec<String>) {
         profiles: Vec::new(),
         heap: Vec::new(),
         timeline: Vec::new(),
+        started_at: None,
+        start_late_ms: None,
     };
     overall_verdict(&[], &[result], false, false)
 }
@@ -244,6 +246,10 @@ async fn a_scenario_stopped_while_starting_says_so_and_what_it_was_given() {
         profile_heap: None,
         baseline: None,
         progress: false,
+        segment: None,
+        start_at: None,
+        run_group: None,
+        sample_stack: true,
     };
     let (cancel, cancel_rx) = watch::channel(false);
     cancel.send(true).unwrap();
@@ -319,6 +325,8 @@ fn late_result(latency: (f64, f64), service: (f64, f64), send_lag_p99_ms: f64) -
         profiles: Vec::new(),
         heap: Vec::new(),
         timeline: Vec::new(),
+        started_at: None,
+        start_late_ms: None,
     }
 }
 

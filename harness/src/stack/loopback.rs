@@ -22,6 +22,14 @@ pub fn check(url: &str) -> Result<(), String> {
 /// the address it checked: a name resolved again by another client (the load generator, an
 /// arm) could answer otherwise the second time (issue 23).
 pub fn pin(url: &str) -> Result<String, String> {
+    pin_within(url, &[])
+}
+
+/// [`pin`], where an address in one of `allowed` (`--allow-target 10.77.0.0/24`: the user's
+/// own test hosts) counts as loopback does.
+pub fn pin_within(url: &str, allowed: &[ipnet::IpNet]) -> Result<String, String> {
+    let ours =
+        |ip: std::net::IpAddr| ip.is_loopback() || allowed.iter().any(|net| net.contains(&ip));
     let mut parsed = reqwest::Url::parse(url).map_err(|error| format!("{url}: {error}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("{url}: the scheme must be http or https"));
@@ -35,7 +43,7 @@ pub fn pin(url: &str) -> Result<String, String> {
     let host = parsed.host_str().ok_or_else(|| format!("{url}: no host"))?;
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
-        return if ip.is_loopback() {
+        return if ours(ip) {
             Ok(url.to_owned())
         } else {
             Err(format!("{url}: {ip} is not on this machine"))
@@ -45,7 +53,7 @@ pub fn pin(url: &str) -> Result<String, String> {
         .to_socket_addrs()
         .map_err(|error| format!("{url}: cannot resolve {bare}: {error}"))?
         .collect();
-    match addrs.iter().find(|addr| !addr.ip().is_loopback()) {
+    match addrs.iter().find(|addr| !ours(addr.ip())) {
         // An https:// name stays a name: the server's certificate carries the name, not the
         // address. The load client resolves it once, before any load.
         None if parsed.scheme() == "https" && !addrs.is_empty() => Ok(url.to_owned()),
@@ -76,6 +84,11 @@ pub fn pin(url: &str) -> Result<String, String> {
 /// `postgres://` or `redis://` given to the Orchestrator) carry no load and are left as they
 /// are.
 pub fn pin_args(args: &mut [String]) -> Result<(), String> {
+    pin_args_within(args, &[])
+}
+
+/// [`pin_args`], with the networks of [`pin_within`].
+pub fn pin_args_within(args: &mut [String], allowed: &[ipnet::IpNet]) -> Result<(), String> {
     for arg in args.iter_mut() {
         let Some(scheme) = arg.find("://") else {
             continue;
@@ -88,7 +101,7 @@ pub fn pin_args(args: &mut [String]) -> Result<(), String> {
         ) {
             continue;
         }
-        let pinned = pin(&arg[start..])?;
+        let pinned = pin_within(&arg[start..], allowed)?;
         arg.replace_range(start.., &pinned);
     }
     Ok(())
@@ -161,6 +174,15 @@ mod tests {
         let mut elsewhere = vec!["coder=http://192.168.1.2:8012".to_owned()];
         let reason = pin_args(&mut elsewhere).unwrap_err();
         assert!(reason.contains("192.168.1.2"), "{reason}");
+        // A network allowed by --allow-target admits its addresses, and only those.
+        let ours: ipnet::IpNet = "192.168.1.0/24".parse().unwrap();
+        pin_args_within(&mut elsewhere, &[ours]).unwrap();
+        assert_eq!(
+            pin_within("http://192.168.1.2:8012", &[ours]).as_deref(),
+            Ok("http://192.168.1.2:8012")
+        );
+        let reason = pin_within("http://192.168.2.2:8012", &[ours]).unwrap_err();
+        assert!(reason.contains("not on this machine"), "{reason}");
     }
 
     #[test]

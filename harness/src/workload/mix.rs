@@ -12,6 +12,7 @@ use loadgen::Method;
 
 use super::http::{HttpKind, Values};
 use super::kind::{Destination, Draw, RequestKind};
+use crate::segment::Segment;
 use crate::spec::generic::Target;
 use crate::spec::scenario::{RequestSpec, TextSpec};
 
@@ -53,6 +54,8 @@ pub struct Mix {
     /// Counters advance by this, from a worker's own offset, so that texts and request ids
     /// stay unique across workers.
     counter_stride: u64,
+    /// The segment of a load split across hosts this mix draws for (its users).
+    segment: Segment,
 }
 
 struct Entry {
@@ -180,6 +183,7 @@ impl Mix {
             rng,
             counter: 0,
             counter_stride: 1,
+            segment: Segment::WHOLE,
         }
     }
 
@@ -191,11 +195,28 @@ impl Mix {
         worker_idx: usize,
         n_workers: usize,
     ) -> Mix {
+        Mix::for_segment_worker(specs, seed, Segment::WHOLE, worker_idx, n_workers)
+    }
+
+    /// Worker `worker_idx`'s mix out of `n_workers` in `segment` of a load split across
+    /// hosts: the same text sets as every segment's (so that repeated texts repeat across
+    /// segments as in one run), a random stream of the segment's own, counters no worker of
+    /// any segment uses, and the segment's own users (see [`Segment::user`]).
+    pub fn for_segment_worker(
+        specs: &[RequestSpec],
+        seed: u64,
+        segment: Segment,
+        worker_idx: usize,
+        n_workers: usize,
+    ) -> Mix {
         let mut mix = Mix::new(specs, seed);
-        mix.rng =
-            SmallRng::seed_from_u64(seed ^ (worker_idx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        mix.counter = worker_idx as u64;
-        mix.counter_stride = n_workers.max(1) as u64;
+        mix.rng = SmallRng::seed_from_u64(
+            segment.seed(seed) ^ (worker_idx as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        let segments = u64::from(segment.count);
+        mix.counter = worker_idx as u64 * segments + u64::from(segment.index - 1);
+        mix.counter_stride = n_workers.max(1) as u64 * segments;
+        mix.segment = segment;
         mix
     }
 
@@ -228,7 +249,14 @@ impl Mix {
             let base = &entry.bases[self.rng.random_range(0..entry.bases.len())];
             format!("{base} (ref {counter})")
         };
-        let user_id = format!("user-{}", self.rng.random_range(0..entry.spec.users));
+        let user_id = if self.segment.is_whole() {
+            format!("user-{}", self.rng.random_range(0..entry.spec.users))
+        } else {
+            let draw = self
+                .rng
+                .random_range(0..self.segment.user_pool(entry.spec.users));
+            format!("user-{}", self.segment.user(draw))
+        };
         let (detail, detail_name) = if entry.details.is_empty() {
             (None, None)
         } else {

@@ -86,6 +86,8 @@ fn scenario(
         profiles: Vec::new(),
         heap: Vec::new(),
         timeline: Vec::new(),
+        started_at: None,
+        start_late_ms: None,
     }
 }
 
