@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod gate;
 mod genbench;
 mod instructions;
+mod kubernetes;
 mod tidy;
 
 #[derive(Debug, Parser)]
@@ -38,6 +39,10 @@ enum Task {
     Instructions(instructions::InstructionsOpts),
     /// Build, then find the highest rate at which a scenario holds every row it measures.
     Capacity(CapacityOpts),
+    /// Render deploy/kubernetes/'s overlays (kubectl kustomize), check every container's
+    /// limits against the budget tables, and validate every object offline against the
+    /// Kubernetes schemas (kubernetes-validate, from PyPI).
+    Kubernetes(kubernetes::KubernetesOpts),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +115,26 @@ struct LoadtestOpts {
     /// The branch to record in the history [default: the branch checked out].
     #[arg(long, value_name = "NAME")]
     branch: Option<String>,
+    /// Offer segment I of N of every scenario (`octoperf run --segment`).
+    #[arg(long, value_name = "I/N")]
+    segment: Option<String>,
+    /// Begin the first warm-up at this instant (RFC 3339, UTC) or `joined+DURATION`.
+    #[arg(long, value_name = "TIME")]
+    start_at: Option<String>,
+    /// Record the segment under this run group in the history (`--history-url`).
+    #[arg(long, value_name = "ID")]
+    run_group: Option<String>,
+    /// The history (the run group's rendezvous), as postgres://….
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "OCTOPERF_HISTORY_URL",
+        hide_env_values = true
+    )]
+    history_url: Option<String>,
+    /// Allow services in this network too (your own test hosts), as 10.77.0.0/24.
+    #[arg(long = "allow-target", value_name = "CIDR")]
+    allow_targets: Vec<String>,
 }
 
 /// Exit code for a failure of xtask itself (say, the build failed).
@@ -170,6 +195,15 @@ fn main() -> ExitCode {
                 ExitCode::from(BUILD_FAILED)
             }
         },
+        Task::Kubernetes(opts) => {
+            match workspace_root().and_then(|root| kubernetes::run(&root, &opts)) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Task::Tidy => match workspace_root().and_then(|root| tidy::check(&root)) {
             Ok(problems) if problems.is_empty() => {
                 println!("tidy: the tree keeps its invariants");
@@ -281,6 +315,21 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     }
     if let Some(branch) = &opts.branch {
         octoperf.args(["--branch", branch]);
+    }
+    for (flag, value) in [
+        ("--segment", &opts.segment),
+        ("--start-at", &opts.start_at),
+        ("--run-group", &opts.run_group),
+    ] {
+        if let Some(value) = value {
+            octoperf.args([flag, value]);
+        }
+    }
+    if let Some(url) = &opts.history_url {
+        octoperf.env("OCTOPERF_HISTORY_URL", url);
+    }
+    for cidr in &opts.allow_targets {
+        octoperf.args(["--allow-target", cidr]);
     }
     run_child(octoperf)
 }
