@@ -248,8 +248,16 @@ pub fn run(root: &Path, opts: &KubernetesOpts) -> anyhow::Result<u8> {
     if opts.no_validate {
         return Ok(0);
     }
-    let status = Command::new("kubernetes-validate")
-        .args(["--strict", "--kubernetes-version", KUBERNETES_VERSION])
+    rendered.push(deploy.join("report-reader.yaml"));
+    let status = Command::new("python3")
+        .args([
+            "-m",
+            "kubernetes_validate",
+            "--strict",
+            "--quiet",
+            "--kubernetes-version",
+            KUBERNETES_VERSION,
+        ])
         .args(&rendered)
         .status()
         .context("running kubernetes-validate (pip install kubernetes-validate)")?;
