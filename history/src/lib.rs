@@ -262,20 +262,35 @@ impl History {
         .await
         .map_err(query_error("storing the run"))?;
         for row in &report.rows {
-            sqlx::query(
-                "INSERT INTO octoperf_rows (run_id, row_key, scenario, measured, limit_value, \
-                 unit, verdict) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&report.run_id)
-            .bind(row_key(row))
-            .bind(row.scenario.as_deref())
-            .bind(row.measured)
-            .bind(row.limit)
-            .bind(&row.unit)
-            .bind(row_verdict_name(row.verdict))
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error("storing a row"))?;
+            // An unmeasured row's NULL as a literal, not a bound `None`: through sqlx's `Any`
+            // a bound NULL declares the parameter with another type than a float, PostgreSQL
+            // keeps the statement prepared with it, and the next row's float then fails as
+            // "incorrect binary data format in bind parameter 4" (a run of one scenario, its
+            // other scenarios' rows unmeasured, could not be recorded).
+            let query = match row.measured {
+                Some(_) => {
+                    "INSERT INTO octoperf_rows (run_id, row_key, scenario, measured, limit_value, \
+                     unit, verdict) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                }
+                None => {
+                    "INSERT INTO octoperf_rows (run_id, row_key, scenario, measured, limit_value, \
+                     unit, verdict) VALUES ($1, $2, $3, NULL, $4, $5, $6)"
+                }
+            };
+            let mut query = sqlx::query(query)
+                .bind(&report.run_id)
+                .bind(row_key(row))
+                .bind(row.scenario.as_deref());
+            if let Some(measured) = row.measured {
+                query = query.bind(measured);
+            }
+            query
+                .bind(row.limit)
+                .bind(&row.unit)
+                .bind(row_verdict_name(row.verdict))
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("storing a row"))?;
         }
         for (path, content) in files {
             sqlx::query(
