@@ -1095,6 +1095,12 @@ async fn capacity_command(opts: CapacityOpts) -> u8 {
         eprintln!("error: capacity searches one scenario: give exactly one --scenario NAME");
         return exit::BAD_INPUT;
     }
+    if opts.run.segments.segment.is_some() || opts.run.segments.start_at.is_some() {
+        eprintln!(
+            "error: capacity searches one host's rate: --segment and --start-at are for `octoperf run`"
+        );
+        return exit::BAD_INPUT;
+    }
     let start = match opts.start.as_deref().map(str::parse::<scenario::Rate>) {
         Some(Err(message)) => {
             eprintln!("error: --start: {message}");

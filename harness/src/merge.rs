@@ -250,6 +250,52 @@ pub fn merge_interval_logs(
     Ok(written)
 }
 
+/// The words by which a segment's report says its noise is judged by the merge.
+pub const SEGMENT_NOTE: &str = "this report's rows judge a share of the load";
+
+/// The shards with what sibling segments on the same machine (the same host name: network
+/// namespaces of one machine, or segments started side by side) measured as their own (their
+/// generators, and the services the sampling segment read) taken out of each one's "other
+/// processes": that is the load being judged, not noise beside it.
+fn without_sibling_generators(shards: &[Shard]) -> Vec<Shard> {
+    let ours = |shard: &Shard, name: &str| -> f64 {
+        shard
+            .report
+            .scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.machine_load)
+            .map_or(0.0, |load| load.ours_cores)
+    };
+    let mut adjusted = shards.to_vec();
+    for (idx, shard) in adjusted.iter_mut().enumerate() {
+        if shard.report.segments.is_empty() {
+            continue;
+        }
+        let host = shard.report.machine.hostname.clone();
+        for scenario in &mut shard.report.scenarios {
+            let siblings: f64 = shards
+                .iter()
+                .enumerate()
+                .filter(|(other, s)| {
+                    *other != idx
+                        && !s.report.segments.is_empty()
+                        && s.report.machine.hostname == host
+                })
+                .map(|(_, s)| ours(s, &scenario.name))
+                .sum();
+            if let Some(load) = &mut scenario.machine_load
+                && siblings > 0.0
+            {
+                let taken = siblings.min(load.other_cores);
+                load.other_cores -= taken;
+                load.ours_cores += taken;
+            }
+        }
+    }
+    adjusted
+}
+
 /// Why the shards, as segments of one load, cannot be judged as it: a scenario a segment
 /// began more than a tenth of its warm-up late (its window was not the others'), as
 /// `(scenario, reason)`; and each segment of `1..=N` that is not among them.
@@ -299,7 +345,25 @@ pub fn merge(
     missing: &[String],
 ) -> Result<RunReport, String> {
     let first = shards.first().ok_or("nothing to merge")?;
+    let shards = &without_sibling_generators(shards);
     let mut scenarios = merge_scenarios(shards)?;
+    // Segments left their noise to be judged here, on the merged rows.
+    for scenario in &mut scenarios {
+        let segmented = shards.iter().any(|shard| {
+            !shard.report.segments.is_empty()
+                && shard
+                    .report
+                    .scenarios
+                    .iter()
+                    .any(|s| s.name == scenario.name)
+        });
+        if segmented {
+            // Each segment's word that the merge judges its noise has been heard.
+            scenario.notes.retain(|note| !note.contains(SEGMENT_NOTE));
+            crate::run::judge_noise(budgets, profile, scenario);
+            scenario.valid = scenario.invalid_reasons.is_empty();
+        }
+    }
     let (late, missing_here) = segment_problems(shards);
     for (name, reason) in late {
         if let Some(scenario) = scenarios.iter_mut().find(|s| s.name == name) {

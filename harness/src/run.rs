@@ -714,10 +714,26 @@ fn record_outcome(
         scenario.load.max_schedule_lag.0,
         scenario.load.model == LoadModel::Open,
     ));
+    match config.segment {
+        // A segment's rows judge a share of the load (its throughput is a third of the
+        // whole, say) and its siblings' generators may share its machine: what noise decides
+        // is judged by the merge, on the merged rows.
+        Some(segment) => result.notes.push(format!(
+            "segment {segment}: {}; the generator's lateness, the machine's pauses and its load are judged by `octoperf merge` on the merged rows",
+            crate::merge::SEGMENT_NOTE
+        )),
+        None => judge_noise(&config.budgets, config.profile, result),
+    }
+    result.valid = result.invalid_reasons.is_empty();
+}
+
+/// What the generator's lateness, the machine's pauses and its other load mean for the
+/// scenario's verdicts: notes, or reasons it is invalid.
+pub fn judge_noise(budgets: &Budgets, profile: Profile, result: &mut ScenarioResult) {
     for noise in [
-        judge_lateness(&config.budgets, config.profile, result),
-        judge_hiccups(&config.budgets, config.profile, result),
-        judge_machine_load(&config.budgets, config.profile, result),
+        judge_lateness(budgets, profile, result),
+        judge_hiccups(budgets, profile, result),
+        judge_machine_load(budgets, profile, result),
     ] {
         match noise {
             Noise::Quiet => {}
@@ -725,7 +741,6 @@ fn record_outcome(
             Noise::Decides(reason) => result.invalid_reasons.push(reason),
         }
     }
-    result.valid = result.invalid_reasons.is_empty();
 }
 
 /// Period of the interval histograms.

@@ -231,13 +231,77 @@ fn a_segment_late_or_missing_makes_the_merge_invalid_and_is_named() {
         segment(dir.path(), &values, (2, 3), 3.0),
         segment(dirs[1].path(), &values, (3, 3), 40.0),
     ];
-    let report = merge(&all, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    let mut noted = all.clone();
+    for shard in &mut noted {
+        shard.report.scenarios[0]
+            .notes
+            .push(format!("segment x: {SEGMENT_NOTE}; judged by the merge"));
+    }
+    let report = merge(&noted, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    assert!(
+        !report.scenarios[0]
+            .notes
+            .iter()
+            .any(|n| n.contains(SEGMENT_NOTE)),
+        "{:?}",
+        report.scenarios[0].notes
+    );
     assert!(
         report.scenarios[0].valid,
         "{:?}",
         report.scenarios[0].invalid_reasons
     );
     assert!(!report.verdict_reasons.iter().any(|r| r.contains("segment")));
+}
+
+#[test]
+fn siblings_on_one_machine_are_not_other_load_and_noise_is_judged_on_the_merged_rows() {
+    let values: Vec<u64> = (0..2_000u64).map(|i| 100 + i % 50).collect();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let budgets = crate::spec::budget::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"),
+    )
+    .unwrap();
+    // Two segments on one machine: each counts the other's 0.6 cores (its generator, and
+    // for segment 2 the services segment 1 sampled) as other processes, plus 0.1 of
+    // something else.
+    let load = |ours: f64, other: f64| reports::MachineLoad {
+        cores: 2.0,
+        busy_cores: ours + other,
+        ours_cores: ours,
+        other_cores: other,
+        steal_share: 0.0,
+    };
+    let mut shards = [
+        segment(dirs[0].path(), &values, (1, 2), 0.0),
+        segment(dirs[1].path(), &values, (2, 2), 0.0),
+    ];
+    shards[0].report.scenarios[0].machine_load = Some(load(0.6, 0.7));
+    shards[1].report.scenarios[0].machine_load = Some(load(0.6, 0.7));
+    let report = merge(&shards, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    let merged = report.scenarios[0].machine_load.unwrap();
+    assert!((merged.other_cores - 0.1).abs() < 1e-9, "{merged:?}");
+    // 2,000 answers in a 2 s window fail the throughput row; with 0.1 other cores, under a
+    // shared machine's 0.3, that failure is the system's: the scenario stays valid.
+    assert!(
+        report.scenarios[0].valid,
+        "{:?}",
+        report.scenarios[0].invalid_reasons
+    );
+    // On two machines, each one's other load is its own: 0.7 of 2 cores is a shared
+    // machine, and the failing row makes the merged scenario invalid.
+    shards[1].report.machine.hostname = "elsewhere".into();
+    let report = merge(&shards, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    let scenario = &report.scenarios[0];
+    assert!(!scenario.valid);
+    assert!(
+        scenario
+            .invalid_reasons
+            .iter()
+            .any(|r| r.contains("the machine was shared")),
+        "{:?}",
+        scenario.invalid_reasons
+    );
 }
 
 #[test]
