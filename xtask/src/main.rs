@@ -13,6 +13,7 @@ mod gate;
 mod genbench;
 mod instructions;
 mod kubernetes;
+mod multihost;
 mod tidy;
 
 #[derive(Debug, Parser)]
@@ -43,6 +44,11 @@ enum Task {
     /// limits against the budget tables, and validate every object offline against the
     /// Kubernetes schemas (kubernetes-validate, from PyPI).
     Kubernetes(kubernetes::KubernetesOpts),
+    /// Several hosts on this machine (network namespaces, as root): one host offering a
+    /// scenario's whole rate against N segments on N hosts merged, alternated, then two
+    /// Orchestrator replicas sharing PostgreSQL fed by two segments. Exit 0 when the merged
+    /// runs match the single host and every task completed once.
+    Multihost(multihost::MultihostOpts),
 }
 
 #[derive(Debug, clap::Args)]
@@ -201,6 +207,15 @@ fn main() -> ExitCode {
                 Err(error) => {
                     eprintln!("error: {error:#}");
                     ExitCode::from(1)
+                }
+            }
+        }
+        Task::Multihost(opts) => {
+            match workspace_root().and_then(|root| multihost::run(&root, &opts)) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::from(BUILD_FAILED)
                 }
             }
         }
