@@ -1277,6 +1277,9 @@ async fn gather_segments(
                 return Err(exit::INVALID);
             }
         };
+    if *cancel.borrow() {
+        return Err(exit::INTERRUPTED);
+    }
     for reason in &gathered.missing {
         eprintln!("warning: {reason}");
     }

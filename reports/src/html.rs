@@ -82,6 +82,22 @@ pub fn render_html(report: &RunReport) -> String {
         }
         out.push_str("</ul>\n");
     }
+    let segments = crate::render::segment_cells(report);
+    if !segments.is_empty() {
+        out.push_str("<h2>Segments</h2>\n<table>\n<tr>");
+        for column in crate::render::SEGMENT_COLUMNS {
+            let _ = write!(out, "<th>{column}</th>");
+        }
+        out.push_str("</tr>\n");
+        for cells in &segments {
+            out.push_str("<tr>");
+            for cell in cells {
+                let _ = write!(out, "<td>{}</td>", escape(cell));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
     out.push_str("<h2>Budget rows</h2>\n");
     figure(&mut out, "margins", &plots::margins(&report.rows));
     for (table, title) in [

@@ -93,6 +93,45 @@ fn counts(report: &RunReport) -> (usize, usize, usize) {
 }
 
 /// The whole report as Markdown: verdict, the three budget tables, then each scenario.
+/// The columns of the segments' table.
+pub(crate) const SEGMENT_COLUMNS: [&str; 6] = [
+    "Segment",
+    "Host",
+    "Run",
+    "Start set",
+    "Clock (NTP)",
+    "Samples the stack",
+];
+
+/// One row of cells per segment of a load split across hosts, in index order.
+pub(crate) fn segment_cells(report: &RunReport) -> Vec<[String; 6]> {
+    let mut segments: Vec<&crate::Segment> = report.segments.iter().collect();
+    segments.sort_by_key(|s| s.index);
+    segments
+        .into_iter()
+        .map(|s| {
+            let clock = &s.clock;
+            [
+                format!("{}/{}", s.index, s.count),
+                s.host.clone(),
+                s.run_id.clone(),
+                s.start_at.clone().unwrap_or_else(|| "at once".into()),
+                if clock.source != "adjtimex" {
+                    clock.source.clone()
+                } else if clock.synchronised {
+                    format!(
+                        "synchronised, offset {:.0} µs, error at most {:.0} µs",
+                        clock.offset_us, clock.max_error_us
+                    )
+                } else {
+                    "not synchronised".into()
+                },
+                if s.samples_stack { "yes" } else { "no" }.into(),
+            ]
+        })
+        .collect()
+}
+
 pub fn render_markdown(report: &RunReport) -> String {
     let mut out = String::with_capacity(8192);
     let (pass, fail, not_measured) = counts(report);
@@ -131,6 +170,20 @@ pub fn render_markdown(report: &RunReport) -> String {
         out.push_str("## Why not pass\n\n");
         for reason in &report.verdict_reasons {
             let _ = writeln!(out, "- {reason}");
+        }
+        out.push('\n');
+    }
+    let segments = segment_cells(report);
+    if !segments.is_empty() {
+        out.push_str(
+            "## Segments
+
+",
+        );
+        let _ = writeln!(out, "| {} |", SEGMENT_COLUMNS.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(SEGMENT_COLUMNS.len()));
+        for cells in &segments {
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
         out.push('\n');
     }

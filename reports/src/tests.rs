@@ -206,3 +206,41 @@ fn a_fault_scenario_shows_its_invariants_faults_and_tasks() {
     let back: RunReport = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
     assert_eq!(back.scenarios[0].faults, report.scenarios[0].faults);
 }
+
+#[test]
+fn a_merged_run_lists_its_segments_and_their_clocks() {
+    let mut report = sample();
+    assert!(!render_markdown(&report).contains("## Segments"));
+    let segment = |index: u32, synchronised: bool| Segment {
+        index,
+        count: 2,
+        run_group: Some("nightly".into()),
+        run_id: format!("seg-{index}"),
+        host: format!("load{index}"),
+        start_at: Some("2026-12-06T23:00:00.000Z".into()),
+        samples_stack: index == 1,
+        clock: ClockStatus {
+            synchronised,
+            offset_us: 12.0,
+            max_error_us: 1500.0,
+            est_error_us: 40.0,
+            source: "adjtimex".into(),
+        },
+    };
+    report.segments = vec![segment(2, false), segment(1, true)];
+    let markdown = render_markdown(&report);
+    assert!(
+        markdown.contains("| 1/2 | load1 | seg-1 | 2026-12-06T23:00:00.000Z | synchronised, offset 12 µs, error at most 1500 µs | yes |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown
+            .contains("| 2/2 | load2 | seg-2 | 2026-12-06T23:00:00.000Z | not synchronised | no |")
+    );
+    let html = render_html(&report);
+    assert!(html.contains("<h2>Segments</h2>") && html.contains("<td>load2</td>"));
+    // The JSON contract: an old report without segments reads, and segments round-trip.
+    let json = serde_json::to_string(&report).unwrap();
+    let back: RunReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.segments, report.segments);
+}
