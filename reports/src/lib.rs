@@ -88,7 +88,7 @@ pub struct Segment {
     pub start_at: Option<String>,
     /// Whether this segment sampled the stack's memory and CPU (`--sample-stack`).
     pub samples_stack: bool,
-    /// The host's clock as its kernel knew it when the run began.
+    /// The host's clock as its kernel knew it when the segment's report was made.
     pub clock: ClockStatus,
 }
 

@@ -549,29 +549,11 @@ pub fn segments(
 
 /// Creates (or empties) a database of the machine's PostgreSQL for the run.
 pub fn fresh_database(name: &str) -> anyhow::Result<()> {
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        let output = Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-qAtc",
-                &sql,
-            ])
-            .output()
-            .context("running psql")?;
-        ensure!(
-            output.status.success(),
-            "psql: {sql}: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
+    query(
+        "postgres",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )?;
+    query("postgres", &format!("CREATE DATABASE {name}"))?;
     Ok(())
 }
 
@@ -598,19 +580,12 @@ pub fn query(database: &str, sql: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
+/// Drops a database of the run, if it is there (teardown: a failure is only ignored).
 pub fn drop_database(name: &str) {
-    let _ = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-qAtc",
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        ])
-        .output();
+    let _ = query(
+        "postgres",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
 }
 
 /// Starts the Reflex Layer on the stack host.
