@@ -9,12 +9,51 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use loadgen::{Answer, Endpoint, Method, Plan, Progress, Request, Schedule, Shape, Workload};
 
-/// A fixed request, sent again and again.
+/// A fixed request, sent again and again; with a [`SEQ_PLACEHOLDER`] in its body, each
+/// request's body carries its own number there (distinct across the run's workers), so that
+/// a server that caches by body sees no repeat.
 #[derive(Debug, Clone)]
 pub struct Fixed {
     pub method: Method,
     pub path: String,
     pub body: Bytes,
+    /// The body split at each placeholder, when it has one.
+    pub numbered: Option<Vec<String>>,
+    /// The next number, and the step between this worker's numbers (the worker count).
+    pub seq: u64,
+    pub step: u64,
+}
+
+/// Replaced in a bench body by the request's number.
+pub const SEQ_PLACEHOLDER: &str = "{seq}";
+
+impl Fixed {
+    /// One workload per worker; worker `w` numbers its requests w, w + n, w + 2n, ….
+    pub fn per_worker(method: Method, path: String, body: Bytes, workers: usize) -> Vec<Fixed> {
+        let numbered = std::str::from_utf8(&body)
+            .ok()
+            .filter(|text| text.contains(SEQ_PLACEHOLDER))
+            .map(|text| text.split(SEQ_PLACEHOLDER).map(str::to_owned).collect());
+        (0..workers)
+            .map(|worker| Fixed {
+                method: method.clone(),
+                path: path.clone(),
+                body: body.clone(),
+                numbered: numbered.clone(),
+                seq: worker as u64,
+                step: workers as u64,
+            })
+            .collect()
+    }
+
+    fn body(&mut self) -> Bytes {
+        let Some(parts) = &self.numbered else {
+            return self.body.clone();
+        };
+        let number = self.seq.to_string();
+        self.seq += self.step;
+        Bytes::from(parts.join(&number))
+    }
 }
 
 impl Workload for Fixed {
@@ -23,7 +62,7 @@ impl Workload for Fixed {
             endpoint: 0,
             method: self.method.clone(),
             path: self.path.clone(),
-            body: self.body.clone(),
+            body: self.body(),
             headers: Vec::new(),
             delay: std::time::Duration::ZERO,
             tag: 0,
@@ -67,7 +106,9 @@ pub struct BenchResult {
     pub offered_per_second: Option<f64>,
     /// Successful answers that arrived inside the measured window, per second.
     pub achieved_per_second: f64,
+    /// Requests sent in the measured window, and in the whole run (warm-up included).
     pub sent: u64,
+    pub sent_total: u64,
     pub ok: u64,
     pub errors: u64,
     pub latency_p50_us: u64,
@@ -132,21 +173,16 @@ pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
         cpus: config.cpus.clone(),
         send_window: config.send_window,
     };
-    let workload = Fixed {
-        method: config.method.clone(),
+    let workloads = Fixed::per_worker(
+        config.method.clone(),
         path,
-        body: config.body.clone(),
-    };
+        config.body.clone(),
+        config.threads,
+    );
     let progress = Progress::new(config.threads);
     let (_cancel, cancel_rx) = tokio::sync::watch::channel(false);
-    let outcome = loadgen::run(
-        &plan,
-        &[endpoint],
-        vec![workload; config.threads],
-        &progress,
-        cancel_rx,
-    )
-    .map_err(|error| error.to_string())?;
+    let outcome = loadgen::run(&plan, &[endpoint], workloads, &progress, cancel_rx)
+        .map_err(|error| error.to_string())?;
     let series = &outcome.series[0];
     let seconds = config.duration.as_secs_f64();
     let cpu: f64 = outcome.workers.iter().map(|w| w.cpu_seconds).sum();
@@ -167,6 +203,7 @@ pub fn run(config: &BenchConfig) -> Result<BenchResult, String> {
         offered_per_second,
         achieved_per_second: series.completed_in_window as f64 / seconds,
         sent: series.sent,
+        sent_total: outcome.workers.iter().map(|w| w.sent).sum(),
         ok: series.ok,
         errors: series.error_count(),
         latency_p50_us: series.latency.value_at_quantile(0.50),

@@ -193,7 +193,8 @@ pub struct BenchOpts {
     /// Pin the workers to these CPUs, as `1` or `2,3`.
     #[arg(long, value_delimiter = ',')]
     pub cpus: Vec<usize>,
-    /// The request body (POST); without it, GET.
+    /// The request body (POST); without it, GET. Each `{seq}` in it is replaced by the
+    /// request's number, so that every body is distinct (a server's cache sees no repeat).
     #[arg(long)]
     pub body: Option<String>,
     /// Open model: wake once per window of this length and send every request due in it

@@ -253,38 +253,48 @@ fn wake_cost(wakes: u32, gap: std::time::Duration) -> anyhow::Result<std::time::
     Ok(spent / wakes)
 }
 
-/// The trivial server, ended (by PID) when dropped.
-struct Server {
+/// A server this task started, ended (by PID) when dropped.
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Server {
-    fn start(octoperf: &Path, cpu: Option<usize>) -> anyhow::Result<Server> {
+    /// The trivial server (`octoperf calibration-server`), pinned to `cpu` when given.
+    pub(crate) fn start(octoperf: &Path, cpu: Option<usize>) -> anyhow::Result<Server> {
         let mut command = Command::new(octoperf);
-        command
-            .args(["calibration-server", "--lifetime", "30m"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        command.args(["calibration-server", "--lifetime", "30m"]);
         if let Some(cpu) = cpu {
             command.args(["--cpu", &cpu.to_string()]);
         }
+        Server::spawn(command, "the calibration server")
+    }
+
+    /// Starts `command`, a server that prints `listening on http://ADDR` first on stdout.
+    pub(crate) fn spawn(mut command: Command, what: &str) -> anyhow::Result<Server> {
         let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
             .spawn()
-            .with_context(|| format!("starting {}", octoperf.display()))?;
+            .with_context(|| format!("starting {what}"))?;
         let stdout = child.stdout.take().context("the server's stdout")?;
         let mut line = String::new();
         BufReader::new(stdout)
             .read_line(&mut line)
-            .context("reading the server's first line")?;
+            .with_context(|| format!("reading {what}'s first line"))?;
         let Some(addr) = line.trim().strip_prefix("listening on http://") else {
             let _ = child.kill();
-            bail!("the calibration server said {line:?}, not where it listens");
+            let _ = child.wait();
+            bail!("{what} said {line:?}, not where it listens");
         };
         Ok(Server {
             url: format!("http://{addr}"),
             child,
         })
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
@@ -298,7 +308,7 @@ impl Drop for Server {
     }
 }
 
-fn pinned(taskset: Option<&Path>, cpu: Option<usize>, program: &Path) -> Command {
+pub(crate) fn pinned(taskset: Option<&Path>, cpu: Option<usize>, program: &Path) -> Command {
     match (taskset, cpu) {
         (Some(taskset), Some(cpu)) => {
             let mut command = Command::new(taskset);
@@ -333,7 +343,7 @@ fn wrk_requests_per_second(command: &mut Command) -> anyhow::Result<f64> {
         .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))
 }
 
-fn bench_json(command: &mut Command) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn bench_json(command: &mut Command) -> anyhow::Result<serde_json::Value> {
     let output = command
         .stderr(Stdio::inherit())
         .output()
@@ -399,7 +409,7 @@ fn children_cpu() -> std::time::Duration {
     time(usage.ru_utime) + time(usage.ru_stime)
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?
         .to_str()?
         .split(':')

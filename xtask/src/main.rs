@@ -14,6 +14,7 @@ mod genbench;
 mod instructions;
 mod kubernetes;
 mod multihost;
+mod serverbench;
 mod tidy;
 
 #[derive(Debug, Parser)]
@@ -31,6 +32,10 @@ enum Task {
     Tidy,
     /// Compare the load generator with wrk on a trivial server, and measure its own cost.
     Genbench(genbench::GenbenchOpts),
+    /// The Reflex Layer's CPU per request against an empty server's, each pinned to one
+    /// core under the same open-model load (cache hits, then misses); exit 0 when both ratios
+    /// hold (1.3x on hits, 1.6x on misses).
+    Serverbench(serverbench::ServerbenchOpts),
     /// A/B gate: build a baseline revision and the current tree, run the scenarios
     /// interleaved (N trials each), and compare them; exit 0 no regression, 1 regressed, 3
     /// unknown.
@@ -168,6 +173,18 @@ fn main() -> ExitCode {
             match workspace_root().and_then(|root| {
                 build_release(&root, &["harness"])?;
                 genbench::genbench(&root, &target_dir(&root).join("release"), &genbench_opts)
+            }) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::from(BUILD_FAILED)
+                }
+            }
+        }
+        Task::Serverbench(opts) => {
+            match workspace_root().and_then(|root| {
+                build_release(&root, &["harness", "reflex"])?;
+                serverbench::serverbench(&target_dir(&root).join("release"), &opts)
             }) {
                 Ok(code) => ExitCode::from(code),
                 Err(error) => {
