@@ -7,15 +7,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Extension;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serving::auth::{Principal, Scope};
+use serving::{DirectRequest, DirectResponse};
 
 pub mod detect;
 pub mod eval;
@@ -227,20 +225,26 @@ impl AppState {
 }
 
 /// The service's routes, instrumented with `/health`, `/metrics` and the body limit.
-pub fn app(state: Arc<AppState>, config: &Config) -> Router {
+/// `/process` and `/process/batch` are direct routes (`serving::App::direct`): answered
+/// straight from the connection, without the router's layers, which cost more than a cache
+/// hit's whole work.
+pub fn app(state: Arc<AppState>, config: &Config) -> serving::App {
     let metrics = serving::Metrics::new();
     state.register_bounds(&metrics);
     let router = Router::new()
-        .route("/process", post(process))
-        .route("/process/batch", post(process_batch))
         .route("/ready", get(ready))
-        .with_state(state);
-    serving::instrument_with(
+        .with_state(state.clone());
+    let for_batch = state.clone();
+    serving::App::new(
         router,
         metrics,
         config.body_limit_bytes,
         config.access.clone(),
     )
+    .direct("/process", move |request| process(&state, request))
+    .direct("/process/batch", move |request| {
+        process_batch(&for_batch, request)
+    })
 }
 
 /// The body of `POST /process`.
@@ -339,25 +343,38 @@ pub struct ApiError {
     message: String,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
-        (self.status, Json(body)).into_response()
+impl From<ApiError> for DirectResponse {
+    fn from(error: ApiError) -> DirectResponse {
+        DirectResponse::error(error.status, error.code, &error.message)
     }
 }
 
-async fn process(
-    State(state): State<Arc<AppState>>,
-    principal: Option<Extension<Principal>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    body: Result<Json<ProcessRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
+/// A JSON answer.
+fn answer(status: StatusCode, body: &impl Serialize) -> DirectResponse {
+    DirectResponse {
+        status,
+        body: serde_json::to_vec(body).expect("an answer serialises"),
+    }
+}
+
+/// `POST /process`: one text's verdict.
+fn process(state: &AppState, request: DirectRequest<'_>) -> DirectResponse {
     let started = Instant::now();
-    let Json(request) = body.map_err(|rejection| ApiError {
-        status: rejection.status(),
-        code: "invalid_request",
-        message: rejection.body_text(),
-    })?;
+    let body = match serde_json::from_slice::<ProcessRequest>(request.body) {
+        Ok(body) => body,
+        Err(error) => return DirectResponse::rejected(&error),
+    };
+    process_text(state, request.principal, request.peer, body, started)
+        .unwrap_or_else(DirectResponse::from)
+}
+
+fn process_text(
+    state: &AppState,
+    principal: Option<&Principal>,
+    peer: Option<SocketAddr>,
+    request: ProcessRequest,
+    started: Instant,
+) -> Result<DirectResponse, ApiError> {
     if request.text.trim().is_empty() {
         return Err(ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -369,12 +386,10 @@ async fn process(
     let threshold = check_threshold(request.threshold)?;
     check_user_id(request.user_id.as_deref())?;
     let request_id = uuid::Uuid::new_v4().to_string();
-    let principal = principal.as_ref().map(|Extension(principal)| principal);
-    let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     if let Some(limiter) = &state.rate_limiter {
         let key = rate_key(principal, peer, request.user_id.as_deref());
         if !limiter.allow(&key) {
-            let answer = ProcessResponse {
+            let response = ProcessResponse {
                 request_id,
                 status: "rate_limited",
                 pii_detected: false,
@@ -387,13 +402,13 @@ async fn process(
                 cache_hit: false,
                 processing_time_us: started.elapsed().as_micros() as u64,
             };
-            return Ok((StatusCode::TOO_MANY_REQUESTS, Json(answer)).into_response());
+            return Ok(answer(StatusCode::TOO_MANY_REQUESTS, &response));
         }
     }
-    let scope = cache_scope(&state, principal, peer);
-    let (mut findings, cache_hit) = scan_cached(&state, &request, scope);
+    let scope = cache_scope(state, principal, peer);
+    let (mut findings, cache_hit) = scan_cached(state, &request, scope);
     let (injection_score, blocked) = judge(&mut findings, threshold);
-    let answer = ProcessResponse {
+    let response = ProcessResponse {
         request_id,
         status: if blocked { "blocked" } else { "success" },
         pii_detected: !findings.pii.is_empty(),
@@ -406,7 +421,7 @@ async fn process(
         cache_hit,
         processing_time_us: started.elapsed().as_micros() as u64,
     };
-    Ok(Json(answer).into_response())
+    Ok(answer(StatusCode::OK, &response))
 }
 
 /// A scan's verdict at `threshold`: the text's injection score and whether it is blocked.
@@ -460,18 +475,23 @@ fn check_user_id(user_id: Option<&str>) -> Result<(), ApiError> {
 
 /// `POST /process/batch`: every text scanned (blank ones pass as clean), one rate-limit token
 /// for the whole batch.
-async fn process_batch(
-    State(state): State<Arc<AppState>>,
-    principal: Option<Extension<Principal>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    body: Result<Json<BatchRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
+fn process_batch(state: &AppState, request: DirectRequest<'_>) -> DirectResponse {
     let started = Instant::now();
-    let Json(request) = body.map_err(|rejection| ApiError {
-        status: rejection.status(),
-        code: "invalid_request",
-        message: rejection.body_text(),
-    })?;
+    let body = match serde_json::from_slice::<BatchRequest>(request.body) {
+        Ok(body) => body,
+        Err(error) => return DirectResponse::rejected(&error),
+    };
+    process_texts(state, request.principal, request.peer, body, started)
+        .unwrap_or_else(DirectResponse::from)
+}
+
+fn process_texts(
+    state: &AppState,
+    principal: Option<&Principal>,
+    peer: Option<SocketAddr>,
+    request: BatchRequest,
+    started: Instant,
+) -> Result<DirectResponse, ApiError> {
     if request.texts.len() > MAX_BATCH_TEXTS {
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -488,21 +508,19 @@ async fn process_batch(
     let threshold = check_threshold(request.threshold)?;
     check_user_id(request.user_id.as_deref())?;
     let request_id = uuid::Uuid::new_v4().to_string();
-    let principal = principal.as_ref().map(|Extension(principal)| principal);
-    let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     if let Some(limiter) = &state.rate_limiter
         && !limiter.allow(&rate_key(principal, peer, request.user_id.as_deref()))
     {
-        let answer = BatchResponse {
+        let response = BatchResponse {
             request_id,
             status: "rate_limited",
             threshold,
             results: Vec::new(),
             processing_time_us: started.elapsed().as_micros() as u64,
         };
-        return Ok((StatusCode::TOO_MANY_REQUESTS, Json(answer)).into_response());
+        return Ok(answer(StatusCode::TOO_MANY_REQUESTS, &response));
     }
-    let scope = cache_scope(&state, principal, peer);
+    let scope = cache_scope(state, principal, peer);
     let options = ScanOptions {
         check_pii: request.check_pii,
         check_injection: request.check_injection,
@@ -515,7 +533,7 @@ async fn process_batch(
             let (mut findings, cache_hit) = if text.trim().is_empty() {
                 (Findings::default(), false)
             } else {
-                scan_text(&state, text, options, scope)
+                scan_text(state, text, options, scope)
             };
             let (injection_score, blocked) = judge(&mut findings, threshold);
             TextVerdict {
@@ -531,14 +549,14 @@ async fn process_batch(
         })
         .collect();
     let blocked = results.iter().any(|verdict| verdict.injection_detected);
-    let answer = BatchResponse {
+    let response = BatchResponse {
         request_id,
         status: if blocked { "blocked" } else { "success" },
         threshold,
         results,
         processing_time_us: started.elapsed().as_micros() as u64,
     };
-    Ok(Json(answer).into_response())
+    Ok(answer(StatusCode::OK, &response))
 }
 
 /// Whose rate a request counts against. Never a name the caller picks for itself: a user's

@@ -181,61 +181,110 @@ pub(crate) async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(keys) = &access.keys else {
-        // An open service hides nothing: anyone may read its `/metrics` too.
-        request.extensions_mut().insert(Internals(true));
-        return next.run(request).await;
-    };
-    let token = request
+    let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.to_str().ok());
+    match decide(&access, authorization, request.uri().path()) {
+        Ok(checked) => {
+            if let Some(principal) = checked.principal {
+                request.extensions_mut().insert(principal);
+            }
+            request.extensions_mut().insert(checked.internals);
+            next.run(request).await
+        }
+        Err(refusal) => refused(refusal.status, refusal.code, refusal.message),
+    }
+}
+
+/// Who a request comes from, as [`decide`] found.
+pub(crate) struct Checked {
+    /// The key's principal; none when the service is open or the route needs no key.
+    pub principal: Option<Principal>,
+    pub internals: Internals,
+}
+
+/// The key check of a direct route's request: the caller's principal (none when the service
+/// is open), or the refusal to answer.
+pub(crate) fn check_token(
+    access: &Access,
+    authorization: Option<&str>,
+    path: &str,
+) -> Result<Option<Principal>, crate::DirectResponse> {
+    match decide(access, authorization, path) {
+        Ok(checked) => Ok(checked.principal),
+        Err(refusal) => Err(crate::DirectResponse::error(
+            refusal.status,
+            refusal.code,
+            &refusal.message,
+        )),
+    }
+}
+
+/// Why a request is refused.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+/// The one decision, from the `Authorization` header's value.
+fn decide(access: &Access, authorization: Option<&str>, path: &str) -> Result<Checked, Refusal> {
+    let Some(keys) = &access.keys else {
+        // An open service hides nothing: anyone may read its `/metrics` too.
+        return Ok(Checked {
+            principal: None,
+            internals: Internals(true),
+        });
+    };
+    let token = authorization
         .and_then(|value| {
             value
                 .strip_prefix("Bearer ")
                 .or_else(|| value.strip_prefix("bearer "))
         })
         .map(str::trim);
-    let Some(needs) = access.needs(request.uri().path()) else {
+    let Some(needs) = access.needs(path) else {
         // An open route (`/health`, `/ready`) needs no key, but shows internals (dependency
         // URLs, error texts) only to an admin's.
         let admin = token
             .and_then(|token| keys.principal(token))
             .is_some_and(|principal| principal.scope >= Scope::Admin);
-        request.extensions_mut().insert(Internals(admin));
-        return next.run(request).await;
+        return Ok(Checked {
+            principal: None,
+            internals: Internals(admin),
+        });
     };
     let Some(token) = token else {
-        return refused(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "an API key is required: send `Authorization: Bearer <key>`".into(),
-        );
+        return Err(Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "an API key is required: send `Authorization: Bearer <key>`".into(),
+        });
     };
     let Some(principal) = keys.principal(token) else {
-        return refused(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "the API key is not known here".into(),
-        );
+        return Err(Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "the API key is not known here".into(),
+        });
     };
     if principal.scope < needs {
-        return refused(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!(
-                "{} needs the {} scope; the key of {:?} has {}",
-                request.uri().path(),
+        return Err(Refusal {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: format!(
+                "{path} needs the {} scope; the key of {:?} has {}",
                 needs.as_str(),
                 principal.name,
                 principal.scope.as_str()
             ),
-        );
+        });
     }
-    let internals = Internals(principal.scope >= Scope::Admin);
-    request.extensions_mut().insert(principal.clone());
-    request.extensions_mut().insert(internals);
-    next.run(request).await
+    Ok(Checked {
+        principal: Some(principal.clone()),
+        internals: Internals(principal.scope >= Scope::Admin),
+    })
 }
 
 /// Whether the caller may see the service's internals (its dependencies' URLs, error texts):

@@ -39,8 +39,12 @@ pub fn announce(addr: SocketAddr) {
 }
 
 pub mod auth;
+mod direct;
 mod heap;
 mod profile;
+mod wire;
+
+pub use direct::{App, DirectRequest, DirectResponse};
 
 pub use heap::{DHAT_OUT_ENV, HeapProfile, heap_profile};
 pub use profile::{enable_profiling, peer_is_loopback};
@@ -166,7 +170,7 @@ impl Drop for ClientSlot {
 /// (`ConnectInfo<SocketAddr>`), which the profile's routes check.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: impl Into<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     serve_with(listener, app, shutdown, Limits::default()).await
@@ -175,10 +179,12 @@ pub async fn serve(
 /// [`serve`] with the given limits.
 pub async fn serve_with(
     listener: TcpListener,
-    app: Router,
+    app: impl Into<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: Limits,
 ) -> anyhow::Result<()> {
+    // One App for every connection: each request clones an Arc, not the router.
+    let app: Arc<App> = Arc::new(app.into());
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
@@ -221,36 +227,13 @@ pub async fn serve_with(
         // Small JSON answers must not wait for Nagle's algorithm.
         let _ = tcp.set_nodelay(true);
         let app = app.clone();
-        let body_read_timeout = limits.body_read_timeout;
-        let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-            let mut request = request.map(|body| {
-                axum::body::Body::new(DeadlineBody {
-                    inner: body,
-                    timeout: body_read_timeout,
-                    deadline: None,
-                })
-            });
-            request
-                .extensions_mut()
-                .insert(axum::extract::ConnectInfo(peer));
-            let mut app = app.clone();
-            async move { tower_service::Service::call(&mut app, request).await }
-        });
-        let connection = http
-            .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-            .with_upgrades();
-        let mut stop = stop.clone();
+        let http = http.clone();
+        let stop = stop.clone();
         tokio::spawn(async move {
-            let mut connection = std::pin::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                () = async {
-                    // The guard wait_for returns is dropped here, not held across an await.
-                    let _ = stop.wait_for(|stopping| *stopping).await;
-                } => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
+            if app.has_direct_routes() {
+                wire::connection(tcp, peer, app, http, limits, stop).await;
+            } else {
+                hyper_connection(wire::Prefixed::new(tcp), peer, app, http, limits, stop).await;
             }
             drop(client_slot);
             drop(permit);
@@ -271,6 +254,43 @@ pub async fn serve_with(
         );
     }
     Ok(())
+}
+
+/// Serves one connection with hyper until it ends, or until a shutdown has drained it.
+pub(crate) async fn hyper_connection<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Arc<App>,
+    http: hyper::server::conn::http1::Builder,
+    limits: Limits,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let body_read_timeout = limits.body_read_timeout;
+    let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+        let request = request.map(|body| DeadlineBody {
+            inner: body,
+            timeout: body_read_timeout,
+            deadline: None,
+        });
+        let app = app.clone();
+        async move { Ok::<_, std::convert::Infallible>(app.call(request, Some(peer)).await) }
+    });
+    let connection = http
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        .with_upgrades();
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = async {
+            // The guard wait_for returns is dropped here, not held across an await.
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        } => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }
 
 /// A request body that must arrive by a deadline: past it, reading fails with an error that

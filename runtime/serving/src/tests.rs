@@ -157,8 +157,24 @@ async fn the_cpu_profile_is_off_unless_enabled_then_served_to_loopback_only() {
     }
 }
 
-/// An echo service under `limits`; returns its address and a sender that starts its shutdown,
-/// and the server's task.
+/// The direct route of the test services: `{"bytes": N, "user": NAME}` of the body it got,
+/// 422 when the body is not JSON.
+fn direct_echo(request: DirectRequest<'_>) -> DirectResponse {
+    if let Err(error) = serde_json::from_slice::<serde_json::Value>(request.body) {
+        return DirectResponse::rejected(&error);
+    }
+    DirectResponse {
+        status: axum::http::StatusCode::OK,
+        body: serde_json::to_vec(&serde_json::json!({
+            "bytes": request.body.len(),
+            "user": request.principal.map(|principal| principal.name.to_string()),
+        }))
+        .unwrap(),
+    }
+}
+
+/// An echo service under `limits`, with a direct route (`POST /direct`) beside its router's;
+/// returns its address and a sender that starts its shutdown, and the server's task.
 async fn limited(
     limits: Limits,
 ) -> (
@@ -166,7 +182,7 @@ async fn limited(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<anyhow::Result<()>>,
 ) {
-    let app = instrument(
+    let app = App::new(
         Router::new()
             .route("/echo", post(|body: String| async move { body }))
             .route(
@@ -178,7 +194,9 @@ async fn limited(
             ),
         Metrics::new(),
         1024,
-    );
+        auth::Access::open(),
+    )
+    .direct("/direct", direct_echo);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -216,14 +234,16 @@ async fn a_client_that_never_finishes_its_head_is_disconnected() {
     })
     .await;
     use tokio::io::AsyncWriteExt;
-    // Slowloris: half a request head, then silence.
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
-    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
-    assert!(closed, "the connection was held open");
+    // Slowloris: half a request head, then silence; to a router's route and to a direct one.
+    for head in [
+        &b"GET /health HTTP/1.1\r\nHost: x\r\n"[..],
+        b"POST /direct HTTP/1.1\r\nHost: x\r\n",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(head).await.unwrap();
+        let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+        assert!(closed, "the connection was held open");
+    }
 }
 
 #[tokio::test]
@@ -234,14 +254,16 @@ async fn a_body_that_trickles_is_refused_when_its_time_is_up() {
     })
     .await;
     use tokio::io::AsyncWriteExt;
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
-        .await
-        .unwrap();
-    let (seen, _) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
-    assert!(seen.starts_with("HTTP/1.1 400"), "{seen}");
-    assert!(seen.contains("not sent within"), "{seen}");
+    for head in [
+        &b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"[..],
+        b"POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1,",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(head).await.unwrap();
+        let (seen, _) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+        assert!(seen.starts_with("HTTP/1.1 400"), "{seen}");
+        assert!(seen.contains("not sent within"), "{seen}");
+    }
     // A whole body is served as before.
     let echoed = reqwest::Client::new()
         .post(format!("http://{addr}/echo"))
@@ -333,12 +355,13 @@ async fn serve_behind(access: auth::Access) -> (String, tokio::sync::oneshot::Se
             principal.map_or_else(|| "nobody".to_owned(), |p| p.name.to_string())
         },
     );
-    let app = instrument_with(
+    let app = App::new(
         Router::new().route("/whoami", whoami),
         Metrics::new(),
         1024,
         access,
-    );
+    )
+    .direct("/direct", direct_echo);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -418,6 +441,35 @@ async fn api_keys_let_in_only_known_keys_of_the_scope_a_route_needs() {
             .unwrap()
             .status(),
         403
+    );
+    // A direct route holds to the same keys, on its own wire path: 401 with the challenge,
+    // 403 for a user's key, the principal for a service's; counted on its route.
+    let direct = |token: Option<&str>| {
+        let mut request = client
+            .post(format!("{base}/direct"))
+            .header("content-type", "application/json")
+            .body("{}");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let missing = direct(None).await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+    assert_eq!(direct(Some(USER_TOKEN)).await.unwrap().status(), 403);
+    let ok = direct(Some(SERVICE_TOKEN)).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), r#"{"bytes":2,"user":"gateway"}"#);
+    let text = call("/metrics", Some(ADMIN_TOKEN))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("http_requests_total{method=\"POST\",route=\"/direct\",status=\"4xx\"} 2"),
+        "{text}"
     );
 }
 
@@ -525,14 +577,185 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_head_timeout() {
     })
     .await;
     use tokio::io::AsyncWriteExt;
+    for request in [
+        &b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        b"POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let (seen, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+        assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+        assert!(closed, "the idle connection was kept past the timeout");
+    }
+}
+
+/// The answers on a connection, read until `count` whole answers have come: (status, body).
+async fn answers(stream: &mut tokio::net::TcpStream, count: usize) -> Vec<(u16, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut seen: Vec<u8> = Vec::new();
+    let mut parsed = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while parsed.len() < count {
+        let mut fields = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut fields);
+        if let Ok(httparse::Status::Complete(head)) = response.parse(&seen) {
+            let length: usize = response
+                .headers
+                .iter()
+                .find(|field| field.name.eq_ignore_ascii_case("content-length"))
+                .map(|field| std::str::from_utf8(field.value).unwrap().parse().unwrap())
+                .unwrap_or(0);
+            if seen.len() >= head + length {
+                let status = response.code.unwrap();
+                parsed.push((
+                    status,
+                    String::from_utf8_lossy(&seen[head..head + length]).into_owned(),
+                ));
+                seen.drain(..head + length);
+                continue;
+            }
+        }
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk))
+            .await
+            .expect("an answer within 5 s")
+            .unwrap();
+        assert!(
+            read > 0,
+            "closed after {} answers: {parsed:?}",
+            parsed.len()
+        );
+        seen.extend_from_slice(&chunk[..read]);
+    }
+    parsed
+}
+
+/// The direct routes' own wire path: requests pipelined in one write and split across
+/// writes are answered in order; a request of another form (a router's route, a chunked
+/// body) hands the connection to hyper with the bytes already read, and hyper then answers
+/// the direct route too, with the same answer.
+#[tokio::test]
+async fn direct_routes_answer_pipelined_and_split_requests_and_hand_the_rest_to_hyper() {
+    use tokio::io::AsyncWriteExt;
+    let (addr, _stop, _server) = limited(Limits::default()).await;
+    let plain = |body: &str| {
+        format!(
+            "POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Two in one write.
+    let two = format!("{}{}", plain("[1,2,3]"), plain("{\"a\":1}"));
+    stream.write_all(two.as_bytes()).await.unwrap();
+    let got = answers(&mut stream, 2).await;
+    assert_eq!(got[0], (200, r#"{"bytes":7,"user":null}"#.to_owned()));
+    assert_eq!(got[1], (200, r#"{"bytes":7,"user":null}"#.to_owned()));
+    // One in three writes: the head cut, then the body cut.
+    let one = plain("[10,20]");
+    for piece in [&one[..20], &one[20..one.len() - 3], &one[one.len() - 3..]] {
+        stream.write_all(piece.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(answers(&mut stream, 1).await[0].0, 200);
+    // Not JSON: the handler's 4xx, on the same connection.
+    stream.write_all(plain("{nope").as_bytes()).await.unwrap();
+    assert_eq!(answers(&mut stream, 1).await[0].0, 400);
+    // A router's route, pipelined with a direct one behind it: hyper from here on.
+    let mixed = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello{}",
+        plain("[1,2,3]")
+    );
+    stream.write_all(mixed.as_bytes()).await.unwrap();
+    let got = answers(&mut stream, 2).await;
+    assert_eq!(got[0], (200, "hello".to_owned()));
+    assert_eq!(got[1], (200, r#"{"bytes":7,"user":null}"#.to_owned()));
+    // A chunked body on a fresh connection goes to hyper, which answers as the wire path did.
+    let mut chunked = tokio::net::TcpStream::connect(addr).await.unwrap();
+    chunked
+        .write_all(
+            b"POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n[1,2,3]\r\n0\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answers(&mut chunked, 1).await[0],
+        (200, r#"{"bytes":7,"user":null}"#.to_owned())
+    );
+}
+
+/// Whatever the wire path refuses, it refuses as hyper's path does (the same status and
+/// body): each request is sent plain, then again with a chunked body, which only hyper
+/// takes.
+#[tokio::test]
+async fn the_wire_path_answers_as_hyper_does() {
+    use tokio::io::AsyncWriteExt;
+    let (addr, _stop, _server) = limited(Limits::default()).await;
+    let cases: [(&str, &str, &str); 5] = [
+        ("POST", "application/json", "[1]"),
+        ("POST", "text/plain", "[1]"),
+        ("POST", "", "[1]"),
+        ("POST", "application/json", "not json"),
+        ("POST", "application/problem+json", "{}"),
+    ];
+    for (method, content_type, body) in cases {
+        let content_type = if content_type.is_empty() {
+            String::new()
+        } else {
+            format!("Content-Type: {content_type}\r\n")
+        };
+        let plain = format!(
+            "{method} /direct HTTP/1.1\r\nHost: x\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let chunked = format!(
+            "{method} /direct HTTP/1.1\r\nHost: x\r\n{content_type}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+            body.len()
+        );
+        let mut got = Vec::new();
+        for request in [plain, chunked] {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            got.push(answers(&mut stream, 1).await.remove(0));
+        }
+        assert_eq!(got[0], got[1], "{method} {content_type:?} {body:?}");
+    }
+    // Too large for the limit (1024 bytes): hyper's 413 either way.
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(answers(&mut stream, 1).await[0].0, 413);
+}
+
+/// `Connection: close` is honoured: the answer says so and the connection ends; a shutdown
+/// ends an idle connection of the wire path at once.
+#[tokio::test]
+async fn a_direct_answer_to_connection_close_ends_the_connection() {
+    use tokio::io::AsyncWriteExt;
+    let (addr, stop, server) = limited(Limits::default()).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"POST /direct HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
         .await
         .unwrap();
     let (seen, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
-    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
-    assert!(closed, "the idle connection was kept past the timeout");
+    assert!(seen.starts_with("HTTP/1.1 200 OK\r\n"), "{seen}");
+    assert!(seen.contains("connection: close\r\n"), "{seen}");
+    assert!(closed, "the connection stayed open");
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        .await
+        .unwrap();
+    assert_eq!(answers(&mut idle, 1).await[0].0, 200);
+    let _ = stop.send(());
+    let (_, closed) = read_until_closed(&mut idle, Duration::from_secs(3)).await;
+    assert!(closed, "an idle connection outlived the shutdown");
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stopped")
+        .unwrap()
+        .unwrap();
 }
 
 #[test]

@@ -22,10 +22,11 @@ fn service_url(var: &str) -> Option<String> {
     }
 }
 
-async fn spawn(router: axum::Router) -> String {
+async fn spawn(router: impl Into<serving::App>) -> String {
+    let app: serving::App = router.into();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serving::serve(listener, router, std::future::pending()));
+    tokio::spawn(serving::serve(listener, app, std::future::pending()));
     format!("http://{addr}")
 }
 
