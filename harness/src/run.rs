@@ -24,6 +24,7 @@ use crate::judge::verdict::{
     Noise, default_max_send_lag, generator_account, judge_hiccups, judge_lateness,
     judge_machine_load, load_not_held, overall_verdict,
 };
+use crate::observe::dependency;
 use crate::observe::hiccup::HiccupMeter;
 use crate::observe::profile::{Profiled, Taken, profile_window};
 use crate::observe::sampler::{self, Sample};
@@ -625,8 +626,20 @@ fn watch_list(stack: &Stack) -> Vec<Watched> {
             name: name.clone(),
             source: Source::Metrics(url.clone()),
         }))
+        // The database and Redis the stack uses are part of it (issue 26): sampled beside
+        // it, never counted as the machine's other load; no row judges them.
+        .chain(stack.dependencies.iter().filter_map(|(kind, url)| {
+            Some(Watched {
+                component: DEPENDENCY,
+                name: (*kind).to_owned(),
+                source: Source::Dependency(dependency::locate(kind, url)?),
+            })
+        }))
         .collect()
 }
+
+/// The component of a stack's dependency (its PostgreSQL, its Redis) in the report.
+pub const DEPENDENCY: &str = "dependency";
 
 /// Fills the result from the engine's outcome: each series' requests, the processes, the
 /// generator's account of itself, and whether the run is valid.
@@ -863,6 +876,7 @@ struct Watched {
 enum Source {
     Proc(u32),
     Metrics(String),
+    Dependency(dependency::Reading),
 }
 
 #[derive(Default)]
@@ -899,9 +913,9 @@ async fn sample_window(
     let mut peak_reset: Vec<bool> = Vec::new();
     for process in &watched {
         first.push(read(&client, &process.source).await);
-        peak_reset.push(match process.source {
-            Source::Proc(pid) => procstat::reset_peak(pid).is_ok(),
-            Source::Metrics(_) => false,
+        peak_reset.push(match &process.source {
+            Source::Proc(pid) => procstat::reset_peak(*pid).is_ok(),
+            Source::Metrics(_) | Source::Dependency(_) => false,
         });
     }
     let mut peak_rss: Vec<u64> = first.iter().map(|s| s.map_or(0, |s| s.rss_bytes)).collect();
@@ -951,16 +965,19 @@ async fn sample_window(
         processes.push(ProcessResult {
             component: process.component.to_owned(),
             name: process.name.clone(),
-            pid: match process.source {
-                Source::Proc(pid) => Some(pid),
-                Source::Metrics(_) => None,
+            pid: match &process.source {
+                Source::Proc(pid) | Source::Dependency(dependency::Reading::Tree(pid)) => {
+                    Some(*pid)
+                }
+                Source::Metrics(_) | Source::Dependency(_) => None,
             },
             rss_peak_bytes,
             rss_lifetime_peak_bytes,
             cpu_cores_mean,
-            source: match process.source {
+            source: match &process.source {
                 Source::Proc(_) => "proc".into(),
                 Source::Metrics(_) => "metrics".into(),
+                Source::Dependency(reading) => reading.source().into(),
             },
             profiler_rss_bytes: None,
             samples: std::mem::take(&mut over_time[idx]),
@@ -1042,6 +1059,7 @@ async fn read(client: &reqwest::Client, source: &Source) -> Option<Sample> {
     match source {
         Source::Proc(pid) => sampler::read_proc(*pid).ok(),
         Source::Metrics(base) => sampler::read_metrics(client, base).await.ok(),
+        Source::Dependency(reading) => dependency::read(reading).await,
     }
 }
 

@@ -62,6 +62,9 @@ pub struct Stack {
     pub deps: Vec<Service>,
     /// Services not started here, by component, for sampling over `/metrics`.
     pub external: Vec<(&'static str, String, String)>,
+    /// What the services started here depend on, as (`postgresql` or `redis`, URL): sampled
+    /// as part of the stack.
+    pub dependencies: Vec<(&'static str, String)>,
     pub logs: Vec<PathBuf>,
     /// The run's API keys (see [`StartOptions::keys`]).
     pub keys: Keys,
@@ -82,6 +85,7 @@ pub async fn start(
         services: Vec::new(),
         deps: Vec::new(),
         external: Vec::new(),
+        dependencies: Vec::new(),
         logs: Vec::new(),
         keys: options.keys.clone(),
         scratch: Vec::new(),
@@ -332,6 +336,11 @@ async fn start_orchestrator(
                 options.run_dir.join("orchestrator.db").display()
             ),
         };
+        if database_url.starts_with("postgres") {
+            stack
+                .dependencies
+                .push(("postgresql", database_url.clone()));
+        }
         // Secrets go in the environment, not on the command line, where `ps` shows them.
         let mut envs = vec![
             ("ORCHESTRATOR_DATABASE_URL", database_url),
@@ -345,6 +354,7 @@ async fn start_orchestrator(
             args.extend(["--arm".to_owned(), format!("{kind}={url}")]);
         }
         if let Some(redis) = own_dep_url(stack, "redis").or_else(|| options.redis_url.clone()) {
+            stack.dependencies.push(("redis", redis.clone()));
             envs.push(("ORCHESTRATOR_REDIS_URL", redis));
         }
         args.extend(spec.orchestrator_args.iter().cloned());
@@ -440,6 +450,7 @@ kind = "reflex_process"
             services: Vec::new(),
             deps: Vec::new(),
             external: Vec::new(),
+            dependencies: Vec::new(),
             logs: Vec::new(),
             keys: options.keys.clone(),
             scratch: Vec::new(),

@@ -131,6 +131,62 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Where the history records its own migrations.
 pub const MIGRATIONS_TABLE: &str = "_octoperf_history_migrations";
 
+/// The time the sessions of the PostgreSQL database at `url` have spent running statements,
+/// in seconds (`pg_stat_database.active_time`, PostgreSQL 14 and later): how the harness
+/// samples a stack's database that is not on this machine. It reads only the server's
+/// statistics, never a table of the system's. One small pool per URL is kept for the
+/// process's life, so that sampling once a second does not connect once a second.
+pub async fn database_active_seconds(url: &str) -> Result<f64, HistoryError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static POOLS: OnceLock<Mutex<HashMap<String, AnyPool>>> = OnceLock::new();
+    sqlx::any::install_default_drivers();
+    let shown = redact(url);
+    let known = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(url)
+        .cloned();
+    let pool = match known {
+        Some(pool) => pool,
+        None => {
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(2))
+                .connect(url)
+                .await
+                .map_err(|source| HistoryError::Open {
+                    url: shown.clone(),
+                    source,
+                })?;
+            POOLS
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(url.to_owned(), pool.clone());
+            pool
+        }
+    };
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(active_time, 0) / 1000.0 AS DOUBLE PRECISION) AS active \
+         FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(&pool)
+    .await
+    .map_err(|source| HistoryError::Query {
+        url: shown,
+        what: "reading pg_stat_database".into(),
+        source,
+    })?;
+    row.try_get::<f64, _>("active")
+        .map_err(|source| HistoryError::Query {
+            url: redact(url),
+            what: "reading pg_stat_database".into(),
+            source,
+        })
+}
+
 /// Opens the SQLite history at `path`, creating it and its folder if needed.
 pub async fn open_path(path: &Path) -> Result<History, HistoryError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -199,6 +199,16 @@ async fn postgres_history_stores_lists_filters_and_loads_runs() {
         .execute(&admin)
         .await
         .unwrap();
+    // The server's own account of its database's busy time, as the harness samples a remote
+    // stack's PostgreSQL: a number that does not go back.
+    let first = database_active_seconds(&base).await.unwrap();
+    let second = database_active_seconds(&base).await.unwrap();
+    assert!(first >= 0.0 && second >= first, "{first} then {second}");
+    assert!(
+        database_active_seconds("postgres://127.0.0.1:1/none")
+            .await
+            .is_err()
+    );
 }
 
 #[test]

@@ -113,6 +113,121 @@ impl Machine {
     }
 }
 
+/// Process `pid` and its children as one: a server that forks a process per connection
+/// (PostgreSQL's backends) or none (Redis). CPU: the process's own, the children's it has
+/// waited for (`cutime`, `cstime`: its exited backends), and each live child's with its own
+/// waited-for children; resident memory: the process's, plus each child's private
+/// (`RssAnon`), so that memory they share (PostgreSQL's shared buffers) is counted once. Its
+/// peak is not known.
+pub fn tree(pid: u32) -> std::io::Result<Sample> {
+    let invalid = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("unexpected format of /proc/{pid}/stat"),
+        )
+    };
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let mut ticks = tree_ticks(&stat).ok_or_else(invalid)?;
+    let mut rss_kib = status_kib(&status, "VmRSS:").unwrap_or(0);
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(line) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if parent(&line) != Some(pid) || child == pid {
+            continue;
+        }
+        ticks += tree_ticks(&line).unwrap_or(0);
+        if let Ok(status) = std::fs::read_to_string(entry.path().join("status")) {
+            rss_kib += status_kib(&status, "RssAnon:").unwrap_or(0);
+        }
+    }
+    Ok(Sample {
+        cpu_seconds: ticks as f64 / clock_ticks_per_second(),
+        rss_bytes: rss_kib * 1024,
+        rss_peak_bytes: None,
+    })
+}
+
+/// The process that listens on TCP `port` of this machine (any address, IPv4 or IPv6), found
+/// through `/proc/net/tcp{,6}` and the processes' descriptors; `None` when no process this
+/// one may inspect holds it.
+pub fn listener(port: u16) -> Option<u32> {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        if let Ok(text) = std::fs::read_to_string(table) {
+            inodes.extend(listening_inodes(&text, port));
+        }
+    }
+    if inodes.is_empty() {
+        return None;
+    }
+    let wanted: Vec<String> = inodes
+        .iter()
+        .map(|inode| format!("socket:[{inode}]"))
+        .collect();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path())
+                && wanted.iter().any(|w| target.as_os_str() == w.as_str())
+            {
+                return Some(pid);
+            }
+        }
+    }
+    None
+}
+
+/// The inodes of the sockets listening on `port` in a `/proc/net/tcp` table.
+fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+            let local = fields.get(1)?;
+            let local_port = u16::from_str_radix(local.rsplit(':').next()?, 16).ok()?;
+            // 0A: TCP_LISTEN.
+            (local_port == port && *fields.get(3)? == "0A").then(|| fields.get(9)?.parse().ok())?
+        })
+        .collect()
+}
+
+/// The parent's PID from a stat line.
+fn parent(stat: &str) -> Option<u32> {
+    let after_name = stat.get(stat.rfind(')')? + 2..)?;
+    after_name.split_ascii_whitespace().nth(1)?.parse().ok()
+}
+
+/// utime + stime + cutime + cstime from a stat line.
+fn tree_ticks(stat: &str) -> Option<u64> {
+    let after_name = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<u64> = after_name
+        .split_ascii_whitespace()
+        .skip(11)
+        .take(4)
+        .map(|field| field.parse().unwrap_or(0))
+        .collect();
+    (fields.len() == 4).then(|| fields.iter().sum())
+}
+
 /// Steal seconds and online CPUs from `/proc/stat`.
 fn parse_machine(stat: &str) -> Option<(f64, usize)> {
     let total_line = stat.lines().find(|line| line.starts_with("cpu "))?;
@@ -173,6 +288,24 @@ mod tests {
             "1234 (my (odd) name) S 1 1234 1234 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 4 0 1 2 3";
         assert_eq!(cpu_ticks(line), Some(300));
         assert_eq!(cpu_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn a_tree_counts_its_waited_for_children_and_a_listener_is_found_by_its_port() {
+        let line =
+            "1234 (postgres) S 1 1234 1234 0 -1 4194304 100 0 0 0 250 50 70 30 20 0 4 0 1 2 3";
+        assert_eq!(tree_ticks(line), Some(400));
+        assert_eq!(parent(line), Some(1));
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   105        0 21543 1 0000000000000000 100 0 0 10 0\n   1: 0100007F:1538 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000   105        0 99999 1 0000000000000000 100 0 0 10 0\n";
+        assert_eq!(listening_inodes(table, 5432), vec![21543]);
+        assert!(listening_inodes(table, 6379).is_empty());
+        // A socket of this process, found by its port.
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        assert_eq!(listener(port), Some(std::process::id()));
+        // This process as a tree: at least its own time and memory.
+        let own = tree(std::process::id()).unwrap();
+        assert!(own.rss_bytes > 0 && own.cpu_seconds >= 0.0, "{own:?}");
     }
 
     #[test]

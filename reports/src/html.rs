@@ -305,7 +305,7 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
     if let Some(load) = &scenario.machine_load {
         let _ = writeln!(
             out,
-            "<li>Machine CPU: {:.2} of {:.0} cores busy, {:.2} of them the generator and the services under test, {:.2} other processes; steal {:.1}%.</li>",
+            "<li>Machine CPU: {:.2} of {:.0} cores busy, {:.2} of them the generator and the stack under test (its database and Redis included), {:.2} other processes; steal {:.1}%.</li>",
             load.busy_cores,
             load.cores,
             load.ours_cores,
@@ -392,7 +392,7 @@ fn processes_table(out: &mut String, scenario: &ScenarioResult) {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            escape(&process.name),
+            escape(&process.label()),
             process
                 .pid
                 .map_or_else(|| "–".to_owned(), |pid| pid.to_string()),

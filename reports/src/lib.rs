@@ -578,7 +578,8 @@ pub struct MachineLoad {
     pub cores: f64,
     /// Mean cores running processes (user and kernel mode, interrupts left out).
     pub busy_cores: f64,
-    /// Of those, the mean cores of the generator and the services under test.
+    /// Of those, the mean cores of the generator and the stack under test: its services and
+    /// their dependencies (the database and Redis they use).
     pub ours_cores: f64,
     /// The rest: other processes on the machine (busy − ours, never below zero).
     pub other_cores: f64,
@@ -625,6 +626,17 @@ pub struct ProcessResult {
     /// Readings over the window, about one a second, for plots over time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<ProcessSample>,
+}
+
+impl ProcessResult {
+    /// The process's name in tables: a stack's dependency (its database, its Redis) says so.
+    pub fn label(&self) -> String {
+        if self.component == "dependency" {
+            format!("{} (dependency)", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 /// One reading of a process inside the measured window.

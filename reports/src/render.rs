@@ -362,7 +362,7 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
     if let Some(load) = &scenario.machine_load {
         let _ = writeln!(
             out,
-            "- Machine CPU: {:.2} of {:.0} cores busy, {:.2} of them the generator and the services under test, {:.2} other processes; steal {:.1}%.\n",
+            "- Machine CPU: {:.2} of {:.0} cores busy, {:.2} of them the generator and the stack under test (its database and Redis included), {:.2} other processes; steal {:.1}%.\n",
             load.busy_cores,
             load.cores,
             load.ours_cores,
@@ -470,7 +470,7 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
-                process.name,
+                process.label(),
                 process
                     .pid
                     .map_or_else(|| "–".to_owned(), |pid| pid.to_string()),

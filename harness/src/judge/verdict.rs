@@ -298,7 +298,7 @@ pub fn judge_machine_load(budgets: &Budgets, profile: Profile, result: &Scenario
     let mut shared = Vec::new();
     if load.other_cores >= SHARED_MACHINE * load.cores {
         shared.push(format!(
-            "other processes used {:.2} of the machine's {:.0} cores in the measured window (the generator and the services under test {:.2})",
+            "other processes used {:.2} of the machine's {:.0} cores in the measured window (the generator and the stack under test, its database and Redis included, {:.2})",
             load.other_cores, load.cores, load.ours_cores
         ));
     }
