@@ -8,7 +8,9 @@ use harness::spec::scenario::{RequestKind, RequestSpec, TextSpec};
 use harness::workload::mix::Mix;
 
 /// The workloads by name; names encode their configuration.
-pub const WORKLOADS: [&str; 6] = [
+pub const WORKLOADS: [&str; 8] = [
+    "reflex_request_hit",
+    "reflex_request_miss",
     "reflex_scan_clean_1kb",
     "reflex_scan_pii_1kb",
     "reflex_scan_injection_1kb",
@@ -67,8 +69,138 @@ pub fn reflex_mix() -> Mix {
     Mix::new(&[spec], 42)
 }
 
+/// The text of the Reflex request workloads: 550 characters, as the quick suite's mean, one
+/// e-mail address in it.
+pub const REQUEST_TEXT: &str = "Please review the attached quarterly planning notes and draft a short summary for the leadership team. Focus on the three hiring decisions, the delayed migration of the billing service, and the open question about the vendor contract that legal flagged in March. Keep the tone neutral and avoid naming individual engineers. If anything is unclear, write the open questions as a list at the end, and suggest who should answer each one. The finance contact for follow-up is dana.whitfield@example.com; her team needs the summary before the review call.";
+
+/// The Reflex Layer's request path end to end, in this process: its service (`serving::serve`
+/// and the router, as the `reflex` binary runs them, on one current-thread runtime) on a
+/// loopback socket, and a client on the same runtime that writes one `POST /process` and reads
+/// its whole answer per iteration. `distinct` gives every request its own text (a cache
+/// miss); otherwise every request after the first is a hit. The client's own work is a
+/// small, fixed share of each iteration.
+pub struct ReflexRequests {
+    runtime: tokio::runtime::Runtime,
+    stream: tokio::net::TcpStream,
+    distinct: bool,
+    sent: u64,
+    /// The request of a hit workload, built once.
+    repeated: Vec<u8>,
+    answer: Vec<u8>,
+    chunk: Box<[u8]>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl ReflexRequests {
+    pub fn start(distinct: bool) -> ReflexRequests {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let stream = runtime.block_on(async move {
+            let config = reflex::Config {
+                rate_limit_per_second: 0.0,
+                ..reflex::Config::default()
+            };
+            let app = reflex::app(reflex::AppState::new(&config), &config);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("binding loopback");
+            let addr = listener.local_addr().expect("the bound address");
+            tokio::spawn(serving::serve(listener, app, async move {
+                let _ = stopped.await;
+            }));
+            tokio::net::TcpStream::connect(addr)
+                .await
+                .expect("connecting to the service")
+        });
+        let mut requests = ReflexRequests {
+            runtime,
+            stream,
+            distinct,
+            sent: 0,
+            repeated: request_bytes(REQUEST_TEXT),
+            answer: Vec::with_capacity(4096),
+            chunk: vec![0; 4096].into_boxed_slice(),
+            _stop: stop,
+        };
+        // The first request, outside the count: connection set-up, the first scan's lazy
+        // DFA states, and the text a hit workload repeats.
+        requests.send();
+        requests
+    }
+
+    /// One request and its whole answer; panics unless it is a 200.
+    pub fn send(&mut self) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let distinct;
+        let request = if self.distinct {
+            distinct = request_bytes(&format!("[{:08}] {}", self.sent, &REQUEST_TEXT[11..]));
+            &distinct
+        } else {
+            &self.repeated
+        };
+        self.sent += 1;
+        let (stream, answer, chunk) = (&mut self.stream, &mut self.answer, &mut self.chunk);
+        self.runtime.block_on(async {
+            stream.write_all(request).await.expect("writing");
+            answer.clear();
+            loop {
+                let read = stream.read(chunk).await.expect("reading");
+                assert!(read > 0, "the service closed the connection");
+                answer.extend_from_slice(&chunk[..read]);
+                if let Some(length) = whole_answer(answer) {
+                    assert!(
+                        answer.starts_with(b"HTTP/1.1 200"),
+                        "{}",
+                        String::from_utf8_lossy(answer)
+                    );
+                    answer.truncate(length);
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// `POST /process` of `text`, whole.
+fn request_bytes(text: &str) -> Vec<u8> {
+    let body = format!("{{\"text\":\"{text}\"}}");
+    format!(
+        "POST /process HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The length of the HTTP answer at the start of `bytes` once it is whole (head and a
+/// `content-length` body), else `None`.
+fn whole_answer(bytes: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let head_end = text.find("\r\n\r\n")? + 4;
+    let length: usize = text[..head_end].lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse().ok())?
+    })?;
+    (bytes.len() >= head_end + length).then_some(head_end + length)
+}
+
 /// Sets up the workload `name`, then runs it `iterations` times; `None` for an unknown name.
 pub fn run(name: &str, iterations: u64) -> Option<()> {
+    if let Some(distinct) = match name {
+        "reflex_request_hit" => Some(false),
+        "reflex_request_miss" => Some(true),
+        _ => None,
+    } {
+        let mut requests = ReflexRequests::start(distinct);
+        for _ in 0..iterations {
+            requests.send();
+        }
+        black_box(&requests.answer);
+        return Some(());
+    }
     if let Some((_, text)) = scan_texts().into_iter().find(|(n, _)| *n == name) {
         let detector = reflex::Detector::new();
         // One scan outside the count, as criterion's warm-up: lazy DFA states get built.
