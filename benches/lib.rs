@@ -177,14 +177,17 @@ fn request_bytes(text: &str) -> Vec<u8> {
 /// The length of the HTTP answer at the start of `bytes` once it is whole (head and a
 /// `content-length` body), else `None`.
 fn whole_answer(bytes: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let head_end = text.find("\r\n\r\n")? + 4;
-    let length: usize = text[..head_end].lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse().ok())?
-    })?;
-    (bytes.len() >= head_end + length).then_some(head_end + length)
+    let mut fields = [httparse::EMPTY_HEADER; 16];
+    let mut response = httparse::Response::new(&mut fields);
+    let httparse::Status::Complete(head) = response.parse(bytes).ok()? else {
+        return None;
+    };
+    let length: usize = response
+        .headers
+        .iter()
+        .find(|field| field.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|field| std::str::from_utf8(field.value).ok()?.parse().ok())?;
+    (bytes.len() >= head + length).then_some(head + length)
 }
 
 /// Sets up the workload `name`, then runs it `iterations` times; `None` for an unknown name.

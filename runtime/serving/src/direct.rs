@@ -71,6 +71,8 @@ type Handler = dyn Fn(DirectRequest<'_>) -> DirectResponse + Send + Sync;
 pub(crate) struct Route {
     pub(crate) path: &'static str,
     handler: Box<Handler>,
+    /// The route's counters, resolved once.
+    metrics: Arc<crate::RouteMetrics>,
 }
 
 /// What `serve` answers: the service's router, with its layers, and the routes answered
@@ -120,11 +122,13 @@ impl App {
         path: &'static str,
         handler: impl Fn(DirectRequest<'_>) -> DirectResponse + Send + Sync + 'static,
     ) -> App {
+        let metrics = self.metrics.route(path, "POST");
         Arc::get_mut(&mut self.direct)
             .expect("direct routes are added while the app is built, before it is cloned")
             .push(Route {
                 path,
                 handler: Box::new(handler),
+                metrics,
             });
         self
     }
@@ -223,7 +227,7 @@ impl App {
             Ok((principal, bytes)) => self.answer(route, principal.as_ref(), &bytes, peer),
             Err(refusal) => refusal,
         };
-        let elapsed = self.finish(route, &head, answer.status, started);
+        let elapsed = self.finish(route, answer.status, started);
         let mut response = Response::new(axum::body::Body::from(answer.body));
         *response.status_mut() = answer.status;
         let headers = response.headers_mut();
@@ -296,20 +300,13 @@ impl App {
     }
 
     /// Records the request on the route's metrics; its time since `started`, in µs.
-    pub(crate) fn finish(
-        &self,
-        route: &Route,
-        head: &Head<'_>,
-        status: StatusCode,
-        started: Instant,
-    ) -> u64 {
+    pub(crate) fn finish(&self, route: &Route, status: StatusCode, started: Instant) -> u64 {
         let elapsed = started.elapsed();
-        self.metrics.record(
-            route.path,
-            if head.post { "POST" } else { "OTHER" },
-            status.as_u16(),
-            elapsed.as_secs_f64(),
-        );
+        // The route's counters are labelled POST; another method (answered 405) is counted
+        // with them, as the router counts a refusal on its route.
+        route
+            .metrics
+            .observe(status.as_u16(), elapsed.as_secs_f64());
         elapsed.as_micros() as u64
     }
 }

@@ -456,7 +456,7 @@ const BUCKETS_SECONDS: [f64; 16] = [
     5.0, 10.0,
 ];
 
-struct RouteMetrics {
+pub(crate) struct RouteMetrics {
     method: String,
     by_status_class: [AtomicU64; 5],
     buckets: [AtomicU64; BUCKETS_SECONDS.len()],
@@ -488,13 +488,19 @@ impl Metrics {
 
     /// Records one request. The read lock is uncontended once every route has been seen.
     pub fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.route(route, method).observe(status, seconds);
+    }
+
+    /// The counters of `route`, made on first use: a direct route keeps its own, so that a
+    /// request records without a lookup.
+    pub(crate) fn route(&self, route: &str, method: &str) -> Arc<RouteMetrics> {
         let existing = self
             .routes
             .read()
             .expect("metrics lock")
             .get(route)
             .cloned();
-        let route_metrics = match existing {
+        match existing {
             Some(found) => found,
             None => self
                 .routes
@@ -503,16 +509,7 @@ impl Metrics {
                 .entry(route.to_owned())
                 .or_insert_with(|| Arc::new(RouteMetrics::new(method)))
                 .clone(),
-        };
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        route_metrics.by_status_class[class].fetch_add(1, Ordering::Relaxed);
-        if let Some(bucket) = BUCKETS_SECONDS.iter().position(|&le| seconds <= le) {
-            route_metrics.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         }
-        route_metrics.count.fetch_add(1, Ordering::Relaxed);
-        route_metrics
-            .sum_nanos
-            .fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition of every route plus the process's RSS and CPU.
@@ -607,6 +604,18 @@ impl Metrics {
 }
 
 impl RouteMetrics {
+    /// One request's status and time.
+    pub(crate) fn observe(&self, status: u16, seconds: f64) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.by_status_class[class].fetch_add(1, Ordering::Relaxed);
+        if let Some(bucket) = BUCKETS_SECONDS.iter().position(|&le| seconds <= le) {
+            self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_nanos
+            .fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
+    }
+
     fn new(method: &str) -> RouteMetrics {
         RouteMetrics {
             method: method.to_owned(),

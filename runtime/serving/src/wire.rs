@@ -140,12 +140,17 @@ pub(crate) async fn connection(
 ) {
     let mut buffer: Vec<u8> = Vec::with_capacity(8 * 1024);
     let mut out: Vec<u8> = Vec::with_capacity(1024);
+    // One timer for the connection, moved only when it fires early: a request's head (or
+    // body) is due `timeout` after `waiting_since`, and the timer, when it fires, is reset to
+    // the real due time if that is later. Resetting it for every request cost a timer-wheel
+    // update each.
     let deadline = tokio::time::sleep(limits.header_read_timeout);
     tokio::pin!(deadline);
     loop {
-        deadline
-            .as_mut()
-            .reset(tokio::time::Instant::now() + limits.header_read_timeout);
+        let mut due = tokio::time::Instant::now() + limits.header_read_timeout;
+        if deadline.deadline() > due {
+            deadline.as_mut().reset(due);
+        }
         let plain = loop {
             if !buffer.is_empty() {
                 match parse(&buffer, &app) {
@@ -168,7 +173,12 @@ pub(crate) async fn connection(
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 },
-                () = &mut deadline => return,
+                () = &mut deadline => {
+                    if tokio::time::Instant::now() >= due {
+                        return;
+                    }
+                    deadline.as_mut().reset(due);
+                }
                 // A shutdown ends a connection between requests, never inside one.
                 _ = stop.wait_for(|stopping| *stopping), if idle => return,
             }
@@ -176,9 +186,10 @@ pub(crate) async fn connection(
         let started = Instant::now();
         let whole = plain.head_len + plain.content_length;
         if buffer.len() < whole {
-            deadline
-                .as_mut()
-                .reset(tokio::time::Instant::now() + limits.body_read_timeout);
+            due = tokio::time::Instant::now() + limits.body_read_timeout;
+            if deadline.deadline() > due {
+                deadline.as_mut().reset(due);
+            }
             buffer.reserve(whole - buffer.len());
             while buffer.len() < whole {
                 tokio::select! {
@@ -188,6 +199,10 @@ pub(crate) async fn connection(
                         Ok(_) => {}
                     },
                     () = &mut deadline => {
+                        if tokio::time::Instant::now() < due {
+                            deadline.as_mut().reset(due);
+                            continue;
+                        }
                         let answer = Answer::error(
                             StatusCode::BAD_REQUEST,
                             "invalid_request",
@@ -222,7 +237,7 @@ pub(crate) async fn connection(
             ),
             Err(refusal) => refusal,
         };
-        let micros = app.finish(route, &head, answer.status, started);
+        let micros = app.finish(route, answer.status, started);
         // Stopping: this answer is the connection's last, and says so.
         let close = plain.close || *stop.borrow();
         write_answer(&mut out, &answer, micros, close);
