@@ -719,6 +719,18 @@ async fn the_wire_path_answers_as_hyper_does() {
         }
         assert_eq!(got[0], got[1], "{method} {content_type:?} {body:?}");
     }
+    // Two keys, or two content types: ambiguous, so hyper's (which reads the first).
+    for doubled in [
+        "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n",
+        "Content-Type: text/plain\r\n",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(format!("POST /direct HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{doubled}Content-Length: 2\r\n\r\n{{}}").as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(answers(&mut stream, 1).await[0].0, 200, "{doubled}");
+    }
     // Too large for the limit (1024 bytes): hyper's 413 either way.
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream

@@ -111,9 +111,14 @@ pub(crate) fn parse(buffer: &[u8], app: &App) -> Parsed {
                 }
             }
         } else if name.eq_ignore_ascii_case("authorization") {
-            authorization = Some(at(field.value));
-        } else if name.eq_ignore_ascii_case("content-type") {
-            content_type = Some(at(field.value));
+            // Twice is ambiguous (hyper's header map reads the first): hyper's to answer.
+            if authorization.replace(at(field.value)).is_some() {
+                return Parsed::Other;
+            }
+        } else if name.eq_ignore_ascii_case("content-type")
+            && content_type.replace(at(field.value)).is_some()
+        {
+            return Parsed::Other;
         }
     }
     match content_length {
@@ -141,9 +146,9 @@ pub(crate) async fn connection(
     let mut buffer: Vec<u8> = Vec::with_capacity(8 * 1024);
     let mut out: Vec<u8> = Vec::with_capacity(1024);
     // One timer for the connection, moved only when it fires early: a request's head (or
-    // body) is due `timeout` after `waiting_since`, and the timer, when it fires, is reset to
-    // the real due time if that is later. Resetting it for every request cost a timer-wheel
-    // update each.
+    // body) is `due` its timeout after the wait for it began, and the timer, when it fires, is
+    // reset to the real due time if that is later. Resetting it for every request cost a
+    // timer-wheel update each.
     let deadline = tokio::time::sleep(limits.header_read_timeout);
     tokio::pin!(deadline);
     loop {
@@ -249,6 +254,10 @@ pub(crate) async fn connection(
             return;
         }
         buffer.drain(..whole);
+        // A large body's room is given back, so that an idle connection holds 16 KB at most.
+        if buffer.capacity() > 64 * 1024 {
+            buffer.shrink_to(16 * 1024);
+        }
     }
 }
 
