@@ -188,9 +188,14 @@ fn measure(
     })
 }
 
+/// The middle value; of an even count, the mean of the two middle ones.
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 #[cfg(test)]
@@ -198,5 +203,12 @@ mod tests {
     #[test]
     fn the_text_is_the_quick_suites_length() {
         assert_eq!(super::TEXT.chars().count(), 550);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_its_middle() {
+        assert_eq!(super::median(&mut [1.94, 1.49]), (1.94 + 1.49) / 2.0);
+        assert_eq!(super::median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert!(super::median(&mut []).is_nan());
     }
 }
