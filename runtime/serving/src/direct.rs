@@ -3,7 +3,7 @@
 //! boxed and collected by an extractor, the answer serialised into a growing buffer) cost the
 //! Reflex Layer 31,000 instructions a request, 60% of its whole request path (the
 //! `reflex_request_hit` count of `cargo xtask instructions`); a direct route does the same
-//! checks inline: the API key and scope (`auth::check`, as the middleware), the body limit
+//! checks inline: the API key and scope (`auth::decide`, as the middleware), the body limit
 //! and read deadline, `Content-Type: application/json`, the per-route metrics and the
 //! `x-process-time-us` header. Its handler is a plain function of the body's bytes that
 //! answers JSON; a handler that must wait on something (a database, another service) belongs
@@ -86,6 +86,8 @@ pub struct App {
     body_limit: usize,
 }
 
+/// A router served as it is, with no direct routes (add those to an [`App::new`], which knows
+/// the service's limits, keys and metrics).
 impl From<Router> for App {
     fn from(router: Router) -> App {
         App {
