@@ -1,8 +1,9 @@
 //! Routes answered straight from the connection: a service's hot JSON routes, without the
 //! router's layers. The router and its middleware (boxed futures for each layer, the body
 //! boxed and collected by an extractor, the answer serialised into a growing buffer) cost the
-//! Reflex Layer 31,000 instructions a request, 60% of its whole request path (the
-//! `reflex_request_hit` count of `cargo xtask instructions`); a direct route does the same
+//! Reflex Layer about 31,000 instructions a request, 60% of its whole request path (issue 26:
+//! the `reflex_request_hit` workload counted against the serving code before direct routes,
+//! and against a hyper build that answered at once, neither kept); a direct route does the same
 //! checks inline: the API key and scope (`auth::decide`, as the middleware), the body limit
 //! and read deadline, `Content-Type: application/json`, the per-route metrics and the
 //! `x-process-time-us` header. Its handler is a plain function of the body's bytes that
@@ -238,11 +239,11 @@ impl App {
             HeaderValue::from_static("application/json"),
         );
         headers.insert(PROCESS_TIME_HEADER, HeaderValue::from(elapsed));
-        if answer.status == StatusCode::METHOD_NOT_ALLOWED {
-            headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
-        }
-        if answer.status == StatusCode::UNAUTHORIZED {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        for (name, value) in status_headers(answer.status) {
+            headers.insert(
+                header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
         }
         response
     }
@@ -310,6 +311,16 @@ impl App {
             .metrics
             .observe(status.as_u16(), elapsed.as_secs_f64());
         elapsed.as_micros() as u64
+    }
+}
+
+/// The headers a direct answer's status calls for, on either path: the method a 405 allows,
+/// the challenge of a 401.
+pub(crate) fn status_headers(status: StatusCode) -> &'static [(&'static str, &'static str)] {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => &[("allow", "POST")],
+        StatusCode::UNAUTHORIZED => &[("www-authenticate", "Bearer")],
+        _ => &[],
     }
 }
 

@@ -1,8 +1,9 @@
 //! The direct routes' own HTTP/1.1 path, as the fastest servers of the field have theirs
 //! (may-minihttp, the TechEmpower leaders): a connection's requests are parsed with
 //! `httparse` from one buffer and each answer is written with one `write`, with no per-request
-//! task, header map, boxed body or timer. hyper alone costs a core 1.4 times what the empty
-//! server does per request on this machine (`cargo xtask serverbench`), before any work.
+//! task, header map, boxed body or timer. hyper alone, answering at once, cost a core 1.35-1.4
+//! times what the empty server does per request on this machine, before any work (issue 26,
+//! measured pinned as `cargo xtask serverbench` measures, with a build not kept).
 //!
 //! Only the plain form is answered here: `POST` of a direct route's exact path, HTTP/1.1, one
 //! `Content-Length` within the body limit, no `Transfer-Encoding`, `Expect` or `Upgrade`, a
@@ -282,11 +283,8 @@ pub(crate) fn write_answer(out: &mut Vec<u8>, answer: &Answer, micros: u64, clos
         crate::PROCESS_TIME_HEADER,
         answer.body.len()
     );
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        out.extend_from_slice(b"allow: POST\r\n");
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        out.extend_from_slice(b"www-authenticate: Bearer\r\n");
+    for (name, value) in crate::direct::status_headers(status) {
+        let _ = write!(out, "{name}: {value}\r\n");
     }
     if close {
         out.extend_from_slice(b"connection: close\r\n");
