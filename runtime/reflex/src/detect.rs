@@ -84,6 +84,9 @@ impl Severity {
 pub struct Detector {
     /// The PII patterns, then the injection signals.
     set: RegexSet,
+    /// The PII patterns and every signal but the contexts: a text none of them matches can
+    /// only lower its score, so one early-exit pass answers it (see [`Detector::scan`]).
+    gate: RegexSet,
     patterns: Vec<Pattern>,
     /// The injection signals alone, for a second look at decoded and folded text.
     signal_set: RegexSet,
@@ -161,6 +164,14 @@ impl Detector {
                 .chain(signal_specs.iter().map(SignalSpec::set_source)),
         );
         let signal_set = compile_set(signal_specs.iter().map(SignalSpec::set_source));
+        let gate = compile_set(
+            specs.iter().map(|spec| spec.source).chain(
+                signal_specs
+                    .iter()
+                    .filter(|spec| spec.role != Role::Context)
+                    .map(SignalSpec::set_source),
+            ),
+        );
         let patterns = specs
             .into_iter()
             .map(|spec| Pattern {
@@ -180,6 +191,7 @@ impl Detector {
             .collect();
         Detector {
             set,
+            gate,
             patterns,
             signal_set,
             signals,
@@ -195,6 +207,15 @@ impl Detector {
     }
 
     fn scan_once(&self, text: &str, check_pii: bool, check_injection: bool) -> Findings {
+        if (!check_pii && !check_injection) || self.is_clean(text, check_injection) {
+            return Findings::default();
+        }
+        self.scan_all(text, check_pii, check_injection)
+    }
+
+    /// The scan of every pattern and signal, listing each match: what [`Detector::scan`] does
+    /// for a text the gate does not clear.
+    pub(crate) fn scan_all(&self, text: &str, check_pii: bool, check_injection: bool) -> Findings {
         let mut findings = Findings::default();
         if !check_pii && !check_injection {
             return findings;
@@ -253,6 +274,24 @@ impl Detector {
             findings.injection.extend(self.judge(text, &fired));
         }
         findings
+    }
+
+    /// Whether `text` has nothing to report, told by one early-exit pass of the gate rather
+    /// than the overlapping pass that lists every match: true when no PII pattern and no
+    /// signal but a context matches it, it is ASCII (so that no folded view can add evidence),
+    /// and the model alone does not make a finding of it. The contexts only lower a score
+    /// (their weights are negative, a test holds them to it) and are listed only in a finding,
+    /// so the full scan would find nothing either.
+    fn is_clean(&self, text: &str, check_injection: bool) -> bool {
+        let bytes = text.as_bytes();
+        if !text.is_ascii() || self.gate.is_match(bytes) {
+            return false;
+        }
+        if !check_injection {
+            return true;
+        }
+        let model = self.model.as_ref().map(|model| (model.score(bytes), bytes));
+        self.score(bytes, &Evidence::default(), model).is_none()
     }
 
     /// Scores the signals that fired in `text`, after decoding the payloads and folding the

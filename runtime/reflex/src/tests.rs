@@ -797,8 +797,29 @@ mod hostile {
         .prop_map(|parts| parts.concat())
     }
 
+    /// One detector for the cases that do not need their own: building one compiles three
+    /// pattern sets.
+    fn shared_detector() -> &'static Detector {
+        static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
+        DETECTOR.get_or_init(Detector::new)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The gate's early exit finds what the full scan finds, whatever is asked for.
+        #[test]
+        fn the_gate_clears_only_texts_the_full_scan_finds_nothing_in(
+            text in hostile_text(),
+            pii in any::<bool>(),
+            injection in any::<bool>(),
+        ) {
+            let detector = shared_detector();
+            prop_assert_eq!(
+                detector.scan(&text, pii, injection),
+                detector.scan_all(&text, pii, injection)
+            );
+        }
 
         #[test]
         fn the_detector_never_panics_and_its_offsets_are_boundaries(text in hostile_text()) {
@@ -880,4 +901,39 @@ async fn a_batch_answers_each_text_in_order_under_one_rate_token() {
             .contains("`texts[1]`"),
         "{body}"
     );
+}
+
+/// The gate (`Detector::scan`'s early exit) leaves the contexts out because they only lower a
+/// score: a context of positive weight would break it. And on every text of the shipped corpus
+/// the gated scan finds what the full scan finds.
+#[test]
+fn contexts_only_lower_a_score_and_the_gate_changes_no_verdict_on_the_corpus() {
+    for spec in crate::injection::signal_specs() {
+        if spec.role == crate::injection::Role::Context {
+            assert!(
+                spec.weight <= 0.0,
+                "{} has weight {}",
+                spec.name,
+                spec.weight
+            );
+        }
+    }
+    let detector = Detector::new();
+    let dir = crate::eval::corpus_dir();
+    let mut cleared = 0;
+    for split in ["dev", "heldout"] {
+        for record in crate::eval::load(&dir, split).unwrap() {
+            let full = detector.scan_all(&record.text, true, true);
+            assert_eq!(
+                detector.scan(&record.text, true, true),
+                full,
+                "{:?}",
+                record.text
+            );
+            if full == Findings::default() {
+                cleared += 1;
+            }
+        }
+    }
+    assert!(cleared > 100, "only {cleared} texts had nothing to report");
 }
