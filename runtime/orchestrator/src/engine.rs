@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
 use crate::store::{Fence, NewStep, Status, StepUpdate};
@@ -39,19 +40,34 @@ impl Stop {
     }
 }
 
-/// Runs one accepted task to a terminal state, then publishes its final view.
-pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContract) {
-    let _permit = state
-        .task_permits
-        .acquire()
-        .await
-        .expect("task semaphore never closed");
-    let Some(epoch) = claim(&state, &task_id).await else {
-        // Another instance holds its lease (it took it over, or resumed it first), or it has
-        // ended: this instance lets go of it.
-        tracing::info!(task_id, "the task is another instance's; not run here");
-        crate::let_go(&state, &task_id);
-        return;
+/// Runs one accepted task to a terminal state, then publishes its final view. `started` is
+/// the slot and the claim's epoch of a task recorded as running at intake
+/// ([`crate::store::Store::insert_running`]); without it the task waits for a slot, then is
+/// claimed.
+pub async fn run_task(
+    state: Arc<AppState>,
+    task_id: String,
+    contract: TaskContract,
+    started: Option<(OwnedSemaphorePermit, i64)>,
+) {
+    let (_permit, epoch) = match started {
+        Some(started) => started,
+        None => {
+            let permit = state
+                .task_permits
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("task semaphore never closed");
+            let Some(epoch) = claim(&state, &task_id).await else {
+                // Another instance holds its lease (it took it over, or resumed it first), or
+                // it has ended: this instance lets go of it.
+                tracing::info!(task_id, "the task is another instance's; not run here");
+                crate::let_go(&state, &task_id);
+                return;
+            };
+            (permit, epoch)
+        }
     };
     let fence = Fence {
         owner: &state.config.instance_id,
@@ -89,7 +105,11 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
     )
     .await;
     match stored {
-        Stored::Written => crate::publish_final(&state, &task_id).await,
+        // A simple task has no steps: the row as written is its whole view.
+        Stored::Written(view) => {
+            let view = (contract.kind == TaskKind::Simple).then_some(view);
+            crate::publish_final(&state, &task_id, view).await
+        }
         Stored::Fenced => fenced(&state, &task_id),
         // Logged in `store_outcome`; the next start resumes it.
         Stored::GaveUp => crate::let_go(&state, &task_id),
@@ -98,7 +118,8 @@ pub async fn run_task(state: Arc<AppState>, task_id: String, contract: TaskContr
 
 /// What became of a finished task's outcome.
 enum Stored {
-    Written,
+    /// Written: the task's row as it now is.
+    Written(crate::store::TaskView),
     /// Another instance holds the task now: its outcome is that instance's to write.
     Fenced,
     /// The database refused it for [`STORE_OUTCOME_FOR`].
@@ -166,12 +187,12 @@ async fn store_outcome(
     let stored = persist(task_id, "the task's outcome", deadline, || {
         state
             .store
-            .finish_task(task_id, fence, status, result, error, now_us())
+            .finish_task_view(task_id, fence, status, result, error, now_us())
     })
     .await;
     match stored {
-        Ok(true) => Stored::Written,
-        Ok(false) => Stored::Fenced,
+        Ok(Some(view)) => Stored::Written(view),
+        Ok(None) => Stored::Fenced,
         Err(_) => {
             tracing::error!(
                 task_id,
@@ -184,19 +205,19 @@ async fn store_outcome(
 
 /// Runs one fenced write of a task's record, retrying with backoff (100 ms doubling to 5 s,
 /// with jitter) while the database refuses it, say while PostgreSQL restarts, until
-/// `deadline`. `Ok(false)` at once when the fence no longer holds: that is final, not a
-/// refusal to retry. Every write retried this way is idempotent (an update, or an insert
+/// `deadline`. `Ok(None)` at once when the fence no longer holds: that is final, not a
+/// refusal to retry; `Ok(Some(_))` carries what the write answered. Every write retried this way is idempotent (an update, or an insert
 /// that keeps rows already there). The first failure and the recovery are logged once each,
 /// not per try.
-async fn persist<F, Fut>(
+async fn persist<T, F, Fut>(
     task_id: &str,
     what: &str,
     deadline: tokio::time::Instant,
     mut write: F,
-) -> anyhow::Result<bool>
+) -> anyhow::Result<Option<T>>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<bool>>,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
 {
     let mut delay = Duration::from_millis(100);
     let mut attempts = 0u32;
@@ -233,15 +254,19 @@ async fn persist_fenced<F, Fut>(
     task_id: &str,
     what: &str,
     deadline: tokio::time::Instant,
-    write: F,
+    mut write: F,
 ) -> Result<(), Stop>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<bool>>,
 {
-    match persist(task_id, what, deadline, write).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Stop::Fenced),
+    let held = || {
+        let written = write();
+        async move { written.await.map(|held| held.then_some(())) }
+    };
+    match persist(task_id, what, deadline, held).await {
+        Ok(Some(())) => Ok(()),
+        Ok(None) => Err(Stop::Fenced),
         Err(error) => Err(Stop::Failed(format!("{error:#}"))),
     }
 }

@@ -30,9 +30,9 @@ struct Opts {
     /// A file whose first line is the database URL (takes precedence over `--database-url`).
     #[arg(long, value_name = "PATH")]
     database_url_file: Option<std::path::PathBuf>,
-    /// Connections in the database pool.
-    #[arg(long, default_value_t = 16)]
-    db_max_connections: u32,
+    /// Connections in the database pool [default: twice the cores, plus one].
+    #[arg(long)]
+    db_max_connections: Option<u32>,
     /// Redis for the second cache level (optional): `redis://127.0.0.1:6379`. Like the
     /// database URL, better given in the environment when it holds a password.
     #[arg(long, env = "ORCHESTRATOR_REDIS_URL", hide_env_values = true)]
@@ -183,7 +183,9 @@ async fn serve(opts: Opts) -> anyhow::Result<()> {
     let config = orchestrator::Config {
         api_keys,
         service_key,
-        db_max_connections: opts.db_max_connections,
+        db_max_connections: opts
+            .db_max_connections
+            .unwrap_or_else(orchestrator::pool_size_for_cores),
         redis_url: opts.redis_url,
         reflex_url: opts.reflex_url,
         arm_urls,

@@ -161,6 +161,10 @@ pub struct Lease<'a> {
     pub until_us: i64,
 }
 
+/// The epoch of a task's first claim: [`Store::claim_running`] raises a pending task's 0 to
+/// it, and [`Store::insert_running`] stores it at once.
+pub const FIRST_EPOCH: i64 = 1;
+
 /// The condition of a task `me` may claim at `now` (both placeholders): unfinished, and
 /// unowned, its own, or its lease expired.
 fn claimable(me: &str, now: &str) -> String {
@@ -221,11 +225,31 @@ impl Store {
         Ok(())
     }
 
+    /// Records an accepted task, pending: it waits for a slot, and [`Store::claim_running`]
+    /// claims it when one frees.
     pub async fn insert_task(&self, task: &NewTask<'_>) -> anyhow::Result<()> {
+        self.insert(task, false).await
+    }
+
+    /// Records an accepted task already claimed by its owner and running, as
+    /// [`Store::insert_task`] then [`Store::claim_running`] would leave it, in one statement
+    /// and one commit: for a task that starts at once. The fence of its writes is epoch
+    /// [`FIRST_EPOCH`].
+    pub async fn insert_running(&self, task: &NewTask<'_>) -> anyhow::Result<i64> {
+        self.insert(task, true).await?;
+        Ok(FIRST_EPOCH)
+    }
+
+    async fn insert(&self, task: &NewTask<'_>, running: bool) -> anyhow::Result<()> {
+        let (status, started_at_us, epoch) = if running {
+            (Status::Running, Some(task.created_at_us), FIRST_EPOCH)
+        } else {
+            (Status::Pending, None, 0)
+        };
         sqlx::query(
             "INSERT INTO tasks (id, user_id, goal, priority, kind, contract, status, created_at_us, \
-                                owner, lease_until_us, gated) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10)",
+                                owner, lease_until_us, gated, started_at_us, epoch) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(task.id)
         .bind(task.user_id)
@@ -233,10 +257,13 @@ impl Store {
         .bind(task.priority)
         .bind(task.kind)
         .bind(task.contract_json)
+        .bind(status.as_str())
         .bind(task.created_at_us)
         .bind(task.owner)
         .bind(task.lease_until_us)
         .bind(i64::from(task.gated))
+        .bind(started_at_us)
+        .bind(epoch)
         .execute(&self.pool)
         .await
         .with_context(|| format!("inserting task {}", task.id))?;
@@ -348,9 +375,28 @@ impl Store {
         error: Option<&str>,
         at_us: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        Ok(self
+            .finish_task_view(id, fence, status, result_json, error, at_us)
+            .await?
+            .is_some())
+    }
+
+    /// [`Store::finish_task`], answering with the task as written (its steps left out), in
+    /// the same round trip: `None` when the fence no longer holds.
+    pub async fn finish_task_view(
+        &self,
+        id: &str,
+        fence: &Fence<'_>,
+        status: Status,
+        result_json: Option<&str>,
+        error: Option<&str>,
+        at_us: i64,
+    ) -> anyhow::Result<Option<TaskView>> {
+        let row = sqlx::query(
             "UPDATE tasks SET status = $1, result = $2, error = $3, finished_at_us = $4 \
-             WHERE id = $5 AND owner = $6 AND epoch = $7 AND status IN ('pending', 'running')",
+             WHERE id = $5 AND owner = $6 AND epoch = $7 AND status IN ('pending', 'running') \
+             RETURNING id, status, user_id, goal, priority, kind, result, error, created_at_us, \
+                       started_at_us, finished_at_us, gated",
         )
         .bind(status.as_str())
         .bind(result_json)
@@ -359,10 +405,10 @@ impl Store {
         .bind(id)
         .bind(fence.owner)
         .bind(fence.epoch)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .with_context(|| format!("finishing task {id}"))?;
-        Ok(done.rows_affected() == 1)
+        row.as_ref().map(task_from_row).transpose()
     }
 
     /// Fails a task whose stored contract cannot be read, whoever holds it: nothing can run it.

@@ -121,8 +121,13 @@ async fn a_full_intake_answers_503_with_retry_after_instead_of_queueing_without_
     let base = spawn(orchestrator::app(state.clone())).await;
     let client = reqwest::Client::new();
     let body = json!({"goal": "Search the archive", "user_id": "u", "priority": "low"});
-    for _ in 0..3 {
-        assert_eq!(submit(&client, &base, body.clone()).await.status(), 202);
+    // The first takes the one run slot and is recorded running; the others wait, pending,
+    // to be claimed when it frees.
+    for expected in ["running", "pending", "pending"] {
+        let accepted = submit(&client, &base, body.clone()).await;
+        assert_eq!(accepted.status(), 202);
+        let accepted: Value = accepted.json().await.unwrap();
+        assert_eq!(accepted["status"], expected, "{accepted}");
     }
     let refused = submit(&client, &base, body).await;
     assert_eq!(refused.status(), 503);
