@@ -184,7 +184,11 @@ fn main() -> ExitCode {
         Task::Serverbench(opts) => {
             match workspace_root().and_then(|root| {
                 build_release(&root, &["harness", "reflex"])?;
-                serverbench::serverbench(&target_dir(&root).join("release"), &opts)
+                serverbench::serverbench(
+                    &target_dir(&root).join("release"),
+                    &root.join("scenarios/reflex.toml"),
+                    &opts,
+                )
             }) {
                 Ok(code) => ExitCode::from(code),
                 Err(error) => {
