@@ -8,13 +8,14 @@ use harness::spec::scenario::{RequestKind, RequestSpec, TextSpec};
 use harness::workload::mix::Mix;
 
 /// The workloads by name; names encode their configuration.
-pub const WORKLOADS: [&str; 8] = [
+pub const WORKLOADS: [&str; 9] = [
     "reflex_request_hit",
     "reflex_request_miss",
     "reflex_scan_clean_1kb",
     "reflex_scan_pii_1kb",
     "reflex_scan_injection_1kb",
     "reflex_scan_clean_64kb",
+    "reflex_scan_generator_mix",
     "generator_next_request_reflex_mix",
     "generator_histogram_record",
 ];
@@ -67,6 +68,23 @@ pub fn reflex_mix() -> Mix {
         Vec::new(),
     );
     Mix::new(&[spec], 42)
+}
+
+/// The first `count` distinct texts of the quick suite's Reflex mix ([`reflex_mix`]), as the
+/// generator writes them: its vocabulary, its PII and its injections.
+pub fn generator_texts(count: usize) -> Vec<String> {
+    let mut mix = reflex_mix();
+    let mut texts: Vec<String> = Vec::with_capacity(count);
+    while texts.len() < count {
+        let request = mix.next_request();
+        let body: serde_json::Value =
+            serde_json::from_slice(&request.body).expect("the mix writes JSON bodies");
+        let text = body["text"].as_str().expect("a Reflex request has a text");
+        if !texts.iter().any(|seen| seen == text) {
+            texts.push(text.to_owned());
+        }
+    }
+    texts
 }
 
 /// The text of the Reflex request workloads: 550 characters, as the quick suite's mean, one
@@ -202,6 +220,19 @@ pub fn run(name: &str, iterations: u64) -> Option<()> {
             requests.send();
         }
         black_box(&requests.answer);
+        return Some(());
+    }
+    if name == "reflex_scan_generator_mix" {
+        let texts = generator_texts(64);
+        let detector = reflex::Detector::new();
+        for text in &texts {
+            black_box(detector.scan(text, true, true));
+        }
+        for _ in 0..iterations {
+            for text in &texts {
+                black_box(detector.scan(black_box(text), true, true));
+            }
+        }
         return Some(());
     }
     if let Some((_, text)) = scan_texts().into_iter().find(|(n, _)| *n == name) {
