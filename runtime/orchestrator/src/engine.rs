@@ -206,9 +206,9 @@ async fn store_outcome(
 /// Runs one fenced write of a task's record, retrying with backoff (100 ms doubling to 5 s,
 /// with jitter) while the database refuses it, say while PostgreSQL restarts, until
 /// `deadline`. `Ok(None)` at once when the fence no longer holds: that is final, not a
-/// refusal to retry; `Ok(Some(_))` carries what the write answered. Every write retried this way is idempotent (an update, or an insert
-/// that keeps rows already there). The first failure and the recovery are logged once each,
-/// not per try.
+/// refusal to retry; `Ok(Some(_))` carries what the write answered. Every write retried this
+/// way is idempotent (an update, or an insert that keeps rows already there). The first
+/// failure and the recovery are logged once each, not per try.
 async fn persist<T, F, Fut>(
     task_id: &str,
     what: &str,

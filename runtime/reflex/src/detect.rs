@@ -84,8 +84,9 @@ impl Severity {
 pub struct Detector {
     /// The PII patterns, then the injection signals.
     set: RegexSet,
-    /// The PII patterns and every signal but the contexts: a text none of them matches can
-    /// only lower its score, so one early-exit pass answers it (see [`Detector::scan`]).
+    /// The PII patterns and every signal but the contexts: in a text none of them matches,
+    /// only contexts can fire, and they only lower a score, so one early-exit pass answers it
+    /// (see [`Detector::scan`]).
     gate: RegexSet,
     patterns: Vec<Pattern>,
     /// The injection signals alone, for a second look at decoded and folded text.
