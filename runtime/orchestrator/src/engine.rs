@@ -107,7 +107,7 @@ pub async fn run_task(
     match stored {
         // A simple task has no steps: the row as written is its whole view.
         Stored::Written(view) => {
-            let view = (contract.kind == TaskKind::Simple).then_some(view);
+            let view = (contract.kind == TaskKind::Simple).then_some(*view);
             crate::publish_final(&state, &task_id, view).await
         }
         Stored::Fenced => fenced(&state, &task_id),
@@ -119,7 +119,7 @@ pub async fn run_task(
 /// What became of a finished task's outcome.
 enum Stored {
     /// Written: the task's row as it now is.
-    Written(crate::store::TaskView),
+    Written(Box<crate::store::TaskView>),
     /// Another instance holds the task now: its outcome is that instance's to write.
     Fenced,
     /// The database refused it for [`STORE_OUTCOME_FOR`].
@@ -191,7 +191,7 @@ async fn store_outcome(
     })
     .await;
     match stored {
-        Ok(Some(view)) => Stored::Written(view),
+        Ok(Some(view)) => Stored::Written(Box::new(view)),
         Ok(None) => Stored::Fenced,
         Err(_) => {
             tracing::error!(
