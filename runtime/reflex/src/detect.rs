@@ -283,7 +283,7 @@ impl Detector {
     /// and the model alone does not make a finding of it. The contexts only lower a score
     /// (their weights are negative, a test holds them to it) and are listed only in a finding,
     /// so the full scan would find nothing either.
-    fn is_clean(&self, text: &str, check_injection: bool) -> bool {
+    pub(crate) fn is_clean(&self, text: &str, check_injection: bool) -> bool {
         let bytes = text.as_bytes();
         if !text.is_ascii() || self.gate.is_match(bytes) {
             return false;

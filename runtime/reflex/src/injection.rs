@@ -241,13 +241,14 @@ pub fn signal_specs() -> Vec<SignalSpec> {
             // is a role taken to act with authority it does not have.
             r"(?i)\b(?:disabl\w*|bypass\w*|skip\w*|turn(?:ing)?\s+off|circumvent\w*|get\s+around|without)\s+(?:the\s+|all\s+|any\s+|every\s+)?(?:usual\s+|normal\s+|login\s+|security\s+|required\s+)?(?:checks?|approvals?|confirmations?|verification|authentication|2fa|mfa|review|sign-?off)\b|\bno\s+(?:confirmation|approval|verification|review)\s+(?:needed|required)\b|\bwithout\s+asking\s+for\s+(?:id|identification|proof)\b|\boverrides?\s+(?:the\s+|your\s+|all\s+)?(?:\w+'s\s+)?(?:rules|instructions|guidelines|polic(?:y|ies))\b",
         ),
-        anchored(
-            r"(?i)\b(?:approv|authori[sz]|signed?\s+off|grant\s+(?:me|access|themselves)|waive|prescription|permissions?|full\s+access|anyone|everyone|everybody|can\s+(?:read|see|access|look\s+up|change|reset|view)|pull\s+up|change\s+(?:my|the)|lets?\s+every|paper\s+passes|mark|upgrade|unblock|unlock|excuse|refund|credit|reset|release|clear|100%|password)",
+        evidence(
             "intent:authority",
             ROLE,
             0.4,
             // Power over other people's data or decisions: with a persona ("you're the CFO;
             // approve the payment") it is a role taken to act with authority it does not have.
+            // Whole in the set, not anchored: its anchor's verbs ("release", "clear") are
+            // common words, so the gate passed most texts; its one gap is bounded (issue 26).
             r"(?i)\b(?:approv(?:e|es|ed|al)|authori[sz](?:e|es|ed|ation)|signed?\s+off|grant\s+(?:me|access|themselves)|waive|prescription|permissions?|full\s+access|(?:anyone|everyone|everybody)'?s|what\s+everyone\b|can\s+(?:read|see|access|look\s+up|change|reset|view)\s+(?:any|every)\w*|pull\s+up\s+(?:the|their|his|her)\b|change\s+(?:my|the)\s+(?:grade|recovery|password|salary|status|role|records?)|lets?\s+every\w*\s+\w+\s+through|(?:my|the)\s+paper\s+passes|(?:mark|waive|upgrade|unblock|unlock|excuse|refund|credit|reset|release|clear)\s+(?:\w+\s+){0,3}?(?:my|mine)|100%\s+discount|password\s+(?:for|of|to)\s+the\s+(?:\w+\s+)?(?:admin|root|shared)\w*)\b",
         ),
         evidence(

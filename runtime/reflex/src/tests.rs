@@ -930,10 +930,11 @@ fn contexts_only_lower_a_score_and_the_gate_changes_no_verdict_on_the_corpus() {
                 "{:?}",
                 record.text
             );
-            if full == Findings::default() {
+            if detector.is_clean(&record.text, true) {
+                assert_eq!(full, Findings::default(), "{:?}", record.text);
                 cleared += 1;
             }
         }
     }
-    assert!(cleared > 100, "only {cleared} texts had nothing to report");
+    assert!(cleared > 100, "the gate cleared only {cleared} texts");
 }
