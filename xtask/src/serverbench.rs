@@ -44,8 +44,9 @@ fn mix_shares(scenario: &Path) -> anyhow::Result<(f64, f64)> {
     let value: toml::Value =
         toml::from_str(&text).with_context(|| format!("parsing {}", scenario.display()))?;
     let share = |field: &str| {
-        value["requests"]
-            .as_array()
+        value
+            .get("requests")
+            .and_then(toml::Value::as_array)
             .and_then(|requests| requests.first())
             .and_then(|request| request.get("text"))
             .and_then(|text| text.get(field))
@@ -333,6 +334,10 @@ mod tests {
             error.contains("reflex.toml") && error.contains("injection_ratio"),
             "{error}"
         );
+        // No requests at all: an error too, not a panic.
+        std::fs::write(&bad, "[load]\nrate = \"1/s\"\n").unwrap();
+        let error = format!("{:#}", super::mix_shares(&bad).unwrap_err());
+        assert!(error.contains("pii_ratio"), "{error}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
