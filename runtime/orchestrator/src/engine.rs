@@ -187,7 +187,7 @@ async fn store_outcome(
     let stored = persist(task_id, "the task's outcome", deadline, || {
         state
             .store
-            .finish_task_view(task_id, fence, status, result, error, now_us())
+            .finish_task(task_id, fence, status, result, error, now_us())
     })
     .await;
     match stored {

@@ -364,26 +364,10 @@ impl Store {
             .collect()
     }
 
-    /// Writes a task's outcome, if `fence` still holds it (false: another instance owns it
-    /// now, or it has ended, and nothing changed).
+    /// Writes a task's outcome, if `fence` still holds it, and answers with the task as
+    /// written (its steps left out) in the same round trip; `None`, and nothing changed,
+    /// when another instance owns it now or it has ended.
     pub async fn finish_task(
-        &self,
-        id: &str,
-        fence: &Fence<'_>,
-        status: Status,
-        result_json: Option<&str>,
-        error: Option<&str>,
-        at_us: i64,
-    ) -> anyhow::Result<bool> {
-        Ok(self
-            .finish_task_view(id, fence, status, result_json, error, at_us)
-            .await?
-            .is_some())
-    }
-
-    /// [`Store::finish_task`], answering with the task as written (its steps left out), in
-    /// the same round trip: `None` when the fence no longer holds.
-    pub async fn finish_task_view(
         &self,
         id: &str,
         fence: &Fence<'_>,

@@ -91,6 +91,7 @@ async fn a_stale_owner_writes_nothing_once_another_claim_raised_the_epoch() {
                 .finish_task("t", &a, Status::Completed, Some(outcome), None, now_us())
                 .await
                 .unwrap()
+                .is_some()
         );
         // b finds a's completed step and the rest pending, and finishes the task.
         let recorded = store.task_steps("t").await.unwrap();
@@ -122,6 +123,7 @@ async fn a_stale_owner_writes_nothing_once_another_claim_raised_the_epoch() {
                 )
                 .await
                 .unwrap()
+                .is_some()
         );
         // Written once: neither a stale owner nor b again can write over the outcome.
         assert!(
@@ -129,12 +131,14 @@ async fn a_stale_owner_writes_nothing_once_another_claim_raised_the_epoch() {
                 .finish_task("t", &a, Status::Failed, None, Some("late"), now_us())
                 .await
                 .unwrap()
+                .is_some()
         );
         assert!(
             !store
                 .finish_task("t", &b, Status::Failed, None, Some("again"), now_us())
                 .await
                 .unwrap()
+                .is_some()
         );
         let view = store.get_task("t").await.unwrap().unwrap();
         assert_eq!(view.status, Status::Completed, "{url}");
