@@ -87,11 +87,11 @@ async fn a_stale_owner_writes_nothing_once_another_claim_raised_the_epoch() {
         assert!(!store.insert_steps("t", &a, &new_steps).await.unwrap());
         let outcome = "{\"by\":\"a\"}";
         assert!(
-            !store
+            store
                 .finish_task("t", &a, Status::Completed, Some(outcome), None, now_us())
                 .await
                 .unwrap()
-                .is_some()
+                .is_none()
         );
         // b finds a's completed step and the rest pending, and finishes the task.
         let recorded = store.task_steps("t").await.unwrap();
@@ -127,18 +127,18 @@ async fn a_stale_owner_writes_nothing_once_another_claim_raised_the_epoch() {
         );
         // Written once: neither a stale owner nor b again can write over the outcome.
         assert!(
-            !store
+            store
                 .finish_task("t", &a, Status::Failed, None, Some("late"), now_us())
                 .await
                 .unwrap()
-                .is_some()
+                .is_none()
         );
         assert!(
-            !store
+            store
                 .finish_task("t", &b, Status::Failed, None, Some("again"), now_us())
                 .await
                 .unwrap()
-                .is_some()
+                .is_none()
         );
         let view = store.get_task("t").await.unwrap().unwrap();
         assert_eq!(view.status, Status::Completed, "{url}");
