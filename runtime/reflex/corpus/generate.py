@@ -21,6 +21,8 @@ import string
 import sys
 from pathlib import Path
 
+import languages
+
 SEED = 20261127
 rng = random.Random(SEED)
 HERE = Path(__file__).resolve().parent
@@ -2480,21 +2482,26 @@ def split_of(family, idx, count):
 def main():
     records = []
 
-    def add(split, template, text, pii=(), injection=None, hard_negative=False):
+    def add(split, template, text, pii=(), injection=None, hard_negative=False, lang="en", channel="user_input"):
         # Addresses that injection texts and hard negatives carry are PII too: labelled here
         # by the same rules the fillers were written with.
         pii = set(pii) | set(incidental_pii(text))
-        records.append(
-            {
-                "id": f"{template}-{sum(1 for r in records if r['template'] == template)}",
-                "split": split,
-                "template": template,
-                "text": text,
-                "pii": sorted(set(pii)),
-                "injection": injection,
-                "hard_negative": hard_negative,
-            }
-        )
+        record = {
+            "id": f"{template}-{sum(1 for r in records if r['template'] == template)}",
+            "split": split,
+            "template": template,
+            "text": text,
+            "pii": sorted(set(pii)),
+            "injection": injection,
+            "hard_negative": hard_negative,
+        }
+        # The language and the channel only where they are not the default (English user
+        # input), so that the earlier batches' records read as they did.
+        if lang != "en":
+            record["lang"] = lang
+        if channel != "user_input":
+            record["channel"] = channel
+        records.append(record)
 
     for pii_type, carriers in PII_CARRIERS.items():
         for idx, carrier in enumerate(carriers):
@@ -2562,6 +2569,24 @@ def main():
             add(split, f"doc-{split}-{idx}", benign_document(pools[split], doc_rng))
     for idx, text in enumerate(WILD_PHONES):
         add(split_of("wild-phone", idx, len(WILD_PHONES)), f"wild-phone-{idx}", text, pii=["phone"])
+    # The batches in other languages and from other channels (languages.py): about three in
+    # ten of each language's injections, and of its benign texts, held out.
+    for prefix, batch in languages.BATCHES:
+        groups = {}
+        for lang, channel, family, text in batch:
+            groups.setdefault((lang, family is None), []).append((channel, family, text))
+        for (lang, benign), texts in groups.items():
+            group = f"{prefix}-{lang}-{'neg' if benign else 'inj'}"
+            for idx, (channel, family, text) in enumerate(texts):
+                add(
+                    split_of(group, idx, len(texts)),
+                    f"{prefix}-{lang}-{channel}-{family or 'neg'}-{idx}",
+                    text,
+                    injection=family,
+                    hard_negative=benign,
+                    lang=lang,
+                    channel=channel,
+                )
 
     for split in ("dev", "heldout"):
         path = HERE / f"{split}.jsonl"

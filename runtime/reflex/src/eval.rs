@@ -26,6 +26,21 @@ pub struct Record {
     pub injection: Option<String>,
     /// A benign text written to look like PII or an injection.
     pub hard_negative: bool,
+    /// The text's language, an ISO 639-1 code.
+    #[serde(default = "english")]
+    pub lang: String,
+    /// Where the text reaches the gate from: `user_input`, `tool_output`, `document`,
+    /// `memory`.
+    #[serde(default = "user_input")]
+    pub channel: String,
+}
+
+fn english() -> String {
+    "en".to_owned()
+}
+
+fn user_input() -> String {
+    "user_input".to_owned()
 }
 
 /// The corpus shipped with the crate.
@@ -104,8 +119,43 @@ pub struct Report {
     pub injection: Counts,
     /// Hard negatives flagged as injections, hard negatives.
     pub hard_negative_alarms: (u32, u32),
+    /// Per language, then per channel: how the injections and the benign texts fared.
+    pub languages: BTreeMap<String, Slice>,
+    pub channels: BTreeMap<String, Slice>,
     /// The texts the detector got wrong, for tuning: (id, what went wrong).
     pub mistakes: Vec<(String, String)>,
+}
+
+/// The injection figures of the texts of one language or one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Slice {
+    /// Injections detected, injections.
+    pub detected: (u32, u32),
+    /// Benign texts (hard negatives included) flagged, benign texts.
+    pub alarms: (u32, u32),
+}
+
+impl Slice {
+    fn add(&mut self, injection: bool, flagged: bool) {
+        let (hits, total) = if injection {
+            &mut self.detected
+        } else {
+            &mut self.alarms
+        };
+        *total += 1;
+        *hits += u32::from(flagged);
+    }
+
+    pub fn recall(&self) -> f64 {
+        ratio(self.detected.0, self.detected.1)
+    }
+
+    pub fn alarm_rate(&self) -> f64 {
+        match self.alarms {
+            (_, 0) => 0.0,
+            (alarms, total) => ratio(alarms, total),
+        }
+    }
 }
 
 impl Report {
@@ -180,6 +230,25 @@ impl Report {
             "hard negatives flagged as injection: {alarms} of {total} ({:.1}%)",
             100.0 * self.hard_negative_alarm_rate()
         );
+        for (heading, slices) in [("language", &self.languages), ("channel", &self.channels)] {
+            let _ = writeln!(
+                out,
+                "{heading:<12} {:>18} {:>7} {:>22} {:>6}",
+                "injections found", "recall", "benign texts flagged", "rate"
+            );
+            for (name, slice) in slices {
+                let _ = writeln!(
+                    out,
+                    "{name:<12} {:>9} of {:<6} {:>7.3} {:>13} of {:<6} {:>5.1}%",
+                    slice.detected.0,
+                    slice.detected.1,
+                    slice.recall(),
+                    slice.alarms.0,
+                    slice.alarms.1,
+                    100.0 * slice.alarm_rate()
+                );
+            }
+        }
         out
     }
 }
@@ -223,6 +292,15 @@ pub fn evaluate(detector: &Detector, records: &[Record], threshold: f32) -> Repo
             let entry = report.families.entry(family.clone()).or_default();
             entry.1 += 1;
             entry.0 += u32::from(flagged);
+        }
+        for (slices, key) in [
+            (&mut report.languages, &record.lang),
+            (&mut report.channels, &record.channel),
+        ] {
+            slices
+                .entry(key.clone())
+                .or_default()
+                .add(expected, flagged);
         }
         if record.hard_negative {
             report.hard_negative_alarms.1 += 1;
