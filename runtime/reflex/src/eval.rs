@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::Detector;
+use crate::detect::Channel;
 
 /// One labelled text.
 #[derive(Debug, Clone, Deserialize)]
@@ -29,18 +30,14 @@ pub struct Record {
     /// The text's language, an ISO 639-1 code.
     #[serde(default = "english")]
     pub lang: String,
-    /// Where the text reaches the gate from: `user_input`, `tool_output`, `document`,
-    /// `memory`.
-    #[serde(default = "user_input")]
-    pub channel: String,
+    /// Where the text reaches the gate from: `user_input` (the default), `tool_output`,
+    /// `document`, `memory`.
+    #[serde(default)]
+    pub channel: Channel,
 }
 
 fn english() -> String {
     "en".to_owned()
-}
-
-fn user_input() -> String {
-    "user_input".to_owned()
 }
 
 /// The corpus shipped with the crate.
@@ -268,7 +265,7 @@ pub fn evaluate(detector: &Detector, records: &[Record], threshold: f32) -> Repo
         report.families.insert(family.to_owned(), (0, 0));
     }
     for record in records {
-        let findings = detector.scan(&record.text, true, true);
+        let findings = detector.scan_in(&record.text, record.channel, true, true);
         for (name, counts) in report.pii.iter_mut() {
             let expected = record.pii.iter().any(|label| label == name);
             let found = findings.pii.iter().any(|found| found.pii_type == name);
@@ -295,7 +292,7 @@ pub fn evaluate(detector: &Detector, records: &[Record], threshold: f32) -> Repo
         }
         for (slices, key) in [
             (&mut report.languages, &record.lang),
-            (&mut report.channels, &record.channel),
+            (&mut report.channels, &record.channel.as_str().to_owned()),
         ] {
             slices
                 .entry(key.clone())

@@ -18,7 +18,9 @@ use serving::{DirectRequest, DirectResponse};
 pub mod detect;
 pub mod eval;
 pub mod injection;
+mod languages;
 pub mod ngram;
+pub mod normalise;
 mod ratelimit;
 
 pub use detect::{Detector, Findings, InjectionMatch, MAX_MATCHES_PER_PATTERN, PiiMatch, Severity};

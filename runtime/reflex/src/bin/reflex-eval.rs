@@ -59,7 +59,7 @@ fn main() -> ExitCode {
             records.retain(|record| record.template.starts_with(prefix.as_str()));
         }
         for record in &records {
-            let (pattern_logit, model) = detector.logits(&record.text);
+            let (pattern_logit, model) = detector.logits(&record.text, record.channel);
             dump.push_str(
                 &serde_json::json!({
                     "id": record.id,

@@ -1,0 +1,146 @@
+//! The injection signals in German, French, Spanish, Italian, Portuguese and Dutch, and the
+//! channel directives (in those languages and English) that count only in tool output,
+//! documents and memory.
+//!
+//! Every pattern reads the folded view ([`crate::normalise`]): accents are gone, so one ASCII
+//! spelling ("instrucoes", "einschrankungen", "regles") reads the text with or without them.
+//! Each signal takes the name and weight of its English counterpart in
+//! [`crate::injection`], so the combinations there (a persona with its rules removed, a tool
+//! called with its review skipped) hold in every language.
+//!
+//! What is benign in these languages is what is benign in English: an order, an attachment or
+//! a mail to forget ("vergiss den Anhang", "ignore la commande précédente") names no
+//! instructions, rules or prompt, and a role to play ("agir comme relecteur") removes no rule.
+//! The objects are held to words for instructions and rules, with a determiner of the
+//! language before them, so that an English text does not match by a shared verb ("ignore").
+
+use crate::injection::{
+    EXFILTRATION, EXTRACTION, JAILBREAK, OVERRIDE, ROLE, SignalSpec, TOOL, anchored, directive,
+    evidence,
+};
+
+/// The signals of the other languages, then the channel directives.
+pub(crate) fn signal_specs() -> Vec<SignalSpec> {
+    vec![
+        // ---- override
+        anchored(
+            r"(?i)\b(?:ignorier\w*|vergiss|vergesst|vergessen\s+sie|missacht\w*|verwirf|beachte|befolge|ignore[sz]?|oublie[sz]?|neglige[sz]?|fais\s+abstraction|faites\s+abstraction|passe[sz]?\s+outre|ignora|ignoren|ignorate|ignorem|olvida|olvide|olviden|descarta|descarte|omite|omita|pasa\s+por\s+alto|haz\s+caso\s+omiso|no\s+sigas|deja\s+de\s+seguir|dimentica|dimenticate|dimentichi|trascura|tralascia|scarta|non\s+seguire|smetti\s+di\s+seguire|esqueca|esquece|esquecam|desconsidere|nao\s+siga|deixe\s+de\s+seguir|negeer|vergeet|veronachtzaam)\b",
+            "intent:override",
+            OVERRIDE,
+            4.1,
+            r"(?i)\b(?:ignorier\w*|vergiss|vergesst|vergessen\s+sie|missacht\w*|verwirf|beachte|befolge|ignore[sz]?|oublie[sz]?|neglige[sz]?|fais\s+abstraction|faites\s+abstraction|passe[sz]?\s+outre|ignora|ignoren|ignorate|ignorem|olvida|olvide|olviden|descarta|descarte|omite|omita|pasa\s+por\s+alto|haz\s+caso\s+omiso|no\s+sigas|deja\s+de\s+seguir|dimentica|dimenticate|dimentichi|trascura|tralascia|scarta|non\s+seguire|smetti\s+di\s+seguire|esqueca|esquece|esquecam|desconsidere|nao\s+siga|deixe\s+de\s+seguir|negeer|vergeet|veronachtzaam)\b[^.!?\n]{0,50}?\b(?:alle[nms]?|die|deine[nms]?|ihre[nms]?|eure|jegliche|samtliche|les|tes|vos|ces|toutes|tous|leurs|las|los|tus|sus|todas|todos|le|gli|tue|tuoi|tutte|tutti|as|os|suas|seus|tuas|teus|je|jouw|uw|de)\b[^.!?\n]{0,40}?\b(?:anweisung(?:en)?|instruktion(?:en)?|regeln|richtlinien|vorgaben|befehle|anordnungen|vorschriften|einschrankungen|beschrankungen|system-?prompts?|prompts?|programmierung|instructions|consignes|regles|directives|restrictions|contraintes|programmation|instrucciones|reglas|directrices|normas|indicaciones|restricciones|ordenes|pautas|programacion|istruzioni|regole|direttive|linee\s+guida|indicazioni|restrizioni|vincoli|programmazione|instrucoes|regras|diretrizes|orientacoes|restricoes|ordens|programacao|instructies|regels|richtlijnen|aanwijzingen|beperkingen|opdrachten|voorschriften|programmering)\b|\b(?:vergiss|vergesst|vergessen\s+sie|ignoriere)\b,?\s+(?:alles,?\s+)?was\s+(?:man\s+)?(?:dir|ihnen|euch)\s+(?:\w+\s+)?(?:gesagt|aufgetragen|befohlen|vorgegeben)|\boublie[sz]?\s+(?:tout\s+)?ce\s+qu'on\s+(?:t'a|vous\s+a)\s+(?:dit|demande)|\bolvida\s+(?:todo\s+)?lo\s+que\s+te\s+(?:dijeron|han\s+dicho|ordenaron|pidieron)|\bdimentica\s+(?:tutto\s+)?(?:quello|cio)\s+che\s+ti\s+(?:hanno|e\s+stato)\s+(?:detto|ordinato|chiesto)|\besquec[ae]\s+(?:tudo\s+)?o\s+que\s+(?:te|lhe)\s+(?:disseram|foi\s+dito|pediram)|\bvergeet\s+(?:alles\s+)?wat\s+(?:je|jou|u)\s+(?:\w+\s+)?(?:gezegd|verteld|opgedragen)",
+        ),
+        anchored(
+            r"(?i)\b(?:gelten|gilt|ungultig|aufgehoben|widerrufen|s'appliquent|annulees|caduques|revoquees|obsoletes|validas|aplican|anuladas|revocadas|valgono|valide|annullate|revocate|valem|aplicam|canceladas|revogadas|gelden|vervallen|ingetrokken|ongeldig)\b",
+            "intent:prior-void",
+            OVERRIDE,
+            3.8,
+            r"(?i)\b(?:vorherigen|bisherigen|fruheren|alten|ursprunglichen|obigen|precedentes|anterieures|initiales|anciennes|anteriores|previas|originales|iniciales|precedenti|originali|iniziali|vecchie|anteriores|originais|iniciais|antigas|vorige|eerdere|oude|oorspronkelijke)\s+(?:anweisungen|instruktionen|regeln|richtlinien|vorgaben|instructions|consignes|regles|directives|instrucciones|reglas|directrices|normas|istruzioni|regole|direttive|instrucoes|regras|diretrizes|instructies|regels|richtlijnen)\s+(?:\w+\s+){0,2}?(?:gelten\s+nicht\s+mehr|(?:sind|wurden)\s+(?:\w+\s+)?(?:ungultig|aufgehoben|widerrufen|hinfallig)|ne\s+s'appliquent\s+plus|(?:sont|ont\s+ete)\s+(?:annulees|caduques|revoquees|obsoletes)|ya\s+no\s+(?:son\s+validas|se\s+aplican|aplican|valen)|(?:quedan|estan|fueron|han\s+sido)\s+(?:anuladas|revocadas|canceladas)|non\s+(?:valgono\s+piu|sono\s+piu\s+valide)|(?:sono|sono\s+state)\s+(?:annullate|revocate)|(?:nao\s+(?:valem|se\s+aplicam)\s+mais|ja\s+nao\s+valem)|(?:foram|estao)\s+(?:canceladas|revogadas|anuladas)|gelden\s+niet\s+meer|zijn\s+(?:vervallen|ingetrokken|ongeldig))",
+        ),
+        evidence(
+            "intent:new-instructions",
+            OVERRIDE,
+            1.6,
+            r"(?i)\b(?:ab\s+(?:sofort|jetzt)|von\s+nun\s+an|a\s+partir\s+de\s+maintenant|desormais|dorenavant|desde\s+ahora|a\s+partir\s+de\s+ahora|de\s+ahora\s+en\s+adelante|d'ora\s+in\s+poi|da\s+(?:adesso|ora)(?:\s+in\s+poi)?|a\s+partir\s+de\s+agora|de\s+agora\s+em\s+diante|vanaf\s+nu|voortaan),?\s+(?:\w+\s+){0,4}?(?:nur\s+(?:noch\s+)?(?:meine|mir)|n'obei\w*\s+qu'a\s+moi|(?:seulement|uniquement)\s+(?:a\s+)?(?:moi|mes)|solo\s+(?:a\s+mi|mis|me)|soltanto\s+(?:a\s+me|i\s+miei|le\s+mie)|(?:somente|apenas|so)\s+(?:a\s+mim|minhas|meus)|alleen\s+(?:mijn|mij|naar\s+mij))\b|\b(?:neue|deine\s+(?:neuen|wahren|echten))\s+(?:anweisungen|aufgabe)\s*:|\b(?:nouvelles?\s+(?:instructions|consignes)|nuevas\s+instrucciones|nuove\s+istruzioni|novas\s+instrucoes|nieuwe\s+instructies)\s*:",
+        ),
+        // ---- extraction
+        anchored(
+            r"(?i)\b(?:system-?prompt|systeemprompt|prompt\s+(?:du\s+)?systeme|prompt\s+(?:de|del|di|do)\s+sistema|versteckten|geheimen|verborgenen|internen|cachees|secretes|ocultas|secretas|nascoste|segrete|verborgen|geheime)\b",
+            "intent:reveal",
+            EXTRACTION,
+            3.5,
+            r"(?i)\b(?:zeig\w*|gib|nenne|verrate|wiederhole|schreib\w*|drucke|affiche[sz]?|montre[sz]?|revele[sz]?|donne[sz]?|repete[sz]?|ecri[st]|ecrivez|cite[sz]?|muestra\w*|revela\w*|dime|dinos|repite|imprime|escribe|copia|mostra\w*|rivela\w*|dimmi|ripeti|stampa|scrivi|mostre|revele|diga|repita|imprima|escreva|toon|laat|geef|herhaal|vertel|print|schrijf|was\s+steht\s+in|que\s+(?:dit|disent|contient)|que\s+(?:dice|dicen|contiene)|cosa\s+(?:dice|dicono|contiene)|o\s+que\s+(?:diz|dizem|contem)|wat\s+(?:staat|zegt))\b[^.!?\n]{0,60}?\b(?:system-?prompts?|systeemprompt|prompt\s+(?:du\s+)?systeme|prompt\s+(?:de|del|di|do)\s+sistema|(?:versteckten|geheimen|verborgenen|internen|ursprunglichen)\s+(?:anweisungen|regeln|instruktionen|vorgaben)|(?:instructions|consignes|regles)\s+(?:cachees|secretes|internes|initiales)|(?:instrucciones|reglas)\s+(?:ocultas|secretas|internas|iniciales)|(?:istruzioni|regole)\s+(?:nascoste|segrete|interne|iniziali)|(?:instrucoes|regras)\s+(?:ocultas|secretas|internas|iniciais)|(?:verborgen|geheime|interne|oorspronkelijke)\s+(?:instructies|regels))\b|\b(?:dein(?:e[nmrs]?)?|ton|tes|votre|vos|tu|tus|tuo|tue|tuoi|seu|sua|seus|suas|teu|tua|je|jouw|uw)\s+(?:\w+\s+)?(?:system-?prompts?|systeemprompt|prompt\s+(?:du\s+)?systeme|prompt\s+(?:de|del|di|do)\s+sistema|(?:versteckten|geheimen|verborgenen|internen)\s+(?:anweisungen|regeln|instruktionen)|(?:instructions|consignes|regles)\s+(?:cachees|secretes|internes)|(?:instrucciones|reglas)\s+(?:ocultas|secretas|internas)|(?:istruzioni|regole)\s+(?:nascoste|segrete|interne)|(?:instrucoes|regras)\s+(?:ocultas|secretas|internas)|(?:verborgen|geheime|interne)\s+(?:instructies|regels))\b",
+        )
+        .unless(r"(?i)\b(?:beispiel|exemple|ejemplo|esempio|exemplo|voorbeeld|wie\s+schreibe|comment\s+ecrire|como\s+escribir|come\s+scrivere|como\s+escrever|hoe\s+schrijf)"),
+        // ---- personas and rules removed
+        evidence(
+            "intent:persona",
+            ROLE,
+            1.3,
+            r"(?i)\b(?:du\s+bist\s+(?:jetzt|nun|ab\s+(?:jetzt|sofort|heute))|ab\s+(?:jetzt|sofort)\s+bist\s+du|von\s+nun\s+an\s+bist\s+du|tu\s+es\s+(?:maintenant|desormais|dorenavant)|(?:a\s+partir\s+de\s+maintenant|desormais|dorenavant),?\s+tu\s+es|(?:ahora|desde\s+ahora|a\s+partir\s+de\s+ahora),?\s+(?:eres|seras)|ya\s+no\s+eres|(?:ora|adesso|da\s+ora\s+in\s+poi|d'ora\s+in\s+poi),?\s+(?:tu\s+)?sei|non\s+sei\s+piu|(?:agora|a\s+partir\s+de\s+agora),?\s+(?:voce\s+e|tu\s+es)|voce\s+agora\s+e|je\s+bent\s+nu|vanaf\s+nu\s+ben\s+je|je\s+bent\s+niet\s+langer|fais\s+semblant\s+d'etre|faites\s+semblant\s+d'etre|finge\s+(?:que\s+eres|ser)|fingi\s+di\s+essere|finja\s+(?:que\s+(?:e|voce\s+e)|ser)|doe\s+alsof\s+je|tu\s+vas\s+(?:jouer|incarner)|spiel\w*\s+(?:ab\s+jetzt\s+)?die\s+rolle|(?:eine?|un|una|uma|een)\s+(?:ki|ia|ai|modell|modele|modelo|modello|model)\s+(?:\w+\s+)?(?:ohne|sans|sin|senza|sem|zonder|namens|appele\w*|llamad[oa]|chiamat[oa]|chamad[oa]|genaamd))\b",
+        ),
+        evidence(
+            "intent:rule-removal",
+            JAILBREAK,
+            2.2,
+            r"(?i)\b(?:ohne|keine(?:rlei)?|frei\s+von)\s+(?:\w+\s+)?(?:einschrankungen|beschrankungen|regeln|filter|zensur|grenzen|richtlinien|moral|ethik)\b|\bunzensiert\w*|\b(?:sans|aucune?)\s+(?:\w+\s+)?(?:restrictions?|regles|filtres?|censure|limites|limitations|garde-fous|ethique)\b|\b(?:sin|ninguna?|ningun)\s+(?:\w+\s+)?(?:restricciones|reglas|filtros?|censura|limites|limitaciones|etica)\b|\b(?:senza|nessuna?|nessun)\s+(?:\w+\s+)?(?:restrizioni|regole|filtri|filtro|censura|limiti|limitazioni|etica)\b|\b(?:sem|nenhuma?)\s+(?:\w+\s+)?(?:restricoes|regras|filtros?|censura|limites|limitacoes|etica)\b|\b(?:zonder|geen)\s+(?:\w+\s+)?(?:beperkingen|regels|filters?|censuur|grenzen|ethiek)\b|\b(?:ongecensureerd|ongefilterd|ungefiltert|non\s+censure)\b|\b(?:nie|niemals)\s+(?:\w+\s+)?ablehn\w*|\bverweigerst\s+nie\b|\bne\s+refuse[sz]?\s+jamais\b|\bnunca\s+(?:se\s+niega|rechaza|recusa|nega)\b|\bnon\s+rifiut\w*\s+mai\b|\bweiger\w*\s+nooit\b|\b(?:deaktivier\w*|desactive[sz]?|desactiva|disattiva|desative|desativa|deactiveer)\s+(?:deine|tes|vos|tus|sus|le\s+tue|i\s+tuoi|suas|seus|je|jouw)\s+(?:\w+\s+)?(?:regeln|sicherheits\w*|filter|regles|filtres|reglas|filtros|regole|filtri|regras|regels|restrictions|restricciones|restrizioni|restricoes|beperkingen|garde-fous)",
+        ),
+        evidence(
+            "intent:rule-removal",
+            JAILBREAK,
+            2.2,
+            // A mode without rules: with a persona, or rules switched off, a jailbreak; alone,
+            // often a phone's settings ("Entwicklermodus in Android").
+            r"(?i)\b(?:entwicklermodus|gott-?modus|mode\s+(?:developpeur|dieu|sans\s+(?:filtres?|restrictions?))|modo\s+(?:de\s+)?(?:desarrollador|desenvolvedor|dios|deus|sin\s+(?:filtros?|restricciones)|sem\s+(?:filtros?|restricoes))|modalita\s+(?:sviluppatore|dio|senza\s+(?:filtri|restrizioni))|ontwikkelaarsmodus|god-?modus)\b",
+        ),
+        // ---- exfiltration
+        anchored(
+            r"(?i)\b(?:schick\w*|sende\w*|leite|weiterleit\w*|ubermittl\w*|envoie[sz]?|envoyer|transfere[sz]?|transmets|transmettez|fais\s+suivre|envia|envie|envien|enviar|reenvia|reenvie|manda|mande|invia|inviare|inoltra|trasmetti|encaminhe|encaminha|stuur|verstuur|doorsturen)\b",
+            "intent:exfil",
+            EXFILTRATION,
+            3.9,
+            r"(?i)\b(?:schick\w*|sende\w*|leite|weiterleit\w*|ubermittl\w*|envoie[sz]?|envoyer|transfere[sz]?|transmets|transmettez|fais\s+suivre|envia|envie|envien|enviar|reenvia|reenvie|manda|mande|invia|inviare|inoltra|trasmetti|encaminhe|encaminha|stuur|verstuur|doorsturen)\b[^.!?\n]{0,80}?\b(?:gesprachsverlauf|chatverlauf|verlauf|unterhaltung|passw(?:o|oe)rt\w*|zugangsdaten|kundendaten|nutzerdaten|benutzerdaten|daten|schlussel|historique|conversation|mots?\s+de\s+passe|identifiants|donnees|cles|historial|conversacion|contrasenas?|credenciales|datos|correos|claves|cronologia|conversazione|password|credenziali|dati|chiavi|historico|conversa|senhas?|credenciais|dados|chaves|geschiedenis|chatgeschiedenis|gesprek|wachtwoord(?:en)?|inloggegevens|gegevens|sleutels|e-?mails?)\b[^.!?\n]{0,60}?(?:https?://|\b[\w.+-]+@[\w-]+\.)",
+        ),
+        evidence(
+            "intent:covert",
+            EXFILTRATION,
+            1.2,
+            r"(?i)\bohne\s+(?:\w+\s+){0,3}?zu\s+(?:informieren|sagen|erwahnen|benachrichtigen|fragen)\b|\bsans\s+(?:en\s+parler|le\s+dire|le\s+mentionner|(?:le\s+|la\s+|l')?(?:prevenir|informer|avertir))\b|\bsin\s+(?:decirselo|avisar|mencionarlo|informar|que\s+lo\s+sepa)\b|\bno\s+se\s+lo\s+(?:menciones|digas)\b|\bsenza\s+(?:avvisare|dirlo|informare|menzionarlo)\b|\bsem\s+(?:avisar|contar|mencionar|informar)\b|\bzonder\s+(?:het\s+)?(?:\w+\s+){0,3}?te\s+(?:vertellen|melden|zeggen|laten\s+weten)\b|\b(?:heimlich|discretement|en\s+secreto|di\s+nascosto|em\s+segredo|stiekem)\b",
+        ),
+        // ---- addressed to the model
+        evidence(
+            "intent:addressing-ai",
+            OVERRIDE,
+            1.6,
+            r"(?i)\b(?:hinweis|anmerkung|nachricht|notiz|anweisung)\s+(?:an|fur)\s+(?:den\s+|die\s+|das\s+|alle\s+)?(?:ki|ki-\w+|assistenten|sprachmodell|modell|ki-agenten)\b|\b(?:note|instruction|message|consigne)s?\s+(?:pour|a)\s+(?:l'|le\s+|la\s+|les\s+)?(?:ia|assistant|modele|agent)s?\b|\b(?:nota|instruccion|mensaje|aviso)\s+(?:para|al?)\s+(?:el\s+|la\s+)?(?:ia|asistente|modelo|agente)\b|\b(?:nota|istruzione|messaggio|avviso)\s+(?:per|al?|all')\s*(?:l'|il\s+|la\s+|lo\s+)?(?:ia|assistente|modello|agente)\b|\b(?:nota|instrucao|mensagem|aviso)\s+(?:para|ao?)\s+(?:a\s+|o\s+)?(?:ia|assistente|modelo|agente)\b|\b(?:opmerking|notitie|instructie|bericht)\s+(?:voor|aan)\s+(?:de\s+|het\s+)?(?:ai|assistent|taalmodel|model|agent)\b|\b(?:liebe|lieber|chere?|querid[oa]|car[oa]|beste)\s+(?:ki|ia|ai|assistent\w*|asistente)\b",
+        ),
+        // ---- tools
+        anchored(
+            r"(?i)\b(?:werkzeug|funktion|outil|fonction|herramienta|funcion|strumento|funzione|ferramenta|funcao|functie)\b",
+            "intent:tool-call",
+            TOOL,
+            1.4,
+            r"(?i)\b(?:rufe|ruf|fuhre|starte|nutze|verwende|benutze|appelle[zs]?|execute[zs]?|utilise[zs]?|lance[zs]?|declenche[zs]?|llama|ejecuta|usa|invoca|utiliza|chiama|esegui|utilizza|chame|use|invoque|utilize|roep|gebruik|voer)\b[^.!?\n]{0,40}?\b(?:werkzeug|funktion|outil|fonction|herramienta|funcion|strumento|funzione|ferramenta|funcao|functie|tool)\b",
+        ),
+        evidence(
+            "intent:tool-call",
+            TOOL,
+            1.4,
+            r"(?i)\b(?:rufe|ejecuta|llama|chiama|esegui|execute|appelle|roep|invoca|chame)\s+(?:\w+\s+){0,2}?[a-z]+_[a-z_]+",
+        ),
+        // ---- directives: in tool output, documents and memory only
+        anchored(
+            r"(?i)\b(?:your|the)\s+(?:final\s+)?(?:summary|answer|response|reply|output|report)\b",
+            "directive:answer",
+            EXFILTRATION,
+            2.4,
+            // Something to be added to the answer: a canary, a link, a claim.
+            r"(?i)\b(?:include|add|append|insert|copy|paste|put|mention|write|quote|embed|end|start|begin)\b[^.!?\n]{0,60}?\b(?:in|into|to|at\s+the\s+(?:end|start|top|bottom)\s+of|with)\s+(?:your|the)\s+(?:final\s+)?(?:summary|answer|response|reply|output|report)\b",
+        )
+        .untrusted_only(),
+        directive(
+            "directive:answer",
+            EXFILTRATION,
+            2.4,
+            r"(?i)\b(?:fuge|fugen\s+sie|schreib\w*|nimm|setze)\b[^.!?\n]{0,60}?\bin\s+(?:deine|ihre)\s+(?:zusammenfassung|antwort)\b|\b(?:ajoute[sz]?|insere[sz]?|mets|mettez|copie[sz]?|ecris|mentionne[sz]?)\b[^.!?\n]{0,60}?\b(?:dans|a\s+la\s+fin\s+de|au\s+debut\s+de)\s+(?:ton|ta|votre)\s+(?:resume|reponse|synthese)\b|\b(?:incluye|anade|agrega|inserta|copia|escribe|menciona|pon)\b[^.!?\n]{0,60}?\b(?:en|al\s+final\s+de|al\s+principio\s+de)\s+(?:tu|su)\s+(?:resumen|respuesta)\b|\b(?:includi|aggiungi|inserisci|copia|scrivi|menziona|metti)\b[^.!?\n]{0,60}?\b(?:nel|nella|alla\s+fine\s+del(?:la)?)\s+(?:tuo|tua)\s+(?:riassunto|risposta|sintesi)\b|\b(?:inclua|adicione|acrescente|insira|copie|escreva|mencione|coloque)\b[^.!?\n]{0,60}?\b(?:no|na|ao\s+final\s+d[oa])\s+(?:(?:seu|sua|teu|tua)\s+)?(?:resumo|resposta)\b|\b(?:voeg|zet|schrijf|kopieer|vermeld|neem)\b[^.!?\n]{0,60}?\b(?:in|aan\s+het\s+(?:eind|begin)\s+van)\s+(?:je|jouw|uw)\s+(?:samenvatting|antwoord)\b|\b(?:tell|inform|remind|instruct|ask)\s+the\s+user\s+(?:to|that)\b|\bsag\w*\s+dem\s+(?:nutzer|benutzer)\b|\bdis\s+a\s+l'utilisateur\b|\bdile\s+al\s+usuario\b|\bdi\s+all'utente\b|\bdiga\s+ao\s+usuario\b|\bzeg\s+(?:tegen\s+)?de\s+gebruiker\b",
+        ),
+        directive(
+            "directive:before-answer",
+            OVERRIDE,
+            2.0,
+            r"(?i)\bbefore\s+(?:you\s+)?(?:answer|respond|repl|writ|continu)\w*|\bbefore\s+(?:answering|responding|replying)\b|\bwhen\s+(?:you\s+)?(?:summari[sz]e|summari[sz]ing|answer|process|read)\w*\s+(?:this|the)\b|\b(?:the|any|an|all)\s+(?:ai|assistant|agent|llm|model|chatbot)s?\s+(?:must|should|needs?\s+to|is\s+required\s+to|has\s+to|shall)\b|\b(?:vor\s+(?:deiner|ihrer)\s+antwort|bevor\s+du\s+antwortest|beim\s+zusammenfassen|avant\s+de\s+repondre|en\s+resumant|quand\s+tu\s+resumes|antes\s+de\s+(?:contestar|responder)|al\s+resumir|cuando\s+resumas|prima\s+di\s+rispondere|nel\s+riassumere|ao\s+resumir|voordat\s+je\s+antwoordt|bij\s+het\s+samenvatten)\b",
+        ),
+        directive(
+            "directive:address",
+            OVERRIDE,
+            1.6,
+            r"(?i)\b(?:ai|llm)\s+(?:agent|assistant|model)s?\s*[:,]|(?:^|[\x22'\[(>]\s*|--\s*)(?:assistant|asistente|assistente|assistent|ki-assistent|agent)\s*[:,]\s*[a-z]",
+        ),
+        directive(
+            "directive:tool",
+            TOOL,
+            1.8,
+            r"(?i)\b(?:call|invoke|use|run|execute|trigger)\s+(?:the\s+)?`?[a-z]+_[a-z_]+`?\b",
+        ),
+    ]
+}
