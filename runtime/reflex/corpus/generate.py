@@ -2573,17 +2573,20 @@ def main():
     # ten of each language's injections, and of its benign texts, held out.
     for prefix, batch in languages.BATCHES:
         groups = {}
-        for lang, channel, family, text in batch:
-            groups.setdefault((lang, family is None), []).append((channel, family, text))
+        for lang, channel, family, text, *pii in batch:
+            groups.setdefault((lang, family is None), []).append((channel, family, text, pii))
         for (lang, benign), texts in groups.items():
             group = f"{prefix}-{lang}-{'neg' if benign else 'inj'}"
-            for idx, (channel, family, text) in enumerate(texts):
+            for idx, (channel, family, text, pii) in enumerate(texts):
+                # A benign text written to carry PII is no hard negative.
+                pii = pii[0] if pii else []
                 add(
                     split_of(group, idx, len(texts)),
                     f"{prefix}-{lang}-{channel}-{family or 'neg'}-{idx}",
                     text,
+                    pii=pii,
                     injection=family,
-                    hard_negative=benign,
+                    hard_negative=benign and not pii,
                     lang=lang,
                     channel=channel,
                 )
