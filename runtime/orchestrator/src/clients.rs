@@ -226,11 +226,12 @@ impl Clients {
         self.reflex_url.is_some()
     }
 
-    /// Asks the Reflex Layer about `texts` in one call (one rate-limit token); an error when
-    /// no Reflex Layer is configured.
+    /// Asks the Reflex Layer about `texts`, each judged as the channel of the same index, in
+    /// one call (one rate-limit token); an error when no Reflex Layer is configured.
     pub async fn check_reflex_batch(
         &self,
         texts: &[&str],
+        channels: &[&str],
         user_id: &str,
     ) -> Result<BatchVerdict, CallError> {
         let Some(base) = &self.reflex_url else {
@@ -239,7 +240,7 @@ impl Clients {
                 message: "none is configured".into(),
             });
         };
-        let body = serde_json::json!({"texts": texts, "user_id": user_id});
+        let body = serde_json::json!({"texts": texts, "channels": channels, "user_id": user_id});
         let url = format!("{base}/process/batch");
         let response = self
             .post_with_retries(&url, &body, Duration::from_secs(5))

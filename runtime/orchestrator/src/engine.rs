@@ -492,12 +492,17 @@ async fn run_complex(
                     .iter()
                     .map(|dep| (dep.clone(), outputs[dep].clone()))
                     .collect();
+                // An output another step reads goes to that step's LLM: gated as tool output.
+                let read_later = steps
+                    .iter()
+                    .any(|other| other.depends_on.contains(&step.id));
                 running.spawn(run_step(
                     state.clone(),
                     task_id.to_owned(),
                     fence_epoch,
                     step.clone(),
                     context,
+                    read_later.then(|| contract.user_id.clone()),
                     deadline,
                 ));
             }
@@ -556,12 +561,22 @@ async fn run_complex(
     }))
 }
 
+/// Why a step did not complete: its arm's call failed, or its output was blocked.
+enum StepFailure {
+    Call(crate::clients::CallError),
+    Blocked(String),
+}
+
+/// Runs one step on its arm and records its outcome. `gated_for` is the task's user when a
+/// later step reads this step's output: the output then passes the Reflex gate as tool output
+/// first ([`crate::gate::gate_output`]), and a blocked output fails the step.
 async fn run_step(
     state: Arc<AppState>,
     task_id: String,
     epoch: i64,
     step: Step,
     context: serde_json::Map<String, serde_json::Value>,
+    gated_for: Option<String>,
     deadline: tokio::time::Instant,
 ) -> Result<(String, serde_json::Value, u64), Stop> {
     let store = &state.store;
@@ -585,11 +600,21 @@ async fn run_step(
         "context": context,
     });
     let request_id = format!("{task_id}:{}", step.id);
-    match state
+    let outcome = match state
         .clients
         .execute(&step.arm, &task, &request_id, (&task_id, epoch), deadline)
         .await
     {
+        Ok(answer) => match &gated_for {
+            Some(user_id) => crate::gate::gate_output(&state, user_id, &step.id, &answer.result)
+                .await
+                .map(|()| answer)
+                .map_err(StepFailure::Blocked),
+            None => Ok(answer),
+        },
+        Err(error) => Err(StepFailure::Call(error)),
+    };
+    match outcome {
         Ok(answer) => {
             let output = answer.result;
             let output_json = output.to_string();
@@ -605,9 +630,12 @@ async fn run_step(
             .await?;
             Ok((step.id, output, tokens_of(&answer.provenance)))
         }
-        Err(crate::clients::CallError::Fenced { .. }) => Err(Stop::Fenced),
-        Err(error) => {
-            let message = format!("step {} failed: {error}", step.id);
+        Err(StepFailure::Call(crate::clients::CallError::Fenced { .. })) => Err(Stop::Fenced),
+        Err(failure) => {
+            let message = match failure {
+                StepFailure::Call(error) => format!("step {} failed: {error}", step.id),
+                StepFailure::Blocked(why) => format!("step {} failed: {why}", step.id),
+            };
             let failed = StepUpdate {
                 status: "failed",
                 error: Some(&message),

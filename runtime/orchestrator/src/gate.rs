@@ -4,6 +4,12 @@
 //! `context` went straight to the LLM). The texts go to the Reflex Layer in one batch
 //! (`POST /process/batch`); an injection anywhere blocks the task, and the PII policy applies
 //! to each text before the contract is stored or sent anywhere.
+//!
+//! Each text goes with its channel (issue 27): the goal, constraints and acceptance criteria
+//! are the user's own words (`user_input`); `context` carries what the user brings along,
+//! documents and records, and is judged as a `document`, where an instruction addressed to the
+//! model is the attack. An arm's output that another step will read is gated as
+//! `tool_output` before it reaches that step's LLM ([`gate_output`]).
 
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -21,11 +27,18 @@ const BATCH_BYTES: usize = 128 * 1024;
 /// Texts sent in one batch: under the Reflex Layer's 4,096.
 const BATCH_TEXTS: usize = 1024;
 
-/// A text of the contract, and where it is (`goal`, `context.notes[2]`, `context (key 0)`).
+/// The Reflex Layer's channels, as its API spells them.
+pub const USER_INPUT: &str = "user_input";
+pub const DOCUMENT: &str = "document";
+pub const TOOL_OUTPUT: &str = "tool_output";
+
+/// A text of the contract, where it is (`goal`, `context.notes[2]`, `context (key 0)`), and
+/// the channel it is judged as.
 #[derive(Debug, Clone)]
 pub struct Field {
     pub path: String,
     pub text: String,
+    pub channel: &'static str,
 }
 
 /// Every text of the contract the gate covers, in a fixed order ([`rewrite`] follows it).
@@ -33,10 +46,16 @@ pub fn fields(contract: &TaskContract) -> Vec<Field> {
     let mut out = vec![Field {
         path: "goal".into(),
         text: contract.goal.clone(),
+        channel: USER_INPUT,
     }];
     for (name, value) in json_fields(contract) {
         if let Some(value) = value {
-            walk(value, name, &mut out);
+            let channel = if name == "context" {
+                DOCUMENT
+            } else {
+                USER_INPUT
+            };
+            walk(value, name, channel, &mut out);
         }
     }
     out
@@ -50,15 +69,16 @@ fn json_fields(contract: &TaskContract) -> [(&'static str, Option<&Value>); 3] {
     ]
 }
 
-fn walk(value: &Value, path: &str, out: &mut Vec<Field>) {
+fn walk(value: &Value, path: &str, channel: &'static str, out: &mut Vec<Field>) {
     match value {
         Value::String(text) => out.push(Field {
             path: path.to_owned(),
             text: text.clone(),
+            channel,
         }),
         Value::Array(items) => {
             for (idx, item) in items.iter().enumerate() {
-                walk(item, &format!("{path}[{idx}]"), out);
+                walk(item, &format!("{path}[{idx}]"), channel, out);
             }
         }
         Value::Object(map) => {
@@ -67,8 +87,9 @@ fn walk(value: &Value, path: &str, out: &mut Vec<Field>) {
                 out.push(Field {
                     path: format!("{path} (key {idx})"),
                     text: key.clone(),
+                    channel,
                 });
-                walk(item, &format!("{path}.{key}"), out);
+                walk(item, &format!("{path}.{key}"), channel, out);
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
@@ -128,94 +149,8 @@ pub async fn gate(state: &AppState, contract: &mut TaskContract) -> Result<(), A
         return Ok(());
     }
     let fields = fields(contract);
-    let mut verdicts = Vec::with_capacity(fields.len());
-    // One batch unless the texts are large: each batch fits the Reflex Layer's body limit.
-    let mut start = 0;
-    while start < fields.len() {
-        let mut end = start;
-        let mut bytes = 0;
-        while end < fields.len()
-            && end - start < BATCH_TEXTS
-            && (end == start || bytes + fields[end].text.len() <= BATCH_BYTES)
-        {
-            bytes += fields[end].text.len();
-            end += 1;
-        }
-        let texts: Vec<&str> = fields[start..end]
-            .iter()
-            .map(|field| field.text.as_str())
-            .collect();
-        let batch = state
-            .clients
-            .check_reflex_batch(&texts, &contract.user_id)
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "reflex layer call failed");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "reflex_unavailable",
-                    "the Reflex Layer could not be reached",
-                )
-            })?;
-        if batch.status == "rate_limited" {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("user {} is over their request rate", contract.user_id),
-            ));
-        }
-        if batch.results.len() != end - start {
-            return Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "reflex_unreadable",
-                format!(
-                    "the Reflex Layer answered {} verdicts for {} texts",
-                    batch.results.len(),
-                    end - start
-                ),
-            ));
-        }
-        verdicts.extend(batch.results);
-        start = end;
-    }
-    let blocked: Vec<usize> = (0..fields.len())
-        .filter(|&idx| verdicts[idx].status == "blocked")
-        .collect();
-    if !blocked.is_empty() {
-        let names: Vec<&str> = blocked
-            .iter()
-            .map(|&idx| fields[idx].path.as_str())
-            .collect();
-        let mut kinds: Vec<&str> = blocked
-            .iter()
-            .flat_map(|&idx| &verdicts[idx].injection_matches)
-            .filter_map(|found| found["injection_type"].as_str())
-            .collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        let details: Vec<Value> = blocked
-            .iter()
-            .map(|&idx| {
-                serde_json::json!({
-                    "field": fields[idx].path,
-                    "injection_matches": verdicts[idx].injection_matches,
-                    "pii_matches": verdicts[idx].pii_matches,
-                })
-            })
-            .collect();
-        return Err(ApiError {
-            details: Some(serde_json::json!({"fields": details})),
-            ..ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "blocked_by_reflex",
-                format!(
-                    "field `{}` was blocked by the Reflex Layer: {}",
-                    names.join("`, `"),
-                    kinds.join(", ")
-                ),
-            )
-        });
-    }
+    let verdicts = check(state, &fields, &contract.user_id).await?;
+    refuse_blocked(&fields, &verdicts)?;
     let policy = state.config.pii_policy;
     if policy == PiiPolicy::Allow {
         return Ok(());
@@ -242,6 +177,144 @@ pub async fn gate(state: &AppState, contract: &mut TaskContract) -> Result<(), A
         .flatten()
     {
         rewrite(value, &mut replacements);
+    }
+    Ok(())
+}
+
+/// Gates the texts of step `step_id`'s `output` as tool output, before a step that depends on
+/// it sends them to its LLM: `Err` (a message naming the step and the field) when the Reflex
+/// Layer blocks one. No Reflex Layer, no gate (the instance said so at start).
+pub async fn gate_output(
+    state: &AppState,
+    user_id: &str,
+    step_id: &str,
+    output: &Value,
+) -> Result<(), String> {
+    if !state.clients.has_reflex() {
+        return Ok(());
+    }
+    let mut fields = Vec::new();
+    walk(output, "output", TOOL_OUTPUT, &mut fields);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let verdicts = check(state, &fields, user_id).await.map_err(|error| {
+        format!(
+            "step {step_id}'s output could not be gated: {}",
+            error.message
+        )
+    })?;
+    refuse_blocked(&fields, &verdicts)
+        .map_err(|error| format!("step {step_id}'s output: {}", error.message))
+}
+
+/// The Reflex Layer's verdict on each of `fields`, in order: one batch unless the texts are
+/// large (each batch fits its body limit).
+async fn check(
+    state: &AppState,
+    fields: &[Field],
+    user_id: &str,
+) -> Result<Vec<crate::clients::TextVerdict>, ApiError> {
+    let mut verdicts = Vec::with_capacity(fields.len());
+    let mut start = 0;
+    while start < fields.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < fields.len()
+            && end - start < BATCH_TEXTS
+            && (end == start || bytes + fields[end].text.len() <= BATCH_BYTES)
+        {
+            bytes += fields[end].text.len();
+            end += 1;
+        }
+        let texts: Vec<&str> = fields[start..end]
+            .iter()
+            .map(|field| field.text.as_str())
+            .collect();
+        let channels: Vec<&str> = fields[start..end]
+            .iter()
+            .map(|field| field.channel)
+            .collect();
+        let batch = state
+            .clients
+            .check_reflex_batch(&texts, &channels, user_id)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "reflex layer call failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "reflex_unavailable",
+                    "the Reflex Layer could not be reached",
+                )
+            })?;
+        if batch.status == "rate_limited" {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("user {user_id} is over their request rate"),
+            ));
+        }
+        if batch.results.len() != end - start {
+            return Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "reflex_unreadable",
+                format!(
+                    "the Reflex Layer answered {} verdicts for {} texts",
+                    batch.results.len(),
+                    end - start
+                ),
+            ));
+        }
+        verdicts.extend(batch.results);
+        start = end;
+    }
+    Ok(verdicts)
+}
+
+/// 400 `blocked_by_reflex`, naming every blocked field and what was found in it, when the
+/// Reflex Layer blocked any of `fields`.
+fn refuse_blocked(
+    fields: &[Field],
+    verdicts: &[crate::clients::TextVerdict],
+) -> Result<(), ApiError> {
+    let blocked: Vec<usize> = (0..fields.len())
+        .filter(|&idx| verdicts[idx].status == "blocked")
+        .collect();
+    if !blocked.is_empty() {
+        let names: Vec<&str> = blocked
+            .iter()
+            .map(|&idx| fields[idx].path.as_str())
+            .collect();
+        let mut kinds: Vec<&str> = blocked
+            .iter()
+            .flat_map(|&idx| &verdicts[idx].injection_matches)
+            .filter_map(|found| found["injection_type"].as_str())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let details: Vec<Value> = blocked
+            .iter()
+            .map(|&idx| {
+                serde_json::json!({
+                    "field": fields[idx].path,
+                    "channel": fields[idx].channel,
+                    "injection_matches": verdicts[idx].injection_matches,
+                    "pii_matches": verdicts[idx].pii_matches,
+                })
+            })
+            .collect();
+        return Err(ApiError {
+            details: Some(serde_json::json!({"fields": details})),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "blocked_by_reflex",
+                format!(
+                    "field `{}` was blocked by the Reflex Layer: {}",
+                    names.join("`, `"),
+                    kinds.join(", ")
+                ),
+            )
+        });
     }
     Ok(())
 }

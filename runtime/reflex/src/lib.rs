@@ -23,7 +23,9 @@ pub mod ngram;
 pub mod normalise;
 mod ratelimit;
 
-pub use detect::{Detector, Findings, InjectionMatch, MAX_MATCHES_PER_PATTERN, PiiMatch, Severity};
+pub use detect::{
+    Channel, Detector, Findings, InjectionMatch, MAX_MATCHES_PER_PATTERN, PiiMatch, Severity,
+};
 pub use ratelimit::RateLimiter;
 
 /// The longest text `/process` accepts, in characters.
@@ -266,6 +268,10 @@ pub struct ProcessRequest {
     /// more, higher alarms less. Default [`injection::DEFAULT_THRESHOLD`].
     #[serde(default)]
     pub threshold: Option<f32>,
+    /// Where the text comes from: `user_input` (the default), `tool_output`, `document` or
+    /// `memory`. In the last three, an instruction addressed to the model is the attack.
+    #[serde(default)]
+    pub channel: Channel,
 }
 
 fn yes() -> bool {
@@ -277,6 +283,8 @@ fn yes() -> bool {
 pub struct ProcessResponse {
     pub request_id: String,
     pub status: &'static str,
+    /// The channel the text was judged as.
+    pub channel: Channel,
     pub pii_detected: bool,
     pub pii_matches: Vec<PiiMatch>,
     pub injection_detected: bool,
@@ -308,6 +316,12 @@ pub struct BatchRequest {
     pub use_cache: bool,
     #[serde(default)]
     pub threshold: Option<f32>,
+    /// The channel of every text (default `user_input`)...
+    #[serde(default)]
+    pub channel: Channel,
+    /// ...or of each, in the order of `texts`: as many as there are texts.
+    #[serde(default)]
+    pub channels: Option<Vec<Channel>>,
 }
 
 /// The most texts one batch may hold.
@@ -328,6 +342,7 @@ pub struct BatchResponse {
 #[derive(Debug, Serialize)]
 pub struct TextVerdict {
     pub status: &'static str,
+    pub channel: Channel,
     pub pii_detected: bool,
     pub pii_matches: Vec<PiiMatch>,
     pub injection_detected: bool,
@@ -397,6 +412,7 @@ fn process_text(
             let response = ProcessResponse {
                 request_id,
                 status: "rate_limited",
+                channel: request.channel,
                 pii_detected: false,
                 pii_matches: Vec::new(),
                 injection_detected: false,
@@ -416,6 +432,7 @@ fn process_text(
     let response = ProcessResponse {
         request_id,
         status: if blocked { "blocked" } else { "success" },
+        channel: request.channel,
         pii_detected: !findings.pii.is_empty(),
         injection_detected: blocked,
         injection_score,
@@ -510,6 +527,19 @@ fn process_texts(
     for (idx, text) in request.texts.iter().enumerate() {
         check_length(text, || format!("texts[{idx}]"))?;
     }
+    if let Some(channels) = &request.channels
+        && channels.len() != request.texts.len()
+    {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_request",
+            message: format!(
+                "field `channels` holds {} channels for {} texts; give one per text, or `channel` for all",
+                channels.len(),
+                request.texts.len()
+            ),
+        });
+    }
     let threshold = check_threshold(request.threshold)?;
     check_user_id(request.user_id.as_deref())?;
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -526,15 +556,21 @@ fn process_texts(
         return Ok(answer(StatusCode::TOO_MANY_REQUESTS, &response));
     }
     let scope = cache_scope(state, principal, peer);
-    let options = ScanOptions {
-        check_pii: request.check_pii,
-        check_injection: request.check_injection,
-        use_cache: request.use_cache,
-    };
     let results: Vec<TextVerdict> = request
         .texts
         .iter()
-        .map(|text| {
+        .enumerate()
+        .map(|(idx, text)| {
+            let channel = request
+                .channels
+                .as_ref()
+                .map_or(request.channel, |channels| channels[idx]);
+            let options = ScanOptions {
+                check_pii: request.check_pii,
+                check_injection: request.check_injection,
+                use_cache: request.use_cache,
+                channel,
+            };
             let (mut findings, cache_hit) = if text.trim().is_empty() {
                 (Findings::default(), false)
             } else {
@@ -543,6 +579,7 @@ fn process_texts(
             let (injection_score, blocked) = judge(&mut findings, threshold);
             TextVerdict {
                 status: if blocked { "blocked" } else { "success" },
+                channel,
                 pii_detected: !findings.pii.is_empty(),
                 injection_detected: blocked,
                 injection_score,
@@ -602,6 +639,7 @@ struct ScanOptions {
     check_pii: bool,
     check_injection: bool,
     use_cache: bool,
+    channel: Channel,
 }
 
 /// [`scan_text`] of a `/process` request.
@@ -610,20 +648,27 @@ fn scan_cached(state: &AppState, request: &ProcessRequest, scope: u64) -> (Findi
         check_pii: request.check_pii,
         check_injection: request.check_injection,
         use_cache: request.use_cache,
+        channel: request.channel,
     };
     scan_text(state, &request.text, options, scope)
 }
 
-/// Scans through the cache. The key is a hash of text, flags and scope; the entry keeps the
-/// text and scope, so a hash collision is a miss, never a wrong answer.
+/// Scans through the cache. The key is a hash of text, flags (the checks and the channel) and
+/// scope; the entry keeps the text, flags and scope, so a hash collision is a miss, never a
+/// wrong answer.
 fn scan_text(state: &AppState, text: &str, options: ScanOptions, scope: u64) -> (Findings, bool) {
-    let flags = u8::from(options.check_pii) | (u8::from(options.check_injection) << 1);
+    let flags = u8::from(options.check_pii)
+        | (u8::from(options.check_injection) << 1)
+        | ((options.channel as u8) << 2);
     let cache = match &state.cache {
         Some(cache) if options.use_cache => cache,
         _ => {
-            let findings = state
-                .detector
-                .scan(text, options.check_pii, options.check_injection);
+            let findings = state.detector.scan_in(
+                text,
+                options.channel,
+                options.check_pii,
+                options.check_injection,
+            );
             return (findings, false);
         }
     };
@@ -640,9 +685,12 @@ fn scan_text(state: &AppState, text: &str, options: ScanOptions, scope: u64) -> 
     {
         return (hit.findings.clone(), true);
     }
-    let findings = state
-        .detector
-        .scan(text, options.check_pii, options.check_injection);
+    let findings = state.detector.scan_in(
+        text,
+        options.channel,
+        options.check_pii,
+        options.check_injection,
+    );
     state.sweep_expired(cache);
     cache.insert(
         key,

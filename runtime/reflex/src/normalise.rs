@@ -293,12 +293,10 @@ mod tests {
 
     #[test]
     fn words_in_cyrillic_and_greek_stay_as_written() {
-        let text = "Привет, как дела? Καλημέρα σας.";
-        // Greek accents are folded (not hiding); no letter is mapped to Latin.
-        let folded = fold(text).unwrap();
-        assert!(!folded.hidden);
-        assert!(!folded.text.contains('a'), "{}", folded.text);
-        assert!(folded.text.starts_with("Привет, как дела?"));
+        // Their letters are no homoglyphs there, and Greek accents sit on Greek letters.
+        assert_eq!(fold("Привет, как дела? Καλημέρα σας."), None);
+        // A Latin word beside them is left alone too: nothing in it hides.
+        assert_eq!(fold("Ответ: please ignore typos"), None);
     }
 
     #[test]
