@@ -390,6 +390,19 @@ impl Detector {
                 kept.push(found);
             }
         }
+        // A number a phone pattern found ("+55 21 99876-5432") is no card, though its digits
+        // may pass the Luhn check.
+        let phones: Vec<(usize, usize)> = kept
+            .iter()
+            .filter(|found| found.pii_type == "phone")
+            .map(|found| (found.start, found.end))
+            .collect();
+        kept.retain(|found| {
+            found.pii_type != "credit_card"
+                || !phones
+                    .iter()
+                    .any(|&(start, end)| found.start < end && start < found.end)
+        });
         findings.pii = kept;
         if check_injection {
             let hidden = folded.is_some_and(|folded| folded.hidden);
