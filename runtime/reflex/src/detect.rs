@@ -139,9 +139,10 @@ impl Severity {
 pub struct Detector {
     /// The PII patterns, then the injection signals.
     set: RegexSet,
-    /// The PII patterns and every signal but the contexts: in a text none of them matches,
-    /// only contexts can fire, and they only lower a score, so one early-exit pass answers it
-    /// (see [`Detector::scan`]).
+    /// The PII patterns and every signal but the contexts and the directives: in user input
+    /// none of them matches, only contexts can fire, and they only lower a score, so one
+    /// early-exit pass answers it (see [`Detector::scan`]). The directives count only in
+    /// untrusted channels, whose texts skip the gate.
     gate: RegexSet,
     patterns: Vec<Pattern>,
     /// The injection signals alone, for a second look at decoded and folded text.
@@ -242,7 +243,7 @@ impl Detector {
             specs.iter().map(|spec| spec.source).chain(
                 signal_specs
                     .iter()
-                    .filter(|spec| spec.role != Role::Context)
+                    .filter(|spec| !matches!(spec.role, Role::Context | Role::Directive(_)))
                     .map(SignalSpec::set_source),
             ),
         );
@@ -295,7 +296,7 @@ impl Detector {
         }
         let folded = normalise::fold(text);
         let view = folded.as_ref().map_or(text, |folded| folded.text.as_str());
-        if self.is_clean_view(view, channel, check_injection) {
+        if !channel.is_untrusted() && self.is_clean_view(view, check_injection) {
             return Findings::default();
         }
         self.scan_view(text, folded.as_ref(), channel, check_pii, check_injection)
@@ -430,13 +431,13 @@ impl Detector {
     pub(crate) fn is_clean(&self, text: &str, check_injection: bool) -> bool {
         let folded = normalise::fold(text);
         let view = folded.as_ref().map_or(text, |folded| folded.text.as_str());
-        self.is_clean_view(view, Channel::UserInput, check_injection)
+        self.is_clean_view(view, check_injection)
     }
 
     /// [`Detector::is_clean`] of a text's folded view (the text itself when folding changes
     /// nothing): the second-look folds and the decoding are each triggered by a signal of the
     /// gate, so a view the gate clears has no other view to look at.
-    fn is_clean_view(&self, view: &str, channel: Channel, check_injection: bool) -> bool {
+    fn is_clean_view(&self, view: &str, check_injection: bool) -> bool {
         let bytes = view.as_bytes();
         if self.gate.is_match(bytes) {
             return false;
@@ -445,7 +446,8 @@ impl Detector {
             return true;
         }
         let model = self.model.as_ref().map(|model| (model.score(bytes), bytes));
-        self.score(bytes, &Evidence::new(channel), model).is_none()
+        self.score(bytes, &Evidence::new(Channel::UserInput), model)
+            .is_none()
     }
 
     /// Scores the signals that fired in `view` (a text's folded view; `hidden` when folding

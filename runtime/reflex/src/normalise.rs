@@ -39,22 +39,33 @@ impl Folded {
     }
 }
 
-/// Folds `text`; `None` when it is ASCII or folding changes nothing.
+/// Folds `text`; `None` when it is ASCII or folding changes nothing. Runs of ASCII are copied
+/// whole; only the other characters are looked at one by one.
 pub fn fold(text: &str) -> Option<Folded> {
     if text.is_ascii() {
         return None;
     }
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let latin_words = latin_words(&chars);
+    let bytes = text.as_bytes();
     let mut folded = Folded {
         text: String::with_capacity(text.len()),
         origin: Vec::with_capacity(text.len()),
         hidden: false,
     };
     let mut changed = false;
-    for (idx, &(at, ch)) in chars.iter().enumerate() {
+    let mut at = 0;
+    while at < bytes.len() {
+        let run = bytes[at..]
+            .iter()
+            .position(|byte| !byte.is_ascii())
+            .map_or(bytes.len(), |len| at + len);
+        folded.text.push_str(&text[at..run]);
+        folded.origin.extend(at as u32..run as u32);
+        at = run;
+        let Some(ch) = text[at..].chars().next() else {
+            break;
+        };
         let before = folded.text.len();
-        match fold_char(ch, latin_words[idx]) {
+        match fold_char(ch, || in_latin_word(text, at, ch.len_utf8())) {
             Fold::Keep => folded.text.push(ch),
             Fold::Drop { hides } => {
                 changed = true;
@@ -77,6 +88,7 @@ pub fn fold(text: &str) -> Option<Folded> {
         }
         let added = folded.text.len() - before;
         folded.origin.extend(std::iter::repeat_n(at as u32, added));
+        at += ch.len_utf8();
     }
     changed.then_some(folded)
 }
@@ -96,14 +108,16 @@ enum Fold {
     Base(char),
 }
 
-fn fold_char(ch: char, in_latin_word: bool) -> Fold {
+fn fold_char(ch: char, in_latin_word: impl FnOnce() -> bool) -> Fold {
     if let Some(hides) = invisible(ch) {
         return Fold::Drop { hides };
     }
     if let Some(to) = spelling(ch) {
         return Fold::Ascii { to, hides: false };
     }
-    if in_latin_word && let Some(to) = homoglyph(ch) {
+    if let Some(to) = homoglyph(ch)
+        && in_latin_word()
+    {
         return Fold::Ascii { to, hides: true };
     }
     if matches!(ch,
@@ -220,28 +234,17 @@ fn homoglyph(ch: char) -> Option<&'static str> {
     })
 }
 
-/// For each character, whether it is in a word (a run of letters, digits and invisible
-/// characters) that holds an ASCII letter: only there does a homoglyph hide a Latin word.
-fn latin_words(chars: &[(usize, char)]) -> Vec<bool> {
-    let mut flags = vec![false; chars.len()];
-    let mut start = 0;
-    while start < chars.len() {
-        let in_word = |ch: char| ch.is_alphanumeric() || invisible(ch) == Some(true);
-        if !in_word(chars[start].1) {
-            start += 1;
-            continue;
-        }
-        let end = chars[start..]
-            .iter()
-            .position(|&(_, ch)| !in_word(ch))
-            .map_or(chars.len(), |len| start + len);
-        let latin = chars[start..end]
-            .iter()
-            .any(|&(_, ch)| ch.is_ascii_alphabetic());
-        flags[start..end].fill(latin);
-        start = end;
-    }
-    flags
+/// Whether the character at `at..at + len` of `text` is in a word (a run of letters, digits
+/// and invisible characters) that holds an ASCII letter: only there does a homoglyph hide a
+/// Latin word.
+fn in_latin_word(text: &str, at: usize, len: usize) -> bool {
+    let in_word = |ch: char| ch.is_alphanumeric() || invisible(ch) == Some(true);
+    text[..at]
+        .chars()
+        .rev()
+        .take_while(|&ch| in_word(ch))
+        .chain(text[at + len..].chars().take_while(|&ch| in_word(ch)))
+        .any(|ch| ch.is_ascii_alphabetic())
 }
 
 #[cfg(test)]

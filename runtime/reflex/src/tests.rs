@@ -907,8 +907,9 @@ async fn a_batch_answers_each_text_in_order_under_one_rate_token() {
 }
 
 /// The gate (`Detector::scan`'s early exit) leaves the contexts out because they only lower a
-/// score: a context of positive weight would break it. And on every text of the shipped corpus
-/// the gated scan finds what the full scan finds.
+/// score: a context of positive weight would break it; and the directives, which count only in
+/// untrusted channels, whose texts skip it. On every text of the shipped corpus, in its
+/// channel, the gated scan finds what the full scan finds.
 #[test]
 fn contexts_only_lower_a_score_and_the_gate_changes_no_verdict_on_the_corpus() {
     for spec in crate::injection::signal_specs() {
@@ -926,14 +927,14 @@ fn contexts_only_lower_a_score_and_the_gate_changes_no_verdict_on_the_corpus() {
     let mut cleared = 0;
     for split in ["dev", "heldout"] {
         for record in crate::eval::load(&dir, split).unwrap() {
-            let full = detector.scan_all(&record.text, true, true);
+            let full = detector.scan_all_in(&record.text, record.channel, true, true);
             assert_eq!(
-                detector.scan(&record.text, true, true),
+                detector.scan_in(&record.text, record.channel, true, true),
                 full,
                 "{:?}",
                 record.text
             );
-            if detector.is_clean(&record.text, true) {
+            if record.channel == Channel::UserInput && detector.is_clean(&record.text, true) {
                 assert_eq!(full, Findings::default(), "{:?}", record.text);
                 cleared += 1;
             }
