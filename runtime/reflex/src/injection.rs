@@ -8,9 +8,12 @@
 //!   a role given power over other people's data or decisions;
 //! - **decoding**: base64, hex, binary, URL-encoded and ROT13 payloads are decoded (bounded in
 //!   depth and size) and scanned again; what fires inside counts, plus `decoded:KIND`;
-//! - **normalisation**: text with non-ASCII characters (NFKC, zero-width and bidi characters,
-//!   homoglyphs) or with leetspeak is folded and scanned again; what fires only in the folded
-//!   text counts, plus `normalised:KIND`;
+//! - **normalisation**: a text with non-ASCII characters is folded before the scan
+//!   ([`crate::normalise`]; hiding characters add `normalised:unicode`); leetspeak, spaced
+//!   letters and split lines are folded where a signal points at them ([`refold`]) and scanned
+//!   again; what fires only in the refolded text counts, plus `normalised:KIND`;
+//! - **languages and channels**: the same families in six more languages, and directives that
+//!   count only in tool output, documents and memory ([`crate::languages`]);
 //! - **context** that lowers the score: educational or quoted framing, questions about a
 //!   command, code blocks, configuration files, rules scoped to a topic, jailbroken devices
 //!   and games, a role taken for a game or a lesson.

@@ -33,7 +33,8 @@ pub(crate) fn signal_specs() -> Vec<SignalSpec> {
         // "Vergiss nicht, die Anweisungen beizulegen": forgetting, negated, is remembering;
         // "oublie ce que je t'ai dit": what the user said is the user's to take back.
         .unless(r"(?i)\A(?:nao|non|no)\s+(?:esquec|dimentic|olvid|oubli)|\A\w+\s+(?:nicht|niet|pas|jamais|nie)\b|\b(?:ich|yo|io|eu|ik|ho|hab|habe|heb|dije|disse|zei|t'ai|j'ai|ti\s+ho)\b|\bje\s+(?:t'ai|vous\s+ai)\b"),
-        evidence(
+        anchored(
+            r"(?i)\b(?:beiseite\s*(?:zu\s+)?lassen|beiseitelassen|vergessen|ignorieren|ubergehen|mettre\s+de\s+cote|laisser\s+tomber|oublier|ignorer|dejar\s+de\s+lado|olvidar|ignorar|mettere\s+da\s+parte|dimenticare|ignorare|accantonare|deixar\s+de\s+lado|esquecer|laten\s+vallen|vergeten|negeren|loslaten)\b",
             "intent:override",
             OVERRIDE,
             4.1,
@@ -42,7 +43,8 @@ pub(crate) fn signal_specs() -> Vec<SignalSpec> {
             // (yours, or those given to you), not the old travel rules a manager dropped.
             r"(?i)\b(?:deine|ihre|tes|vos|tus|sus|tue|tuoi|tuas|suas|je|jouw|uw)\s+(?:\w+\s+){0,2}?(?:anweisungen|instruktionen|regeln|richtlinien|vorgaben|instructions|consignes|regles|directives|instrucciones|reglas|directrices|normas|istruzioni|regole|direttive|instrucoes|regras|diretrizes|instructies|regels|richtlijnen)\b[^.!?\n]{0,60}?\b(?:beiseite\s*(?:zu\s+)?lassen|beiseitelassen|vergessen|ignorieren|ubergehen|mettre\s+de\s+cote|laisser\s+tomber|oublier|ignorer|dejar\s+de\s+lado|olvidar|ignorar|mettere\s+da\s+parte|dimenticare|ignorare|accantonare|deixar\s+de\s+lado|esquecer|laten\s+vallen|vergeten|negeren|loslaten)\b|\b(?:instructies|regels|richtlijnen)\s+die\s+je\s+(?:\w+\s+){0,4}?(?:kreeg|hebt\s+gekregen|meekreeg)\b[^.!?\n]{0,30}?\b(?:laten\s+vallen|vergeten|negeren|loslaten)\b",
         ),
-        evidence(
+        anchored(
+            r"(?i)\b(?:die\s+(?:man\s+)?dir|qu'on\s+t'a|que\s+(?:l'on\s+)?te|che\s+ti|die\s+je|you\s+were\s+given|you've\s+been\s+given|gave\s+you|imposed\s+on\s+you)\b",
             "intent:override",
             OVERRIDE,
             4.1,
@@ -205,11 +207,19 @@ pub(crate) fn signal_specs() -> Vec<SignalSpec> {
             r"(?i)\b(?:include|add|append|insert|copy|paste|put|mention|write|quote|embed|end|start|begin)\b[^.!?\n]{0,60}?\b(?:in|into|to|at\s+the\s+(?:end|start|top|bottom)\s+of|with)\s+(?:your|the)\s+(?:final\s+)?(?:summary|answer|response|reply|output|report)\b",
         )
         .untrusted_only(),
+        anchored(
+            r"(?i)\b(?:zusammenfassung|antwort|resume|reponse|synthese|resumen|respuesta|riassunto|risposta|sintesi|resumo|resposta|samenvatting|antwoord)\b",
+            "directive:answer",
+            EXFILTRATION,
+            2.4,
+            r"(?i)\b(?:fuge|fugen\s+sie|schreib\w*|nimm|setze)\b[^.!?\n]{0,60}?\bin\s+(?:deine|ihre)\s+(?:zusammenfassung|antwort)\b|\b(?:ajoute[sz]?|insere[sz]?|mets|mettez|copie[sz]?|ecris|mentionne[sz]?)\b[^.!?\n]{0,60}?\b(?:dans|a\s+la\s+fin\s+de|au\s+debut\s+de)\s+(?:ton|ta|votre)\s+(?:resume|reponse|synthese)\b|\b(?:incluye|anade|agrega|inserta|copia|escribe|menciona|pon)\b[^.!?\n]{0,60}?\b(?:en|al\s+final\s+de|al\s+principio\s+de)\s+(?:tu|su|la)\s+(?:resumen|respuesta)\b|\b(?:includi|aggiungi|inserisci|copia|scrivi|menziona|metti)\b[^.!?\n]{0,60}?\b(?:nel|nella|alla\s+fine\s+del(?:la)?)\s+(?:(?:tuo|tua)\s+)?(?:riassunto|risposta|sintesi)\b|\b(?:inclua|adicione|acrescente|insira|copie|escreva|mencione|coloque)\b[^.!?\n]{0,60}?\b(?:no|na|ao\s+final\s+d[oa])\s+(?:(?:seu|sua|teu|tua)\s+)?(?:resumo|resposta)\b|\b(?:voeg|zet|schrijf|kopieer|vermeld|neem)\b[^.!?\n]{0,60}?\b(?:in|aan\s+het\s+(?:eind|begin)\s+van)\s+(?:je|jouw|uw)\s+(?:samenvatting|antwoord)\b",
+        )
+        .untrusted_only(),
         directive(
             "directive:answer",
             EXFILTRATION,
             2.4,
-            r"(?i)\b(?:fuge|fugen\s+sie|schreib\w*|nimm|setze)\b[^.!?\n]{0,60}?\bin\s+(?:deine|ihre)\s+(?:zusammenfassung|antwort)\b|\b(?:ajoute[sz]?|insere[sz]?|mets|mettez|copie[sz]?|ecris|mentionne[sz]?)\b[^.!?\n]{0,60}?\b(?:dans|a\s+la\s+fin\s+de|au\s+debut\s+de)\s+(?:ton|ta|votre)\s+(?:resume|reponse|synthese)\b|\b(?:incluye|anade|agrega|inserta|copia|escribe|menciona|pon)\b[^.!?\n]{0,60}?\b(?:en|al\s+final\s+de|al\s+principio\s+de)\s+(?:tu|su|la)\s+(?:resumen|respuesta)\b|\b(?:includi|aggiungi|inserisci|copia|scrivi|menziona|metti)\b[^.!?\n]{0,60}?\b(?:nel|nella|alla\s+fine\s+del(?:la)?)\s+(?:(?:tuo|tua)\s+)?(?:riassunto|risposta|sintesi)\b|\b(?:inclua|adicione|acrescente|insira|copie|escreva|mencione|coloque)\b[^.!?\n]{0,60}?\b(?:no|na|ao\s+final\s+d[oa])\s+(?:(?:seu|sua|teu|tua)\s+)?(?:resumo|resposta)\b|\b(?:voeg|zet|schrijf|kopieer|vermeld|neem)\b[^.!?\n]{0,60}?\b(?:in|aan\s+het\s+(?:eind|begin)\s+van)\s+(?:je|jouw|uw)\s+(?:samenvatting|antwoord)\b|\b(?:tell|inform|remind|instruct|ask)\s+the\s+user\s+(?:to|that)\b|\b(?:always|every|each)\s+(?:\w+\s+){0,2}?(?:reply|replies|answer|answers|response|responses)\b|\b(?:chaque|toute)\s+reponse\b|\bcada\s+(?:respuesta|resposta)\b|\bogni\s+risposta\b|\bjede\s+antwort\b|\belk(?:e)?\s+(?:antwoord|samenvatting)\b|\b(?:copy|copie|copia|kopie)\s+(?:of|de|di|da|das|delle|van|von)\s+(?:every|all|each|chaque|toutes|cada|todas|ogni|tutte|le|elke|alle|jede[rs]?)\b|\bsag\w*\s+dem\s+(?:nutzer|benutzer)\b|\bdis\s+a\s+l'utilisateur\b|\bdile\s+al\s+usuario\b|\bdi\s+all'utente\b|\bdiga\s+ao\s+usuario\b|\bzeg\s+(?:tegen\s+)?de\s+gebruiker\b",
+            r"(?i)\b(?:tell|inform|remind|instruct|ask)\s+the\s+user\s+(?:to|that)\b|\b(?:always|every|each)\s+(?:\w+\s+){0,2}?(?:reply|replies|answer|answers|response|responses)\b|\b(?:chaque|toute)\s+reponse\b|\bcada\s+(?:respuesta|resposta)\b|\bogni\s+risposta\b|\bjede\s+antwort\b|\belk(?:e)?\s+(?:antwoord|samenvatting)\b|\b(?:copy|copie|copia|kopie)\s+(?:of|de|di|da|das|delle|van|von)\s+(?:every|all|each|chaque|toutes|cada|todas|ogni|tutte|le|elke|alle|jede[rs]?)\b|\bsag\w*\s+dem\s+(?:nutzer|benutzer)\b|\bdis\s+a\s+l'utilisateur\b|\bdile\s+al\s+usuario\b|\bdi\s+all'utente\b|\bdiga\s+ao\s+usuario\b|\bzeg\s+(?:tegen\s+)?de\s+gebruiker\b"
         ),
         directive(
             "directive:before-answer",

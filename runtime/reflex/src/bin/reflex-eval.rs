@@ -1,5 +1,6 @@
 //! `reflex-eval`: the detector's precision, recall and F1 per PII type and per injection
-//! family, and its false alarms on hard negatives, on the labelled corpus.
+//! family, its false alarms on hard negatives, and its recall and false alarms per language
+//! and per channel, on the labelled corpus (each text scanned as its channel).
 //!
 //! `cargo run --release -p reflex --bin reflex-eval -- [--split dev|heldout] [--threshold X]
 //! [--template PREFIX] [--mistakes] [--dump-logits PATH]`. `--dump-logits` writes each text's
