@@ -325,6 +325,7 @@ mod tests {
         let mut scanned = 0;
         for (kind, field, min_chars, max_chars) in [
             (RequestKind::TaskSimple, "goal", 60, 300),
+            (RequestKind::TaskComplex, "goal", 60, 300),
             (RequestKind::TaskComplex, "goal", 100, 600),
             (RequestKind::ReflexProcess, "text", 200, 1000),
         ] {
@@ -358,11 +359,14 @@ mod tests {
                 }
             }
         }
-        // Today 8 of 9,000 are blocked: long texts that repeat `database` and `document` a
-        // dozen times, which the model counts each time. The model that refused 7 of 368 tasks
-        // in the quick suite (0bac941) blocked 55 (0.6%); the ceiling is 0.2%.
+        // Today a handful of 12,000 are blocked: long texts that repeat `database` and
+        // `document` a dozen times, which the model counts each time. The model that refused 7
+        // of 368 tasks in the quick suite (0bac941) blocked 55 of 9,000 (0.6%); two retrained
+        // during issue 27 (on tool output and documents full of business words) blocked 46 and
+        // 126 of 20,000 of these kinds, and failed a task in every fault scenario ("no task
+        // fails"). The ceiling is 0.1%.
         assert!(
-            blocked.len() * 500 <= scanned,
+            blocked.len() * 1000 <= scanned,
             "{} of {scanned} blocked: {blocked:#?}",
             blocked.len()
         );

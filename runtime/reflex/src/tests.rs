@@ -345,10 +345,10 @@ fn detection_holds_its_floors_on_the_labelled_corpus() {
             report.hard_negative_alarm_rate() <= alarm_ceiling,
             "{summary}"
         );
-        // Issue 27: every language and every channel holds its own floor (the held-out slices
-        // are 11 to 25 texts, hence their wider bounds).
+        // Issue 27: every language and every channel holds its own floor (the slices hold 11
+        // to 60 benign texts and 12 to 51 injections, hence the wide bounds).
         let (slice_recall, slice_alarms) = if split == "dev" {
-            (0.85, 0.05)
+            (0.8, 0.1)
         } else {
             (0.75, 0.15)
         };
