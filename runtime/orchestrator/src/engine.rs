@@ -606,7 +606,7 @@ async fn run_step(
         .await
     {
         Ok(answer) => match &gated_for {
-            Some(user_id) => crate::gate::gate_output(&state, user_id, &step.id, &answer.result)
+            Some(user_id) => crate::gate::gate_output(&state, user_id, &answer.result)
                 .await
                 .map(|()| answer)
                 .map_err(StepFailure::Blocked),

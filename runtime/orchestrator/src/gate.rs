@@ -181,15 +181,10 @@ pub async fn gate(state: &AppState, contract: &mut TaskContract) -> Result<(), A
     Ok(())
 }
 
-/// Gates the texts of step `step_id`'s `output` as tool output, before a step that depends on
-/// it sends them to its LLM: `Err` (a message naming the step and the field) when the Reflex
+/// Gates the texts of an arm's `output` as tool output, before a step that depends on it sends
+/// them to its LLM: `Err` (a message naming the field, for the step's error) when the Reflex
 /// Layer blocks one. No Reflex Layer, no gate (the instance said so at start).
-pub async fn gate_output(
-    state: &AppState,
-    user_id: &str,
-    step_id: &str,
-    output: &Value,
-) -> Result<(), String> {
+pub async fn gate_output(state: &AppState, user_id: &str, output: &Value) -> Result<(), String> {
     if !state.clients.has_reflex() {
         return Ok(());
     }
@@ -198,14 +193,10 @@ pub async fn gate_output(
     if fields.is_empty() {
         return Ok(());
     }
-    let verdicts = check(state, &fields, user_id).await.map_err(|error| {
-        format!(
-            "step {step_id}'s output could not be gated: {}",
-            error.message
-        )
-    })?;
-    refuse_blocked(&fields, &verdicts)
-        .map_err(|error| format!("step {step_id}'s output: {}", error.message))
+    let verdicts = check(state, &fields, user_id)
+        .await
+        .map_err(|error| format!("its output could not be gated: {}", error.message))?;
+    refuse_blocked(&fields, &verdicts).map_err(|error| error.message)
 }
 
 /// The Reflex Layer's verdict on each of `fields`, in order: one batch unless the texts are
