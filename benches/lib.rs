@@ -8,7 +8,7 @@ use harness::spec::scenario::{RequestKind, RequestSpec, TextSpec};
 use harness::workload::mix::Mix;
 
 /// The workloads by name; names encode their configuration.
-pub const WORKLOADS: [&str; 12] = [
+pub const WORKLOADS: [&str; 13] = [
     "reflex_request_hit",
     "reflex_request_miss",
     "reflex_scan_clean_1kb",
@@ -17,6 +17,7 @@ pub const WORKLOADS: [&str; 12] = [
     "reflex_scan_multilingual_1kb",
     "reflex_scan_injection_de_1kb",
     "reflex_scan_tool_output_1kb",
+    "reflex_fold_accented_1kb",
     "reflex_scan_clean_64kb",
     "reflex_scan_generator_mix",
     "generator_next_request_reflex_mix",
@@ -267,6 +268,14 @@ pub fn run(name: &str, iterations: u64) -> Option<()> {
         black_box(&requests.answer);
         return Some(());
     }
+    if name == "reflex_fold_accented_1kb" {
+        let text = prose_of(MULTILINGUAL_PROSE, 1024, "");
+        black_box(reflex::normalise::fold(&text));
+        for _ in 0..iterations {
+            black_box(reflex::normalise::fold(black_box(&text)));
+        }
+        return Some(());
+    }
     if name == "reflex_scan_generator_mix" {
         let texts = generator_texts(64);
         let detector = reflex::Detector::new();
@@ -362,9 +371,10 @@ mod tests {
         // Today a handful of 12,000 are blocked: long texts that repeat `database` and
         // `document` a dozen times, which the model counts each time. The model that refused 7
         // of 368 tasks in the quick suite (0bac941) blocked 55 of 9,000 (0.6%); two retrained
-        // during issue 27 (on tool output and documents full of business words) blocked 46 and
-        // 126 of 20,000 of these kinds, and failed a task in every fault scenario ("no task
-        // fails"). The ceiling is 0.1%.
+        // during issue 27 (on tool output and documents full of business words) blocked 126
+        // and 46 of 20,000 (`examples/benign_blocked.rs` with the weights of cf69a22 and
+        // 8a25761), and failed a task in every fault scenario ("no task fails"). The ceiling
+        // is 0.1%.
         assert!(
             blocked.len() * 1000 <= scanned,
             "{} of {scanned} blocked: {blocked:#?}",

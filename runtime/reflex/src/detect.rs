@@ -541,10 +541,10 @@ impl Detector {
     }
 
     /// The injection signals of the one set that match `bytes`, by their index among the
-    /// signals: the second look at a decoded or refolded text. (A set of the signals alone,
-    /// kept for it until issue 27, cost 2.7 MB once the other languages came; the PII
-    /// patterns the set also runs are a small share of a second look, which only hidden or
-    /// encoded text pays.)
+    /// signals: the second look at a decoded or refolded text. (Until issue 27 a set of the
+    /// signals alone was kept for it, a second copy of every signal's automaton; the PII
+    /// patterns the one set also runs are a small share of a second look, which only hidden
+    /// or encoded text pays.)
     fn signal_matches(&self, bytes: &[u8]) -> impl Iterator<Item = usize> {
         let pii = self.patterns.len();
         self.set

@@ -207,10 +207,7 @@ pub(crate) fn directive(
     weight: f32,
     source: &'static str,
 ) -> SignalSpec {
-    SignalSpec {
-        role: Role::Directive(family),
-        ..evidence(name, family, weight, source)
-    }
+    evidence(name, family, weight, source).untrusted_only()
 }
 
 /// Every signal, in the order they are added to the detector's set: the English ones, those
