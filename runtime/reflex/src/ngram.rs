@@ -6,11 +6,16 @@
 //! `runtime/reflex/model/train.py` on the development split of the corpus; the file's header
 //! says how. They are compiled into the binary and parsed once, when the detector is built.
 //!
-//! **Features.** The text's ASCII letters and digits, lowercased, split into words; words
-//! longer than [`MAX_WORD`] (hashes, payloads) are skipped. Every word (`u:word`) and every
-//! pair of neighbouring words (`b:first second`) is a feature, counted as often as it occurs.
-//! A feature is keyed by a hash of its words (FNV-1a, mixed), so a scan allocates nothing: it
-//! hashes each word once and looks up two keys.
+//! **Features.** The text's ASCII letters and digits, lowercased, split into words (the
+//! detector hands the model the folded text, so "précédentes" is read as "precedentes");
+//! words longer than [`MAX_WORD`] (hashes, payloads) are skipped. Every word (`u:word`),
+//! every pair of neighbouring words (`b:first second`) and the first [`PREFIX`] letters of
+//! every longer word (`p:ignor`) are features, counted as often as they occur. The prefix is
+//! the language-independent part: "ignore", "ignorar", "ignorieren" and "ignoriere" share
+//! `p:ignor`, "instructions", "instrucciones" and "instructies" `p:instr`, so what the model
+//! learns from one language's texts and inflections reaches the others'. A feature is keyed
+//! by a hash of its words (FNV-1a, mixed), so a scan allocates nothing: it hashes each word
+//! once (the prefix's hash is the word's hash part-way) and looks up at most three keys.
 //!
 //! **Scores.** Column 0 is the injection logit; columns 1..=8 rank the eight families (in the
 //! order of [`crate::injection::FAMILIES`]) for a text the model alone flags. A long text is
@@ -23,6 +28,9 @@ use crate::injection::FAMILIES;
 
 /// Words longer than this are not features.
 pub const MAX_WORD: usize = 20;
+
+/// The letters of a word's prefix feature; a word longer than this has one.
+pub const PREFIX: usize = 5;
 
 /// Words per chunk; a window is two neighbouring chunks.
 pub const CHUNK: usize = 32;
@@ -47,6 +55,10 @@ fn word_hash(word: &[u8]) -> u64 {
 /// table can index by the key's top bits.
 fn unigram_key(word: u64) -> u64 {
     mix(word ^ 0x7575_7575_7575_7575)
+}
+
+fn prefix_key(prefix: u64) -> u64 {
+    mix(prefix ^ 0x7070_7070_7070_7070)
 }
 
 fn bigram_key(first: u64, second: u64) -> u64 {
@@ -100,7 +112,8 @@ impl NgramModel {
     }
 
     /// Reads a weights file: `#` comments, `alpha`, `floor` and `bias` lines, then one line per
-    /// feature, `u:word` or `b:first second`, with its [`COLUMNS`] weights, tab-separated.
+    /// feature, `u:word`, `b:first second` or `p:prefix`, with its [`COLUMNS`] weights,
+    /// tab-separated.
     /// An error names the line at fault.
     pub fn parse(text: &str) -> anyhow::Result<NgramModel> {
         let mut bias = None;
@@ -142,7 +155,10 @@ impl NgramModel {
                     } else if let Some(key) = feature_key(name) {
                         rows.push((key, row, idx + 1));
                     } else {
-                        bail!("{}: {name:?} is not u:WORD or b:FIRST SECOND", at());
+                        bail!(
+                            "{}: {name:?} is not u:WORD, b:FIRST SECOND or p:PREFIX",
+                            at()
+                        );
                     }
                 }
             }
@@ -220,28 +236,36 @@ impl NgramModel {
             sum: 0.0,
             words: 0,
         };
-        let (mut hash, mut len) = (FNV_OFFSET, 0usize);
+        let (mut hash, mut len, mut prefix) = (FNV_OFFSET, 0usize, 0u64);
         for (idx, &byte) in text.iter().enumerate() {
             let folded = FOLD[usize::from(byte)];
             if folded != 0 {
                 hash = (hash ^ u64::from(folded)).wrapping_mul(FNV_PRIME);
                 len += 1;
+                if len == PREFIX {
+                    prefix = hash;
+                }
             } else if len > 0 {
-                self.word(
-                    &mut walk,
+                let word = Word {
                     hash,
-                    idx - len,
+                    prefix,
+                    start: idx - len,
                     len,
-                    &mut families,
-                    &mut chunk_done,
-                );
+                };
+                self.word(&mut walk, word, &mut families, &mut chunk_done);
                 hash = FNV_OFFSET;
                 len = 0;
             }
         }
         if len > 0 {
             let start = text.len() - len;
-            self.word(&mut walk, hash, start, len, &mut families, &mut chunk_done);
+            let word = Word {
+                hash,
+                prefix,
+                start,
+                len,
+            };
+            self.word(&mut walk, word, &mut families, &mut chunk_done);
         }
         walk.sum
     }
@@ -251,9 +275,12 @@ impl NgramModel {
     fn word(
         &self,
         walk: &mut Walk,
-        word: u64,
-        start: usize,
-        len: usize,
+        Word {
+            hash: word,
+            prefix,
+            start,
+            len,
+        }: Word,
         families: &mut Option<&mut [f32; COLUMNS - 1]>,
         chunk_done: &mut impl FnMut(f32, usize),
     ) {
@@ -283,6 +310,11 @@ impl NgramModel {
         }
         if first != 0
             && let Some(found) = self.lookup(bigram_key(first, word))
+        {
+            add(found);
+        }
+        if len > PREFIX
+            && let Some(found) = self.lookup(prefix_key(prefix))
         {
             add(found);
         }
@@ -331,6 +363,16 @@ impl NgramModel {
 
 /// A walk's state: the previous word's hash when it is a feature (else 0), and the current
 /// chunk's sum and words.
+/// One word of a walk: its hash, the hash of its first [`PREFIX`] letters (meaningful when it
+/// is longer), and where it is.
+#[derive(Clone, Copy)]
+struct Word {
+    hash: u64,
+    prefix: u64,
+    start: usize,
+    len: usize,
+}
+
 struct Walk {
     previous: u64,
     sum: f32,
@@ -359,6 +401,10 @@ static FOLD: [u8; 256] = {
 fn feature_key(name: &str) -> Option<u64> {
     if let Some(word) = name.strip_prefix("u:") {
         return valid_word(word).then(|| unigram_key(word_hash(word.as_bytes())));
+    }
+    if let Some(prefix) = name.strip_prefix("p:") {
+        return (valid_word(prefix) && prefix.len() == PREFIX)
+            .then(|| prefix_key(word_hash(prefix.as_bytes())));
     }
     let (first, second) = name.strip_prefix("b:")?.split_once(' ')?;
     (valid_word(first) && valid_word(second))
@@ -415,6 +461,26 @@ mod tests {
         assert_eq!(m.score(b"scratch, then everything").contribution, 1.0);
         assert_eq!(m.score(b"scratch everything; scratch").contribution, 4.0);
         assert_eq!(m.score(b"nothing here").contribution, 0.0);
+    }
+
+    #[test]
+    fn a_prefix_feature_reads_every_longer_word_that_starts_with_it() {
+        let m = model(&format!("p:ignor\t{}\n", row(1.5, 1)));
+        // Inflections and languages share the prefix; the prefix itself, as a word, is not
+        // longer than it and has no prefix feature; another word's middle is no prefix.
+        for text in ["Ignorar", "ignoriere", "IGNORE", "ignorieren Sie"] {
+            assert_eq!(m.score(text.as_bytes()).contribution, 1.5, "{text}");
+        }
+        assert_eq!(m.score(b"ignor").contribution, 0.0);
+        assert_eq!(m.score(b"reignore").contribution, 0.0);
+        assert_eq!(m.score(b"ignore, ignorar").contribution, 3.0);
+        assert!(
+            NgramModel::parse(&format!(
+                "alpha\t1\nfloor\t0\nbias\t{z}\np:ign\t{z}\n",
+                z = ["0"; COLUMNS].join("\t")
+            ))
+            .is_err()
+        );
     }
 
     #[test]

@@ -30,8 +30,10 @@ struct Opts {
     /// Also list every text the detector got wrong.
     #[arg(long)]
     mistakes: bool,
-    /// Write `{"id", "split", "pattern_logit", "model_logit", "injection", "hard_negative"}`
-    /// per text to this file (the model's training input, and the data to calibrate on).
+    /// Write `{"id", "split", "template", "lang", "channel", "view", "pattern_logit",
+    /// "model_logit", "injection", "family", "hard_negative"}` per text to this file (the
+    /// model's training input, and the data to calibrate on); `view` is the folded text the
+    /// model reads.
     #[arg(long)]
     dump_logits: Option<PathBuf>,
 }
@@ -61,13 +63,20 @@ fn main() -> ExitCode {
         }
         for record in &records {
             let (pattern_logit, model) = detector.logits(&record.text, record.channel);
+            let view = reflex::normalise::fold(&record.text)
+                .map_or_else(|| record.text.clone(), |folded| folded.text);
             dump.push_str(
                 &serde_json::json!({
                     "id": record.id,
                     "split": split,
+                    "template": record.template,
+                    "lang": record.lang,
+                    "channel": record.channel.as_str(),
+                    "view": view,
                     "pattern_logit": pattern_logit,
                     "model_logit": model,
-                    "injection": record.injection,
+                    "injection": record.injection.is_some(),
+                    "family": record.injection,
                     "hard_negative": record.hard_negative,
                 })
                 .to_string(),
