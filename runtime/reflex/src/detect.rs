@@ -666,6 +666,10 @@ impl Detector {
         if has("structure:fenced-system") {
             combos -= cancel("context:code");
         }
+        // The model's own secret is asked for by a question: its question context holds not.
+        if has("intent:secret") {
+            combos -= cancel("context:question");
+        }
         // A game or a lesson with the rules removed is a jailbreak's cover, not a game.
         if has("intent:rule-removal") || has("intent:jailbreak") || has("intent:bypass") {
             combos -= cancel("context:role-play");

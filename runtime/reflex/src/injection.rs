@@ -318,8 +318,10 @@ fn english_specs() -> Vec<SignalSpec> {
             // approve the payment") it is a role taken to act with authority it does not have.
             // Whole in the set, not anchored: its anchor's verbs ("release", "clear") are
             // common words, so the gate passed most texts; its one gap is bounded (issue 26).
-            r"(?i)\b(?:approv(?:e|es|ed|al)|authori[sz](?:e|es|ed|ation)|signed?\s+off|grant\s+(?:me|access|themselves)|waive|prescription|permissions?|full\s+access|(?:anyone|everyone|everybody)'?s|what\s+everyone\b|can\s+(?:read|see|access|look\s+up|change|reset|view)\s+(?:any|every)\w*|pull\s+up\s+(?:the|their|his|her)\b|change\s+(?:my|the)\s+(?:grade|recovery|password|salary|status|role|records?)|lets?\s+every\w*\s+\w+\s+through|(?:my|the)\s+paper\s+passes|(?:mark|waive|upgrade|unblock|unlock|excuse|refund|credit|reset|release|clear)\s+(?:\w+\s+){0,3}?(?:my|mine)|100%\s+discount|password\s+(?:for|of|to)\s+the\s+(?:\w+\s+)?(?:admin|root|shared)\w*)\b",
-        ),
+            r"(?i)\b(?:approv(?:e|es|ed|al)\b(?:\s+(?:my|our)\s+(?:draft|essay|poem|text|story|plan|outline|code|work|changes|edits|writing|paragraph|letter|cv|resume|slides|design|proposal)s?\b)?|authori[sz](?:e|es|ed|ation)|signed?\s+off|grant\s+(?:me|access|themselves)|waive|prescription|permissions?|full\s+access|(?:anyone|everyone|everybody)'?s|what\s+everyone\b|can\s+(?:read|see|access|look\s+up|change|reset|view)\s+(?:any|every)\w*|pull\s+up\s+(?:the|their|his|her)\b|change\s+(?:my|the)\s+(?:grade|recovery|password|salary|status|role|records?)|lets?\s+every\w*\s+\w+\s+through|(?:my|the)\s+paper\s+passes|(?:mark|waive|upgrade|unblock|unlock|excuse|refund|credit|reset|release|clear)\s+(?:\w+\s+){0,3}?(?:my|mine)|100%\s+discount|password\s+(?:for|of|to)\s+the\s+(?:\w+\s+)?(?:admin|root|shared)\w*)\b",
+        )
+        // Approving the user's own draft is a request, not power over anyone else's.
+        .unless(r"(?i)\Aapprov\w*\s+(?:my|our)\s"),
         evidence(
             "intent:covert",
             EXFILTRATION,
