@@ -1088,8 +1088,7 @@ fn what_strangers_write_is_caught_in_every_inflection_and_channel() {
     assert!(
         findings.injection[0]
             .signals
-            .iter()
-            .any(|signal| *signal == "intent:creator-claim"),
+            .contains(&"intent:creator-claim"),
         "{findings:?}"
     );
     // The answer's form dictated from inside a mail or a table: one is enough there; from a
