@@ -325,14 +325,15 @@ pub(crate) fn signal_specs() -> Vec<SignalSpec> {
         )
         .untrusted_only()
         .unless(READER_DATA),
-        // The span reaches back to the sentence's start, so that what is to be put in
-        // every reply (the reader's own customer number, or a link) is read.
+        // The span reaches back to the sentence's start (or 60 bytes, from a word's edge,
+        // never inside a character), so that what is to be put in every reply (the reader's
+        // own customer number, or a link) is read.
         anchored(
             r"(?i)\b(?:tell|inform|remind|instruct|ask)\s+the\s+user\s+(?:to|that)\b|\b(?:always|every|each)\s+(?:\w+\s+){0,2}?(?:reply|replies|answer|answers|response|responses)\b|\b(?:chaque|toute)\s+reponse\b|\bcada\s+(?:respuesta|resposta)\b|\bogni\s+risposta\b|\bjede\s+antwort\b|\belk(?:e)?\s+(?:antwoord|samenvatting)\b|\b(?:copy|copie|copia|kopie)\s+(?:of|de|di|da|das|delle|van|von)\s+(?:every|all|each|chaque|toutes|cada|todas|ogni|tutte|le|elke|alle|jede[rs]?)\b|\bsag\w*\s+dem\s+(?:nutzer|benutzer)\b|\bdis\s+a\s+l'utilisateur\b|\bdile\s+al\s+usuario\b|\bdi\s+all'utente\b|\bdiga\s+ao\s+usuario\b|\bzeg\s+(?:tegen\s+)?de\s+gebruiker\b",
             "directive:answer",
             EXFILTRATION,
             2.4,
-            r"(?i)[^.!?\n]{0,60}?(?:\b(?:tell|inform|remind|instruct|ask)\s+the\s+user\s+(?:to|that)\b|\b(?:always|every|each)\s+(?:\w+\s+){0,2}?(?:reply|replies|answer|answers|response|responses)\b|\b(?:chaque|toute)\s+reponse\b|\bcada\s+(?:respuesta|resposta)\b|\bogni\s+risposta\b|\bjede\s+antwort\b|\belk(?:e)?\s+(?:antwoord|samenvatting)\b|\b(?:copy|copie|copia|kopie)\s+(?:of|de|di|da|das|delle|van|von)\s+(?:every|all|each|chaque|toutes|cada|todas|ogni|tutte|le|elke|alle|jede[rs]?)\b|\bsag\w*\s+dem\s+(?:nutzer|benutzer)\b|\bdis\s+a\s+l'utilisateur\b|\bdile\s+al\s+usuario\b|\bdi\s+all'utente\b|\bdiga\s+ao\s+usuario\b|\bzeg\s+(?:tegen\s+)?de\s+gebruiker\b)",
+            r"(?i)\b[^.!?\n]{0,60}?(?:\b(?:tell|inform|remind|instruct|ask)\s+the\s+user\s+(?:to|that)\b|\b(?:always|every|each)\s+(?:\w+\s+){0,2}?(?:reply|replies|answer|answers|response|responses)\b|\b(?:chaque|toute)\s+reponse\b|\bcada\s+(?:respuesta|resposta)\b|\bogni\s+risposta\b|\bjede\s+antwort\b|\belk(?:e)?\s+(?:antwoord|samenvatting)\b|\b(?:copy|copie|copia|kopie)\s+(?:of|de|di|da|das|delle|van|von)\s+(?:every|all|each|chaque|toutes|cada|todas|ogni|tutte|le|elke|alle|jede[rs]?)\b|\bsag\w*\s+dem\s+(?:nutzer|benutzer)\b|\bdis\s+a\s+l'utilisateur\b|\bdile\s+al\s+usuario\b|\bdi\s+all'utente\b|\bdiga\s+ao\s+usuario\b|\bzeg\s+(?:tegen\s+)?de\s+gebruiker\b)",
         )
         .untrusted_only()
         .unless(READER_DATA),
@@ -343,7 +344,7 @@ pub(crate) fn signal_specs() -> Vec<SignalSpec> {
             "directive:answer",
             EXFILTRATION,
             2.4,
-            r"(?i)[^.!?\n]{0,60}?(?:\b(?:send|forward|copy|cc|bcc|mail|e-?mail)\b[^.!?\n]{0,40}?\b(?:copy|copies|summary|summaries|transcript|conversation|chat|answers?|repl(?:y|ies)|everything)\b[^.!?\n]{0,30}?\bto\s+[\w.+-]+@[\w-]+\.\w+|\b(?:sende\w*|schick\w*|leite\w*|envoie\w*|envoyer|copie\w*|copier|transmet\w*|envia\w*|enviar|copia\w*|manda\w*|invia\w*|inoltra\w*|envie|encaminh\w*|stuur\w*|kopieer\w*)\b[^.!?\n]{0,50}?\b(?:kopie|zusammenfassung\w*|verlauf|copie|resume|resumes|historique|copia|resumen\w*|historial|riepilog\w*|cronologia|resumo\w*|historico|samenvatting\w*|geschiedenis)\b[^.!?\n]{0,30}?\b(?:an|a|vers|para|naar|al|ao)\s+[\w.+-]+@[\w-]+\.\w+|\b(?:with|after|for)\s+(?:every|each)\s+(?:summary|answer|reply|response)\b|\b(?:bei|nach)\s+jede[rm]?\s+(?:zusammenfassung|antwort)\b|\b(?:a|apres)\s+chaque\s+(?:resume|reponse)\b|\b(?:en|con|tras)\s+cada\s+(?:resumen|respuesta)\b|\b(?:a|dopo|con)\s+ogni\s+(?:riepilogo|riassunto|risposta)\b|\b(?:a|em|apos)\s+cada\s+(?:resumo|resposta)\b|\b(?:bij|na)\s+elke\s+(?:samenvatting|antwoord)\b)",
+            r"(?i)\b[^.!?\n]{0,60}?(?:\b(?:send|forward|copy|cc|bcc|mail|e-?mail)\b[^.!?\n]{0,40}?\b(?:copy|copies|summary|summaries|transcript|conversation|chat|answers?|repl(?:y|ies)|everything)\b[^.!?\n]{0,30}?\bto\s+[\w.+-]+@[\w-]+\.\w+|\b(?:sende\w*|schick\w*|leite\w*|envoie\w*|envoyer|copie\w*|copier|transmet\w*|envia\w*|enviar|copia\w*|manda\w*|invia\w*|inoltra\w*|envie|encaminh\w*|stuur\w*|kopieer\w*)\b[^.!?\n]{0,50}?\b(?:kopie|zusammenfassung\w*|verlauf|copie|resume|resumes|historique|copia|resumen\w*|historial|riepilog\w*|cronologia|resumo\w*|historico|samenvatting\w*|geschiedenis)\b[^.!?\n]{0,30}?\b(?:an|a|vers|para|naar|al|ao)\s+[\w.+-]+@[\w-]+\.\w+|\b(?:with|after|for)\s+(?:every|each)\s+(?:summary|answer|reply|response)\b|\b(?:bei|nach)\s+jede[rm]?\s+(?:zusammenfassung|antwort)\b|\b(?:a|apres)\s+chaque\s+(?:resume|reponse)\b|\b(?:en|con|tras)\s+cada\s+(?:resumen|respuesta)\b|\b(?:a|dopo|con)\s+ogni\s+(?:riepilogo|riassunto|risposta)\b|\b(?:a|em|apos)\s+cada\s+(?:resumo|resposta)\b|\b(?:bij|na)\s+elke\s+(?:samenvatting|antwoord)\b)",
         )
         .untrusted_only()
         .unless(READER_DATA),

@@ -361,8 +361,6 @@ impl NgramModel {
     }
 }
 
-/// A walk's state: the previous word's hash when it is a feature (else 0), and the current
-/// chunk's sum and words.
 /// One word of a walk: its hash, the hash of its first [`PREFIX`] letters (meaningful when it
 /// is longer), and where it is.
 #[derive(Clone, Copy)]
@@ -373,6 +371,8 @@ struct Word {
     len: usize,
 }
 
+/// A walk's state: the previous word's hash when it is a feature (else 0), and the current
+/// chunk's sum and words.
 struct Walk {
     previous: u64,
     sum: f32,
