@@ -603,7 +603,8 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                     .and_then(|kind| latency_spread(run, &scenario.name, kind, quantile));
                 whole = row.source.as_deref().and_then(|kind| {
                     let request = scenario.requests.iter().find(|r| r.kind == kind)?;
-                    let histogram = reports::plots::decode_histogram(&request.latency_histogram)?;
+                    let histogram =
+                        reports::histogram::decode_nonempty(&request.latency_histogram)?;
                     Some((histogram, quantile))
                 });
                 (class, Better::Lower, spread)
@@ -635,7 +636,7 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                 continue;
             }
             let series = format!("{}/{}", scenario.name, request.kind);
-            let histogram = reports::plots::decode_histogram(&request.latency_histogram);
+            let histogram = reports::histogram::decode_nonempty(&request.latency_histogram);
             for (metric, class, us) in [
                 ("p50", Class::P50, request.latency.p50_us),
                 ("p99", Class::P99, request.latency.p99_us),

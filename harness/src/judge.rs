@@ -4,4 +4,5 @@
 
 pub mod capacity;
 pub mod evaluate;
+pub mod noise;
 pub mod verdict;

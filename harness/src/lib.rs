@@ -10,8 +10,11 @@
 //! `segment` (a load split across generator hosts: shares, start instants, the clock) and
 //! `rendezvous` (its segments meeting in the history's database).
 
+pub mod artifacts;
 pub mod bench;
 mod cli;
+pub mod console;
+pub mod drive;
 pub mod flame;
 pub mod judge;
 pub mod merge;

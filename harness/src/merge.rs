@@ -6,13 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::Deserializer;
 use reports::{RequestResult, RunReport, ScenarioResult};
 
-use crate::run::{encode, percentiles};
 use crate::spec::budget::{Budgets, Profile};
+use reports::histogram::{encode, percentiles};
 
 /// A report and the folder its relative paths start from.
 #[derive(Debug, Clone)]
@@ -45,14 +43,9 @@ pub fn read_shard(path: &Path) -> Result<Shard, String> {
     })
 }
 
-/// Decodes a histogram of record (V2 + DEFLATE, base64).
+/// Decodes a histogram of record into the generator's bounds, so that shards add up.
 pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .map_err(|error| format!("a histogram is not base64: {error}"))?;
-    let decoded: Histogram<u64> = Deserializer::new()
-        .deserialize(&mut &bytes[..])
-        .map_err(|error| format!("a histogram does not decode: {error:?}"))?;
+    let decoded = reports::histogram::decode(text)?;
     let mut histogram = loadgen::new_histogram();
     histogram
         .add(&decoded)
@@ -360,7 +353,7 @@ pub fn merge(
         if segmented {
             // Each segment's word that the merge judges its noise has been heard.
             scenario.notes.retain(|note| !note.contains(SEGMENT_NOTE));
-            crate::run::judge_noise(budgets, profile, scenario);
+            crate::judge::noise::judge_noise(budgets, profile, scenario);
             scenario.valid = scenario.invalid_reasons.is_empty();
         }
     }

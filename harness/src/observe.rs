@@ -8,3 +8,4 @@ pub mod hiccup;
 pub mod machine;
 pub mod profile;
 pub mod sampler;
+pub mod window;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod histogram;
 mod html;
 mod junit;
 pub mod plots;

@@ -3,9 +3,7 @@
 //! process over time, and every budget row's margin. 800 px wide, told apart by line style and
 //! weight as well as shade, so they read in grayscale.
 
-use base64::Engine;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::Deserializer;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -136,15 +134,6 @@ pub fn latency_over_time(series: &SeriesTimeline) -> String {
     })
 }
 
-/// A histogram of record (V2 + DEFLATE, base64) decoded; `None` when empty or unreadable.
-pub fn decode_histogram(encoded: &str) -> Option<Histogram<u64>> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
-    let histogram: Histogram<u64> = Deserializer::new().deserialize(&mut &bytes[..]).ok()?;
-    (!histogram.is_empty()).then_some(histogram)
-}
-
 /// The percentile spectrum: latency and service time against percentile, on a log axis of
 /// "nines" up to 99.999%, as HdrHistogram plots it.
 pub fn percentile_spectrum(request: &RequestResult) -> String {
@@ -162,7 +151,9 @@ pub fn percentile_spectrum(request: &RequestResult) -> String {
             ),
         ]
         .into_iter()
-        .filter_map(|(label, encoded, style)| Some((label, decode_histogram(encoded)?, style)))
+        .filter_map(|(label, encoded, style)| {
+            Some((label, crate::histogram::decode_nonempty(encoded)?, style))
+        })
         .collect();
         if curves.is_empty() {
             return Err("no histogram recorded".into());

@@ -99,8 +99,8 @@ pub fn generator_account(outcome: &loadgen::Outcome, max_send_lag: Duration) -> 
         unsent: outcome.unsent,
         abandoned: outcome.abandoned,
         interval_logs: Vec::new(),
-        connect: crate::run::percentiles(&outcome.connect),
-        tls_handshake: crate::run::percentiles(&outcome.tls_handshake),
+        connect: reports::histogram::percentiles(&outcome.connect),
+        tls_handshake: reports::histogram::percentiles(&outcome.tls_handshake),
         tls_resumed: outcome.tls_resumed,
     }
 }

@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use loadgen::calibration::{Model, Server};
 use loadgen::{Answer, Endpoint, Method, Plan, Progress, Rate, Request, Schedule, Shape, Workload};
-use reports::{ScenarioResult, Verdict};
+use reports::{GeneratorResult, MachineLoad, Percentiles, RequestResult, ScenarioResult, Verdict};
 
 use super::*;
 use crate::judge::verdict::{
-    MAX_WORKER_BUSY, Noise, generator_limits, judge_hiccups, judge_lateness, judge_machine_load,
+    MAX_WORKER_BUSY, Noise, default_max_send_lag, generator_account, generator_limits,
+    judge_hiccups, judge_lateness, judge_machine_load,
 };
+use crate::observe::window::{machine_load, peaks};
 
 /// Small POSTs; preparing each one burns `burn` of CPU, as a generator too slow for its load.
 #[derive(Clone)]
