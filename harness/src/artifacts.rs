@@ -118,3 +118,49 @@ pub(crate) fn with_offered(
 pub fn log_name(label: &str) -> String {
     label.replace('[', ".").replace(']', "")
 }
+
+/// Links every row to the evidence of the scenario that decided it: the CPU profiles
+/// (flamegraph, pprof, differential) and heap profiles of the processes of the component it
+/// judges; for an end-to-end row, of every process the path crosses.
+pub fn link_rows(rows: &mut [reports::BudgetRow], scenarios: &[reports::ScenarioResult]) {
+    for row in rows {
+        let Some(scenario) = row
+            .scenario
+            .as_ref()
+            .and_then(|name| scenarios.iter().find(|s| &s.name == name))
+        else {
+            continue;
+        };
+        let judged = |component: &str| match row.component.as_str() {
+            "reflex" => component == "reflex",
+            "orchestrator" | "orchestrator_simple" | "orchestrator_complex" => {
+                component == "orchestrator"
+            }
+            "arms" | "arm" => component == "arm",
+            _ => component != "generator",
+        };
+        for profile in scenario.profiles.iter().filter(|p| judged(&p.component)) {
+            let files = [
+                ("flamegraph", &profile.flamegraph),
+                ("differential_flamegraph", &profile.differential),
+                ("pprof", &profile.pprof),
+            ];
+            for (kind, path) in files {
+                if let Some(path) = path {
+                    row.artifacts.push(reports::Artifact {
+                        kind: kind.into(),
+                        path: path.clone(),
+                    });
+                }
+            }
+        }
+        for heap in scenario.heap.iter().filter(|h| judged(&h.component)) {
+            if let Some(path) = &heap.dhat {
+                row.artifacts.push(reports::Artifact {
+                    kind: "dhat".into(),
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+}

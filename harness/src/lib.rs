@@ -12,6 +12,7 @@
 
 pub mod artifacts;
 pub mod bench;
+pub mod capacity;
 mod cli;
 pub mod console;
 pub mod drive;
@@ -20,6 +21,7 @@ pub mod judge;
 pub mod merge;
 pub mod observe;
 pub mod rendezvous;
+pub mod report;
 pub mod run;
 pub mod runs;
 pub mod segment;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use hdrhistogram::Histogram;
 use reports::{RequestResult, RunReport, ScenarioResult};
 
+use crate::report::{self, Results, RunFacts};
 use crate::spec::budget::{Budgets, Profile};
 use reports::histogram::{encode, percentiles};
 
@@ -370,17 +371,7 @@ pub fn merge(
     } else {
         missing.to_vec()
     };
-    let targets = crate::judge::evaluate::evaluate(budgets, profile, &scenarios);
-    let interrupted = shards.iter().any(|shard| shard.report.interrupted);
-    let full_suite = shards.iter().all(|shard| shard.report.full_suite);
-    let (mut verdict, mut verdict_reasons) =
-        crate::judge::verdict::overall_verdict(&targets, &scenarios, interrupted, full_suite);
-    if !missing.is_empty() {
-        verdict = reports::Verdict::Invalid;
-        verdict_reasons.splice(0..0, missing);
-    }
-    Ok(RunReport {
-        schema_version: reports::SCHEMA_VERSION,
+    let facts = RunFacts {
         run_id,
         started_at: shards
             .iter()
@@ -392,23 +383,28 @@ pub fn merge(
             .map(|s| s.report.finished_at.clone())
             .max()
             .unwrap_or_default(),
-        profile: profile.as_str().to_owned(),
+        profile,
         git_commit: first.report.git_commit.clone(),
         git_branch: first.report.git_branch.clone(),
         machine: first.report.machine.clone(),
         quick: shards.iter().any(|s| s.report.quick),
-        full_suite,
-        interrupted,
-        verdict,
-        verdict_reasons,
-        rows: targets,
-        scenarios,
-        capacity: Vec::new(),
-        segments: shards
-            .iter()
-            .flat_map(|shard| shard.report.segments.iter().cloned())
-            .collect(),
-    })
+        full_suite: shards.iter().all(|shard| shard.report.full_suite),
+        interrupted: shards.iter().any(|shard| shard.report.interrupted),
+    };
+    let segments = shards
+        .iter()
+        .flat_map(|shard| shard.report.segments.iter().cloned())
+        .collect();
+    Ok(report::assemble(
+        budgets,
+        facts,
+        Results {
+            scenarios,
+            capacity: Vec::new(),
+            segments,
+            missing,
+        },
+    ))
 }
 
 #[cfg(test)]

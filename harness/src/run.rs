@@ -1,108 +1,33 @@
-//! TODO
+//! Running a suite: for each scenario, start its stack, offer its load while sampling every
+//! process, stop the stack, and turn what was recorded into a `RunReport` with a verdict.
+//! This file is the sequence of stages only (spec → stack → workload → drive → observe → judge
+//! → report); each stage's work is in its own module.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use reports::{FaultsResult, RunReport, ScenarioResult, TaskAccount};
 use tokio::sync::watch;
 
+pub use config::RunConfig;
+
 use crate::flame;
-use crate::judge::evaluate::evaluate;
-use crate::judge::verdict::overall_verdict;
-use crate::segment::Segment;
-use crate::spec::budget::{Budgets, Profile};
-use crate::spec::scenario::{Component, Scenario};
-use crate::stack::{self, Keys, StartOptions};
+use crate::judge::invariants;
+use crate::observe::profile::Taken;
+use crate::report::{self, Results, RunFacts};
+use crate::spec::scenario::Scenario;
+use crate::stack::Stack;
+use crate::stack::{self};
+use crate::workload::Resolved;
 use crate::workload::kind::AcceptedTasks;
 use crate::workload::mix::Mix;
+use loadgen::Plan;
+use reports::FaultResult;
+use std::path::Path;
 
 use crate::artifacts::{with_offered, write_interval_logs};
 use crate::console::one_line_summary;
 use crate::drive::{offer_load, plan_for, wait_for_start};
 use result::{Recorded, describe_stack, leave_out_profilers, new_result, record_outcome};
-
-/// Everything one run needs, resolved from the command line.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    pub scenarios: Vec<Scenario>,
-    /// How `https://` targets are trusted.
-    pub tls: loadgen::TlsOptions,
-    pub budgets: Budgets,
-    pub profile: Profile,
-    pub quick: bool,
-    pub full_suite: bool,
-    pub bin_dir: PathBuf,
-    pub out_dir: PathBuf,
-    pub run_id: String,
-    pub database_url: Option<String>,
-    pub redis_url: Option<String>,
-    /// Services given by URL; they are not started.
-    pub targets: BTreeMap<String, String>,
-    /// The API keys of the run: `--api-key`, or made for it (see [`Keys`]).
-    pub keys: Keys,
-    pub git_commit: Option<String>,
-    pub git_branch: Option<String>,
-    /// Worker threads of the load generator.
-    pub generator_threads: usize,
-    /// CPUs the generator's workers are pinned to (empty: not pinned); the services it starts
-    /// are pinned by `service_cpus`.
-    pub generator_cpus: Vec<usize>,
-    /// CPUs the services it starts are pinned to (empty: not pinned).
-    pub service_cpus: Vec<usize>,
-    /// Take a CPU profile of every process over the measured window (`--profile-cpu`).
-    pub profile_cpu: bool,
-    /// The runtime built with the `dhat-heap` feature: when given, each scenario runs once
-    /// more on it, after the timed pass, for heap profiles (`--profile-heap`).
-    pub profile_heap: Option<PathBuf>,
-    /// A earlier run's `report.json` to draw differential flamegraphs against (`--baseline`).
-    pub baseline: Option<PathBuf>,
-    /// Live progress on the terminal (off with `--quiet`, or when stderr is not a terminal).
-    pub progress: bool,
-    /// The segment of a load split across hosts this run offers (`--segment I/N`); `None`
-    /// for the whole load.
-    pub segment: Option<Segment>,
-    /// The wall-clock instant the first scenario's warm-up begins (`--start-at`); each later
-    /// scenario in its slot after it (see [`crate::segment::scenario_start`]).
-    pub start_at: Option<SystemTime>,
-    /// The run group a segment records itself under (`--run-group`).
-    pub run_group: Option<String>,
-    /// Whether this run samples the stack's memory and CPU (`--sample-stack`: only one
-    /// segment does, segment 1 by default).
-    pub sample_stack: bool,
-}
-
-impl RunConfig {
-    /// The segment's account for the report: `None` for the whole load.
-    fn segment_record(&self) -> Option<reports::Segment> {
-        let segment = self.segment?;
-        Some(reports::Segment {
-            index: segment.index,
-            count: segment.count,
-            run_group: self.run_group.clone(),
-            run_id: self.run_id.clone(),
-            host: crate::segment::hostname(),
-            start_at: self.start_at.map(rfc3339),
-            samples_stack: self.sample_stack,
-            clock: crate::segment::clock_status(),
-        })
-    }
-
-    /// The instant `scenario`'s warm-up is to begin, when the run was given one.
-    fn scenario_start(&self, scenario: &Scenario) -> Option<SystemTime> {
-        let first = self.start_at?;
-        let slots: Vec<Duration> = self
-            .scenarios
-            .iter()
-            .take_while(|earlier| earlier.name != scenario.name)
-            .map(|earlier| {
-                let (warmup, duration) = earlier.load.window(self.quick);
-                crate::segment::slot(warmup, duration, earlier.load.request_timeout.0)
-            })
-            .collect();
-        Some(crate::segment::scenario_start(first, &slots))
-    }
-}
 
 /// Runs every scenario in turn and judges the budget rows.
 pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> RunReport {
@@ -130,30 +55,28 @@ pub async fn run_suite(config: &RunConfig, cancel: watch::Receiver<bool>) -> Run
     if let Some(heap_bin_dir) = &config.profile_heap {
         heap_pass::run(config, heap_bin_dir, &mut results, cancel.clone()).await;
     }
-    let interrupted = *cancel.borrow();
-    let mut targets = evaluate(&config.budgets, config.profile, &results);
-    flame::link_rows(&mut targets, &results);
-    let (verdict, verdict_reasons) =
-        overall_verdict(&targets, &results, interrupted, config.full_suite);
-    RunReport {
-        schema_version: reports::SCHEMA_VERSION,
+    let facts = RunFacts {
         run_id: config.run_id.clone(),
         started_at,
         finished_at: rfc3339_now(),
-        profile: config.profile.as_str().to_owned(),
+        profile: config.profile,
         git_commit: config.git_commit.clone(),
         git_branch: config.git_branch.clone(),
         machine: crate::observe::machine::facts(),
         quick: config.quick,
         full_suite: config.full_suite,
-        interrupted,
-        verdict,
-        verdict_reasons,
-        rows: targets,
-        scenarios: results,
-        capacity: Vec::new(),
-        segments: config.segment_record().into_iter().collect(),
-    }
+        interrupted: *cancel.borrow(),
+    };
+    let segments = config.segment_record().into_iter().collect();
+    report::assemble(
+        &config.budgets,
+        facts,
+        Results {
+            scenarios: results,
+            segments,
+            ..Results::default()
+        },
+    )
 }
 
 /// Runs one scenario: starts its stack, offers its load while sampling the processes, stops
@@ -167,48 +90,124 @@ pub(crate) async fn run_scenario(
     let (warmup, duration) = scenario.load.window(config.quick);
     let target = stack::planned_target(&scenario.stack, &config.targets);
     let mut result = new_result(scenario, target, (warmup, duration));
-    let options = StartOptions {
-        bin_dir: config.bin_dir.clone(),
-        run_dir: run_dir.clone(),
-        database_url: config.database_url.clone(),
-        redis_url: config.redis_url.clone(),
-        targets: config.targets.clone(),
-        service_cpus: config.service_cpus.clone(),
-        profiling: config.profile_cpu,
-        heap_dir: None,
-        keys: config.keys.clone(),
-    };
+    // The stack.
     let stack_started = Instant::now();
-    let mut stack = match stack::start(scenario, &options, cancel.clone()).await {
-        Ok(stack) => stack,
-        Err(error) => {
-            result.error = Some(format!("{error:#}"));
-            return result;
-        }
+    let Some((mut stack, resolved)) =
+        start_stack(config, scenario, &run_dir, &mut result, &cancel).await
+    else {
+        return result;
     };
-    describe_stack(&mut result, &stack, &config.out_dir);
-    let mut endpoints = stack.endpoints.clone();
-    endpoints.urls = crate::workload::mix::urls(&scenario.requests);
-    let resolved = match endpoints.resolve(Some(&stack.keys.service), &config.tls) {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            result.error = Some(format!("{error}"));
-            result.invalid_reasons.extend(stack.stop().await);
-            return result;
-        }
-    };
+    // The workload, and when it begins.
     let series = Mix::new(&scenario.requests, scenario.llm.seed)
         .series()
         .to_vec();
-    let planned_start = config.scenario_start(scenario);
-    if let Some(at) = planned_start
-        && !wait_for_start(at, &cancel).await
-    {
-        result.error = Some("interrupted while waiting for the start".into());
+    let Some(plan) = schedule(config, scenario, series.len(), &mut result, &cancel).await else {
         result.invalid_reasons.extend(stack.stop().await);
         return result;
+    };
+    let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
+    let accepted: Option<AcceptedTasks> = scenario.judged_by_invariants().then(Default::default);
+    // The drive, observed.
+    let (ran, samples, taken, applied) = offer_load(
+        config,
+        scenario,
+        (&plan, stack_started),
+        (&resolved, accepted.clone()),
+        &mut stack,
+        cancel,
+    )
+    .await;
+    let fault_account = stop_stack(stack, scenario, &run_dir, accepted, applied, &mut result).await;
+    // The artifacts.
+    let footprints = keep_profiles(config, scenario, &run_dir, taken, &mut result);
+    let outcome = match ran {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            result.error = Some(format!("the load generator failed: {error}"));
+            return result;
+        }
+    };
+    let (interval_logs, timeline) = write_interval_logs(
+        &run_dir,
+        &series,
+        &outcome,
+        window_start_wall,
+        &config.out_dir,
+    );
+    result.timeline = with_offered(timeline, &plan, &series);
+    // The judgement of what was recorded.
+    if let Some(account) = fault_account {
+        result.faults = Some(invariants::account(
+            account,
+            scenario,
+            &result.timeline,
+            &plan,
+        ));
     }
-    let mut plan = plan_for(config, scenario, (warmup, duration), series.len());
+    let recorded = Recorded {
+        outcome,
+        samples,
+        interval_logs,
+    };
+    record_outcome(&mut result, config, scenario, &plan, &series, recorded);
+    leave_out_profilers(&mut result, &footprints);
+    if let (Some(max_growth), Some(account)) = (scenario.expect.max_rss_growth, &mut result.faults)
+    {
+        account
+            .invariants
+            .extend(invariants::rss_flat(&result.processes, max_growth));
+    }
+    result
+}
+
+/// Starts the scenario's stack and resolves the load's endpoints on it; `None`, with the
+/// reason in the result, when either fails.
+async fn start_stack(
+    config: &RunConfig,
+    scenario: &Scenario,
+    run_dir: &Path,
+    result: &mut ScenarioResult,
+    cancel: &watch::Receiver<bool>,
+) -> Option<(Stack, Resolved)> {
+    let options = config.start_options(run_dir);
+    let stack = match stack::start(scenario, &options, cancel.clone()).await {
+        Ok(stack) => stack,
+        Err(error) => {
+            result.error = Some(format!("{error:#}"));
+            return None;
+        }
+    };
+    describe_stack(result, &stack, &config.out_dir);
+    let mut endpoints = stack.endpoints.clone();
+    endpoints.urls = crate::workload::mix::urls(&scenario.requests);
+    match endpoints.resolve(Some(&stack.keys.service), &config.tls) {
+        Ok(resolved) => Some((stack, resolved)),
+        Err(error) => {
+            result.error = Some(format!("{error}"));
+            result.invalid_reasons.extend(stack.stop().await);
+            None
+        }
+    }
+}
+
+/// The engine's plan, begun at the instant the run set (`--start-at`) when it set one; `None`
+/// when interrupted while waiting for it.
+async fn schedule(
+    config: &RunConfig,
+    scenario: &Scenario,
+    n_series: usize,
+    result: &mut ScenarioResult,
+    cancel: &watch::Receiver<bool>,
+) -> Option<Plan> {
+    let (warmup, duration) = scenario.load.window(config.quick);
+    let planned_start = config.scenario_start(scenario);
+    if let Some(at) = planned_start
+        && !wait_for_start(at, cancel).await
+    {
+        result.error = Some("interrupted while waiting for the start".into());
+        return None;
+    }
+    let mut plan = plan_for(config, scenario, (warmup, duration), n_series);
     if let Some(at) = planned_start {
         // The warm-up begins at the instant set, or at once when that has passed.
         let ahead = at.duration_since(SystemTime::now()).unwrap_or_default();
@@ -227,17 +226,20 @@ pub(crate) async fn run_scenario(
     result.started_at = Some(rfc3339(
         SystemTime::now() + plan.start.saturating_duration_since(Instant::now()),
     ));
-    let window_start_wall = SystemTime::now() + (plan.measure_start() - Instant::now());
-    let accepted: Option<AcceptedTasks> = scenario.judged_by_invariants().then(Default::default);
-    let (ran, samples, taken, applied) = offer_load(
-        config,
-        scenario,
-        (&plan, stack_started),
-        (&resolved, accepted.clone()),
-        &mut stack,
-        cancel,
-    )
-    .await;
+    Some(plan)
+}
+
+/// Reads back the tasks a fault scenario's load had accepted, then stops the stack; returns
+/// the fault scenario's account so far (what a budget scenario's stop reports makes it
+/// invalid instead).
+async fn stop_stack(
+    stack: Stack,
+    scenario: &Scenario,
+    run_dir: &Path,
+    accepted: Option<AcceptedTasks>,
+    applied: Vec<FaultResult>,
+    result: &mut ScenarioResult,
+) -> Option<FaultsResult> {
     let tasks = match (&accepted, &stack.endpoints.orchestrator) {
         (Some(accepted), Some(orchestrator)) => {
             let ids = std::mem::take(&mut *accepted.lock().unwrap_or_else(|p| p.into_inner()));
@@ -251,18 +253,29 @@ pub(crate) async fn run_scenario(
         _ => TaskAccount::default(),
     };
     let problems = stack.stop().await;
-    let mut fault_account = scenario.judged_by_invariants().then(|| FaultsResult {
+    if !scenario.judged_by_invariants() {
+        result.invalid_reasons.extend(problems);
+        return None;
+    }
+    Some(FaultsResult {
         faults: applied,
         tasks,
-        effects: faults::count_effects(&stack::effects_dir(&run_dir)),
-        unexpected_exits: Vec::new(),
+        effects: faults::count_effects(&stack::effects_dir(run_dir)),
+        unexpected_exits: problems,
         invariants: Vec::new(),
-    });
-    match &mut fault_account {
-        Some(account) => account.unexpected_exits = problems,
-        None => result.invalid_reasons.extend(problems),
-    }
-    let footprints: Vec<(String, u64)> = taken
+    })
+}
+
+/// Writes the window's CPU profiles (and differentials against `--baseline`) into the result;
+/// returns each profiled service's profiler footprint, to leave out of its memory.
+fn keep_profiles(
+    config: &RunConfig,
+    scenario: &Scenario,
+    run_dir: &Path,
+    taken: Vec<Taken>,
+    result: &mut ScenarioResult,
+) -> Vec<(String, u64)> {
+    let footprints = taken
         .iter()
         .filter_map(|t| Some((t.process.name.clone(), t.profiler_rss_bytes?)))
         .collect();
@@ -273,60 +286,9 @@ pub(crate) async fn run_scenario(
         &config.out_dir,
     );
     if let Some(baseline) = &config.baseline {
-        flame::draw_differentials(&mut result, baseline, &config.out_dir);
+        flame::draw_differentials(result, baseline, &config.out_dir);
     }
-    let outcome = match ran {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            result.error = Some(format!("the load generator failed: {error}"));
-            return result;
-        }
-    };
-    let (interval_logs, timeline) = write_interval_logs(
-        &run_dir,
-        &series,
-        &outcome,
-        window_start_wall,
-        &config.out_dir,
-    );
-    result.timeline = with_offered(timeline, &plan, &series);
-    if let Some(mut account) = fault_account {
-        let began: Vec<f64> = account.faults.iter().map(|f| f.began_seconds).collect();
-        for fault in &mut account.faults {
-            let next = began
-                .iter()
-                .copied()
-                .filter(|at| *at > fault.began_seconds)
-                .reduce(f64::min);
-            faults::error_rate_and_recovery(
-                fault,
-                next,
-                &result.timeline,
-                plan.duration.as_secs_f64(),
-            );
-        }
-        let has_tasks = scenario.requests.iter().any(|request| {
-            request.weight > 0
-                && request.kind != crate::workload::RequestKind::Http
-                && request.kind.service() == Component::Orchestrator
-        });
-        faults::judge(&mut account, &scenario.expect, has_tasks);
-        result.faults = Some(account);
-    }
-    let recorded = Recorded {
-        outcome,
-        samples,
-        interval_logs,
-    };
-    record_outcome(&mut result, config, scenario, &plan, &series, recorded);
-    leave_out_profilers(&mut result, &footprints);
-    if let (Some(max_growth), Some(account)) = (scenario.expect.max_rss_growth, &mut result.faults)
-    {
-        account
-            .invariants
-            .extend(faults::rss_flat(&result.processes, max_growth));
-    }
-    result
+    footprints
 }
 
 /// The current time as RFC 3339, UTC, to the second.
@@ -339,6 +301,7 @@ pub fn rfc3339(at: SystemTime) -> String {
     humantime::format_rfc3339_millis(at).to_string()
 }
 
+mod config;
 pub(crate) mod faults;
 mod result;
 

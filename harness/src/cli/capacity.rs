@@ -4,9 +4,10 @@ use super::args::CapacityOpts;
 use super::resolve::resolve;
 use super::run::record;
 use super::{cancel_on_signal, write_report};
+use crate::capacity;
 use crate::exit;
-use crate::judge::{self, capacity};
 use crate::observe::machine;
+use crate::report::{self, Results, RunFacts};
 use crate::run;
 use crate::spec::scenario;
 
@@ -71,39 +72,24 @@ pub(super) async fn capacity_command(opts: CapacityOpts) -> u8 {
         }
     };
     let interrupted = *cancel.borrow();
-    let results: Vec<reports::ScenarioResult> = result.into_iter().collect();
-    let mut targets = judge::evaluate::evaluate(&config.budgets, config.profile, &results);
-    for target in targets
-        .iter_mut()
-        .filter(|t| t.table == "throughput" && t.verdict != reports::RowVerdict::NotMeasured)
-    {
-        let line = reports::capacity_line(&found);
-        target.note = Some(match target.note.take() {
-            Some(note) => format!("{note}; capacity: {line}"),
-            None => format!("capacity: {line}"),
-        });
-    }
-    let (verdict, verdict_reasons) =
-        judge::verdict::overall_verdict(&targets, &results, interrupted, false);
-    let report = reports::RunReport {
-        schema_version: reports::SCHEMA_VERSION,
+    let facts = RunFacts {
         run_id: config.run_id.clone(),
         started_at,
         finished_at: run::rfc3339_now(),
-        profile: config.profile.as_str().to_owned(),
+        profile: config.profile,
         git_commit: config.git_commit.clone(),
         git_branch: config.git_branch.clone(),
         machine: machine::facts(),
         quick: true,
         full_suite: false,
         interrupted,
-        verdict,
-        verdict_reasons,
-        rows: targets,
-        scenarios: results,
-        capacity: vec![found.clone()],
-        segments: Vec::new(),
     };
+    let results = Results {
+        scenarios: result.into_iter().collect(),
+        capacity: vec![found.clone()],
+        ..Results::default()
+    };
+    let report = report::assemble(&config.budgets, facts, results);
     if let Err(code) = write_report(&config.out_dir, &report) {
         return code;
     }

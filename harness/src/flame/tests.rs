@@ -225,7 +225,7 @@ fn rows_link_the_profiles_of_the_component_they_judge() {
     );
     e2e.scenario = Some("s".into());
     let mut rows = [row, e2e];
-    link_rows(&mut rows, std::slice::from_ref(&scenario));
+    crate::artifacts::link_rows(&mut rows, std::slice::from_ref(&scenario));
     let paths: Vec<&str> = rows[0].artifacts.iter().map(|a| a.path.as_str()).collect();
     assert_eq!(
         paths,

@@ -11,9 +11,10 @@ use reports::{GeneratorResult, MachineLoad, Percentiles, RequestResult, Scenario
 use super::*;
 use crate::judge::verdict::{
     MAX_WORKER_BUSY, Noise, default_max_send_lag, generator_account, generator_limits,
-    judge_hiccups, judge_lateness, judge_machine_load,
+    judge_hiccups, judge_lateness, judge_machine_load, overall_verdict,
 };
 use crate::observe::window::{machine_load, peaks};
+use crate::spec::budget::{Budgets, Profile};
 
 /// Small POSTs; preparing each one burns `burn` of CPU, as a generator too slow for its load.
 #[derive(Clone)]

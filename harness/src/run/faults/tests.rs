@@ -4,6 +4,8 @@
 use reports::{FaultResult, FaultsResult, IntervalPoint, SeriesTimeline, TaskAccount};
 
 use super::*;
+use crate::judge::invariants::{error_rate_and_recovery, judge, rss_flat};
+use crate::spec::faults::ExpectSpec;
 
 /// A series with one point per second: (errors, P99 ms); `None` for a second with no answer.
 fn line(kind: &str, points: &[Option<(u64, u64)>]) -> SeriesTimeline {
