@@ -21,7 +21,8 @@ use crate::workload::{Resolved, ScenarioWorkload};
 use crate::artifacts::INTERVAL;
 use crate::console::report_progress;
 use crate::observe::window::{DEPENDENCY, Source, Watched, WindowSamples, sample_window};
-use crate::run::{RunConfig, faults, rfc3339};
+use crate::report::rfc3339;
+use crate::run::{RunConfig, faults};
 
 /// The engine's plan for a scenario: its shape, window and limits, starting shortly.
 pub(crate) fn plan_for(

@@ -222,3 +222,22 @@ pub fn draw_differentials(result: &mut reports::ScenarioResult, baseline: &Path,
         }
     }
 }
+
+/// Writes a window's CPU profiles (and differentials against a baseline report) into the
+/// result; returns each profiled service's profiler footprint, to leave out of its memory.
+pub(crate) fn keep_profiles(
+    taken: Vec<Taken>,
+    (scenario, run_dir): (&str, &Path),
+    (out_dir, baseline): (&Path, Option<&Path>),
+    result: &mut reports::ScenarioResult,
+) -> Vec<(String, u64)> {
+    let footprints = taken
+        .iter()
+        .filter_map(|t| Some((t.process.name.clone(), t.profiler_rss_bytes?)))
+        .collect();
+    result.profiles = write_profiles(taken, scenario, &run_dir.join("profiles"), out_dir);
+    if let Some(baseline) = baseline {
+        draw_differentials(result, baseline, out_dir);
+    }
+    footprints
+}

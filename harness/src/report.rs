@@ -2,6 +2,8 @@
 //! budget row judged and linked to the files that explain it, the run's verdict given. `run`,
 //! `merge` and `capacity` all call it, so that no report is assembled twice the same way.
 
+use std::time::SystemTime;
+
 use reports::{Capacity, Machine, RowVerdict, RunReport, ScenarioResult, Segment, Verdict};
 
 use crate::artifacts::link_rows;
@@ -83,4 +85,14 @@ pub fn assemble(budgets: &Budgets, facts: RunFacts, results: Results) -> RunRepo
         capacity,
         segments,
     }
+}
+
+/// The current time as RFC 3339, UTC, to the second.
+pub fn rfc3339_now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// An instant as RFC 3339 in UTC, to the millisecond.
+pub fn rfc3339(at: SystemTime) -> String {
+    humantime::format_rfc3339_millis(at).to_string()
 }

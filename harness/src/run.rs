@@ -12,8 +12,7 @@ pub use config::RunConfig;
 
 use crate::flame;
 use crate::judge::invariants;
-use crate::observe::profile::Taken;
-use crate::report::{self, Results, RunFacts};
+use crate::report::{self, Results, RunFacts, rfc3339, rfc3339_now};
 use crate::spec::scenario::Scenario;
 use crate::stack::Stack;
 use crate::stack::{self};
@@ -119,7 +118,12 @@ pub(crate) async fn run_scenario(
     .await;
     let fault_account = stop_stack(stack, scenario, &run_dir, accepted, applied, &mut result).await;
     // The artifacts.
-    let footprints = keep_profiles(config, scenario, &run_dir, taken, &mut result);
+    let footprints = flame::keep_profiles(
+        taken,
+        (&scenario.name, &run_dir),
+        (&config.out_dir, config.baseline.as_deref()),
+        &mut result,
+    );
     let outcome = match ran {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -264,41 +268,6 @@ async fn stop_stack(
         unexpected_exits: problems,
         invariants: Vec::new(),
     })
-}
-
-/// Writes the window's CPU profiles (and differentials against `--baseline`) into the result;
-/// returns each profiled service's profiler footprint, to leave out of its memory.
-fn keep_profiles(
-    config: &RunConfig,
-    scenario: &Scenario,
-    run_dir: &Path,
-    taken: Vec<Taken>,
-    result: &mut ScenarioResult,
-) -> Vec<(String, u64)> {
-    let footprints = taken
-        .iter()
-        .filter_map(|t| Some((t.process.name.clone(), t.profiler_rss_bytes?)))
-        .collect();
-    result.profiles = flame::write_profiles(
-        taken,
-        &scenario.name,
-        &run_dir.join("profiles"),
-        &config.out_dir,
-    );
-    if let Some(baseline) = &config.baseline {
-        flame::draw_differentials(result, baseline, &config.out_dir);
-    }
-    footprints
-}
-
-/// The current time as RFC 3339, UTC, to the second.
-pub fn rfc3339_now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
-
-/// An instant as RFC 3339 in UTC, to the millisecond.
-pub fn rfc3339(at: SystemTime) -> String {
-    humantime::format_rfc3339_millis(at).to_string()
 }
 
 mod config;

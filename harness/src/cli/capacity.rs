@@ -8,7 +8,6 @@ use crate::capacity;
 use crate::exit;
 use crate::observe::machine;
 use crate::report::{self, Results, RunFacts};
-use crate::run;
 use crate::spec::scenario;
 
 pub(super) async fn capacity_command(opts: CapacityOpts) -> u8 {
@@ -62,7 +61,7 @@ pub(super) async fn capacity_command(opts: CapacityOpts) -> u8 {
     let cancel = cancel_on_signal();
     let mut options = capacity::SearchOptions::new(start);
     options.max_trials = opts.max_trials.max(1);
-    let started_at = run::rfc3339_now();
+    let started_at = report::rfc3339_now();
     let (found, result) = match capacity::search(&config, &scenario, &options, cancel.clone()).await
     {
         Ok(found) => found,
@@ -75,7 +74,7 @@ pub(super) async fn capacity_command(opts: CapacityOpts) -> u8 {
     let facts = RunFacts {
         run_id: config.run_id.clone(),
         started_at,
-        finished_at: run::rfc3339_now(),
+        finished_at: report::rfc3339_now(),
         profile: config.profile,
         git_commit: config.git_commit.clone(),
         git_branch: config.git_branch.clone(),

@@ -3,8 +3,8 @@
 use super::args::MergeOpts;
 use super::{cancel_on_signal, verdict_code, write_report};
 use crate::exit;
+use crate::merge;
 use crate::spec::budget;
-use crate::{merge, run};
 use std::path::PathBuf;
 
 pub(super) async fn merge_command(opts: &MergeOpts) -> u8 {
@@ -32,7 +32,10 @@ pub(super) async fn merge_command(opts: &MergeOpts) -> u8 {
             }
         }
     }
-    let run_id = format!("merge-{}", run::rfc3339_now().replace(['-', ':'], ""));
+    let run_id = format!(
+        "merge-{}",
+        crate::report::rfc3339_now().replace(['-', ':'], "")
+    );
     let mut report = match merge::merge(&shards, &budgets, opts.profile, run_id, &missing) {
         Ok(report) => report,
         Err(message) => {

@@ -118,7 +118,7 @@ pub(super) fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
         }
         _ => None,
     };
-    let started = run::rfc3339_now();
+    let started = crate::report::rfc3339_now();
     let nonce = std::process::id()
         ^ std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -51,7 +51,7 @@ pub(super) async fn run_command(opts: RunOpts) -> u8 {
                 eprintln!(
                     "every segment of run group {} joined: the warm-up begins at {}",
                     joined.group,
-                    run::rfc3339(at)
+                    crate::report::rfc3339(at)
                 );
                 config.start_at = Some(at);
             }

@@ -10,7 +10,7 @@ use crate::spec::budget::{Budgets, Profile};
 use crate::spec::scenario::Scenario;
 use crate::stack::{Keys, StartOptions};
 
-use super::rfc3339;
+use crate::report::rfc3339;
 
 /// Everything one run needs, resolved from the command line.
 #[derive(Debug, Clone)]
