@@ -8,6 +8,14 @@ use reports::ScenarioResult;
 
 use loadgen::{Plan, Progress, Shape};
 
+/// The live progress line's bar, drawn on stderr four times a second at most.
+pub(crate) fn progress_bar() -> indicatif::ProgressBar {
+    indicatif::ProgressBar::with_draw_target(
+        Some(0),
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    )
+}
+
 /// Live progress on the terminal while a scenario runs (indicatif, redrawn twice a second):
 /// elapsed and total time, the rate offered now and the rate answered over the last second,
 /// the P99 of the last closed second of the measured window, errors and requests in flight.

@@ -1,16 +1,18 @@
 //! Driving the load: the engine's plan for a scenario, and the engine run on it while the
 //! processes are sampled and profiled, the faults applied and progress shown.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reports::FaultResult;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use loadgen::{Plan, Progress, Shape};
 
-use crate::observe::dependency;
+use crate::observe::UnderTest;
 use crate::observe::hiccup::HiccupMeter;
-use crate::observe::profile::{Profiled, Taken, profile_window};
+use crate::observe::profile::{Taken, profile_window};
 use crate::segment::Segment;
 use crate::spec::scenario::{LoadModel, Scenario};
 use crate::stack::Stack;
@@ -19,8 +21,8 @@ use crate::workload::mix::Mix;
 use crate::workload::{Resolved, ScenarioWorkload};
 
 use crate::artifacts::INTERVAL;
-use crate::console::report_progress;
-use crate::observe::window::{DEPENDENCY, Source, Watched, WindowSamples, sample_window};
+use crate::console::{progress_bar, report_progress};
+use crate::observe::window::{WindowSamples, sample_window, watch_list};
 use crate::report::rfc3339;
 use crate::run::{RunConfig, faults};
 
@@ -78,61 +80,9 @@ pub(crate) async fn offer_load(
     Vec<Taken>,
     Vec<FaultResult>,
 ) {
-    let threads = plan.threads;
-    let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
-    let workloads: Vec<ScenarioWorkload> = (0..threads)
-        .map(|worker_idx| {
-            let mix = Mix::for_segment_worker(
-                &scenario.requests,
-                scenario.llm.seed,
-                config.segment.unwrap_or(Segment::WHOLE),
-                worker_idx,
-                threads,
-            );
-            let workload = ScenarioWorkload::new(mix, resolved.clone(), poll_wait);
-            match &accepted {
-                Some(accepted) => workload.recording_accepted(accepted.clone()),
-                None => workload,
-            }
-        })
-        .collect();
-    let progress = Progress::new(threads);
-    let watched = if config.sample_stack {
-        watch_list(stack)
-    } else {
-        Vec::new()
-    };
-    let sampling = tokio::spawn(sample_window(
-        stack.keys.clone(),
-        watched,
-        plan.measure_start(),
-        plan.end(),
-        cancel.clone(),
-    ));
-    let bar = config.progress.then(|| {
-        indicatif::ProgressBar::with_draw_target(
-            Some(0),
-            indicatif::ProgressDrawTarget::stderr_with_hz(4),
-        )
-    });
-    let reporter = bar.clone().map(|bar| {
-        tokio::spawn(report_progress(
-            scenario.name.clone(),
-            progress.clone(),
-            plan.clone(),
-            bar,
-        ))
-    });
-    let profiles = config.profile_cpu.then(|| {
-        tokio::spawn(profile_window(
-            stack.keys.clone(),
-            profile_list(stack),
-            plan.measure_start(),
-            plan.end(),
-            cancel.clone(),
-        ))
-    });
-    let meter = HiccupMeter::start(plan.measure_start(), plan.end()).ok();
+    let workloads = workloads(config, scenario, plan.threads, resolved, accepted);
+    let progress = Progress::new(plan.threads);
+    let observers = Observers::start(config, &scenario.name, plan, stack, &progress, &cancel);
     let engine_plan = plan.clone();
     let endpoints = resolved.endpoints.clone();
     let engine_cancel = cancel.clone();
@@ -152,78 +102,120 @@ pub(crate) async fn offer_load(
         cancel,
     );
     let (ran, applied) = tokio::join!(engine, driving);
-    if let Some(reporter) = reporter {
-        reporter.abort();
-    }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let mut samples = sampling.await.unwrap_or_default();
-    samples.hiccups = meter.map(HiccupMeter::finish);
-    let taken = match profiles {
-        Some(profiles) => profiles.await.unwrap_or_default(),
-        None => Vec::new(),
-    };
+    let (samples, taken) = observers.finish().await;
     let ran = ran
         .map_err(|error| error.to_string())
         .and_then(|run| run.map_err(|error| error.to_string()));
     (ran, samples, taken, applied)
 }
 
-/// The processes to profile: every service, started or given (one given without
-/// `--profiling` says so in its profile's error), and the generator itself.
-pub(crate) fn profile_list(stack: &Stack) -> Vec<Profiled> {
-    stack
-        .services
-        .iter()
-        .map(|service| Profiled {
-            component: service.component.to_owned(),
-            name: service.name.clone(),
-            base_url: Some(service.base_url.clone()),
+/// One workload per engine thread, each with its share of the scenario's mix.
+fn workloads(
+    config: &RunConfig,
+    scenario: &Scenario,
+    threads: usize,
+    resolved: &Resolved,
+    accepted: Option<AcceptedTasks>,
+) -> Vec<ScenarioWorkload> {
+    let poll_wait = scenario.load.request_timeout.0.as_secs().min(60);
+    (0..threads)
+        .map(|worker_idx| {
+            let mix = Mix::for_segment_worker(
+                &scenario.requests,
+                scenario.llm.seed,
+                config.segment.unwrap_or(Segment::WHOLE),
+                worker_idx,
+                threads,
+            );
+            let workload = ScenarioWorkload::new(mix, resolved.clone(), poll_wait);
+            match &accepted {
+                Some(accepted) => workload.recording_accepted(accepted.clone()),
+                None => workload,
+            }
         })
-        .chain(
-            stack
-                .external
-                .iter()
-                .map(|(component, name, url)| Profiled {
-                    component: (*component).to_owned(),
-                    name: name.clone(),
-                    base_url: Some(url.clone()),
-                }),
-        )
-        .chain(std::iter::once(Profiled {
-            component: "generator".into(),
-            name: "generator".into(),
-            base_url: None,
-        }))
         .collect()
 }
 
-/// The processes to sample: those started by PID, those given over their `/metrics`.
-pub(crate) fn watch_list(stack: &Stack) -> Vec<Watched> {
-    stack
-        .services
-        .iter()
-        .map(|service| Watched {
-            component: service.component,
-            name: service.name.clone(),
-            source: Source::Proc(service.pid),
-        })
-        .chain(stack.external.iter().map(|(component, name, url)| Watched {
-            component,
-            name: name.clone(),
-            source: Source::Metrics(url.clone()),
-        }))
-        // The database and Redis the stack uses are part of it (issue 26): sampled beside
-        // it, never counted as the machine's other load; no row judges them.
-        .chain(stack.dependencies.iter().filter_map(|(kind, url)| {
-            Some(Watched {
-                component: DEPENDENCY,
-                name: (*kind).to_owned(),
-                source: Source::Dependency(dependency::locate(kind, url)?),
-            })
-        }))
-        .collect()
+/// What watches a scenario while the engine runs: the sampler, the profiler, the hiccup meter
+/// and the progress line, each on its own task.
+struct Observers {
+    sampling: JoinHandle<WindowSamples>,
+    profiles: Option<JoinHandle<Vec<Taken>>>,
+    meter: Option<HiccupMeter>,
+    progress: Option<(JoinHandle<()>, indicatif::ProgressBar)>,
+}
+
+impl Observers {
+    fn start(
+        config: &RunConfig,
+        name: &str,
+        plan: &Plan,
+        stack: &Stack,
+        progress: &Arc<Progress>,
+        cancel: &watch::Receiver<bool>,
+    ) -> Observers {
+        // The profiles and `/metrics` of given services are an admin's routes.
+        let client = stack.keys.observer_client();
+        let under_test = stack.under_test();
+        let watched = if config.sample_stack {
+            watch_list(under_test.clone(), &stack.dependencies)
+        } else {
+            Vec::new()
+        };
+        let (start, end) = (plan.measure_start(), plan.end());
+        let sampling = tokio::spawn(sample_window(
+            client.clone(),
+            watched,
+            start,
+            end,
+            cancel.clone(),
+        ));
+        // Every service, started or given (one given without `--profiling` says so in its
+        // profile's error), and the generator itself.
+        let profiled = under_test
+            .into_iter()
+            .chain(std::iter::once(UnderTest::generator()));
+        let profiles = config.profile_cpu.then(|| {
+            tokio::spawn(profile_window(
+                client,
+                profiled.collect(),
+                start,
+                end,
+                cancel.clone(),
+            ))
+        });
+        let progress = config.progress.then(|| {
+            let bar = progress_bar();
+            let task = tokio::spawn(report_progress(
+                name.to_owned(),
+                progress.clone(),
+                plan.clone(),
+                bar.clone(),
+            ));
+            (task, bar)
+        });
+        Observers {
+            sampling,
+            profiles,
+            meter: HiccupMeter::start(start, end).ok(),
+            progress,
+        }
+    }
+
+    /// What they saw, once the engine has stopped.
+    async fn finish(self) -> (WindowSamples, Vec<Taken>) {
+        if let Some((task, bar)) = self.progress {
+            task.abort();
+            bar.finish_and_clear();
+        }
+        let mut samples = self.sampling.await.unwrap_or_default();
+        samples.hiccups = self.meter.map(HiccupMeter::finish);
+        let taken = match self.profiles {
+            Some(profiles) => profiles.await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        (samples, taken)
+    }
 }
 
 /// Sleeps until shortly before `at` (the engine takes the rest, to the microsecond), saying

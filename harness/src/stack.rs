@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use tokio::sync::watch;
 
+use crate::observe::UnderTest;
 use crate::spec::faults::{FaultAction, FaultTarget};
 use crate::spec::scenario::{Component, Scenario, StackSpec};
 use crate::workload::Endpoints;
@@ -60,8 +61,8 @@ pub struct Stack {
     /// Dependencies of its own that a fault scenario breaks (Redis, PostgreSQL), ended after
     /// the services.
     pub deps: Vec<Service>,
-    /// Services not started here, by component, for sampling over `/metrics`.
-    pub external: Vec<(&'static str, String, String)>,
+    /// Services not started here, reached over HTTP only.
+    pub external: Vec<UnderTest>,
     /// What the services started here depend on, as (`postgresql` or `redis`, URL): sampled
     /// as part of the stack.
     pub dependencies: Vec<(&'static str, String)>,
@@ -234,7 +235,7 @@ async fn start_reflex(
         stack.endpoints.reflex = Some(url.clone());
         stack
             .external
-            .push(("reflex", "reflex".into(), url.clone()));
+            .push(UnderTest::given("reflex", "reflex", url));
     }
 
     Ok(())
@@ -280,7 +281,7 @@ async fn start_arms(
             stack.endpoints.arms.insert(kind.clone(), url.clone());
             stack
                 .external
-                .push(("arm", format!("arm-{kind}"), url.clone()));
+                .push(UnderTest::given("arm", &format!("arm-{kind}"), url));
         }
     }
 
@@ -385,7 +386,7 @@ async fn start_orchestrator(
         stack.endpoints.orchestrator = Some(url.clone());
         stack
             .external
-            .push(("orchestrator", "orchestrator".into(), url.clone()));
+            .push(UnderTest::given("orchestrator", "orchestrator", url));
     }
     Ok(())
 }

@@ -69,6 +69,13 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
             ));
         }
     }
+    problems.extend(check_sources(root)?);
+    Ok(problems)
+}
+
+/// The source rules: every file's `//!` line, and the module boundaries inside the harness.
+pub fn check_sources(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
     for file in rust_files(root)? {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
@@ -90,7 +97,7 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 /// Module boundaries inside the harness: (file or folder, what it must not use, why).
-const HARNESS_BOUNDARIES: [(&str, &str, &str); 10] = [
+const HARNESS_BOUNDARIES: [(&str, &str, &str); 12] = [
     (
         "harness/src/spec/scenario.rs",
         "budget::",
@@ -141,6 +148,17 @@ const HARNESS_BOUNDARIES: [(&str, &str, &str); 10] = [
         "crate::judge",
         "observing is not judging",
     ),
+    (
+        "harness/src/observe",
+        "crate::stack",
+        "observers read a process as `observe::UnderTest` and are handed a client; the stack \
+         imports `observe` (its heap contract), so `observe` importing `stack` is a circle",
+    ),
+    (
+        "harness/src/report.rs",
+        "crate::stack",
+        "a report is assembled from results, never from the processes",
+    ),
 ];
 
 fn rust_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -174,5 +192,26 @@ mod tests {
     fn the_tree_keeps_its_invariants() {
         let problems = super::check(&crate::workspace_root().unwrap()).unwrap();
         assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// Issue 28: the circle observe → stack → observe, planted in a tree of its own, is
+    /// reported; the same file without the import is not.
+    #[test]
+    fn a_planted_circle_is_reported() {
+        let root = std::env::temp_dir().join(format!("octoperf-tidy-{}", std::process::id()));
+        let observe = root.join("harness/src/observe");
+        std::fs::create_dir_all(&observe).unwrap();
+        let file = observe.join("heap.rs");
+        std::fs::write(&file, "//! Heap readings.\nuse crate::stack::Keys;\n").unwrap();
+        let planted = super::check_sources(&root).unwrap();
+        std::fs::write(&file, "//! Heap readings.\nuse super::UnderTest;\n").unwrap();
+        let clean = super::check_sources(&root).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(planted.len(), 1, "{planted:?}");
+        assert!(
+            planted[0].starts_with("harness/src/observe/heap.rs uses crate::stack"),
+            "{planted:?}"
+        );
+        assert!(clean.is_empty(), "{clean:?}");
     }
 }

@@ -4,10 +4,12 @@
 //! allocated the most bytes.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reports::{HeapResult, HeapSite};
 use serde::Deserialize;
+
+use super::UnderTest;
 
 /// The environment variable a `dhat-heap` build of a service reads for its profile's path
 /// (`serving::DHAT_OUT_ENV`; the harness knows the services only by this contract).
@@ -24,41 +26,29 @@ pub struct HeapStats {
     pub max_bytes: u64,
 }
 
-/// A service of the heap pass: its name, component and base URL.
-#[derive(Debug, Clone)]
-pub struct HeapWatched {
-    pub component: String,
-    pub name: String,
-    pub base_url: String,
-}
-
 /// Each service's totals at `start` and at `end` (or why they could not be read).
 pub async fn heap_window(
-    keys: crate::stack::Keys,
-    services: Vec<HeapWatched>,
+    client: reqwest::Client,
+    services: Vec<UnderTest>,
     start: Instant,
     end: Instant,
-) -> Vec<(HeapWatched, Result<(HeapStats, HeapStats), String>)> {
-    let client = keys
-        .client_builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("a client without TLS or proxies always builds");
+) -> Vec<(UnderTest, Result<(HeapStats, HeapStats), String>)> {
     tokio::time::sleep_until(start.into()).await;
     let mut first = Vec::new();
     for service in &services {
-        first.push(read_stats(&client, &service.base_url).await);
+        first.push(read_stats(&client, service.base_url.as_deref()).await);
     }
     tokio::time::sleep_until(end.into()).await;
     let mut readings = Vec::new();
     for (service, first) in services.into_iter().zip(first) {
-        let last = read_stats(&client, &service.base_url).await;
+        let last = read_stats(&client, service.base_url.as_deref()).await;
         readings.push((service, first.and_then(|first| Ok((first, last?)))));
     }
     readings
 }
 
-async fn read_stats(client: &reqwest::Client, base_url: &str) -> Result<HeapStats, String> {
+async fn read_stats(client: &reqwest::Client, base_url: Option<&str>) -> Result<HeapStats, String> {
+    let base_url = base_url.ok_or("it is not reachable over HTTP")?;
     let url = format!("{base_url}/debug/heap");
     let response = client
         .get(&url)
@@ -95,7 +85,7 @@ struct ProgramPoint {
 /// Summarises one service's heap pass: the window's totals (from the two readings) per
 /// request, and the dhat file's top allocation sites by bytes (over the service's life).
 pub fn summarise(
-    watched: &HeapWatched,
+    watched: &UnderTest,
     readings: Result<(HeapStats, HeapStats), String>,
     dhat_path: &Path,
     relative_path: String,
@@ -242,11 +232,7 @@ mod tests {
 
     #[test]
     fn per_request_figures_come_from_the_window_and_a_missing_file_is_said() {
-        let watched = HeapWatched {
-            component: "reflex".into(),
-            name: "reflex".into(),
-            base_url: "http://127.0.0.1:1".into(),
-        };
+        let watched = UnderTest::given("reflex", "reflex", "http://127.0.0.1:1");
         let first = HeapStats {
             total_blocks: 1_000,
             total_bytes: 50_000,

@@ -3,26 +3,17 @@
 //! protobuf) and the generator's own (pprof-rs in this process, started and stopped at the same
 //! instants).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::watch;
 
-/// A process to profile: a service over HTTP, or this process (the generator).
-#[derive(Debug, Clone)]
-pub struct Profiled {
-    /// `reflex`, `orchestrator`, `arm` or `generator`.
-    pub component: String,
-    /// `reflex`, `arm-coder`, `generator`…
-    pub name: String,
-    /// The service's base URL; `None` for this process.
-    pub base_url: Option<String>,
-}
+use super::UnderTest;
 
 /// What a window's profiling left for one process: its gzipped pprof protobuf, or why there is
 /// none.
 #[derive(Debug)]
 pub struct Taken {
-    pub process: Profiled,
+    pub process: UnderTest,
     pub pprof: Result<Vec<u8>, String>,
     /// The profiler's own resident memory in the process, when the service says (bytes).
     pub profiler_rss_bytes: Option<u64>,
@@ -32,17 +23,12 @@ pub struct Taken {
 /// services first, then the generator), and stops them as it ends. Cancelled before the
 /// window, it profiles nothing; cancelled inside it, it stops early.
 pub async fn profile_window(
-    keys: crate::stack::Keys,
-    processes: Vec<Profiled>,
+    client: reqwest::Client,
+    processes: Vec<UnderTest>,
     start: Instant,
     end: Instant,
     mut cancel: watch::Receiver<bool>,
 ) -> Vec<Taken> {
-    let client = keys
-        .client_builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("a client without TLS or proxies always builds");
     tokio::select! {
         () = tokio::time::sleep_until(start.into()) => {}
         _ = cancel.wait_for(|stop| *stop) => return Vec::new(),

@@ -7,17 +7,16 @@ use hdrhistogram::Histogram;
 use reports::{MachineLoad, ProcessResult, ProcessSample};
 use tokio::sync::watch;
 
+use crate::observe::UnderTest;
 use crate::observe::dependency;
 use crate::observe::sampler::{self, Sample};
-use crate::stack::Keys;
 
 /// The component of a stack's dependency (its PostgreSQL, its Redis) in the report.
 pub const DEPENDENCY: &str = "dependency";
 
-/// What to sample and how.
+/// A process to sample, and how its readings are taken.
 pub(crate) struct Watched {
-    pub(crate) component: &'static str,
-    pub(crate) name: String,
+    pub(crate) process: UnderTest,
     pub(crate) source: Source,
 }
 
@@ -25,6 +24,36 @@ pub(crate) enum Source {
     Proc(u32),
     Metrics(String),
     Dependency(dependency::Reading),
+}
+
+/// The processes to sample: those started here by PID, those given over their `/metrics`, and
+/// the stack's dependencies (its PostgreSQL, its Redis, as (`postgresql` or `redis`, URL)).
+/// The dependencies are part of the stack (issue 26): sampled beside it, never counted as the
+/// machine's other load; no row judges them.
+pub(crate) fn watch_list(
+    processes: Vec<UnderTest>,
+    dependencies: &[(&'static str, String)],
+) -> Vec<Watched> {
+    let services = processes.into_iter().filter_map(|process| {
+        let source = match (process.pid, &process.base_url) {
+            (Some(pid), _) => Source::Proc(pid),
+            (None, Some(url)) => Source::Metrics(url.clone()),
+            (None, None) => return None,
+        };
+        Some(Watched { process, source })
+    });
+    let dependencies = dependencies.iter().filter_map(|(kind, url)| {
+        Some(Watched {
+            process: UnderTest {
+                component: DEPENDENCY.into(),
+                name: (*kind).to_owned(),
+                pid: None,
+                base_url: None,
+            },
+            source: Source::Dependency(dependency::locate(kind, url)?),
+        })
+    });
+    services.chain(dependencies).collect()
 }
 
 #[derive(Default)]
@@ -38,16 +67,15 @@ pub(crate) struct WindowSamples {
 }
 
 /// Samples every process (and the generator itself) at the start and end of the measured
-/// window, and its memory every second in between.
+/// window, and its memory every second in between. Given services are read over `/metrics`,
+/// an admin's route: `client` carries the admin's key.
 pub(crate) async fn sample_window(
-    keys: Keys,
+    client: reqwest::Client,
     watched: Vec<Watched>,
     start: Instant,
     end: Instant,
     mut cancel: watch::Receiver<bool>,
 ) -> WindowSamples {
-    // Given services are sampled over `/metrics`, an admin's route.
-    let client = keys.client();
     tokio::select! {
         () = tokio::time::sleep_until(start.into()) => {}
         _ = cancel.wait_for(|stop| *stop) => return WindowSamples::default(),
@@ -55,24 +83,15 @@ pub(crate) async fn sample_window(
     let generator_start = sampler::read_proc(0).ok();
     let machine_start = procstat::machine().ok();
     let window_start = Instant::now();
-    let mut first: Vec<Option<Sample>> = Vec::new();
-    // Whether the kernel's peak (VmHWM) of each process was reset as the window began, so
-    // that its peak at the end is the window's, start-up and warm-up left out.
-    let mut peak_reset: Vec<bool> = Vec::new();
+    let mut tracks = Vec::new();
     for process in &watched {
-        first.push(read(&client, &process.source).await);
-        peak_reset.push(match &process.source {
-            Source::Proc(pid) => procstat::reset_peak(*pid).is_ok(),
-            Source::Metrics(_) | Source::Dependency(_) => false,
-        });
+        let first = read(&client, &process.source).await;
+        // The kernel's peak (VmHWM) reset as the window begins makes its peak at the end the
+        // window's, start-up and warm-up left out.
+        let reset =
+            matches!(process.source, Source::Proc(pid) if procstat::reset_peak(pid).is_ok());
+        tracks.push(Track::begin(first, reset, window_start));
     }
-    let mut peak_rss: Vec<u64> = first.iter().map(|s| s.map_or(0, |s| s.rss_bytes)).collect();
-    // Each process's readings over time, and its reading before (with when it was taken).
-    let mut over_time: Vec<Vec<ProcessSample>> = vec![Vec::new(); watched.len()];
-    let mut before: Vec<Option<(Instant, Sample)>> = first
-        .iter()
-        .map(|sample| sample.map(|sample| (window_start, sample)))
-        .collect();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -80,22 +99,9 @@ pub(crate) async fn sample_window(
             () = tokio::time::sleep_until(end.into()) => break,
             _ = cancel.wait_for(|stop| *stop) => break,
         }
-        for (idx, process) in watched.iter().enumerate() {
+        for (track, process) in tracks.iter_mut().zip(&watched) {
             if let Some(sample) = read(&client, &process.source).await {
-                peak_rss[idx] = peak_rss[idx].max(sample.rss_bytes);
-                let now = Instant::now();
-                if let Some((then, earlier)) = before[idx] {
-                    let seconds = (now - then).as_secs_f64();
-                    if seconds > 0.05 {
-                        over_time[idx].push(ProcessSample {
-                            t: (now - window_start).as_secs_f64(),
-                            cpu_cores: ((sample.cpu_seconds - earlier.cpu_seconds) / seconds)
-                                .max(0.0),
-                            rss_bytes: sample.rss_bytes,
-                        });
-                    }
-                }
-                before[idx] = Some((now, sample));
+                track.add(sample, Instant::now(), window_start);
             }
         }
     }
@@ -103,17 +109,76 @@ pub(crate) async fn sample_window(
     let generator_end = sampler::read_proc(0).ok();
     let machine_end = procstat::machine().ok();
     let mut processes = Vec::new();
-    for (idx, process) in watched.iter().enumerate() {
+    for (track, process) in tracks.into_iter().zip(&watched) {
         let last = read(&client, &process.source).await;
-        let cpu_cores_mean = first[idx]
+        processes.push(track.finish(process, last, elapsed));
+    }
+    let generator_cpu_seconds = generator_start
+        .zip(generator_end)
+        .map_or(0.0, |(a, b)| b.cpu_seconds - a.cpu_seconds);
+    let services_cores: f64 = processes.iter().filter_map(|p| p.cpu_cores_mean).sum();
+    let ours_seconds = generator_cpu_seconds + services_cores * elapsed;
+    WindowSamples {
+        processes,
+        generator_cpu_seconds,
+        hiccups: None,
+        machine_load: machine_start
+            .zip(machine_end)
+            .and_then(|(start, end)| machine_load(&start, &end, elapsed, ours_seconds)),
+    }
+}
+
+/// One process's readings over the window.
+struct Track {
+    first: Option<Sample>,
+    /// Whether its kernel peak was reset as the window began.
+    peak_reset: bool,
+    /// The largest resident set sampled.
+    peak_rss: u64,
+    /// Its last reading, and when it was taken.
+    before: Option<(Instant, Sample)>,
+    over_time: Vec<ProcessSample>,
+}
+
+impl Track {
+    fn begin(first: Option<Sample>, peak_reset: bool, at: Instant) -> Track {
+        Track {
+            first,
+            peak_reset,
+            peak_rss: first.map_or(0, |s| s.rss_bytes),
+            before: first.map(|sample| (at, sample)),
+            over_time: Vec::new(),
+        }
+    }
+
+    /// A reading during the window: its memory, and its CPU since the reading before.
+    fn add(&mut self, sample: Sample, now: Instant, window_start: Instant) {
+        self.peak_rss = self.peak_rss.max(sample.rss_bytes);
+        if let Some((then, earlier)) = self.before {
+            let seconds = (now - then).as_secs_f64();
+            if seconds > 0.05 {
+                self.over_time.push(ProcessSample {
+                    t: (now - window_start).as_secs_f64(),
+                    cpu_cores: ((sample.cpu_seconds - earlier.cpu_seconds) / seconds).max(0.0),
+                    rss_bytes: sample.rss_bytes,
+                });
+            }
+        }
+        self.before = Some((now, sample));
+    }
+
+    /// The process's account of the window, from its last reading.
+    fn finish(self, watched: &Watched, last: Option<Sample>, elapsed: f64) -> ProcessResult {
+        let cpu_cores_mean = self
+            .first
             .zip(last)
             .map(|(a, b)| ((b.cpu_seconds - a.cpu_seconds) / elapsed).max(0.0));
         let (rss_peak_bytes, rss_lifetime_peak_bytes) =
-            peaks(first[idx], last, peak_rss[idx], peak_reset[idx]);
-        processes.push(ProcessResult {
-            component: process.component.to_owned(),
-            name: process.name.clone(),
-            pid: match &process.source {
+            peaks(self.first, last, self.peak_rss, self.peak_reset);
+        ProcessResult {
+            component: watched.process.component.clone(),
+            name: watched.process.name.clone(),
+            pid: match &watched.source {
                 Source::Proc(pid) | Source::Dependency(dependency::Reading::Tree(pid)) => {
                     Some(*pid)
                 }
@@ -122,31 +187,14 @@ pub(crate) async fn sample_window(
             rss_peak_bytes,
             rss_lifetime_peak_bytes,
             cpu_cores_mean,
-            source: match &process.source {
+            source: match &watched.source {
                 Source::Proc(_) => "proc".into(),
                 Source::Metrics(_) => "metrics".into(),
                 Source::Dependency(reading) => reading.source().into(),
             },
             profiler_rss_bytes: None,
-            samples: std::mem::take(&mut over_time[idx]),
-        });
-    }
-    let generator_cpu_seconds = generator_start
-        .zip(generator_end)
-        .map_or(0.0, |(a, b)| b.cpu_seconds - a.cpu_seconds);
-    let ours_seconds = generator_cpu_seconds
-        + processes
-            .iter()
-            .filter_map(|process| process.cpu_cores_mean)
-            .sum::<f64>()
-            * elapsed;
-    WindowSamples {
-        processes,
-        generator_cpu_seconds,
-        hiccups: None,
-        machine_load: machine_start
-            .zip(machine_end)
-            .and_then(|(start, end)| machine_load(&start, &end, elapsed, ours_seconds)),
+            samples: self.over_time,
+        }
     }
 }
 

@@ -11,7 +11,8 @@ use reports::{HeapResult, ScenarioResult};
 use tokio::sync::watch;
 
 use super::{RunConfig, offer_load, plan_for};
-use crate::observe::heap::{HeapWatched, heap_window, summarise};
+use crate::observe::UnderTest;
+use crate::observe::heap::{heap_window, summarise};
 use crate::stack::{self, StartOptions};
 use crate::workload::mix::Mix;
 
@@ -85,22 +86,15 @@ async fn one(
         .len();
     // The quick windows: the pass explains allocations per request; its length adds nothing.
     let plan = plan_for(config, scenario, scenario.load.window(true), n_series);
-    let watched: Vec<HeapWatched> = stack
-        .services
-        .iter()
-        .map(|service| HeapWatched {
-            component: service.component.to_owned(),
-            name: service.name.clone(),
-            base_url: service.base_url.clone(),
-        })
-        .collect();
+    let watched: Vec<UnderTest> = stack.services.iter().map(|s| s.under_test()).collect();
     let quiet = RunConfig {
         profile_cpu: false,
         progress: false,
         ..config.clone()
     };
+    let client = stack.keys.observer_client();
     let readings = tokio::spawn(heap_window(
-        stack.keys.clone(),
+        client,
         watched,
         plan.measure_start(),
         plan.end(),

@@ -69,6 +69,15 @@ impl Keys {
         super::http_client_builder().default_headers(headers)
     }
 
+    /// The client of the harness's own calls on the processes under test (profiles, heap
+    /// readings, `/metrics`): the admin's key, and ten seconds for an answer.
+    pub fn observer_client(&self) -> reqwest::Client {
+        self.client_builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .expect("a client without TLS or proxies always builds")
+    }
+
     /// [`Keys::client_builder`], built.
     pub fn client(&self) -> reqwest::Client {
         self.client_builder()

@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::{Stack, StartOptions};
+use crate::observe::UnderTest;
 
 /// The line services print once they listen (see `serving::LISTENING_PREFIX`).
 pub const LISTENING_PREFIX: &str = "listening on http://";
@@ -56,6 +57,16 @@ pub(super) enum Ready {
 }
 
 impl Service {
+    /// The service as its observers know it.
+    pub fn under_test(&self) -> UnderTest {
+        UnderTest {
+            component: self.component.to_owned(),
+            name: self.name.clone(),
+            pid: Some(self.pid),
+            base_url: Some(self.base_url.clone()),
+        }
+    }
+
     /// Sends `signal` to the process if it runs and is not reaped (see [`terminate`]).
     pub fn signal(&mut self, signal: libc::c_int) -> bool {
         self.child.as_mut().is_some_and(|child| send(child, signal))
@@ -95,6 +106,12 @@ impl Service {
 }
 
 impl Stack {
+    /// Every service under test, started here or given, as its observers know it.
+    pub fn under_test(&self) -> Vec<UnderTest> {
+        let started = self.services.iter().map(Service::under_test);
+        started.chain(self.external.iter().cloned()).collect()
+    }
+
     /// Ends every process this stack started: SIGTERM, then SIGKILL after a grace period.
     /// Returns one line per process that had exited on its own before, or did not stop.
     pub async fn stop(mut self) -> Vec<String> {

@@ -19,7 +19,7 @@ pub(super) async fn wait_all_ready(stack: &Stack) -> anyhow::Result<()> {
             stack
                 .external
                 .iter()
-                .map(|(_, name, url)| (name.clone(), url.clone())),
+                .filter_map(|given| Some((given.name.clone(), given.base_url.clone()?))),
         );
     for (name, base) in urls {
         wait_ready(&client, &name, &base).await?;
