@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 use rand::Rng;
-use reports::{RunReport, ScenarioResult};
+use reports::{Component, Metric, RunReport, ScenarioResult};
 use serde::{Deserialize, Serialize};
 
 use crate::gate::{Class, Gate};
@@ -589,14 +589,14 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
             continue;
         };
         let mut whole = None;
-        let (class, better, spread) = match (row.table.as_str(), row.metric.as_str()) {
-            ("latency", metric) => {
-                let class = match metric {
-                    "p50" => Class::P50,
-                    "p95" => Class::P95,
+        let (class, better, spread) = match row.metric {
+            Metric::P50 | Metric::P95 | Metric::P99 => {
+                let class = match row.metric {
+                    Metric::P50 => Class::P50,
+                    Metric::P95 => Class::P95,
                     _ => Class::P99,
                 };
-                let quantile = quantile_of(metric);
+                let quantile = quantile_of(row.metric.as_str());
                 let spread = row
                     .source
                     .as_deref()
@@ -609,13 +609,13 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                 });
                 (class, Better::Lower, spread)
             }
-            ("throughput", _) => (Class::Throughput, Better::Higher, answered_spread(scenario)),
-            (_, "cpu") => (
+            Metric::Throughput => (Class::Throughput, Better::Higher, answered_spread(scenario)),
+            Metric::Cpu => (
                 Class::Cpu,
                 Better::Lower,
-                cpu_spread(scenario, &row.component),
+                cpu_spread(scenario, row.component),
             ),
-            _ => (Class::Memory, Better::Lower, None),
+            Metric::Memory => (Class::Memory, Better::Lower, None),
         };
         out.insert(
             format!("{}.{}.{}", row.table, row.component, row.metric),
@@ -650,7 +650,12 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
                         better: Better::Lower,
                         class,
                         source: "series",
-                        spread: latency_spread(run, &scenario.name, &request.kind, quantile),
+                        spread: latency_spread(
+                            run,
+                            &scenario.name,
+                            &request.kind.to_string(),
+                            quantile,
+                        ),
                         whole: histogram.clone().map(|h| (h, quantile)),
                     },
                 );
@@ -741,11 +746,11 @@ fn answered_spread(scenario: &ScenarioResult) -> Option<Spread> {
 }
 
 /// Per sample, the CPU of the component's processes added.
-fn cpu_spread(scenario: &ScenarioResult, component: &str) -> Option<Spread> {
+fn cpu_spread(scenario: &ScenarioResult, component: Component) -> Option<Spread> {
     let processes: Vec<_> = scenario
         .processes
         .iter()
-        .filter(|p| p.component == component && !p.samples.is_empty())
+        .filter(|p| component.judges_process(&p.component) && !p.samples.is_empty())
         .collect();
     let samples = processes.iter().map(|p| p.samples.len()).min()?;
     let totals: Vec<f64> = (0..samples)

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use reports::{BudgetRow, Direction, RunReport};
+use reports::{BudgetRow, Direction, Metric, RunReport, Table};
 
 use crate::changepoint::{self, Step};
 
@@ -176,10 +176,10 @@ pub fn headroom(value: f64, limit: f64, direction: Direction) -> f64 {
 }
 
 fn row_name(row: &BudgetRow) -> String {
-    if row.table == "throughput" {
+    if row.table == Table::Throughput {
         format!("{} throughput", row.component_name)
     } else {
-        format!("{} {}", row.component_name, row.metric.to_uppercase())
+        format!("{} {}", row.component_name, row.metric.label())
     }
 }
 
@@ -220,16 +220,14 @@ fn capacity_trends(runs: &[RunReport]) -> Vec<CapacityTrend> {
     // Estimated: the throughput row's rate over the component's CPU row, run by run.
     let mut estimated: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for run in runs {
-        for row in run.rows.iter().filter(|r| r.table == "throughput") {
-            let component = if row.component == "arms" {
-                "arm"
-            } else {
-                row.component.as_str()
-            };
+        for row in run.rows.iter().filter(|r| r.table == Table::Throughput) {
+            // The arms' throughput is over one arm's CPU.
             let cpu = run
                 .rows
                 .iter()
-                .find(|r| r.table == "resources" && r.metric == "cpu" && r.component == component)
+                .find(|r| {
+                    r.metric == Metric::Cpu && r.component.process() == row.component.process()
+                })
                 .and_then(|r| r.measured);
             if let (Some(rate), Some(cores)) = (row.measured, cpu)
                 && cores > 0.0

@@ -52,7 +52,7 @@ pub(crate) fn write_interval_logs(
     let mut written = Vec::new();
     for (idx, series) in series.iter().enumerate() {
         let intervals = loadgen::intervals::series_intervals(&outcome.intervals, idx, INTERVAL);
-        let path = dir.join(format!("{}.hlog", log_name(&series.label)));
+        let path = dir.join(format!("{}.hlog", series.label.file_stem()));
         let mut bytes = Vec::new();
         let comment = format!(
             "octoperf latency from the intended send time: {}",
@@ -114,11 +114,6 @@ pub(crate) fn with_offered(
     timeline
 }
 
-/// A series label as a file name: `arm_execute[coder]` → `arm_execute.coder`.
-pub fn log_name(label: &str) -> String {
-    label.replace('[', ".").replace(']', "")
-}
-
 /// Links every row to the evidence of the scenario that decided it: the CPU profiles
 /// (flamegraph, pprof, differential) and heap profiles of the processes of the component it
 /// judges; for an end-to-end row, of every process the path crosses.
@@ -131,14 +126,7 @@ pub fn link_rows(rows: &mut [reports::BudgetRow], scenarios: &[reports::Scenario
         else {
             continue;
         };
-        let judged = |component: &str| match row.component.as_str() {
-            "reflex" => component == "reflex",
-            "orchestrator" | "orchestrator_simple" | "orchestrator_complex" => {
-                component == "orchestrator"
-            }
-            "arms" | "arm" => component == "arm",
-            _ => component != "generator",
-        };
+        let judged = |component: &str| row.component.judges_process(component);
         for profile in scenario.profiles.iter().filter(|p| judged(&p.component)) {
             let files = [
                 ("flamegraph", &profile.flamegraph),

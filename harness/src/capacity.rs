@@ -2,7 +2,7 @@
 //! measures. Trials raise the rate by a factor until a row breaks or the run goes invalid,
 //! then bisect between the last rate that held and the first that broke.
 
-use reports::{Capacity, CapacityTrial, RowVerdict, ScenarioResult, Verdict};
+use reports::{Capacity, CapacityTrial, Measure, RowId, RowVerdict, ScenarioResult, Verdict};
 use tokio::sync::watch;
 
 use crate::judge::verdict::overall_verdict;
@@ -56,7 +56,7 @@ pub fn budget_per_second(budgets: &budget::Budgets, scenario: &Scenario) -> Opti
         let claimed = scenario
             .measures
             .iter()
-            .any(|measure| *measure == format!("throughput.{}", row.component));
+            .any(|measure| *measure == RowId::new(Measure::Throughput, row.component));
         if !claimed {
             return None;
         }
@@ -77,11 +77,7 @@ pub fn trial_verdict(config: &RunConfig, result: &ScenarioResult) -> (Verdict, V
     let unmeasured: Vec<String> = targets
         .iter()
         .filter(|target| {
-            target.verdict == RowVerdict::NotMeasured
-                && result.measures.iter().any(|measure| {
-                    measure == &format!("{}.{}", target.metric, target.component)
-                        || measure == &format!("{}.{}", target.table, target.component)
-                })
+            target.verdict == RowVerdict::NotMeasured && result.measures.contains(&target.id())
         })
         .map(|target| {
             format!(

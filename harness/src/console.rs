@@ -78,7 +78,7 @@ pub(crate) fn one_line_summary(result: &ScenarioResult) -> String {
         return format!("  {} did not run: {error}", result.name);
     }
     let mut line = format!("  {}:", result.name);
-    for request in result.requests.iter().filter(|r| !r.kind.contains('[')) {
+    for request in result.requests.iter().filter(|r| !r.kind.is_breakdown()) {
         line.push_str(&format!(
             " {} {} ok/{} sent, P99 {:.2} ms;",
             request.kind,

@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use reports::{Capacity, Machine, RowVerdict, RunReport, ScenarioResult, Segment, Verdict};
+use reports::{Capacity, Machine, RowVerdict, RunReport, ScenarioResult, Segment, Table, Verdict};
 
 use crate::artifacts::link_rows;
 use crate::judge::evaluate::evaluate;
@@ -52,7 +52,7 @@ pub fn assemble(budgets: &Budgets, facts: RunFacts, results: Results) -> RunRepo
         let line = reports::capacity_line(found);
         for row in rows
             .iter_mut()
-            .filter(|row| row.table == "throughput" && row.verdict != RowVerdict::NotMeasured)
+            .filter(|row| row.table == Table::Throughput && row.verdict != RowVerdict::NotMeasured)
         {
             row.note = Some(match row.note.take() {
                 Some(note) => format!("{note}; capacity: {line}"),

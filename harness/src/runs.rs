@@ -103,7 +103,7 @@ fn interval_logs(
     let mut out = BTreeMap::new();
     for scenario in &report.scenarios {
         for request in &scenario.requests {
-            let name = format!("{}.hlog", crate::artifacts::log_name(&request.kind));
+            let name = format!("{}.hlog", request.kind.file_stem());
             let Some(log) = scenario
                 .generator
                 .interval_logs

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::observe::UnderTest;
 use crate::spec::faults::{FaultAction, FaultTarget};
-use crate::spec::scenario::{Component, Scenario, StackSpec};
+use crate::spec::scenario::{Scenario, ServiceKind, StackSpec};
 use crate::workload::Endpoints;
 
 mod deps;
@@ -121,9 +121,9 @@ fn given(spec: &StackSpec, targets: &BTreeMap<String, String>) -> BTreeMap<Strin
 pub fn planned_target(spec: &StackSpec, targets: &BTreeMap<String, String>) -> String {
     let given = given(spec, targets);
     let started_here = spec.start.iter().any(|component| match component {
-        Component::Reflex => !given.contains_key("reflex"),
-        Component::Orchestrator => !given.contains_key("orchestrator"),
-        Component::Arms => !spec.arms.iter().any(|arm| given.contains_key(arm)),
+        ServiceKind::Reflex => !given.contains_key("reflex"),
+        ServiceKind::Orchestrator => !given.contains_key("orchestrator"),
+        ServiceKind::Arms => !spec.arms.iter().any(|arm| given.contains_key(arm)),
     });
     let names: Vec<String> = given
         .iter()
@@ -217,7 +217,7 @@ async fn start_reflex(
     logs_dir: &Path,
 ) -> anyhow::Result<()> {
     let spec = &scenario.stack;
-    if spec.start.contains(&Component::Reflex) && !given.contains_key("reflex") {
+    if spec.start.contains(&ServiceKind::Reflex) && !given.contains_key("reflex") {
         let service = spawn_service(
             options,
             logs_dir,
@@ -251,7 +251,7 @@ async fn start_arms(
 ) -> anyhow::Result<()> {
     let spec = &scenario.stack;
     let arms_given = spec.arms.iter().any(|arm| given.contains_key(arm));
-    if spec.start.contains(&Component::Arms) && !arms_given {
+    if spec.start.contains(&ServiceKind::Arms) && !arms_given {
         for kind in &spec.arms {
             let name = format!("arm-{kind}");
             let mut args = vec![
@@ -329,7 +329,7 @@ async fn start_orchestrator(
     logs_dir: &Path,
 ) -> anyhow::Result<()> {
     let spec = &scenario.stack;
-    if spec.start.contains(&Component::Orchestrator) && !given.contains_key("orchestrator") {
+    if spec.start.contains(&ServiceKind::Orchestrator) && !given.contains_key("orchestrator") {
         let database_url = match own_dep_url(stack, "postgres").or(options.database_url.clone()) {
             Some(url) => url,
             None => format!(

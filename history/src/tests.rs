@@ -16,7 +16,7 @@ fn run(run_id: &str, started_at: &str, commit: &str, branch: &str, p99_ms: f64) 
     // First, a row another scenario would have measured, stored without a value: PostgreSQL
     // must take a value after a NULL in the same prepared statement.
     let mut unmeasured = report.rows[0].clone();
-    unmeasured.metric = "p50".into();
+    unmeasured.metric = reports::Metric::P50;
     unmeasured.measured = None;
     unmeasured.scenario = None;
     report.rows.insert(0, unmeasured);

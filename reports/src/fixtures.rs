@@ -7,7 +7,7 @@ use crate::*;
 
 /// A row as (table, component, name, metric), its limit and unit, and what was measured.
 pub fn target(
-    row: (&str, &str, &str, &str),
+    row: (Component, &str, Metric),
     limit: (f64, &str),
     measured: Option<f64>,
     verdict: RowVerdict,
@@ -47,7 +47,7 @@ pub fn sample() -> RunReport {
         verdict_reasons: vec!["1 budget row failed".into()],
         rows: vec![
             target(
-                ("latency", "reflex", "Reflex Layer", "p99"),
+                (Component::Reflex, "Reflex Layer", Metric::P99),
                 (20.0, "ms"),
                 Some(1.234),
                 RowVerdict::Pass,
@@ -55,14 +55,14 @@ pub fn sample() -> RunReport {
             BudgetRow {
                 note: Some("the offered rate was not sustained".into()),
                 ..target(
-                    ("throughput", "reflex", "Reflex Layer", "throughput"),
+                    (Component::Reflex, "Reflex Layer", Metric::Throughput),
                     (10_000.0, "req/s"),
                     Some(9_000.0),
                     RowVerdict::Fail,
                 )
             },
             target(
-                ("resources", "reflex", "Reflex", "memory"),
+                (Component::Reflex, "Reflex", Metric::Memory),
                 (100.0, "MB"),
                 Some(12.5),
                 RowVerdict::Pass,
@@ -70,7 +70,7 @@ pub fn sample() -> RunReport {
             BudgetRow {
                 note: Some("no scenario in this run measures it".into()),
                 ..target(
-                    ("resources", "arm", "Arm", "cpu"),
+                    (Component::Arm, "Arm", Metric::Cpu),
                     (1.0, "cores"),
                     None,
                     RowVerdict::NotMeasured,
@@ -81,7 +81,10 @@ pub fn sample() -> RunReport {
             name: "reflex".into(),
             description: "Reflex Layer at 10,000 req/s.".into(),
             file: "scenarios/reflex.toml".into(),
-            measures: vec!["latency.reflex".into(), "throughput.reflex".into()],
+            measures: vec![
+                "latency.reflex".parse().unwrap(),
+                "throughput.reflex".parse().unwrap(),
+            ],
             load: "open 10000/s".into(),
             llm: "none".into(),
             target: "started".into(),

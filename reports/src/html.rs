@@ -5,10 +5,11 @@
 
 use std::fmt::Write;
 
+use crate::Table;
 use crate::junit::{escape, row_id};
 use crate::render::{
     busy_text, capacity_line, errors_text, format_value, limit_text, margin_text, measured_text,
-    metric_text, ms, target_word, verdict_word,
+    ms, target_word, verdict_word,
 };
 use crate::{BudgetRow, RowVerdict, RunReport, ScenarioResult, Verdict, plots};
 
@@ -101,9 +102,9 @@ pub fn render_html(report: &RunReport) -> String {
     out.push_str("<h2>Budget rows</h2>\n");
     figure(&mut out, "margins", &plots::margins(&report.rows));
     for (table, title) in [
-        ("latency", "Latency".to_owned()),
-        ("throughput", "Throughput".to_owned()),
-        ("resources", format!("Resources ({})", report.profile)),
+        (Table::Latency, "Latency".to_owned()),
+        (Table::Throughput, "Throughput".to_owned()),
+        (Table::Resources, format!("Resources ({})", report.profile)),
     ] {
         let rows: Vec<&BudgetRow> = report.rows.iter().filter(|r| r.table == table).collect();
         if rows.is_empty() {
@@ -207,9 +208,9 @@ fn budget_row(out: &mut String, row: &BudgetRow) {
         out,
         "<tr class=\"{class}\" data-row=\"{}.{}\" data-verdict=\"{class}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"verdict-{class}\">{}{note}</td><td>{}</td><td>{}</td></tr>",
         escape(&row_id(row)),
-        escape(&row.metric),
+        row.metric,
         escape(&row.component_name),
-        escape(&metric_text(&row.metric)),
+        row.metric.label(),
         escape(&measured_text(row)),
         escape(&limit_text(row)),
         escape(&margin_text(row)),
@@ -325,7 +326,7 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
     out.push_str("</ul>\n");
     requests_table(out, scenario);
     for series in &scenario.timeline {
-        if series.points.is_empty() || series.kind.contains('[') {
+        if series.points.is_empty() || series.kind.is_breakdown() {
             continue;
         }
         figure(
@@ -334,7 +335,7 @@ fn scenario_section(out: &mut String, scenario: &ScenarioResult) {
             &plots::latency_over_time(series),
         );
     }
-    for request in scenario.requests.iter().filter(|r| !r.kind.contains('[')) {
+    for request in scenario.requests.iter().filter(|r| !r.kind.is_breakdown()) {
         if request.latency.count == 0 {
             continue;
         }
@@ -367,7 +368,7 @@ fn requests_table(out: &mut String, scenario: &ScenarioResult) {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&request.kind),
+            escape(&request.kind.to_string()),
             request.sent,
             request.ok,
             escape(&errors),

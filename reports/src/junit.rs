@@ -5,7 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::render::{limit_text, measured_text, metric_text};
+use crate::Table;
+use crate::render::{limit_text, measured_text};
 use crate::{BudgetRow, RowVerdict, RunReport, ScenarioResult};
 
 /// The report as JUnit XML.
@@ -32,9 +33,9 @@ pub fn render_junit(report: &RunReport) -> String {
             .count(),
     );
     for (table, title) in [
-        ("latency", "Latency"),
-        ("throughput", "Throughput"),
-        ("resources", "Resources"),
+        (Table::Latency, "Latency"),
+        (Table::Throughput, "Throughput"),
+        (Table::Resources, "Resources"),
     ] {
         let in_table: Vec<&(&BudgetRow, Case)> =
             cases.iter().filter(|(row, _)| row.table == table).collect();
@@ -128,7 +129,7 @@ fn measuring<'a>(
     report: &'a RunReport,
     row: &BudgetRow,
 ) -> impl Iterator<Item = &'a ScenarioResult> {
-    let id = row_id(row);
+    let id = row.id();
     report
         .scenarios
         .iter()
@@ -137,24 +138,19 @@ fn measuring<'a>(
 
 /// A row's id as scenarios name it: `latency.reflex`, `throughput.arms`, `memory.arm`.
 pub(crate) fn row_id(row: &BudgetRow) -> String {
-    let table = if row.table == "resources" {
-        row.metric.as_str()
-    } else {
-        row.table.as_str()
-    };
-    format!("{table}.{}", row.component)
+    row.id().to_string()
 }
 
 fn write_case(out: &mut String, row: &BudgetRow, case: &Case) {
     let _ = write!(
         out,
         "    <testcase classname=\"octoperf.{}.{}\" name=\"{}\" time=\"0\"",
-        escape(&row.table),
-        escape(&row.component),
+        row.table,
+        row.component,
         escape(&format!(
             "{} {} {}",
             row.component_name,
-            metric_text(&row.metric),
+            row.metric.label(),
             limit_text(row)
         )),
     );

@@ -14,10 +14,12 @@ mod html;
 mod junit;
 pub mod plots;
 mod render;
+pub mod vocab;
 
 pub use html::render_html;
 pub use junit::render_junit;
 pub use render::{capacity_line, format_value, margin_percent, render_markdown, render_terminal};
+pub use vocab::{Component, Measure, Metric, RowId, SeriesLabel, Table};
 
 /// Bumped whenever a field changes meaning or is removed; adding an optional field is not a bump.
 /// Version 2: `achieved_per_second` counts successful answers that arrived inside the measured
@@ -195,14 +197,11 @@ impl RunReport {
 /// One row of a budget table and how this run measured it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetRow {
-    /// `latency`, `throughput` or `resources`.
-    pub table: String,
-    /// Stable id of the component: `reflex`, `orchestrator_simple`, `arm`…
-    pub component: String,
+    pub table: Table,
+    pub component: Component,
     /// The component as the spec names it: "Orchestrator (simple)".
     pub component_name: String,
-    /// `p50`, `p95`, `p99`, `throughput`, `memory` or `cpu`.
-    pub metric: String,
+    pub metric: Metric,
     pub limit: f64,
     /// `ms`, `req/s`, `tasks/min`, `MB` or `cores`.
     pub unit: String,
@@ -224,20 +223,26 @@ pub struct BudgetRow {
 }
 
 impl BudgetRow {
-    /// A row not measured yet: `(table, component, component name, metric)` and its
+    /// The row's id, as a scenario's `measures` names it.
+    pub fn id(&self) -> RowId {
+        RowId::new(self.metric.measure(), self.component)
+    }
+
+    /// A row not measured yet: `(component, component name, metric)` and its
     /// `(limit, unit)`. Throughput must stay above its limit; latency and resources below.
     pub fn unmeasured(
-        (table, component, name, metric): (&str, &str, &str, &str),
+        (component, name, metric): (Component, &str, Metric),
         (limit, unit): (f64, &str),
     ) -> BudgetRow {
+        let table = metric.measure().table();
         BudgetRow {
-            table: table.into(),
-            component: component.into(),
+            table,
+            component,
             component_name: name.into(),
-            metric: metric.into(),
+            metric,
             limit,
             unit: unit.into(),
-            direction: if table == "throughput" {
+            direction: if table == Table::Throughput {
                 Direction::Above
             } else {
                 Direction::Below
@@ -280,7 +285,7 @@ pub struct ScenarioResult {
     pub description: String,
     pub file: String,
     /// Budget rows this scenario measures, as `latency.reflex`, `cpu.arm`…
-    pub measures: Vec<String>,
+    pub measures: Vec<RowId>,
     /// `open 10000/s` or `closed 50 users`.
     pub load: String,
     /// The arms' LLM model, as the arms were started.
@@ -408,7 +413,7 @@ pub struct HeapSite {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeriesTimeline {
     /// The series: `reflex_process`, `arm_execute[coder]`…
-    pub kind: String,
+    pub kind: SeriesLabel,
     pub interval_seconds: f64,
     pub points: Vec<IntervalPoint>,
 }
@@ -434,11 +439,11 @@ pub struct IntervalPoint {
 pub struct RequestResult {
     /// `reflex_process`, `arm_execute`, `task_simple`, `task_complex`, or a breakdown such as
     /// `arm_execute[coder]`.
-    pub kind: String,
+    pub kind: SeriesLabel,
     /// A generic request's series: the budget rows it may judge (`latency.reflex`…), which
     /// a built-in kind's series judge by its name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub feeds: Vec<String>,
+    pub feeds: Vec<RowId>,
     /// The arrival rate offered to this kind (open model), per second.
     pub offered_per_second: Option<f64>,
     /// Requests whose intended send time fell in the measured window.

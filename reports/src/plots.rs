@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::render::metric_text;
+use crate::Table;
 use crate::{BudgetRow, ProcessResult, RequestResult, RowVerdict, SeriesTimeline};
 
 /// Width of every plot, px.
@@ -333,10 +333,10 @@ pub fn margins(rows: &[BudgetRow]) -> String {
                 format!(
                     "{} {}",
                     row.component_name,
-                    if row.table == "throughput" {
-                        "throughput".to_owned()
+                    if row.table == Table::Throughput {
+                        "throughput"
                     } else {
-                        metric_text(&row.metric)
+                        row.metric.label()
                     }
                 )
             })

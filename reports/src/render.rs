@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::{BudgetRow, Direction, RowVerdict, RunReport, ScenarioResult, Verdict};
+use crate::{BudgetRow, Direction, RowId, RowVerdict, RunReport, ScenarioResult, Table, Verdict};
 
 /// How far a measurement is on the passing side of its limit, in percent of the limit;
 /// negative when it is on the failing side.
@@ -68,19 +68,6 @@ pub(crate) fn measured_text(target: &BudgetRow) -> String {
 
 pub(crate) fn margin_text(target: &BudgetRow) -> String {
     margin_percent(target).map_or_else(|| "–".to_owned(), |margin| format!("{margin:+.0}%"))
-}
-
-pub(crate) fn metric_text(metric: &str) -> String {
-    match metric {
-        "p50" | "p95" | "p99" => metric.to_uppercase(),
-        "cpu" => "CPU".to_owned(),
-        other => {
-            let mut chars = other.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_uppercase().chain(chars).collect()
-            })
-        }
-    }
 }
 
 fn counts(report: &RunReport) -> (usize, usize, usize) {
@@ -188,9 +175,9 @@ pub fn render_markdown(report: &RunReport) -> String {
         out.push('\n');
     }
     for (table, title) in [
-        ("latency", "Latency".to_owned()),
-        ("throughput", "Throughput".to_owned()),
-        ("resources", format!("Resources ({})", report.profile)),
+        (Table::Latency, "Latency".to_owned()),
+        (Table::Throughput, "Throughput".to_owned()),
+        (Table::Resources, format!("Resources ({})", report.profile)),
     ] {
         let rows: Vec<&BudgetRow> = report.rows.iter().filter(|t| t.table == table).collect();
         if rows.is_empty() {
@@ -204,7 +191,7 @@ pub fn render_markdown(report: &RunReport) -> String {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 target.component_name,
-                metric_text(&target.metric),
+                target.metric.label(),
                 measured_text(target),
                 limit_text(target),
                 margin_text(target),
@@ -226,7 +213,7 @@ pub fn render_markdown(report: &RunReport) -> String {
                     out,
                     "- {} {}: {}",
                     row.component_name,
-                    metric_text(&row.metric),
+                    row.metric.label(),
                     links.join(", ")
                 );
             }
@@ -239,7 +226,7 @@ pub fn render_markdown(report: &RunReport) -> String {
                     out,
                     "- {} {}: {}",
                     target.component_name,
-                    metric_text(&target.metric),
+                    target.metric.label(),
                     target.note.as_deref().unwrap_or_default()
                 );
             }
@@ -291,7 +278,8 @@ pub(crate) fn measured_rows(scenario: &ScenarioResult) -> String {
     if scenario.measures.is_empty() {
         "no budget row (judged by its invariants)".to_owned()
     } else {
-        scenario.measures.join(", ")
+        let rows: Vec<String> = scenario.measures.iter().map(RowId::to_string).collect();
+        rows.join(", ")
     }
 }
 
@@ -625,7 +613,7 @@ pub fn render_terminal(report: &RunReport) -> String {
             "  {:<10} {:<24} {:<10} {:>14} {:>16} {:>6}  {}",
             target.table,
             target.component_name,
-            metric_text(&target.metric),
+            target.metric.label(),
             measured_text(target),
             limit_text(target),
             margin_text(target),

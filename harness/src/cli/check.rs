@@ -16,7 +16,12 @@ pub(super) fn check(files: &FilesOpts) -> u8 {
                 scenarios.len()
             );
             for scenario in &scenarios {
-                println!("  {:<24} {}", scenario.name, scenario.measures.join(", "));
+                let rows: Vec<String> = scenario
+                    .measures
+                    .iter()
+                    .map(|row| row.to_string())
+                    .collect();
+                println!("  {:<24} {}", scenario.name, rows.join(", "));
             }
             exit::PASS
         }

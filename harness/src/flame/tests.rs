@@ -211,16 +211,19 @@ fn rows_link_the_profiles_of_the_component_they_judge() {
     };
     let mut row = reports::BudgetRow::unmeasured(
         (
-            "latency",
-            "orchestrator_simple",
+            reports::Component::OrchestratorSimple,
             "Orchestrator (simple)",
-            "p99",
+            reports::Metric::P99,
         ),
         (100.0, "ms"),
     );
     row.scenario = Some("s".into());
     let mut e2e = reports::BudgetRow::unmeasured(
-        ("latency", "e2e_simple", "End-to-end (simple)", "p99"),
+        (
+            reports::Component::E2eSimple,
+            "End-to-end (simple)",
+            reports::Metric::P99,
+        ),
         (100.0, "ms"),
     );
     e2e.scenario = Some("s".into());

@@ -2,10 +2,9 @@
 //! scenarios that measure it, against its limit, under the error rule; any failing scenario
 //! fails the row, whatever their order.
 
-use reports::{BudgetRow, Direction, RowVerdict, ScenarioResult};
+use reports::{BudgetRow, Direction, Measure, Metric, RowId, RowVerdict, ScenarioResult, Table};
 
 use crate::spec::budget::{Budgets, Profile};
-use crate::spec::rows::Table;
 use crate::workload::kind::{latency_source, throughput_sources};
 
 /// A row measured with more errors than this share of its requests fails, whatever its latency.
@@ -38,17 +37,14 @@ pub fn evaluate(
 fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<BudgetRow> {
     let mut targets = Vec::new();
     for row in &budgets.latency {
-        let row_id = format!("latency.{}", row.component);
-        let subject = Table::Latency
-            .subject(&row.component)
-            .expect("checked when the budget file was parsed");
-        let kind = latency_source(subject)
+        let row_id = RowId::new(Measure::Latency, row.component);
+        let kind = latency_source(row.component)
             .expect("every latency row has a request kind as its source")
             .as_str();
         for (metric, limit) in [
-            ("p50", row.p50_ms),
-            ("p95", row.p95_ms),
-            ("p99", row.p99_ms),
+            (Metric::P50, row.p50_ms),
+            (Metric::P95, row.p95_ms),
+            (Metric::P99, row.p99_ms),
         ] {
             let measure = |scenario: &ScenarioResult| {
                 let request = scenario
@@ -57,8 +53,8 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Budge
                     .find(|r| (r.kind == kind || r.feeds.contains(&row_id)) && r.latency.count > 0)
                     .ok_or_else(|| RECORDED_NOTHING.to_owned())?;
                 let pick = |latency: &reports::Percentiles| match metric {
-                    "p50" => latency.p50_us,
-                    "p95" => latency.p95_us,
+                    Metric::P50 => latency.p50_us,
+                    Metric::P95 => latency.p95_us,
                     _ => latency.p99_us,
                 };
                 // The worse of every answer's and the successes' percentile: every answer
@@ -73,12 +69,9 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Budge
             };
             let base = BudgetRow {
                 source: Some(kind.to_owned()),
-                ..BudgetRow::unmeasured(
-                    ("latency", &row.component, &row.name, metric),
-                    (limit, "ms"),
-                )
+                ..BudgetRow::unmeasured((row.component, &row.name, metric), (limit, "ms"))
             };
-            targets.push(judge(base, &row_id, scenarios, measure));
+            targets.push(judge(base, row_id, scenarios, measure));
         }
     }
     targets
@@ -88,23 +81,19 @@ fn latency_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Budge
 fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<BudgetRow> {
     let mut targets = Vec::new();
     for row in &budgets.throughput {
-        let row_id = format!("throughput.{}", row.component);
+        let row_id = RowId::new(Measure::Throughput, row.component);
         let (limit, unit, scale) = match (row.min_per_second, row.min_per_minute) {
             (Some(per_second), _) => (per_second, "req/s", 1.0),
             (_, Some(per_minute)) => (per_minute, "tasks/min", 60.0),
             _ => unreachable!("checked when the budget file was parsed"),
         };
-        let sources = throughput_sources(
-            Table::Throughput
-                .subject(&row.component)
-                .expect("checked when the budget file was parsed"),
-        );
+        let sources = throughput_sources(row.component);
         let measure = |scenario: &ScenarioResult| {
             let requests: Vec<_> = scenario
                 .requests
                 .iter()
                 .filter(|r| {
-                    sources.iter().any(|kind| kind.as_str() == r.kind) || r.feeds.contains(&row_id)
+                    sources.iter().any(|kind| r.kind == kind.as_str()) || r.feeds.contains(&row_id)
                 })
                 .collect();
             if requests.is_empty() {
@@ -128,10 +117,10 @@ fn throughput_targets(budgets: &Budgets, scenarios: &[ScenarioResult]) -> Vec<Bu
             Ok((achieved, failure))
         };
         let base = BudgetRow::unmeasured(
-            ("throughput", &row.component, &row.name, "throughput"),
+            (row.component, &row.name, Metric::Throughput),
             (limit, unit),
         );
-        targets.push(judge(base, &row_id, scenarios, measure));
+        targets.push(judge(base, row_id, scenarios, measure));
     }
     targets
 }
@@ -146,19 +135,19 @@ fn resource_targets(
     let mut targets = Vec::new();
     for row in &budgets.resources {
         for (metric, limit, unit) in [
-            ("memory", row.memory_mb.get(profile), "MB"),
-            ("cpu", row.cpu_cores.get(profile), "cores"),
+            (Metric::Memory, row.memory_mb.get(profile), "MB"),
+            (Metric::Cpu, row.cpu_cores.get(profile), "cores"),
         ] {
-            let row_id = format!("{metric}.{}", row.component);
+            let row_id = RowId::new(metric.measure(), row.component);
             let measure = |scenario: &ScenarioResult| {
                 let mut worst: Option<f64> = None;
                 for process in scenario
                     .processes
                     .iter()
-                    .filter(|p| p.component == row.component)
+                    .filter(|p| row.component.judges_process(&p.component))
                 {
                     let value = match metric {
-                        "memory" => process.rss_peak_bytes.map(|bytes| bytes as f64 / 1e6),
+                        Metric::Memory => process.rss_peak_bytes.map(|bytes| bytes as f64 / 1e6),
                         _ => process.cpu_cores_mean,
                     };
                     // The largest of several is unknown while one of them is.
@@ -172,11 +161,8 @@ fn resource_targets(
                 let failure = scenario.requests.iter().find_map(error_failure);
                 Ok((worst, failure))
             };
-            let base = BudgetRow::unmeasured(
-                ("resources", &row.component, &row.name, metric),
-                (limit, unit),
-            );
-            targets.push(judge(base, &row_id, scenarios, measure));
+            let base = BudgetRow::unmeasured((row.component, &row.name, metric), (limit, unit));
+            targets.push(judge(base, row_id, scenarios, measure));
         }
     }
     targets
@@ -186,17 +172,17 @@ fn resource_targets(
 fn hold_throughput_to_latency(targets: &mut [BudgetRow]) {
     let failed_latency: Vec<(String, String)> = targets
         .iter()
-        .filter(|t| t.table == "latency" && t.verdict == RowVerdict::Fail)
+        .filter(|t| t.table == Table::Latency && t.verdict == RowVerdict::Fail)
         .filter_map(|t| {
             Some((
                 t.scenario.clone()?,
-                format!("{} {}", t.component_name, t.metric.to_uppercase()),
+                format!("{} {}", t.component_name, t.metric.label()),
             ))
         })
         .collect();
     for target in targets
         .iter_mut()
-        .filter(|t| t.table == "throughput" && t.verdict == RowVerdict::Pass)
+        .filter(|t| t.table == Table::Throughput && t.verdict == RowVerdict::Pass)
     {
         let broken: Vec<&str> = failed_latency
             .iter()
@@ -234,13 +220,13 @@ fn error_failure(request: &reports::RequestResult) -> Option<String> {
 /// `measure` gives a scenario's value and its failure, if any, or why it has no value.
 fn judge<'a>(
     mut target: BudgetRow,
-    row_id: &str,
+    row_id: RowId,
     scenarios: &'a [ScenarioResult],
     measure: impl Fn(&'a ScenarioResult) -> Result<(f64, Option<String>), String>,
 ) -> BudgetRow {
     let claiming: Vec<&ScenarioResult> = scenarios
         .iter()
-        .filter(|s| s.measures.iter().any(|m| m == row_id))
+        .filter(|s| s.measures.contains(&row_id))
         .collect();
     if claiming.is_empty() {
         target.note = Some("no scenario in this run measures it".into());

@@ -5,7 +5,7 @@ use reports::{FaultResult, FaultsResult, Invariant, SeriesTimeline};
 
 use crate::spec::faults::ExpectSpec;
 
-use crate::spec::scenario::{Component, Scenario};
+use crate::spec::scenario::{Scenario, ServiceKind};
 /// How long a stopped process may drain before it is killed (the services drain for 15 s).
 use loadgen::Plan;
 
@@ -29,7 +29,7 @@ pub(crate) fn account(
     let has_tasks = scenario.requests.iter().any(|request| {
         request.weight > 0
             && request.kind != crate::workload::RequestKind::Http
-            && request.kind.service() == Component::Orchestrator
+            && request.kind.service() == ServiceKind::Orchestrator
     });
     judge(&mut account, &scenario.expect, has_tasks);
     account
@@ -46,7 +46,7 @@ pub(crate) fn error_rate_and_recovery(
 ) {
     let series: Vec<&SeriesTimeline> = timeline
         .iter()
-        .filter(|line| !line.kind.contains('['))
+        .filter(|line| !line.kind.is_breakdown())
         .collect();
     let Some(healed) = fault.healed_seconds else {
         return;

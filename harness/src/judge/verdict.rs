@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use reports::{BudgetRow, GeneratorResult, RowVerdict, ScenarioResult, Verdict};
+use reports::{
+    BudgetRow, GeneratorResult, Measure, RowId, RowVerdict, ScenarioResult, Table, Verdict,
+};
 
 use crate::judge::evaluate::evaluate;
 use crate::spec::budget::{Budgets, Profile};
@@ -192,8 +194,7 @@ pub fn default_max_send_lag(budgets: &Budgets, scenario: &Scenario) -> Duration 
         .filter(|row| {
             scenario
                 .measures
-                .iter()
-                .any(|measure| *measure == format!("latency.{}", row.component))
+                .contains(&RowId::new(Measure::Latency, row.component))
         })
         .map(|row| row.p50_ms.min(row.p95_ms).min(row.p99_ms))
         .reduce(f64::min)
@@ -261,7 +262,7 @@ fn failing_latency_rows(
 ) -> Vec<BudgetRow> {
     failing_rows(budgets, profile, result)
         .into_iter()
-        .filter(|row| row.table == "latency")
+        .filter(|row| row.table == Table::Latency)
         .collect()
 }
 

@@ -63,7 +63,10 @@ fn shard(dir: &Path, values: &[u64]) -> Shard {
         name: "reflex".into(),
         description: String::new(),
         file: "scenarios/reflex.toml".into(),
-        measures: vec!["latency.reflex".into(), "throughput.reflex".into()],
+        measures: vec![
+            "latency.reflex".parse().unwrap(),
+            "throughput.reflex".parse().unwrap(),
+        ],
         load: "open model, 10000/s".into(),
         llm: String::new(),
         target: String::new(),
@@ -153,7 +156,9 @@ fn two_halves_merge_into_the_whole() {
     let throughput = report
         .rows
         .iter()
-        .find(|t| t.table == "throughput" && t.component == "reflex")
+        .find(|t| {
+            t.table == reports::Table::Throughput && t.component == reports::Component::Reflex
+        })
         .unwrap();
     assert_eq!(throughput.measured, Some(10_000.0));
 

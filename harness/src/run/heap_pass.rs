@@ -129,7 +129,7 @@ async fn one(
         .series
         .iter()
         .zip(Mix::new(&scenario.requests, scenario.llm.seed).series())
-        .filter(|(_, series)| !series.label.contains('['))
+        .filter(|(_, series)| !series.label.is_breakdown())
         .map(|(kind, _)| kind.sent)
         .sum();
     Ok(readings

@@ -134,7 +134,7 @@ pub(crate) fn record_outcome(
         .series
         .iter()
         .zip(series)
-        .filter(|(_, series)| !series.label.contains('['))
+        .filter(|(_, series)| !series.label.is_breakdown())
         .map(|(kind, _)| kind.sent)
         .sum();
     let offered_per_second = match &plan.shape {

@@ -170,7 +170,7 @@ fn the_default_send_lag_limit_is_a_tenth_of_the_tightest_latency_limit() {
         Duration::from_micros(500)
     );
     let mut unjudged = scenario();
-    unjudged.measures = vec!["cpu.reflex".into()];
+    unjudged.measures = vec!["cpu.reflex".parse().unwrap()];
     assert_eq!(
         default_max_send_lag(&budgets(), &unjudged),
         Duration::from_millis(2)
@@ -290,7 +290,7 @@ fn late_result(latency: (f64, f64), service: (f64, f64), send_lag_p99_ms: f64) -
         name: "reflex".into(),
         description: String::new(),
         file: String::new(),
-        measures: vec!["latency.reflex".into()],
+        measures: vec!["latency.reflex".parse().unwrap()],
         load: String::new(),
         llm: String::new(),
         target: String::new(),

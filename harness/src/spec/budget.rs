@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::error::ScenarioError;
-use super::rows::Table;
+use super::rows::{Component, Measure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -48,7 +48,7 @@ pub struct Budgets {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LatencyRow {
-    pub component: String,
+    pub component: Component,
     pub name: String,
     pub p50_ms: f64,
     pub p95_ms: f64,
@@ -58,7 +58,7 @@ pub struct LatencyRow {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThroughputRow {
-    pub component: String,
+    pub component: Component,
     pub name: String,
     pub min_per_second: Option<f64>,
     pub min_per_minute: Option<f64>,
@@ -67,7 +67,7 @@ pub struct ThroughputRow {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceRow {
-    pub component: String,
+    pub component: Component,
     pub name: String,
     pub memory_mb: ByProfile,
     pub cpu_cores: ByProfile,
@@ -103,27 +103,111 @@ pub fn parse(file: &str, source: &str) -> Result<Budgets, ScenarioError> {
         let offset = error.span().map_or(0, |span| span.start);
         ScenarioError::at(file, source, offset, error.message().trim().to_owned())
     })?;
-    let whole_file = |message: String| ScenarioError::file(file, message);
-    let known = |section: &str, table: Table, component: &str| {
-        table
-            .subject(component)
-            .map(|_| ())
-            .map_err(|message| whole_file(format!("[[{section}]] {message}")))
+    // Where each row's component is written, so that an error names its line.
+    let located: Located = toml::from_str(source).unwrap_or_default();
+    let at = |section: &str, idx: usize, message: String| {
+        let offset = located.offset(section, idx);
+        ScenarioError::at(file, source, offset, format!("[[{section}]] {message}"))
     };
-    for row in &budgets.latency {
-        known("latency", Table::Latency, &row.component)?;
+    let known = |section: &str, idx: usize, measure: Measure, component: Component| {
+        measure
+            .component(component.as_str())
+            .map(|_| ())
+            .map_err(|message| at(section, idx, message))
+    };
+    for (idx, row) in budgets.latency.iter().enumerate() {
+        known("latency", idx, Measure::Latency, row.component)?;
     }
-    for row in &budgets.throughput {
-        known("throughput", Table::Throughput, &row.component)?;
+    for (idx, row) in budgets.throughput.iter().enumerate() {
+        known("throughput", idx, Measure::Throughput, row.component)?;
         if row.min_per_second.is_some() == row.min_per_minute.is_some() {
-            return Err(whole_file(format!(
-                "[[throughput]] {}: set exactly one of min_per_second and min_per_minute",
-                row.component
-            )));
+            return Err(at(
+                "throughput",
+                idx,
+                format!(
+                    "{}: set exactly one of min_per_second and min_per_minute",
+                    row.component
+                ),
+            ));
         }
     }
-    for row in &budgets.resources {
-        known("resources", Table::Memory, &row.component)?;
+    for (idx, row) in budgets.resources.iter().enumerate() {
+        known("resources", idx, Measure::Memory, row.component)?;
     }
     Ok(budgets)
+}
+
+/// The budget file read again for where each row's component is written.
+#[derive(Debug, Default, Deserialize)]
+struct Located {
+    #[serde(default)]
+    latency: Vec<LocatedRow>,
+    #[serde(default)]
+    throughput: Vec<LocatedRow>,
+    #[serde(default)]
+    resources: Vec<LocatedRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LocatedRow {
+    component: toml::Spanned<toml::Value>,
+}
+
+impl Located {
+    /// The byte offset of the `idx`-th row's component in `section`; 0 when unknown.
+    fn offset(&self, section: &str, idx: usize) -> usize {
+        let rows = match section {
+            "latency" => &self.latency,
+            "throughput" => &self.throughput,
+            _ => &self.resources,
+        };
+        rows.get(idx).map_or(0, |row| row.component.span().start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LATENCY: &str = "[[latency]]\ncomponent = \"reflex\"\nname = \"Reflex Layer\"\np50_ms = 5.0\np95_ms = 10.0\np99_ms = 20.0\n";
+    const RESOURCES: &str = "[[resources]]\ncomponent = \"arm\"\nname = \"Arm\"\nmemory_mb = { development = 1, production = 2 }\ncpu_cores = { development = 1, production = 2 }\n";
+
+    fn error(source: &str) -> String {
+        parse("budgets.toml", source).unwrap_err().to_string()
+    }
+
+    /// Issue 28: a budget-file error names its line (it said line 0).
+    #[test]
+    fn a_budget_error_names_the_line_at_fault() {
+        let throughput =
+            "[[throughput]]\ncomponent = \"reflex\"\nname = \"Reflex\"\nmin_per_second = 1.0\n";
+        assert!(parse("budgets.toml", &format!("{LATENCY}{throughput}{RESOURCES}")).is_ok());
+        // A component of another table: line 8, the component of the second latency row.
+        let wrong_table = LATENCY.replace("reflex", "arm");
+        let message = error(&format!(
+            "{LATENCY}{wrong_table}[[throughput]]\ncomponent = \"reflex\"\nname = \"R\"\nmin_per_second = 1.0\n{RESOURCES}"
+        ));
+        assert!(
+            message
+                .starts_with("budgets.toml:8: [[latency]] unknown component \"arm\" for latency"),
+            "{message}"
+        );
+        // Neither or both rates: the row's line.
+        let both = throughput.replace(
+            "min_per_second = 1.0",
+            "min_per_second = 1.0\nmin_per_minute = 60.0",
+        );
+        let message = error(&format!("{LATENCY}{both}{RESOURCES}"));
+        assert!(
+            message.starts_with("budgets.toml:8: [[throughput]] reflex: set exactly one of"),
+            "{message}"
+        );
+        // A component no table knows: its line, from the parser.
+        let message = error(&format!(
+            "{LATENCY}{throughput}{}",
+            RESOURCES.replace("\"arm\"", "\"arms2\"")
+        ));
+        assert!(message.starts_with("budgets.toml:12:"), "{message}");
+        assert!(message.contains("arms2"), "{message}");
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::spec::scenario::{ARM_KINDS, Component, Dur, StackSpec};
+use crate::spec::scenario::{ARM_KINDS, Dur, ServiceKind, StackSpec};
 
 /// One fault: at `at` into the measured window (or before the stack starts, `from_start`),
 /// `action` on `target`, healed `duration` later.
@@ -190,11 +190,11 @@ fn default_settle() -> Dur {
 /// Each fault's target started by the harness, its action one that fits the target, and its
 /// time inside every window the scenario may run (`windows`: the full and the quick one).
 pub fn check(faults: &[FaultSpec], stack: &StackSpec, windows: &[Duration]) -> Result<(), String> {
-    let started = |component: Component, given: &str| {
+    let started = |component: ServiceKind, given: &str| {
         stack.start.contains(&component) && !stack.base_url.contains_key(given)
     };
     let arm_started = |kind: &str| {
-        stack.start.contains(&Component::Arms)
+        stack.start.contains(&ServiceKind::Arms)
             && stack.arms.iter().any(|arm| arm == kind)
             && !ARM_KINDS
                 .iter()
@@ -203,12 +203,13 @@ pub fn check(faults: &[FaultSpec], stack: &StackSpec, windows: &[Duration]) -> R
     for (idx, fault) in faults.iter().enumerate() {
         let at = |message: String| format!("field `faults` ({}): {message}", idx + 1);
         let ours = match &fault.target {
-            FaultTarget::Reflex => started(Component::Reflex, "reflex"),
+            FaultTarget::Reflex => started(ServiceKind::Reflex, "reflex"),
             FaultTarget::Orchestrator(replica) => {
-                started(Component::Orchestrator, "orchestrator") && *replica <= stack.orchestrators
+                started(ServiceKind::Orchestrator, "orchestrator")
+                    && *replica <= stack.orchestrators
             }
             FaultTarget::Redis | FaultTarget::Postgres => {
-                started(Component::Orchestrator, "orchestrator")
+                started(ServiceKind::Orchestrator, "orchestrator")
             }
             FaultTarget::Arm(kind) | FaultTarget::Llm(Some(kind)) => arm_started(kind),
             FaultTarget::Llm(None) => stack.arms.iter().any(|kind| arm_started(kind)),

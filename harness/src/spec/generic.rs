@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::spec::rows::{RowId, Table};
+use crate::spec::rows::{Measure, RowId};
 use crate::spec::scenario::{ARM_KINDS, Dur, RequestSpec, StackSpec};
 use crate::workload::http::{HttpKind, Place, Template, Then};
-use crate::workload::kind::Component;
+use crate::workload::kind::ServiceKind;
 
 /// A generic entry's fields (all absent on a built-in kind's entry).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -230,9 +230,9 @@ fn compile(spec: &HttpSpec, stack: &StackSpec) -> Result<HttpKind, String> {
                 ));
             }
             let started = match service.as_str() {
-                "reflex" => stack.start.contains(&Component::Reflex),
-                "orchestrator" => stack.start.contains(&Component::Orchestrator),
-                _ => stack.start.contains(&Component::Arms),
+                "reflex" => stack.start.contains(&ServiceKind::Reflex),
+                "orchestrator" => stack.start.contains(&ServiceKind::Orchestrator),
+                _ => stack.start.contains(&ServiceKind::Arms),
             };
             if !started && !stack.base_url.contains_key(service) {
                 return Err(format!(
@@ -256,12 +256,12 @@ fn compile(spec: &HttpSpec, stack: &StackSpec) -> Result<HttpKind, String> {
         let id: RowId = row
             .parse()
             .map_err(|message| format!("field `feeds`: {message}"))?;
-        if !matches!(id.table, Table::Latency | Table::Throughput) {
+        if !matches!(id.measure, Measure::Latency | Measure::Throughput) {
             return Err(format!(
                 "field `feeds`: {row}: a request feeds latency and throughput rows; memory and CPU rows are read from processes"
             ));
         }
-        feeds.push(row.clone());
+        feeds.push(id);
     }
     let then = spec
         .then

@@ -12,10 +12,10 @@ use toml::Spanned;
 
 use crate::spec::faults::{self, ExpectSpec, FaultSpec};
 use crate::spec::generic::HttpSpec;
-use crate::spec::rows::{LlmNeed, RowId, Table};
+use crate::spec::rows::{LlmNeed, Measure, RowId, needs};
 
 pub use crate::spec::error::ScenarioError;
-pub use crate::workload::kind::{Component, RequestKind};
+pub use crate::workload::kind::{RequestKind, ServiceKind};
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -23,7 +23,7 @@ pub struct Scenario {
     pub description: String,
     pub file: String,
     /// Budget rows, as `latency.reflex`, `throughput.orchestrator`, `memory.arm`…
-    pub measures: Vec<String>,
+    pub measures: Vec<RowId>,
     pub stack: StackSpec,
     pub llm: LlmSpec,
     pub load: LoadSpec,
@@ -51,7 +51,7 @@ impl Scenario {
 
     /// Whether the stack has arms, whose LLM model then shapes the results.
     pub fn uses_arms(&self) -> bool {
-        self.stack.start.contains(&Component::Arms)
+        self.stack.start.contains(&ServiceKind::Arms)
             || ARM_KINDS
                 .iter()
                 .any(|arm| self.stack.base_url.contains_key(*arm))
@@ -78,7 +78,7 @@ struct RawScenario {
 pub struct StackSpec {
     /// Components the harness starts, each its own process on loopback.
     #[serde(default)]
-    pub start: Vec<Component>,
+    pub start: Vec<ServiceKind>,
     /// Services already running: `reflex`, `orchestrator` or an arm kind, to a base URL.
     #[serde(default)]
     pub base_url: BTreeMap<String, String>,
@@ -595,9 +595,12 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
     })?;
 
     let measures_at = raw.measures.span().start;
+    let mut measures = Vec::new();
     for row in raw.measures.get_ref() {
-        row.parse::<RowId>()
-            .map_err(|message| error_at(measures_at, format!("field `measures`: {message}")))?;
+        measures
+            .push(row.parse::<RowId>().map_err(|message| {
+                error_at(measures_at, format!("field `measures`: {message}"))
+            })?);
     }
     let stack_at = raw.stack.span().start;
     let stack = raw.stack.into_inner();
@@ -614,12 +617,7 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         .map_err(|message| error_at(requests_at, message))?;
     check_requests(&requests, &stack, (requests_at, stack_at), &error_at)?;
     check_orchestrator_needs(&stack, stack_at, &error_at)?;
-    check_measures(
-        raw.measures.get_ref(),
-        (&requests, &load, &llm),
-        measures_at,
-        &error_at,
-    )?;
+    check_measures(&measures, (&requests, &load, &llm), measures_at, &error_at)?;
     let faults_at = raw.faults.as_ref().map_or(0, |faults| faults.span().start);
     let faults = raw.faults.map(Spanned::into_inner).unwrap_or_default();
     let windows: Vec<Duration> = [false, true]
@@ -635,7 +633,7 @@ pub fn parse(file: &str, stem: &str, source: &str) -> Result<Scenario, ScenarioE
         name: raw.name.unwrap_or_else(|| stem.to_owned()),
         description: raw.description,
         file: file.to_owned(),
-        measures: raw.measures.into_inner(),
+        measures,
         stack,
         llm,
         load,
@@ -657,7 +655,7 @@ fn check_stack(stack: &StackSpec, stack_at: usize, error_at: ErrorAt) -> Result<
             ),
         ));
     }
-    if stack.orchestrators > 1 && !stack.start.contains(&Component::Orchestrator) {
+    if stack.orchestrators > 1 && !stack.start.contains(&ServiceKind::Orchestrator) {
         return Err(error_at(
             stack_at,
             "field `stack.orchestrators`: replicas are started by the harness; add \"orchestrator\" to `stack.start`".into(),
@@ -815,18 +813,18 @@ fn check_requests(
         }
         let service = request.kind.service();
         let provided = match service {
-            Component::Arms => {
-                stack.start.contains(&Component::Arms)
+            ServiceKind::Arms => {
+                stack.start.contains(&ServiceKind::Arms)
                     || request
                         .arms
                         .iter()
                         .all(|arm| stack.base_url.contains_key(arm))
             }
-            Component::Reflex => {
-                stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex")
+            ServiceKind::Reflex => {
+                stack.start.contains(&ServiceKind::Reflex) || stack.base_url.contains_key("reflex")
             }
-            Component::Orchestrator => {
-                stack.start.contains(&Component::Orchestrator)
+            ServiceKind::Orchestrator => {
+                stack.start.contains(&ServiceKind::Orchestrator)
                     || stack.base_url.contains_key("orchestrator")
             }
         };
@@ -850,10 +848,10 @@ fn check_orchestrator_needs(
     stack_at: usize,
     error_at: ErrorAt,
 ) -> Result<(), ScenarioError> {
-    if stack.start.contains(&Component::Orchestrator) {
+    if stack.start.contains(&ServiceKind::Orchestrator) {
         let has_reflex =
-            stack.start.contains(&Component::Reflex) || stack.base_url.contains_key("reflex");
-        let has_arms = stack.start.contains(&Component::Arms)
+            stack.start.contains(&ServiceKind::Reflex) || stack.base_url.contains_key("reflex");
+        let has_arms = stack.start.contains(&ServiceKind::Arms)
             || ARM_KINDS
                 .iter()
                 .any(|arm| stack.base_url.contains_key(*arm));
@@ -867,7 +865,7 @@ fn check_orchestrator_needs(
 
 /// Each measured row needs the request kind or process that feeds it, and the right LLM.
 fn check_measures(
-    measures: &[String],
+    measures: &[RowId],
     (requests, load, llm): (&[RequestSpec], &LoadSpec, &LlmSpec),
     measures_at: usize,
     error_at: ErrorAt,
@@ -878,8 +876,7 @@ fn check_measures(
         .map(|r| r.kind)
         .collect();
     for row in measures {
-        let id = row.parse::<RowId>().expect("checked above");
-        let needs = id.needs();
+        let needs = needs(*row);
         // A generic request that says it feeds the row stands in for the built-in kind.
         let fed = requests.iter().any(|request| {
             request.weight > 0
@@ -904,8 +901,8 @@ fn check_measures(
         if needs.open_model && load.model != LoadModel::Open {
             return Err(error_at(
                 measures_at,
-                match id.table {
-                    Table::Latency => format!(
+                match row.measure {
+                    Measure::Latency => format!(
                         "field `measures`: {row} needs the open model: a closed model's latency is service time, which coordinated omission corrupts"
                     ),
                     _ => {

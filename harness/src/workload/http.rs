@@ -254,7 +254,7 @@ pub struct HttpKind {
     /// Statuses that count as success; empty: any 2xx.
     pub expect: Vec<u16>,
     /// The budget rows its series may judge: `latency.orchestrator_simple`…
-    pub feeds: Vec<String>,
+    pub feeds: Vec<reports::RowId>,
     pub then: Option<Then>,
 }
 

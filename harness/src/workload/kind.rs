@@ -9,7 +9,7 @@ use loadgen::{Answer, Method, Request};
 use rand::rngs::SmallRng;
 use serde::Deserialize;
 
-use crate::spec::rows::Subject;
+use crate::spec::rows::Component;
 
 mod arm_execute;
 mod reflex_process;
@@ -52,7 +52,7 @@ impl RequestKind {
     }
 
     /// The service the request goes to.
-    pub fn service(self) -> Component {
+    pub fn service(self) -> ServiceKind {
         self.def().service()
     }
 
@@ -94,8 +94,8 @@ impl KindDef for GenericDef {
         "http"
     }
 
-    fn service(&self) -> Component {
-        Component::Orchestrator
+    fn service(&self) -> ServiceKind {
+        ServiceKind::Orchestrator
     }
 
     fn goal_texts(&self) -> bool {
@@ -117,11 +117,11 @@ impl KindDef for GenericDef {
         Err(ErrorKind::UnknownTag)
     }
 
-    fn latency_rows(&self) -> &'static [Subject] {
+    fn latency_rows(&self) -> &'static [Component] {
         &[]
     }
 
-    fn throughput_rows(&self) -> &'static [Subject] {
+    fn throughput_rows(&self) -> &'static [Component] {
         &[]
     }
 }
@@ -129,18 +129,18 @@ impl KindDef for GenericDef {
 /// The services of the stack: what a request goes to, and what the harness can start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Component {
+pub enum ServiceKind {
     Reflex,
     Arms,
     Orchestrator,
 }
 
-impl Component {
+impl ServiceKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Component::Reflex => "reflex",
-            Component::Arms => "arms",
-            Component::Orchestrator => "orchestrator",
+            ServiceKind::Reflex => "reflex",
+            ServiceKind::Arms => "arms",
+            ServiceKind::Orchestrator => "orchestrator",
         }
     }
 }
@@ -195,7 +195,7 @@ pub trait KindDef: Sync {
     fn name(&self) -> &'static str;
 
     /// The service the requests go to.
-    fn service(&self) -> Component;
+    fn service(&self) -> ServiceKind;
 
     /// Whether its texts read as goals ("Find the documents that…") rather than prompts.
     fn goal_texts(&self) -> bool {
@@ -227,10 +227,10 @@ pub trait KindDef: Sync {
     ) -> Result<Answer, ErrorKind>;
 
     /// The subjects whose latency rows judge this kind's latency.
-    fn latency_rows(&self) -> &'static [Subject];
+    fn latency_rows(&self) -> &'static [Component];
 
     /// The subjects whose throughput rows count this kind's successful completions.
-    fn throughput_rows(&self) -> &'static [Subject];
+    fn throughput_rows(&self) -> &'static [Component];
 }
 
 /// A follow-up of `request` at `step` of the same kind: same endpoint and series.
@@ -304,14 +304,14 @@ impl ErrorKind {
 }
 
 /// The request kind whose latency a latency row judges.
-pub fn latency_source(subject: Subject) -> Option<RequestKind> {
+pub fn latency_source(subject: Component) -> Option<RequestKind> {
     RequestKind::ALL
         .into_iter()
         .find(|kind| kind.def().latency_rows().contains(&subject))
 }
 
 /// The request kinds whose successful completions count toward a throughput row.
-pub fn throughput_sources(subject: Subject) -> Vec<RequestKind> {
+pub fn throughput_sources(subject: Component) -> Vec<RequestKind> {
     RequestKind::ALL
         .into_iter()
         .filter(|kind| kind.def().throughput_rows().contains(&subject))
@@ -339,19 +339,19 @@ mod tests {
 
     #[test]
     fn every_latency_and_throughput_row_has_its_source() {
-        use crate::spec::rows::Table;
-        for subject in Table::Latency.subjects() {
+        use crate::spec::rows::Measure;
+        for subject in Measure::Latency.components() {
             assert!(latency_source(*subject).is_some(), "{subject:?}");
         }
-        for subject in Table::Throughput.subjects() {
+        for subject in Measure::Throughput.components() {
             assert!(!throughput_sources(*subject).is_empty(), "{subject:?}");
         }
         assert_eq!(
-            latency_source(Subject::E2eComplex),
+            latency_source(Component::E2eComplex),
             Some(RequestKind::TaskComplex)
         );
         assert_eq!(
-            throughput_sources(Subject::Orchestrator),
+            throughput_sources(Component::Orchestrator),
             [RequestKind::TaskSimple, RequestKind::TaskComplex]
         );
     }

@@ -3,6 +3,7 @@
 //! and complex task contracts, arm calls spread evenly over arm kinds). What a request of a
 //! kind looks like is its kind's module's to say; the mix draws what it is made of.
 
+use reports::{RowId, SeriesLabel};
 use std::sync::Arc;
 
 use rand::rngs::SmallRng;
@@ -21,11 +22,11 @@ use crate::spec::scenario::{RequestSpec, TextSpec};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// `reflex_process`, `arm_execute`, `arm_execute[coder]`…
-    pub label: String,
+    pub label: SeriesLabel,
     /// The share of all requests that falls in this series.
     pub share: f64,
     /// The budget rows a generic request's series may judge (its entry's `feeds`).
-    pub feeds: Vec<String>,
+    pub feeds: Vec<RowId>,
 }
 
 /// A request ready to send.
@@ -86,7 +87,7 @@ impl Mix {
         let specs: Vec<&RequestSpec> = specs.iter().filter(|spec| spec.weight > 0).collect();
         let total_weight: u32 = specs.iter().map(|spec| spec.weight).sum();
         let mut series: Vec<Series> = Vec::new();
-        let mut series_of = |label: String, share: f64, feeds: &[String]| match series
+        let mut series_of = |label: SeriesLabel, share: f64, feeds: &[RowId]| match series
             .iter()
             .position(|s| s.label == label)
         {
@@ -108,7 +109,7 @@ impl Mix {
             .iter()
             .map(|spec| {
                 series_of(
-                    spec.series_label().to_owned(),
+                    SeriesLabel::whole(spec.series_label()),
                     f64::from(spec.weight) / f64::from(total_weight),
                     spec.compiled.as_ref().map_or(&[], |http| &http.feeds),
                 )
@@ -128,7 +129,11 @@ impl Mix {
                 details
                     .iter()
                     .map(|detail| {
-                        series_of(format!("{}[{detail}]", spec.kind.as_str()), share, &[])
+                        series_of(
+                            SeriesLabel::breakdown(spec.kind.as_str(), detail),
+                            share,
+                            &[],
+                        )
                     })
                     .collect()
             })
@@ -527,7 +532,7 @@ mod tests {
         let coder = arms["coder"] as i64;
         let judge = arms["judge"] as i64;
         assert!((coder - judge).abs() <= 1);
-        let labels: Vec<&str> = mix.series().iter().map(|s| s.label.as_str()).collect();
+        let labels: Vec<String> = mix.series().iter().map(|s| s.label.to_string()).collect();
         assert_eq!(
             labels,
             [

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use super::*;
 use crate::tests::sample;
+use crate::{Component, Metric};
 
 /// The sample run, with a second scenario that was invalid and a row only it claims.
 fn with_an_invalid_scenario() -> RunReport {
@@ -14,10 +15,10 @@ fn with_an_invalid_scenario() -> RunReport {
     invalid.name = "arms".into();
     invalid.valid = false;
     invalid.invalid_reasons = vec!["the generator sent late".into()];
-    invalid.measures = vec!["latency.arms".into()];
+    invalid.measures = vec!["latency.arms".parse().unwrap()];
     report.scenarios.push(invalid);
     report.rows.push(BudgetRow::unmeasured(
-        ("latency", "arms", "Arms (average)", "p99"),
+        (Component::Arms, "Arms (average)", Metric::P99),
         (5000.0, "ms"),
     ));
     report.verdict = crate::Verdict::Invalid;

@@ -66,7 +66,7 @@ fn scenario(
         name: name.into(),
         description: String::new(),
         file: format!("{name}.toml"),
-        measures: measures.iter().map(|m| (*m).to_owned()).collect(),
+        measures: measures.iter().map(|m| m.parse().unwrap()).collect(),
         load: String::new(),
         llm: String::new(),
         target: String::new(),
@@ -108,7 +108,7 @@ fn process(component: &str, name: &str, rss_mb: f64, cores: f64) -> ProcessResul
 fn find<'a>(targets: &'a [BudgetRow], component: &str, metric: &str) -> &'a BudgetRow {
     targets
         .iter()
-        .find(|t| t.component == component && t.metric == metric)
+        .find(|t| t.component.as_str() == component && t.metric.as_str() == metric)
         .unwrap_or_else(|| panic!("no row {component} {metric}"))
 }
 
@@ -373,18 +373,19 @@ fn resources_take_the_worst_process_against_the_profile_column() {
 
 #[test]
 fn a_budget_file_with_an_unknown_component_is_refused() {
-    let error = parse("budgets.toml", "[[latency]]\ncomponent = \"gateway\"\nname = \"G\"\np50_ms = 1\np95_ms = 2\np99_ms = 3\n[[throughput]]\n[[resources]]\n").unwrap_err();
+    let error = parse("budgets.toml", "[[latency]]\ncomponent = \"reflex\"\nname = \"R\"\np50_ms = 1\np95_ms = 2\np99_ms = 3\n[[throughput]]\n[[resources]]\n").unwrap_err();
     assert!(
         error.to_string().contains("missing field `component`"),
         "{error}"
     );
+    // The component names its line (issue 28: it said line 0).
     let error = parse("budgets.toml", "throughput = []\nresources = []\n[[latency]]\ncomponent = \"gateway\"\nname = \"G\"\np50_ms = 1\np95_ms = 2\np99_ms = 3\n").unwrap_err();
+    let text = error.to_string();
     assert!(
-        error
-            .to_string()
-            .contains("[[latency]] unknown component \"gateway\" for latency"),
-        "{error}"
+        text.starts_with("budgets.toml:4: unknown variant `gateway`"),
+        "{text}"
     );
+    assert!(text.contains("4 | component = \"gateway\""), "{text}");
 }
 
 #[test]

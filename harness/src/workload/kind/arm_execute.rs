@@ -5,8 +5,8 @@
 
 use loadgen::{Answer, Method, Request};
 
-use super::{CheckContext, Component, Destination, Draw, ErrorKind, FirstRequest, KindDef};
-use crate::spec::rows::Subject;
+use super::{CheckContext, Destination, Draw, ErrorKind, FirstRequest, KindDef, ServiceKind};
+use crate::spec::rows::Component;
 
 pub struct ArmExecute;
 
@@ -15,8 +15,8 @@ impl KindDef for ArmExecute {
         "arm_execute"
     }
 
-    fn service(&self) -> Component {
-        Component::Arms
+    fn service(&self) -> ServiceKind {
+        ServiceKind::Arms
     }
 
     fn check_spec(&self, arms: &[String]) -> Result<(), String> {
@@ -66,12 +66,12 @@ impl KindDef for ArmExecute {
         Err(ErrorKind::Arm(code.to_owned()))
     }
 
-    fn latency_rows(&self) -> &'static [Subject] {
-        &[Subject::Arms]
+    fn latency_rows(&self) -> &'static [Component] {
+        &[Component::Arms]
     }
 
-    fn throughput_rows(&self) -> &'static [Subject] {
-        &[Subject::Arms]
+    fn throughput_rows(&self) -> &'static [Component] {
+        &[Component::Arms]
     }
 }
 

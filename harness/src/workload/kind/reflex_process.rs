@@ -3,8 +3,8 @@
 
 use loadgen::{Answer, Method, Request};
 
-use super::{CheckContext, Component, Destination, Draw, ErrorKind, FirstRequest, KindDef};
-use crate::spec::rows::Subject;
+use super::{CheckContext, Destination, Draw, ErrorKind, FirstRequest, KindDef, ServiceKind};
+use crate::spec::rows::Component;
 
 pub struct ReflexProcess;
 
@@ -13,8 +13,8 @@ impl KindDef for ReflexProcess {
         "reflex_process"
     }
 
-    fn service(&self) -> Component {
-        Component::Reflex
+    fn service(&self) -> ServiceKind {
+        ServiceKind::Reflex
     }
 
     fn goal_texts(&self) -> bool {
@@ -45,11 +45,11 @@ impl KindDef for ReflexProcess {
         }
     }
 
-    fn latency_rows(&self) -> &'static [Subject] {
-        &[Subject::Reflex]
+    fn latency_rows(&self) -> &'static [Component] {
+        &[Component::Reflex]
     }
 
-    fn throughput_rows(&self) -> &'static [Subject] {
-        &[Subject::Reflex]
+    fn throughput_rows(&self) -> &'static [Component] {
+        &[Component::Reflex]
     }
 }

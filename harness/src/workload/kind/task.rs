@@ -8,27 +8,27 @@ use loadgen::{Answer, Method, Request};
 use rand::Rng;
 
 use super::{
-    CheckContext, Component, Destination, Draw, ErrorKind, FirstRequest, KindDef, follow_up,
+    CheckContext, Destination, Draw, ErrorKind, FirstRequest, KindDef, ServiceKind, follow_up,
 };
-use crate::spec::rows::Subject;
+use crate::spec::rows::Component;
 
 pub struct Task {
     name: &'static str,
     /// The contract's `kind`: `simple` or `complex`.
     contract_kind: &'static str,
-    latency_rows: &'static [Subject],
+    latency_rows: &'static [Component],
 }
 
 pub static TASK_SIMPLE: Task = Task {
     name: "task_simple",
     contract_kind: "simple",
-    latency_rows: &[Subject::OrchestratorSimple, Subject::E2eSimple],
+    latency_rows: &[Component::OrchestratorSimple, Component::E2eSimple],
 };
 
 pub static TASK_COMPLEX: Task = Task {
     name: "task_complex",
     contract_kind: "complex",
-    latency_rows: &[Subject::OrchestratorComplex, Subject::E2eComplex],
+    latency_rows: &[Component::OrchestratorComplex, Component::E2eComplex],
 };
 
 /// Steps of a task request.
@@ -40,8 +40,8 @@ impl KindDef for Task {
         self.name
     }
 
-    fn service(&self) -> Component {
-        Component::Orchestrator
+    fn service(&self) -> ServiceKind {
+        ServiceKind::Orchestrator
     }
 
     fn first_request(&self, draw: Draw<'_>) -> FirstRequest {
@@ -117,11 +117,11 @@ impl KindDef for Task {
         }
     }
 
-    fn latency_rows(&self) -> &'static [Subject] {
+    fn latency_rows(&self) -> &'static [Component] {
         self.latency_rows
     }
 
-    fn throughput_rows(&self) -> &'static [Subject] {
-        &[Subject::Orchestrator]
+    fn throughput_rows(&self) -> &'static [Component] {
+        &[Component::Orchestrator]
     }
 }
