@@ -4,9 +4,10 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let opts = harness::Opts::parse();
-    // One thread runs every request task; the open model's dispatcher has a thread of its
-    // own. At the rates one machine offers, a single runtime thread costs the least CPU per
-    // request (no cross-thread wake-ups), and that CPU is taken from the system under test.
+    // The load engine's workers run on threads of their own, each with its own runtime
+    // (`loadgen`); this runtime only orchestrates: the stack, the samplers, the profiles and
+    // the report. One thread is enough for that and takes the least CPU from the system under
+    // test.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -101,21 +101,6 @@ pub fn pin_current_thread(cpu: usize) -> bool {
     }
 }
 
-/// The CPUs this process may run on, in order (its affinity mask); empty when the kernel does
-/// not say.
-pub fn allowed_cpus() -> Vec<usize> {
-    // SAFETY: sched_getaffinity writes one cpu_set_t we own; CPU_ISSET reads within it.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) != 0 {
-            return Vec::new();
-        }
-        (0..libc::CPU_SETSIZE as usize)
-            .filter(|cpu| libc::CPU_ISSET(*cpu, &set))
-            .collect()
-    }
-}
-
 /// The cores this process may use: one worker each.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
