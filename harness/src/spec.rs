@@ -8,3 +8,4 @@ pub mod faults;
 pub mod generic;
 pub mod rows;
 pub mod scenario;
+pub mod units;
