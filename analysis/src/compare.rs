@@ -131,6 +131,60 @@ pub struct SideSummary {
 /// Compares `new` against `base`, metric by metric, under `gate`.
 pub fn compare(base: &Side, new: &Side, gate: &Gate) -> Comparison {
     let trials = base.runs.len() >= 2 && new.runs.len() >= 2;
+    let mut warnings = side_warnings(base, new, trials);
+    let base_metrics = observations(base, trials);
+    let new_metrics = observations(new, trials);
+    let mut keys: Vec<&String> = base_metrics.iter().flat_map(|m| m.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut rng = stats::rng();
+    let mut changes = Vec::new();
+    let mut one_sided = Vec::new();
+    for key in keys {
+        let base_obs: Vec<&Observation> = base_metrics.iter().filter_map(|m| m.get(key)).collect();
+        let new_obs: Vec<&Observation> = new_metrics.iter().filter_map(|m| m.get(key)).collect();
+        if new_obs.is_empty() {
+            one_sided.push(key.clone());
+            continue;
+        }
+        changes.extend(change_of(
+            key,
+            (&base_obs, &new_obs),
+            gate,
+            trials,
+            &mut rng,
+        ));
+    }
+    let new_only: Vec<String> = new_metrics
+        .iter()
+        .flat_map(|m| m.keys())
+        .filter(|key| !base_metrics.iter().any(|m| m.contains_key(*key)))
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !one_sided.is_empty() {
+        warnings.push(format!("measured in base only: {}", one_sided.join(", ")));
+    }
+    if !new_only.is_empty() {
+        warnings.push(format!("measured in new only: {}", new_only.join(", ")));
+    }
+    let verdict = overall(&changes);
+    Comparison {
+        base: summarise(base),
+        new: summarise(new),
+        method: if trials { "trials" } else { "intervals" }.into(),
+        confidence: gate.confidence,
+        resamples: gate.resamples,
+        warnings,
+        changes,
+        verdict,
+    }
+}
+
+/// What a reader must know before trusting the comparison: other machines, invalid
+/// scenarios, quick runs against full ones, too few trials.
+fn side_warnings(base: &Side, new: &Side, trials: bool) -> Vec<String> {
     let mut warnings = Vec::new();
     let fingerprints = |side: &Side| {
         let mut prints: Vec<String> = side
@@ -179,98 +233,68 @@ pub fn compare(base: &Side, new: &Side, gate: &Gate) -> Comparison {
         );
     }
 
-    let base_metrics: Vec<BTreeMap<String, Observation>> = if trials {
-        base.runs.iter().map(observe).collect()
-    } else {
-        base.runs.last().map(observe).into_iter().collect()
-    };
-    let new_metrics: Vec<BTreeMap<String, Observation>> = if trials {
-        new.runs.iter().map(observe).collect()
-    } else {
-        new.runs.last().map(observe).into_iter().collect()
-    };
+    warnings
+}
 
-    let mut keys: Vec<&String> = base_metrics.iter().flat_map(|m| m.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let mut rng = stats::rng();
-    let mut changes = Vec::new();
-    let mut one_sided = Vec::new();
-    for key in keys {
-        let base_obs: Vec<&Observation> = base_metrics.iter().filter_map(|m| m.get(key)).collect();
-        let new_obs: Vec<&Observation> = new_metrics.iter().filter_map(|m| m.get(key)).collect();
-        if new_obs.is_empty() {
-            one_sided.push(key.clone());
-            continue;
+/// Each run's metrics on one side: every run's when comparing trials, else the latest's.
+fn observations(side: &Side, trials: bool) -> Vec<BTreeMap<String, Observation>> {
+    if trials {
+        side.runs.iter().map(observe).collect()
+    } else {
+        side.runs.last().map(observe).into_iter().collect()
+    }
+}
+
+/// One metric compared: its values on each side, the interval of its change and the verdict;
+/// `None` when a side has no positive, finite value.
+fn change_of(
+    key: &str,
+    (base_obs, new_obs): (&[&Observation], &[&Observation]),
+    gate: &Gate,
+    trials: bool,
+    rng: &mut impl Rng,
+) -> Option<Change> {
+    let first = base_obs[0];
+    let threshold = gate.threshold(key, first.class);
+    let base_values: Vec<f64> = base_obs.iter().map(|o| o.value).collect();
+    let new_values: Vec<f64> = new_obs.iter().map(|o| o.value).collect();
+    let pooled = trials
+        .then(|| pooled_trials(base_obs, new_obs, gate, rng))
+        .flatten();
+    let (base_value, new_value, ci) = match pooled {
+        Some(pooled) => pooled,
+        None => {
+            let (base_value, new_value) = (stats::median(&base_values), stats::median(&new_values));
+            let ci = if trials {
+                (base_values.len() >= 2 && new_values.len() >= 2)
+                    .then(|| trials_interval(&base_values, &new_values, gate, rng))
+            } else if base_value > 0.0 {
+                intervals_interval(base_obs[0], new_obs[0], gate, rng)
+            } else {
+                None
+            };
+            (base_value, new_value, ci)
         }
-        let first = base_obs[0];
-        let threshold = gate.threshold(key, first.class);
-        let base_values: Vec<f64> = base_obs.iter().map(|o| o.value).collect();
-        let new_values: Vec<f64> = new_obs.iter().map(|o| o.value).collect();
-        let pooled = trials
-            .then(|| pooled_trials(&base_obs, &new_obs, gate, &mut rng))
-            .flatten();
-        let (base_value, new_value, ci) = match pooled {
-            Some(pooled) => pooled,
-            None => {
-                let (base_value, new_value) =
-                    (stats::median(&base_values), stats::median(&new_values));
-                let ci = if trials {
-                    (base_values.len() >= 2 && new_values.len() >= 2)
-                        .then(|| trials_interval(&base_values, &new_values, gate, &mut rng))
-                } else if base_value > 0.0 {
-                    intervals_interval(base_obs[0], new_obs[0], gate, &mut rng)
-                } else {
-                    None
-                };
-                (base_value, new_value, ci)
-            }
-        };
-        if !(base_value.is_finite() && new_value.is_finite()) || base_value <= 0.0 {
-            continue;
-        }
-        let change = new_value / base_value - 1.0;
-        let (verdict, may_regress) = judge(change, ci, threshold, first.better);
-        changes.push(Change {
-            key: key.clone(),
-            source: first.source.to_owned(),
-            unit: first.unit.clone(),
-            better: first.better,
-            base: base_value,
-            new: new_value,
-            change,
-            ci,
-            threshold,
-            verdict,
-            may_regress,
-            informational: gate.is_informational(key, first.class),
-        });
+    };
+    if !(base_value.is_finite() && new_value.is_finite()) || base_value <= 0.0 {
+        return None;
     }
-    let new_only: Vec<String> = new_metrics
-        .iter()
-        .flat_map(|m| m.keys())
-        .filter(|key| !base_metrics.iter().any(|m| m.contains_key(*key)))
-        .cloned()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if !one_sided.is_empty() {
-        warnings.push(format!("measured in base only: {}", one_sided.join(", ")));
-    }
-    if !new_only.is_empty() {
-        warnings.push(format!("measured in new only: {}", new_only.join(", ")));
-    }
-    let verdict = overall(&changes);
-    Comparison {
-        base: summarise(base),
-        new: summarise(new),
-        method: if trials { "trials" } else { "intervals" }.into(),
-        confidence: gate.confidence,
-        resamples: gate.resamples,
-        warnings,
-        changes,
+    let change = new_value / base_value - 1.0;
+    let (verdict, may_regress) = judge(change, ci, threshold, first.better);
+    Some(Change {
+        key: key.to_owned(),
+        source: first.source.to_owned(),
+        unit: first.unit.clone(),
+        better: first.better,
+        base: base_value,
+        new: new_value,
+        change,
+        ci,
+        threshold,
         verdict,
-    }
+        may_regress,
+        informational: gate.is_informational(key, first.class),
+    })
 }
 
 /// The verdict of one change (see the module's documentation) and whether an unknown one
@@ -568,18 +592,32 @@ impl Spread {
     }
 }
 
-/// Every metric of one run, by key.
+/// Every metric of one run, by key: its budget rows', each series' and each process's.
 fn observe(run: &Run) -> BTreeMap<String, Observation> {
     let mut out = BTreeMap::new();
-    let report = &run.report;
     // An invalid scenario measured the generator or the machine as much as the system.
-    let by_name: BTreeMap<&str, &ScenarioResult> = report
+    let by_name: BTreeMap<&str, &ScenarioResult> = run
+        .report
         .scenarios
         .iter()
         .filter(|s| s.valid && s.error.is_none())
         .map(|s| (s.name.as_str(), s))
         .collect();
-    for row in &report.rows {
+    observe_rows(run, &by_name, &mut out);
+    for scenario in by_name.values() {
+        observe_series(run, scenario, &mut out);
+        observe_processes(scenario, &mut out);
+    }
+    out
+}
+
+/// The budget rows' values, each with its spread within the run where one is known.
+fn observe_rows(
+    run: &Run,
+    by_name: &BTreeMap<&str, &ScenarioResult>,
+    out: &mut BTreeMap<String, Observation>,
+) {
+    for row in &run.report.rows {
         let Some(value) = row.measured else { continue };
         let Some(scenario) = row
             .scenario
@@ -630,90 +668,93 @@ fn observe(run: &Run) -> BTreeMap<String, Observation> {
             },
         );
     }
-    for scenario in by_name.values() {
-        for request in &scenario.requests {
-            if request.latency.count == 0 {
-                continue;
-            }
-            let series = format!("{}/{}", scenario.name, request.kind);
-            let histogram = reports::histogram::decode_nonempty(&request.latency_histogram);
-            for (metric, class, us) in [
-                ("p50", Class::P50, request.latency.p50_us),
-                ("p99", Class::P99, request.latency.p99_us),
-            ] {
-                let quantile = quantile_of(metric);
-                out.insert(
-                    format!("{series} {metric}"),
-                    Observation {
-                        value: us as f64 / 1000.0,
-                        unit: "ms".into(),
-                        better: Better::Lower,
-                        class,
-                        source: "series",
-                        spread: latency_spread(
-                            run,
-                            &scenario.name,
-                            &request.kind.to_string(),
-                            quantile,
-                        ),
-                        whole: histogram.clone().map(|h| (h, quantile)),
-                    },
-                );
-            }
+}
+
+/// Each series' P50, P99 and throughput.
+fn observe_series(run: &Run, scenario: &ScenarioResult, out: &mut BTreeMap<String, Observation>) {
+    for request in &scenario.requests {
+        if request.latency.count == 0 {
+            continue;
+        }
+        let series = format!("{}/{}", scenario.name, request.kind);
+        let histogram = reports::histogram::decode_nonempty(&request.latency_histogram);
+        for (metric, class, us) in [
+            ("p50", Class::P50, request.latency.p50_us),
+            ("p99", Class::P99, request.latency.p99_us),
+        ] {
+            let quantile = quantile_of(metric);
             out.insert(
-                format!("{series} throughput"),
+                format!("{series} {metric}"),
                 Observation {
-                    value: request.achieved_per_second,
-                    unit: "req/s".into(),
-                    better: Better::Higher,
-                    class: Class::Throughput,
+                    value: us as f64 / 1000.0,
+                    unit: "ms".into(),
+                    better: Better::Lower,
+                    class,
                     source: "series",
-                    spread: scenario
-                        .timeline
-                        .iter()
-                        .find(|t| t.kind == request.kind)
-                        .map(|t| {
-                            Spread::Mean(t.points.iter().map(|p| p.answered_per_second).collect())
-                        })
-                        .filter(|s| matches!(s, Spread::Mean(v) if v.len() >= 2)),
+                    spread: latency_spread(
+                        run,
+                        &scenario.name,
+                        &request.kind.to_string(),
+                        quantile,
+                    ),
+                    whole: histogram.clone().map(|h| (h, quantile)),
+                },
+            );
+        }
+        out.insert(
+            format!("{series} throughput"),
+            Observation {
+                value: request.achieved_per_second,
+                unit: "req/s".into(),
+                better: Better::Higher,
+                class: Class::Throughput,
+                source: "series",
+                spread: scenario
+                    .timeline
+                    .iter()
+                    .find(|t| t.kind == request.kind)
+                    .map(|t| Spread::Mean(t.points.iter().map(|p| p.answered_per_second).collect()))
+                    .filter(|s| matches!(s, Spread::Mean(v) if v.len() >= 2)),
+                whole: None,
+            },
+        );
+    }
+}
+
+/// Each process's CPU and memory.
+fn observe_processes(scenario: &ScenarioResult, out: &mut BTreeMap<String, Observation>) {
+    for process in &scenario.processes {
+        let name = format!("{}/{}", scenario.name, process.name);
+        if let Some(cores) = process.cpu_cores_mean {
+            let samples: Vec<f64> = process.samples.iter().map(|s| s.cpu_cores).collect();
+            out.insert(
+                format!("{name} cpu"),
+                Observation {
+                    value: cores,
+                    unit: "cores".into(),
+                    better: Better::Lower,
+                    class: Class::Cpu,
+                    source: "process",
+                    spread: (samples.len() >= 2).then_some(Spread::Mean(samples)),
                     whole: None,
                 },
             );
         }
-        for process in &scenario.processes {
-            let name = format!("{}/{}", scenario.name, process.name);
-            if let Some(cores) = process.cpu_cores_mean {
-                let samples: Vec<f64> = process.samples.iter().map(|s| s.cpu_cores).collect();
-                out.insert(
-                    format!("{name} cpu"),
-                    Observation {
-                        value: cores,
-                        unit: "cores".into(),
-                        better: Better::Lower,
-                        class: Class::Cpu,
-                        source: "process",
-                        spread: (samples.len() >= 2).then_some(Spread::Mean(samples)),
-                        whole: None,
-                    },
-                );
-            }
-            if let Some(bytes) = process.rss_peak_bytes {
-                out.insert(
-                    format!("{name} memory"),
-                    Observation {
-                        value: bytes as f64 / 1e6,
-                        unit: "MB".into(),
-                        better: Better::Lower,
-                        class: Class::Memory,
-                        source: "process",
-                        spread: None,
-                        whole: None,
-                    },
-                );
-            }
+        if let Some(bytes) = process.rss_peak_bytes {
+            out.insert(
+                format!("{name} memory"),
+                Observation {
+                    value: bytes as f64 / 1e6,
+                    unit: "MB".into(),
+                    better: Better::Lower,
+                    class: Class::Memory,
+                    source: "process",
+                    spread: None,
+                    whole: None,
+                },
+            );
         }
     }
-    out
 }
 
 fn quantile_of(metric: &str) -> f64 {

@@ -321,6 +321,14 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
     if let Some(faults) = &scenario.faults {
         render_faults(out, faults);
     }
+    render_machine(out, scenario);
+    render_requests(out, &scenario.requests);
+    render_profiles(out, scenario);
+    render_processes(out, &scenario.processes);
+}
+
+/// The generator's account of itself, the machine's pauses and load, and the interval logs.
+fn render_machine(out: &mut String, scenario: &ScenarioResult) {
     let generator = &scenario.generator;
     let _ = writeln!(
         out,
@@ -365,10 +373,14 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
             generator.interval_logs.join(", ")
         );
     }
-    if !scenario.requests.is_empty() {
+}
+
+/// Each series' requests and latency.
+fn render_requests(out: &mut String, requests: &[crate::RequestResult]) {
+    if !requests.is_empty() {
         out.push_str("| Request | Sent | OK | Errors | Achieved/s | P50 ms | P95 ms | P99 ms | Max ms | P99 ms (successes) | Service P99 ms |\n");
         out.push_str("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for request in &scenario.requests {
+        for request in requests {
             let errors = errors_text(request);
             let _ = writeln!(
                 out,
@@ -392,6 +404,10 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
         }
         out.push('\n');
     }
+}
+
+/// The CPU and heap profiles, each with its most telling line.
+fn render_profiles(out: &mut String, scenario: &ScenarioResult) {
     for profile in &scenario.profiles {
         match (&profile.flamegraph, &profile.error) {
             (Some(flamegraph), _) => {
@@ -449,12 +465,16 @@ fn render_scenario(out: &mut String, scenario: &ScenarioResult) {
     if !scenario.profiles.is_empty() || !scenario.heap.is_empty() {
         out.push('\n');
     }
-    if !scenario.processes.is_empty() {
+}
+
+/// Each process's memory and CPU over the window.
+fn render_processes(out: &mut String, processes: &[crate::ProcessResult]) {
+    if !processes.is_empty() {
         out.push_str(
             "| Process | PID | Peak RSS MB (window) | Peak RSS MB (lifetime) | CPU cores (mean) | Source |\n",
         );
         out.push_str("|---|---:|---:|---:|---:|---|\n");
-        for process in &scenario.processes {
+        for process in processes {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
