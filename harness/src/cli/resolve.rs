@@ -1,12 +1,14 @@
 //! Flags turned into a [`run::RunConfig`] once, every file read and every conflict refused
 //! before anything starts.
 
-use super::args::RunOpts;
-use crate::observe::machine;
-use crate::spec::{budget, scenario};
-use crate::{run, stack};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use super::args::{RunOpts, SegmentOpts};
+use crate::observe::machine;
+use crate::spec::scenario::Scenario;
+use crate::spec::{budget, scenario};
+use crate::{run, stack};
 
 /// Everything `run` needs, checked before anything starts.
 pub(super) fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
@@ -21,103 +23,13 @@ pub(super) fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
     // A folder of fault or soak scenarios (judged by invariants) is no budget suite: its rows are
     // not all due.
     let full_suite = opts.scenarios.is_empty() && all.iter().any(|s| !s.judged_by_invariants());
-    let mut scenarios = if opts.scenarios.is_empty() {
-        all
-    } else {
-        let mut chosen = Vec::new();
-        for name in &opts.scenarios {
-            match all.iter().find(|scenario| &scenario.name == name) {
-                Some(found) => chosen.push(found.clone()),
-                None => {
-                    let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-                    return Err(format!(
-                        "--scenario {name:?}: no such scenario; known: {}",
-                        known.join(", ")
-                    ));
-                }
-            }
-        }
-        chosen
-    };
-    let mut targets = BTreeMap::new();
-    for target in &opts.targets {
-        let (name, url) = target
-            .split_once('=')
-            .ok_or_else(|| format!("--service {target:?}: expected NAME=URL"))?;
-        if name != "reflex" && name != "orchestrator" && !scenario::ARM_KINDS.contains(&name) {
-            return Err(format!("--service {target:?}: unknown service {name:?}"));
-        }
-        targets.insert(name.to_owned(), url.trim_end_matches('/').to_owned());
-    }
+    let mut scenarios = choose(all, &opts.scenarios)?;
+    let mut targets = given_services(&opts.targets)?;
     if !opts.allow_non_loopback {
-        let allowed = &opts.allow_targets;
-        // Every URL handed to a process (the load generator, a service started here): each
-        // pinned to the loopback address it was checked against.
-        let refuse = |reason: String| {
-            format!(
-                "target {reason}; pass --allow-target CIDR for your own test hosts, or --allow-non-loopback to load a target elsewhere"
-            )
-        };
-        for scenario in &mut scenarios {
-            for url in scenario.stack.base_url.values_mut() {
-                *url = stack::pin_within(url, allowed).map_err(refuse)?;
-            }
-            if let Some(url) = &mut scenario.llm.url {
-                *url = stack::pin_within(url, allowed).map_err(|reason| {
-                    format!("scenario {}: [llm] url: {}", scenario.name, refuse(reason))
-                })?;
-            }
-            let name = scenario.name.clone();
-            let stack_spec = &mut scenario.stack;
-            for (field, args) in [
-                ("reflex_args", &mut stack_spec.reflex_args),
-                ("orchestrator_args", &mut stack_spec.orchestrator_args),
-                ("arm_args", &mut stack_spec.arm_args),
-            ] {
-                stack::pin_args_within(args, allowed).map_err(|reason| {
-                    format!("scenario {name}: stack.{field}: {}", refuse(reason))
-                })?;
-            }
-        }
-        for url in targets.values_mut() {
-            *url = stack::pin_within(url, allowed).map_err(refuse)?;
-        }
-        for scenario in &mut scenarios {
-            let name = scenario.name.clone();
-            for request in &mut scenario.requests {
-                if let Some(url) = &mut request.http.url {
-                    *url = stack::pin_within(url, allowed).map_err(|reason| {
-                        format!("scenario {name}: requests.url: {}", refuse(reason))
-                    })?;
-                }
-            }
-        }
+        pin_to_loopback(&mut scenarios, &mut targets, &opts.allow_targets)?;
     }
     let segment = opts.segments.segment;
-    if let Some(segment) = segment {
-        for scenario in &scenarios {
-            if scenario.load.model == scenario::LoadModel::Closed {
-                segment
-                    .users(scenario.load.users.unwrap_or(1))
-                    .map_err(|error| format!("scenario {}: {error}", scenario.name))?;
-            }
-        }
-        if opts.segments.sample_stack == 0 || opts.segments.sample_stack > segment.count {
-            return Err(format!(
-                "--sample-stack {}: no such segment of {}",
-                opts.segments.sample_stack, segment.count
-            ));
-        }
-    }
-    let start_at = match &opts.segments.start_at {
-        Some(crate::segment::StartAt::Instant(at)) => Some(*at),
-        Some(crate::segment::StartAt::AfterJoined(_)) if opts.segments.run_group.is_none() => {
-            return Err(
-                "--start-at joined+…: needs --run-group, whose segments it waits for".into(),
-            );
-        }
-        _ => None,
-    };
+    let start_at = check_segment(&opts.segments, &scenarios)?;
     let started = crate::report::rfc3339_now();
     let nonce = std::process::id()
         ^ std::time::SystemTime::now()
@@ -192,4 +104,124 @@ pub(super) fn baseline_report(path: &Path) -> Result<PathBuf, String> {
     serde_json::from_str::<reports::RunReport>(&text)
         .map_err(|error| format!("--baseline {}: not a report: {error}", file.display()))?;
     Ok(file)
+}
+
+/// The scenarios `--scenario` names, in its order; all of them when it names none.
+fn choose(all: Vec<Scenario>, names: &[String]) -> Result<Vec<Scenario>, String> {
+    if names.is_empty() {
+        return Ok(all);
+    }
+    let mut chosen = Vec::new();
+    for name in names {
+        match all.iter().find(|scenario| &scenario.name == name) {
+            Some(found) => chosen.push(found.clone()),
+            None => {
+                let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "--scenario {name:?}: no such scenario; known: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// The services given by `--service NAME=URL`.
+fn given_services(given: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut targets = BTreeMap::new();
+    for target in given {
+        let (name, url) = target
+            .split_once('=')
+            .ok_or_else(|| format!("--service {target:?}: expected NAME=URL"))?;
+        if name != "reflex" && name != "orchestrator" && !scenario::ARM_KINDS.contains(&name) {
+            return Err(format!("--service {target:?}: unknown service {name:?}"));
+        }
+        targets.insert(name.to_owned(), url.trim_end_matches('/').to_owned());
+    }
+    Ok(targets)
+}
+
+/// Every URL handed to a process (the load generator, a service started here), each pinned
+/// to the loopback address (or allowed network) it was checked against.
+fn pin_to_loopback(
+    scenarios: &mut [Scenario],
+    targets: &mut BTreeMap<String, String>,
+    allowed: &[ipnet::IpNet],
+) -> Result<(), String> {
+    // Every URL handed to a process (the load generator, a service started here): each
+    // pinned to the loopback address it was checked against.
+    let refuse = |reason: String| {
+        format!(
+            "target {reason}; pass --allow-target CIDR for your own test hosts, or --allow-non-loopback to load a target elsewhere"
+        )
+    };
+    for scenario in scenarios.iter_mut() {
+        for url in scenario.stack.base_url.values_mut() {
+            *url = stack::pin_within(url, allowed).map_err(refuse)?;
+        }
+        if let Some(url) = &mut scenario.llm.url {
+            *url = stack::pin_within(url, allowed).map_err(|reason| {
+                format!("scenario {}: [llm] url: {}", scenario.name, refuse(reason))
+            })?;
+        }
+        let name = scenario.name.clone();
+        let stack_spec = &mut scenario.stack;
+        for (field, args) in [
+            ("reflex_args", &mut stack_spec.reflex_args),
+            ("orchestrator_args", &mut stack_spec.orchestrator_args),
+            ("arm_args", &mut stack_spec.arm_args),
+        ] {
+            stack::pin_args_within(args, allowed)
+                .map_err(|reason| format!("scenario {name}: stack.{field}: {}", refuse(reason)))?;
+        }
+    }
+    for url in targets.values_mut() {
+        *url = stack::pin_within(url, allowed).map_err(refuse)?;
+    }
+    for scenario in scenarios.iter_mut() {
+        let name = scenario.name.clone();
+        for request in &mut scenario.requests {
+            if let Some(url) = &mut request.http.url {
+                *url = stack::pin_within(url, allowed).map_err(|reason| {
+                    format!("scenario {name}: requests.url: {}", refuse(reason))
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A segment's checks (every segment of a closed model has a user; `--sample-stack` names a
+/// segment), and the instant set by `--start-at`, if one.
+fn check_segment(
+    segments: &SegmentOpts,
+    scenarios: &[Scenario],
+) -> Result<Option<std::time::SystemTime>, String> {
+    let segment = segments.segment;
+    if let Some(segment) = segment {
+        for scenario in scenarios {
+            if scenario.load.model == scenario::LoadModel::Closed {
+                segment
+                    .users(scenario.load.users.unwrap_or(1))
+                    .map_err(|error| format!("scenario {}: {error}", scenario.name))?;
+            }
+        }
+        if segments.sample_stack == 0 || segments.sample_stack > segment.count {
+            return Err(format!(
+                "--sample-stack {}: no such segment of {}",
+                segments.sample_stack, segment.count
+            ));
+        }
+    }
+    let start_at = match &segments.start_at {
+        Some(crate::segment::StartAt::Instant(at)) => Some(*at),
+        Some(crate::segment::StartAt::AfterJoined(_)) if segments.run_group.is_none() => {
+            return Err(
+                "--start-at joined+…: needs --run-group, whose segments it waits for".into(),
+            );
+        }
+        _ => None,
+    };
+    Ok(start_at)
 }

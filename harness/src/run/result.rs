@@ -127,8 +127,6 @@ pub(crate) fn record_outcome(
         interval_logs,
     } = recorded;
     let outcome = &outcome;
-    let (warmup, duration) = (plan.warmup, plan.duration);
-    let measured_seconds = duration.as_secs_f64();
     // Every request is in exactly one kind's series; the arms' series break that down.
     let total_sent: u64 = outcome
         .series
@@ -137,35 +135,7 @@ pub(crate) fn record_outcome(
         .filter(|(_, series)| !series.label.is_breakdown())
         .map(|(kind, _)| kind.sent)
         .sum();
-    let offered_per_second = match &plan.shape {
-        // A staged schedule offers its mean rate over the measured window.
-        Shape::Open(schedule) => Some(
-            schedule
-                .times()
-                .skip_while(|at| *at < warmup)
-                .take_while(|at| *at < warmup + duration)
-                .count() as f64
-                / measured_seconds,
-        ),
-        Shape::Closed { .. } => None,
-    };
-    for (kind, series) in outcome.series.iter().zip(series) {
-        result.requests.push(RequestResult {
-            kind: series.label.clone(),
-            feeds: series.feeds.clone(),
-            offered_per_second: offered_per_second.map(|rate| rate * series.share),
-            sent: kind.sent,
-            ok: kind.ok,
-            errors: kind.errors.clone(),
-            achieved_per_second: kind.completed_in_window as f64 / measured_seconds,
-            latency: percentiles(&kind.latency),
-            latency_ok: percentiles(&kind.latency_ok),
-            service_time: percentiles(&kind.service),
-            latency_histogram: encode(&kind.latency),
-            latency_ok_histogram: encode(&kind.latency_ok),
-            service_time_histogram: encode(&kind.service),
-        });
-    }
+    result.requests = request_results(outcome, plan, series);
     let max_send_lag = scenario.load.max_send_lag.map_or_else(
         || default_max_send_lag(&config.budgets, scenario),
         |lag| lag.0,
@@ -208,4 +178,46 @@ pub(crate) fn record_outcome(
         None => judge_noise(&config.budgets, config.profile, result),
     }
     result.valid = result.invalid_reasons.is_empty();
+}
+
+/// Each series' requests: counts, rates, percentiles and histograms of record.
+fn request_results(
+    outcome: &loadgen::Outcome,
+    plan: &Plan,
+    series: &[Series],
+) -> Vec<RequestResult> {
+    let (warmup, duration) = (plan.warmup, plan.duration);
+    let measured_seconds = duration.as_secs_f64();
+    let offered_per_second = match &plan.shape {
+        // A staged schedule offers its mean rate over the measured window.
+        Shape::Open(schedule) => Some(
+            schedule
+                .times()
+                .skip_while(|at| *at < warmup)
+                .take_while(|at| *at < warmup + duration)
+                .count() as f64
+                / measured_seconds,
+        ),
+        Shape::Closed { .. } => None,
+    };
+    outcome
+        .series
+        .iter()
+        .zip(series)
+        .map(|(kind, series)| RequestResult {
+            kind: series.label.clone(),
+            feeds: series.feeds.clone(),
+            offered_per_second: offered_per_second.map(|rate| rate * series.share),
+            sent: kind.sent,
+            ok: kind.ok,
+            errors: kind.errors.clone(),
+            achieved_per_second: kind.completed_in_window as f64 / measured_seconds,
+            latency: percentiles(&kind.latency),
+            latency_ok: percentiles(&kind.latency_ok),
+            service_time: percentiles(&kind.service),
+            latency_histogram: encode(&kind.latency),
+            latency_ok_histogram: encode(&kind.latency_ok),
+            service_time_histogram: encode(&kind.service),
+        })
+        .collect()
 }
