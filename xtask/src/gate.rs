@@ -35,55 +35,33 @@ pub struct GateOpts {
     pub new_env: Vec<String>,
 }
 
+/// What the gate was asked, checked before anything is built.
+struct Inputs {
+    new_env: Vec<(String, String)>,
+    scenarios: Vec<String>,
+    commit: String,
+    out: std::path::PathBuf,
+    gate_file: std::path::PathBuf,
+}
+
+/// Exit 0 when nothing regressed, 1 when a gated metric regressed, 2 on bad input (flags, the
+/// baseline revision, the gate file, a scenario), 3 when the trials cannot tell.
 pub fn gate(root: &Path, opts: &GateOpts) -> anyhow::Result<u8> {
-    anyhow::ensure!(opts.trials >= 2, "--trials {}: at least 2", opts.trials);
-    let mut new_env = Vec::new();
-    for pair in &opts.new_env {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--new-env {pair:?}: expected KEY=VALUE"))?;
-        new_env.push((key.to_owned(), value.to_owned()));
-    }
-    let scenarios = if opts.scenarios.is_empty() {
-        vec!["reflex".to_owned()]
-    } else {
-        opts.scenarios.clone()
-    };
-    let gate_dir = crate::target_dir(root).join("gate");
-    let commit = git(
-        root,
-        &[
-            "rev-parse",
-            "--verify",
-            &format!("{}^{{commit}}", opts.baseline),
-        ],
-    )
-    .with_context(|| {
-        format!(
-            "--baseline {}: not a revision of this repository",
-            opts.baseline
-        )
-    })?;
-    let short = &commit[..12.min(commit.len())];
-    let out = match &opts.out {
-        Some(out) => std::env::current_dir()?.join(out),
-        None => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            gate_dir.join(format!("{short}-{now}"))
+    let Inputs {
+        new_env,
+        scenarios,
+        commit,
+        out,
+        gate_file,
+    } = match check(root, opts) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(crate::BAD_INPUT);
         }
     };
-    let gate_file = opts
-        .gate
-        .clone()
-        .unwrap_or_else(|| root.join("ci/gate.toml"));
-    anyhow::ensure!(
-        gate_file.is_file(),
-        "--gate {}: no such file",
-        gate_file.display()
-    );
-
+    let gate_dir = crate::target_dir(root).join("gate");
+    let short = &commit[..12.min(commit.len())];
     // The measuring side is the same for both: the current tree's octoperf.
     crate::build_release(root, &["harness"])?;
     let octoperf = crate::target_dir(root).join("release/octoperf");
@@ -128,6 +106,13 @@ pub fn gate(root: &Path, opts: &GateOpts) -> anyhow::Result<u8> {
                 Some(0) => "pass",
                 Some(1) => "fail",
                 Some(3) => "INVALID (the comparison will say so)",
+                Some(2) => {
+                    eprintln!(
+                        "error: octoperf refused its input (a scenario name?); see {}",
+                        dir.join("octoperf.log").display()
+                    );
+                    return Ok(crate::BAD_INPUT);
+                }
                 other => anyhow::bail!(
                     "trial {trial} of {side} stopped: octoperf exited with {other:?}; see {}",
                     dir.join("octoperf.log").display()
@@ -261,4 +246,63 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
         String::from_utf8_lossy(&output.stderr).trim()
     );
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// The gate's flags checked: each error names the flag at fault.
+fn check(root: &Path, opts: &GateOpts) -> anyhow::Result<Inputs> {
+    anyhow::ensure!(opts.trials >= 2, "--trials {}: at least 2", opts.trials);
+    let mut new_env = Vec::new();
+    for pair in &opts.new_env {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--new-env {pair:?}: expected KEY=VALUE"))?;
+        new_env.push((key.to_owned(), value.to_owned()));
+    }
+    let scenarios = if opts.scenarios.is_empty() {
+        vec!["reflex".to_owned()]
+    } else {
+        opts.scenarios.clone()
+    };
+    let gate_dir = crate::target_dir(root).join("gate");
+    let commit = git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            &format!("{}^{{commit}}", opts.baseline),
+        ],
+    )
+    .with_context(|| {
+        format!(
+            "--baseline {}: not a revision of this repository",
+            opts.baseline
+        )
+    })?;
+    let short = &commit[..12.min(commit.len())];
+    let out = match &opts.out {
+        Some(out) => std::env::current_dir()?.join(out),
+        None => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            gate_dir.join(format!("{short}-{now}"))
+        }
+    };
+    let gate_file = opts
+        .gate
+        .clone()
+        .unwrap_or_else(|| root.join("ci/gate.toml"));
+    anyhow::ensure!(
+        gate_file.is_file(),
+        "--gate {}: no such file",
+        gate_file.display()
+    );
+
+    Ok(Inputs {
+        new_env,
+        scenarios,
+        commit,
+        out,
+        gate_file,
+    })
 }

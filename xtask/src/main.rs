@@ -27,7 +27,7 @@ struct Opts {
 #[derive(Debug, Subcommand)]
 enum Task {
     /// Build in release mode and run the load-test suite against the budget tables.
-    Loadtest(LoadtestOpts),
+    Loadtest(Box<LoadtestOpts>),
     /// Check the architecture's invariants (crate boundaries, file headers).
     Tidy,
     /// Compare the load generator with wrk on a trivial server, and measure its own cost.
@@ -143,15 +143,28 @@ struct LoadtestOpts {
         hide_env_values = true
     )]
     history_url: Option<String>,
+    /// The SQLite file of the history [default: target/octoperf-history.db].
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["history_url", "no_history"])]
+    history: Option<PathBuf>,
+    /// Record nothing in the history.
+    #[arg(long, conflicts_with = "history_url")]
+    no_history: bool,
     /// Allow services in this network too (your own test hosts), as 10.77.0.0/24.
     #[arg(long = "allow-target", value_name = "CIDR")]
     allow_targets: Vec<String>,
+    /// Allow services anywhere, not only on this machine: for a stack you own, elsewhere.
+    #[arg(long)]
+    allow_non_loopback: bool,
+    /// The API key of services given by `--service` (a key with the admin scope). Prefer
+    /// `OCTOPERF_API_KEY` in the environment, which `ps` does not show.
+    #[arg(long, value_name = "KEY", env = "OCTOPERF_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
 }
 
 /// Exit code for a failure of xtask itself (say, the build failed).
 const BUILD_FAILED: u8 = 4;
 /// Exit code of bad flags, as octoperf uses it.
-const BAD_INPUT: u8 = 2;
+pub(crate) const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let opts = match Opts::try_parse() {
@@ -366,6 +379,19 @@ fn loadtest(opts: &LoadtestOpts) -> anyhow::Result<u8> {
     }
     for cidr in &opts.allow_targets {
         octoperf.args(["--allow-target", cidr]);
+    }
+    if let Some(path) = &opts.history {
+        octoperf.arg("--history").arg(path);
+    }
+    if opts.no_history {
+        octoperf.arg("--no-history");
+    }
+    if opts.allow_non_loopback {
+        octoperf.arg("--allow-non-loopback");
+    }
+    if let Some(key) = &opts.api_key {
+        // Through the environment, as the user should: never on a command line `ps` shows.
+        octoperf.env("OCTOPERF_API_KEY", key);
     }
     run_child(octoperf)
 }
