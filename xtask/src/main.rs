@@ -157,7 +157,12 @@ struct LoadtestOpts {
     allow_non_loopback: bool,
     /// The API key of services given by `--service` (a key with the admin scope). Prefer
     /// `OCTOPERF_API_KEY` in the environment, which `ps` does not show.
-    #[arg(long, value_name = "KEY", env = "OCTOPERF_API_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "OCTOPERF_API_KEY",
+        hide_env_values = true
+    )]
     api_key: Option<String>,
 }
 

@@ -22,6 +22,7 @@ pub(super) fn resolve(opts: RunOpts) -> Result<run::RunConfig, String> {
     }
     // A folder of fault or soak scenarios (judged by invariants) is no budget suite: its rows are
     // not all due.
+    check_send_windows(&budgets, &all)?;
     let full_suite = opts.scenarios.is_empty() && all.iter().any(|s| !s.judged_by_invariants());
     let mut scenarios = choose(all, &opts.scenarios)?;
     let mut targets = given_services(&opts.targets)?;
@@ -224,4 +225,25 @@ fn check_segment(
         _ => None,
     };
     Ok(start_at)
+}
+
+/// A send window must stay under the send lag the run allows. The scenario file checks it
+/// against a `max_send_lag` it writes; the default (a tenth of the tightest latency limit the
+/// scenario judges) needs the budget tables, so it is checked here.
+fn check_send_windows(budgets: &budget::Budgets, scenarios: &[Scenario]) -> Result<(), String> {
+    for scenario in scenarios {
+        let (Some(window), None) = (&scenario.load.send_window, &scenario.load.max_send_lag) else {
+            continue;
+        };
+        let lag = crate::judge::verdict::default_max_send_lag(budgets, scenario);
+        if window.0 >= lag {
+            return Err(format!(
+                "{}: field `load.send_window`: {} is not under the default max_send_lag ({}, a tenth of the tightest latency limit the scenario judges): requests would be sent up to a window late and every run would be invalid",
+                scenario.file,
+                humantime::format_duration(window.0),
+                humantime::format_duration(lag)
+            ));
+        }
+    }
+    Ok(())
 }

@@ -304,6 +304,54 @@ fn targets_off_this_machine_are_refused_unless_allowed() {
     assert!(!dir.path().join("out").exists(), "nothing starts");
 }
 
+/// Issue 28: a send window was checked against `max_send_lag` only when the scenario wrote
+/// one; against the default (a tenth of the tightest latency limit it judges: 10 ms here, a
+/// tenth of the simple Orchestrator's P50 of 100 ms) it went unchecked, and every run was
+/// invalid.
+#[test]
+fn a_send_window_over_the_default_send_lag_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_scenario(dir.path(), "1s");
+    let path = dir.path().join("tiny.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "duration = \"1s\"",
+            "duration = \"1s\"\nsend_window = \"50ms\"",
+        ),
+    )
+    .unwrap();
+    let output = run_scenarios_in(dir.path(), &dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("field `load.send_window`: 50ms is not under the default max_send_lag"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing starts");
+    // Under it, the same scenario is accepted (checked without starting: --scenario of none).
+    std::fs::write(
+        &path,
+        text.replace(
+            "duration = \"1s\"",
+            "duration = \"1s\"\nsend_window = \"1ms\"",
+        ),
+    )
+    .unwrap();
+    let output = run_scenarios_in(dir.path(), &dir.path().join("out"))
+        .args(["--scenario", "absent"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--scenario \"absent\": no such scenario"),
+        "{stderr}"
+    );
+}
+
 /// Issue 23: the guard checked `base_url` and `--service` only; a scenario's `[llm] url` and
 /// an `--arm` inside `orchestrator_args` went to the processes it started unchecked.
 #[test]
