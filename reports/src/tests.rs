@@ -244,3 +244,19 @@ fn a_merged_run_lists_its_segments_and_their_clocks() {
     let back: RunReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back.segments, report.segments);
 }
+
+/// Issue 28: a report written before the typed vocabulary (by `ef2ce03`'s `octoperf run
+/// --quick --scenario reflex`) still reads, keeps its JSON form when written again, and
+/// renders exactly as it did then.
+#[test]
+fn a_report_from_before_the_typed_vocabulary_reads_and_renders_as_it_did() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let text = std::fs::read_to_string(dir.join("report-ef2ce03.json")).unwrap();
+    let report: RunReport = serde_json::from_str(&text).unwrap();
+    let original: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(serde_json::to_value(&report).unwrap(), original);
+    let markdown = std::fs::read_to_string(dir.join("report-ef2ce03.md")).unwrap();
+    assert_eq!(crate::render_markdown(&report), markdown);
+    let junit = std::fs::read_to_string(dir.join("junit-ef2ce03.xml")).unwrap();
+    assert_eq!(crate::render_junit(&report), junit);
+}
