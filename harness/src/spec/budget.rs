@@ -211,3 +211,89 @@ mod tests {
         assert!(message.contains("arms2"), "{message}");
     }
 }
+
+/// Issue 28: `scenarios/budgets.toml` is the spec's three tables as data; this holds it to the
+/// copy of the spec in `docs/spec/`.
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    /// The spec's table under `heading`: each row's cells, the header and rule left out.
+    fn table(spec: &str, heading: &str) -> Vec<Vec<String>> {
+        let start = spec.find(heading).expect("the heading is in the spec");
+        spec[start..]
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .skip(2)
+            .map(|line| {
+                line.trim_matches('|')
+                    .split('|')
+                    .map(|cell| cell.trim().to_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `<5ms`, `<1s`, `>10,000 req/s`, `<2GB`, `<0.5 cores` in the unit asked for.
+    fn value(cell: &str, unit: &str) -> f64 {
+        let text = cell.trim_start_matches(['<', '>']).replace(',', "");
+        let number: String = text
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let suffix = text[number.len()..].trim();
+        let number: f64 = number.parse().unwrap_or_else(|_| panic!("{cell:?}"));
+        match (suffix, unit) {
+            ("ms", "ms") | ("MB", "MB") | ("req/s", "req/s") | ("tasks/min", "tasks/min") => number,
+            ("s", "ms") => number * 1000.0,
+            ("GB", "MB") => number * 1000.0,
+            ("core" | "cores", "cores") => number,
+            _ => panic!("{cell:?} in {unit}"),
+        }
+    }
+
+    #[test]
+    fn the_budget_file_holds_the_spec_s_three_tables() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let spec =
+            std::fs::read_to_string(root.join("docs/spec/performance-best-practices.md")).unwrap();
+        let budgets = load(&root.join("scenarios/budgets.toml")).unwrap();
+        let latency = table(&spec, "### Latency Targets");
+        assert_eq!(latency.len(), budgets.latency.len());
+        for (cells, row) in latency.iter().zip(&budgets.latency) {
+            assert_eq!(cells[0], row.name);
+            let limits = [row.p50_ms, row.p95_ms, row.p99_ms];
+            for (cell, limit) in cells[1..4].iter().zip(limits) {
+                assert_eq!(value(cell, "ms"), limit, "{}", row.name);
+            }
+        }
+        let throughput = table(&spec, "### Throughput Targets");
+        assert_eq!(throughput.len(), budgets.throughput.len());
+        for (cells, row) in throughput.iter().zip(&budgets.throughput) {
+            assert_eq!(cells[0], row.name);
+            match (row.min_per_second, row.min_per_minute) {
+                (Some(per_second), None) => assert_eq!(value(&cells[1], "req/s"), per_second),
+                (None, Some(per_minute)) => {
+                    assert_eq!(value(&cells[1], "tasks/min"), per_minute);
+                }
+                _ => panic!("{}: one rate", row.name),
+            }
+        }
+        let resources = table(&spec, "### Resource Targets");
+        assert_eq!(resources.len(), budgets.resources.len() * 2);
+        for row in &budgets.resources {
+            let find = |what: &str| {
+                resources
+                    .iter()
+                    .find(|cells| cells[0] == format!("{what} ({})", row.name))
+                    .unwrap_or_else(|| panic!("{what} ({}) is not in the spec", row.name))
+            };
+            let (memory, cpu) = (find("Memory"), find("CPU"));
+            assert_eq!(value(&memory[1], "MB"), row.memory_mb.development);
+            assert_eq!(value(&memory[2], "MB"), row.memory_mb.production);
+            assert_eq!(value(&cpu[1], "cores"), row.cpu_cores.development);
+            assert_eq!(value(&cpu[2], "cores"), row.cpu_cores.production);
+        }
+    }
+}
