@@ -419,3 +419,128 @@ fn the_soak_parses_and_judges_resident_memory() {
     assert!(soak.expect.max_rss_growth.is_some());
     assert!(soak.load.window(false).1 >= Duration::from_secs(600));
 }
+
+/// Issue 28: every field of the scenario types is in `docs/scenarios.md`'s reference, by its
+/// full name (`load.send_window`). The fields are read from the types' sources, so a field
+/// added without its line fails here; a new type must be given its place below.
+#[test]
+fn every_scenario_field_is_documented() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("../docs/scenarios.md")).unwrap();
+    // Each deserialised type of a scenario file, and where its fields sit in the file.
+    let places: &[(&str, &str, &str)] = &[
+        ("src/spec/scenario.rs", "RawScenario", ""),
+        ("src/spec/scenario/stack.rs", "StackSpec", "stack."),
+        ("src/spec/scenario/llm.rs", "LlmSpec", "llm."),
+        ("src/spec/scenario/load.rs", "LoadSpec", "load."),
+        ("src/spec/scenario/load.rs", "QuickSpec", "load.quick."),
+        ("src/spec/scenario/requests.rs", "RawRequest", "requests."),
+        ("src/spec/scenario/requests.rs", "TextSpec", "requests.text."),
+        ("src/spec/generic.rs", "HttpSpec", "requests."),
+        ("src/spec/generic.rs", "ExpectSpec", "requests.expect."),
+        ("src/spec/generic.rs", "ThenSpec", "requests.then."),
+        ("src/spec/generic.rs", "UntilSpec", "requests.then.until."),
+        ("src/spec/faults.rs", "FaultSpec", "faults."),
+        ("src/spec/faults.rs", "ExpectSpec", "expect."),
+    ];
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for (file, name, prefix) in places {
+        let source = std::fs::read_to_string(root.join(file)).unwrap();
+        let fields = struct_fields(&source, name);
+        assert!(!fields.is_empty(), "{file}: no struct {name}");
+        for field in fields {
+            seen += 1;
+            if !docs.contains(&format!("| `{prefix}{field}` |")) {
+                missing.push(format!("{prefix}{field} ({file}: {name})"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/scenarios.md: {missing:?}");
+    // Every deserialised type of the spec's files has its place above.
+    for file in [
+        "src/spec/scenario.rs",
+        "src/spec/scenario/stack.rs",
+        "src/spec/scenario/llm.rs",
+        "src/spec/scenario/load.rs",
+        "src/spec/scenario/requests.rs",
+        "src/spec/generic.rs",
+        "src/spec/faults.rs",
+    ] {
+        let source = std::fs::read_to_string(root.join(file)).unwrap();
+        for name in deserialised_structs(&source) {
+            // RequestSpec is built from RawRequest (`serde(from)`): its fields are RawRequest's.
+            if name == "RequestSpec" {
+                continue;
+            }
+            assert!(
+                places.iter().any(|(f, n, _)| *f == file && *n == name),
+                "{file}: {name} is read from scenario files; give it its place in this test and its fields a line in docs/scenarios.md"
+            );
+        }
+    }
+    assert!(seen > 80, "{seen} fields read: the reader lost some");
+}
+
+/// The names of the structs in `source` that derive `Deserialize`.
+fn deserialised_structs(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut deriving = false;
+    for line in source.lines() {
+        let line = line.trim();
+        if line.starts_with("#[derive(") {
+            deriving = line.contains("Deserialize");
+        } else if let Some(rest) = line
+            .strip_prefix("pub struct ")
+            .or_else(|| line.strip_prefix("pub(crate) struct "))
+            .or_else(|| line.strip_prefix("struct "))
+        {
+            if deriving {
+                names.push(rest.split([' ', '{', '(']).next().unwrap().to_owned());
+            }
+            deriving = false;
+        } else if !line.starts_with("#[") && !line.starts_with("///") {
+            deriving = false;
+        }
+    }
+    names
+}
+
+/// The keys of struct `name` in a scenario file: its fields, renamed where serde renames one.
+fn struct_fields(source: &str, name: &str) -> Vec<String> {
+    let Some(start) = [
+        format!("pub struct {name} {{"),
+        format!("pub(crate) struct {name} {{"),
+        format!("struct {name} {{"),
+    ]
+    .iter()
+    .find_map(|head| source.find(head.as_str()))
+    else {
+        return Vec::new();
+    };
+    let mut fields = Vec::new();
+    let mut rename = None;
+    for line in source[start..].lines().skip(1) {
+        let line = line.trim();
+        if line == "}" {
+            break;
+        }
+        if line.starts_with("#[serde(") {
+            if let Some(renamed) = line.split("rename = \"").nth(1) {
+                rename = renamed.split('"').next().map(str::to_owned);
+            }
+            continue;
+        }
+        let line = line
+            .strip_prefix("pub(crate) ")
+            .or_else(|| line.strip_prefix("pub "))
+            .unwrap_or(line);
+        if let Some((field, _)) = line.split_once(':')
+            && !field.is_empty()
+            && field.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        {
+            fields.push(rename.take().unwrap_or_else(|| field.to_owned()));
+        }
+    }
+    fields
+}
