@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod docs;
 mod gate;
 mod genbench;
 mod instructions;

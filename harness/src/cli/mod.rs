@@ -120,3 +120,6 @@ pub(super) async fn wait_for_signal() {
         } => {}
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -435,7 +435,11 @@ fn every_scenario_field_is_documented() {
         ("src/spec/scenario/load.rs", "LoadSpec", "load."),
         ("src/spec/scenario/load.rs", "QuickSpec", "load.quick."),
         ("src/spec/scenario/requests.rs", "RawRequest", "requests."),
-        ("src/spec/scenario/requests.rs", "TextSpec", "requests.text."),
+        (
+            "src/spec/scenario/requests.rs",
+            "TextSpec",
+            "requests.text.",
+        ),
         ("src/spec/generic.rs", "HttpSpec", "requests."),
         ("src/spec/generic.rs", "ExpectSpec", "requests.expect."),
         ("src/spec/generic.rs", "ThenSpec", "requests.then."),
@@ -514,8 +518,7 @@ fn struct_fields(source: &str, name: &str) -> Vec<String> {
         format!("struct {name} {{"),
     ]
     .iter()
-    .find_map(|head| source.find(head.as_str()))
-    else {
+    .find_map(|head| source.find(head.as_str())) else {
         return Vec::new();
     };
     let mut fields = Vec::new();
