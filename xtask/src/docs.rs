@@ -60,15 +60,24 @@ mod tests {
     fn xtask_lines(markdown: &str) -> Vec<Vec<String>> {
         let mut lines = Vec::new();
         let mut in_code = false;
+        // A `text` block shows a terminal: its commands follow a `$ ` prompt.
+        let mut output_block = false;
         let mut pending = String::new();
         for line in markdown.lines() {
-            if line.trim_start().starts_with("```") {
+            if let Some(info) = line.trim_start().strip_prefix("```") {
                 in_code = !in_code;
+                output_block = in_code && info.trim() == "text";
                 continue;
             }
             if !in_code {
                 continue;
             }
+            let line = match (output_block, line.strip_prefix("$ ")) {
+                (false, _) => line,
+                (true, Some(command)) => command,
+                (true, None) if !pending.is_empty() => line,
+                (true, None) => continue,
+            };
             pending.push_str(line.trim_end());
             if pending.ends_with('\\') {
                 pending.pop();

@@ -62,15 +62,25 @@ fn cli_reference_matches_the_command_line() {
 pub fn command_lines(markdown: &str, programs: &[&str]) -> Vec<Vec<String>> {
     let mut lines = Vec::new();
     let mut in_code = false;
+    // A `text` block shows a terminal: its commands are the lines after a `$ ` prompt, the
+    // rest is output.
+    let mut output_block = false;
     let mut pending = String::new();
     for line in markdown.lines() {
-        if line.trim_start().starts_with("```") {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
             in_code = !in_code;
+            output_block = in_code && info.trim() == "text";
             continue;
         }
         if !in_code {
             continue;
         }
+        let line = match (output_block, line.strip_prefix("$ ")) {
+            (false, _) => line,
+            (true, Some(command)) => command,
+            (true, None) if !pending.is_empty() => line,
+            (true, None) => continue,
+        };
         pending.push_str(line.trim_end());
         if pending.ends_with('\\') {
             pending.pop();
@@ -179,8 +189,14 @@ fn shell_words_keep_quotes_and_drop_comments() {
         ["octoperf", "bench", "--body", r#"{"text":"hi there"}"#]
     );
     let lines = command_lines(
-        "text\n```sh\nX=1 octoperf run \\\n  --quick\ncargo test\n```\noctoperf outside\n",
+        "text\n```sh\nX=1 octoperf run \\\n  --quick\ncargo test\n```\noctoperf outside\n```text\n$ octoperf check\noctoperf 2026: PASS\n```\n",
         &["octoperf"],
     );
-    assert_eq!(lines, [vec!["octoperf", "run", "--quick"]]);
+    assert_eq!(
+        lines,
+        [
+            vec!["octoperf", "run", "--quick"],
+            vec!["octoperf", "check"]
+        ]
+    );
 }
