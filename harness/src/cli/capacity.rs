@@ -11,23 +11,12 @@ use crate::report::{self, Results, RunFacts};
 use crate::spec::scenario;
 
 pub(super) async fn capacity_command(opts: CapacityOpts) -> u8 {
-    if opts.run.scenarios.len() != 1 {
-        eprintln!("error: capacity searches one scenario: give exactly one --scenario NAME");
-        return exit::BAD_INPUT;
-    }
-    if opts.run.segments.segment.is_some() || opts.run.segments.start_at.is_some() {
-        eprintln!(
-            "error: capacity searches one host's rate: --segment and --start-at are for `octoperf run`"
-        );
-        return exit::BAD_INPUT;
-    }
-    let start = match opts.start.as_deref().map(str::parse::<scenario::Rate>) {
-        Some(Err(message)) => {
-            eprintln!("error: --start: {message}");
+    let start = match check(&opts) {
+        Ok(start) => start,
+        Err(message) => {
+            eprintln!("error: {message}");
             return exit::BAD_INPUT;
         }
-        Some(Ok(rate)) => Some(rate.per_second),
-        None => None,
     };
     let store = opts.run.store.store(opts.run.no_history);
     let mut config = match resolve(opts.run) {
@@ -102,5 +91,23 @@ pub(super) async fn capacity_command(opts: CapacityOpts) -> u8 {
         exit::PASS
     } else {
         exit::FAIL
+    }
+}
+
+/// The flags only `capacity` has, checked; the rate to start from, when `--start` gives one.
+fn check(opts: &CapacityOpts) -> Result<Option<f64>, String> {
+    if opts.run.scenarios.len() != 1 {
+        return Err("capacity searches one scenario: give exactly one --scenario NAME".into());
+    }
+    if opts.run.segments.segment.is_some() || opts.run.segments.start_at.is_some() {
+        return Err(
+            "capacity searches one host's rate: --segment and --start-at are for `octoperf run`"
+                .into(),
+        );
+    }
+    match opts.start.as_deref().map(str::parse::<scenario::Rate>) {
+        Some(Err(message)) => Err(format!("--start: {message}")),
+        Some(Ok(rate)) => Ok(Some(rate.per_second)),
+        None => Ok(None),
     }
 }

@@ -60,14 +60,9 @@ async fn one(
     let heap_dir = config.out_dir.join(&scenario.name).join("heap");
     let options = StartOptions {
         bin_dir: heap_bin_dir.to_path_buf(),
-        run_dir: heap_dir.clone(),
-        database_url: config.database_url.clone(),
-        redis_url: config.redis_url.clone(),
-        targets: config.targets.clone(),
-        service_cpus: config.service_cpus.clone(),
         profiling: false,
         heap_dir: Some(heap_dir.clone()),
-        keys: config.keys.clone(),
+        ..config.start_options(&heap_dir)
     };
     let mut stack = stack::start(scenario, &options, cancel.clone())
         .await
@@ -114,24 +109,7 @@ async fn one(
         eprintln!("  {problem}");
     }
     let outcome = ran?;
-    // A dhat build runs slower: where it could not keep up, the backlog's connections and
-    // buffers are in its peak.
-    let account = crate::judge::verdict::generator_account(&outcome, Duration::from_secs(3600));
-    let note = (account.in_flight_cap_hits > 0 || account.unsent > 0 || account.abandoned > 0)
-        .then(|| {
-            format!(
-                "the dhat build did not keep up with the offered load ({} requests found the in-flight cap, {} were never sent, {} never answered): its peak holds the backlog",
-                account.in_flight_cap_hits, account.unsent, account.abandoned
-            )
-        });
-    // The scenario's requests over the window: each kind once, its arms' breakdown left out.
-    let requests: u64 = outcome
-        .series
-        .iter()
-        .zip(Mix::new(&scenario.requests, scenario.llm.seed).series())
-        .filter(|(_, series)| !series.label.is_breakdown())
-        .map(|(kind, _)| kind.sent)
-        .sum();
+    let (note, requests) = backlog_and_requests(&outcome, scenario);
     Ok(readings
         .into_iter()
         .map(|(watched, window)| {
@@ -147,4 +125,29 @@ async fn one(
             }
         })
         .collect())
+}
+
+/// Whether the dhat build kept up (where it did not, the backlog's connections and buffers are
+/// in its peak), and the scenario's requests over the window: each kind once, its arms'
+/// breakdown left out.
+fn backlog_and_requests(
+    outcome: &loadgen::Outcome,
+    scenario: &crate::spec::scenario::Scenario,
+) -> (Option<String>, u64) {
+    let account = crate::judge::verdict::generator_account(outcome, Duration::from_secs(3600));
+    let note = (account.in_flight_cap_hits > 0 || account.unsent > 0 || account.abandoned > 0)
+        .then(|| {
+            format!(
+                "the dhat build did not keep up with the offered load ({} requests found the in-flight cap, {} were never sent, {} never answered): its peak holds the backlog",
+                account.in_flight_cap_hits, account.unsent, account.abandoned
+            )
+        });
+    let requests: u64 = outcome
+        .series
+        .iter()
+        .zip(Mix::new(&scenario.requests, scenario.llm.seed).series())
+        .filter(|(_, series)| !series.label.is_breakdown())
+        .map(|(kind, _)| kind.sent)
+        .sum();
+    (note, requests)
 }

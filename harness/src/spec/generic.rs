@@ -215,6 +215,29 @@ fn compile(spec: &HttpSpec, stack: &StackSpec) -> Result<HttpKind, String> {
             "field `name`: {name:?} must be letters, digits, `_`, `-` or `.`"
         ));
     }
+    check_target(spec, stack)?;
+    let method = parse_method(
+        spec.method.as_deref(),
+        if spec.body.is_some() { "POST" } else { "GET" },
+        "method",
+    )?;
+    let then = spec.then.as_ref().map(compile_then).transpose()?;
+    let first_path = path(spec.path.as_deref(), "path", false)?;
+    let body = body(spec.body.as_deref(), "body", false)?;
+    Ok(HttpKind {
+        name,
+        method,
+        path: first_path,
+        headers: headers(&spec.headers, "headers", false)?,
+        body,
+        expect: statuses(spec.expect.as_ref(), "expect.status")?,
+        feeds: feeds(&spec.feeds)?,
+        then,
+    })
+}
+
+/// Where the requests go: a service of the stack, started or given, or a URL of its own.
+fn check_target(spec: &HttpSpec, stack: &StackSpec) -> Result<(), String> {
     match (&spec.service, &spec.url) {
         (Some(_), Some(_)) => return Err("give `service` or `url`, not both".into()),
         (None, None) => {
@@ -246,13 +269,13 @@ fn compile(spec: &HttpSpec, stack: &StackSpec) -> Result<HttpKind, String> {
             }
         }
     }
-    let method = parse_method(
-        spec.method.as_deref(),
-        if spec.body.is_some() { "POST" } else { "GET" },
-        "method",
-    )?;
+    Ok(())
+}
+
+/// The rows a request feeds: latency and throughput rows only.
+fn feeds(rows: &[String]) -> Result<Vec<RowId>, String> {
     let mut feeds = Vec::new();
-    for row in &spec.feeds {
+    for row in rows {
         let id: RowId = row
             .parse()
             .map_err(|message| format!("field `feeds`: {message}"))?;
@@ -263,65 +286,52 @@ fn compile(spec: &HttpSpec, stack: &StackSpec) -> Result<HttpKind, String> {
         }
         feeds.push(id);
     }
-    let then = spec
-        .then
-        .as_ref()
-        .map(|then| -> Result<Then, String> {
-            if then.until.terminal.is_empty() {
-                return Err("field `then.until.in`: at least one terminal value".into());
-            }
-            let ok = then
-                .until
-                .ok
-                .clone()
-                .unwrap_or_else(|| then.until.terminal.clone());
-            if let Some(stray) = ok.iter().find(|value| !then.until.terminal.contains(value)) {
-                return Err(format!(
-                    "field `then.until.ok`: {stray:?} is not among the terminal values (`in`)"
-                ));
-            }
-            if then.until.field.is_empty() || then.until.field.split('.').any(str::is_empty) {
-                return Err(format!(
-                    "field `then.until.field`: {:?} is not a dotted path",
-                    then.until.field
-                ));
-            }
-            let every = then.every.map_or(DEFAULT_EVERY, |every| every.0);
-            if every > Duration::from_secs(60) {
-                return Err("field `then.every`: at most 60s between polls".into());
-            }
-            let max_polls = then.max_polls.unwrap_or(MAX_POLLS);
-            if !(1..=MAX_POLLS).contains(&max_polls) {
-                return Err(format!("field `then.max_polls`: 1 to {MAX_POLLS}"));
-            }
-            Ok(Then {
-                method: parse_method(
-                    then.method.as_deref(),
-                    if then.body.is_some() { "POST" } else { "GET" },
-                    "then.method",
-                )?,
-                path: path(Some(&then.path), "then.path", true)?,
-                headers: headers(&then.headers, "then.headers", true)?,
-                body: body(then.body.as_deref(), "then.body", true)?,
-                expect: statuses(then.expect.as_ref(), "then.expect.status")?,
-                field: then.until.field.split('.').map(str::to_owned).collect(),
-                terminal: then.until.terminal.clone(),
-                ok,
-                every,
-                max_polls,
-            })
-        })
-        .transpose()?;
-    let first_path = path(spec.path.as_deref(), "path", false)?;
-    let body = body(spec.body.as_deref(), "body", false)?;
-    Ok(HttpKind {
-        name,
-        method,
-        path: first_path,
-        headers: headers(&spec.headers, "headers", false)?,
-        body,
-        expect: statuses(spec.expect.as_ref(), "expect.status")?,
-        feeds,
-        then,
+    Ok(feeds)
+}
+
+/// A session's follow-up: what it polls, and until which value.
+fn compile_then(then: &ThenSpec) -> Result<Then, String> {
+    if then.until.terminal.is_empty() {
+        return Err("field `then.until.in`: at least one terminal value".into());
+    }
+    let ok = then
+        .until
+        .ok
+        .clone()
+        .unwrap_or_else(|| then.until.terminal.clone());
+    if let Some(stray) = ok.iter().find(|value| !then.until.terminal.contains(value)) {
+        return Err(format!(
+            "field `then.until.ok`: {stray:?} is not among the terminal values (`in`)"
+        ));
+    }
+    if then.until.field.is_empty() || then.until.field.split('.').any(str::is_empty) {
+        return Err(format!(
+            "field `then.until.field`: {:?} is not a dotted path",
+            then.until.field
+        ));
+    }
+    let every = then.every.map_or(DEFAULT_EVERY, |every| every.0);
+    if every > Duration::from_secs(60) {
+        return Err("field `then.every`: at most 60s between polls".into());
+    }
+    let max_polls = then.max_polls.unwrap_or(MAX_POLLS);
+    if !(1..=MAX_POLLS).contains(&max_polls) {
+        return Err(format!("field `then.max_polls`: 1 to {MAX_POLLS}"));
+    }
+    Ok(Then {
+        method: parse_method(
+            then.method.as_deref(),
+            if then.body.is_some() { "POST" } else { "GET" },
+            "then.method",
+        )?,
+        path: path(Some(&then.path), "then.path", true)?,
+        headers: headers(&then.headers, "then.headers", true)?,
+        body: body(then.body.as_deref(), "then.body", true)?,
+        expect: statuses(then.expect.as_ref(), "then.expect.status")?,
+        field: then.until.field.split('.').map(str::to_owned).collect(),
+        terminal: then.until.terminal.clone(),
+        ok,
+        every,
+        max_polls,
     })
 }
