@@ -147,22 +147,10 @@ impl Mix {
                 let repeats =
                     compose_set(&mut rng, &spec.text, goal_style, spec.text.distinct_repeats);
                 let bases = compose_set(&mut rng, &spec.text, goal_style, BASES);
-                let http = spec.compiled.as_ref().map(|http| {
-                    let destination = match spec.http.target() {
-                        Some(Target::Url(url)) => Destination::Url(
-                            urls.iter()
-                                .position(|known| *known == url)
-                                .expect("listed above"),
-                        ),
-                        Some(Target::Service(service)) => match service.as_str() {
-                            "reflex" => Destination::Reflex,
-                            "orchestrator" => Destination::Orchestrator,
-                            arm => Destination::Arm(arm.to_owned()),
-                        },
-                        None => unreachable!("a compiled generic request has a target"),
-                    };
-                    (http.clone(), destination)
-                });
+                let http = spec
+                    .compiled
+                    .as_ref()
+                    .map(|http| (http.clone(), destination(spec, &urls)));
                 Entry {
                     kind: spec.kind,
                     http,
@@ -463,6 +451,24 @@ fn compose(rng: &mut SmallRng, spec: &TextSpec, goal_style: bool, insert: Option
         text.push_str(insert.expect("checked"));
     }
     text
+}
+
+/// Where a generic request goes: a service of the stack, or its URL by its index among the
+/// scenario's URLs.
+fn destination(spec: &RequestSpec, urls: &[String]) -> Destination {
+    match spec.http.target() {
+        Some(Target::Url(url)) => Destination::Url(
+            urls.iter()
+                .position(|known| *known == url)
+                .expect("every generic request's URL is among the scenario's"),
+        ),
+        Some(Target::Service(service)) => match service.as_str() {
+            "reflex" => Destination::Reflex,
+            "orchestrator" => Destination::Orchestrator,
+            arm => Destination::Arm(arm.to_owned()),
+        },
+        None => unreachable!("a compiled generic request has a target"),
+    }
 }
 
 #[cfg(test)]
