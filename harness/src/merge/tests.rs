@@ -171,6 +171,42 @@ fn two_halves_merge_into_the_whole() {
     assert_eq!(loadgen::intervals::total(&intervals), expected);
 }
 
+/// Issue 28: a merged report is assembled as a run's is, so its rows link to the flamegraphs
+/// of the processes they judge (only the run's assembly linked them before).
+#[test]
+fn a_merged_report_links_its_rows_to_their_flamegraphs() {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let values: Vec<u64> = (0..2_000u64).map(|i| 100 + i % 500).collect();
+    let mut shards = [
+        shard(dirs[0].path(), &values),
+        shard(dirs[1].path(), &values),
+    ];
+    shards[0].report.scenarios[0].profiles = vec![reports::ProfileResult {
+        component: "reflex".into(),
+        name: "reflex".into(),
+        flamegraph: Some("reflex/profiles/reflex.svg".into()),
+        ..Default::default()
+    }];
+    let budgets = crate::spec::budget::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/budgets.toml"),
+    )
+    .unwrap();
+    let report = merge(&shards, &budgets, Profile::Development, "m".into(), &[]).unwrap();
+    let latency = report
+        .rows
+        .iter()
+        .find(|t| t.id().to_string() == "latency.reflex" && t.metric == reports::Metric::P99)
+        .unwrap();
+    assert!(latency.measured.is_some());
+    assert_eq!(
+        latency.artifacts,
+        [reports::Artifact {
+            kind: "flamegraph".into(),
+            path: "reflex/profiles/reflex.svg".into(),
+        }]
+    );
+}
+
 /// `shard`, as segment `index` of `count` whose warm-up of `warmup_s` began `late_ms` late.
 fn segment(dir: &Path, values: &[u64], (index, count): (u32, u32), late_ms: f64) -> Shard {
     let mut shard = shard(dir, values);
