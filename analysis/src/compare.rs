@@ -30,7 +30,8 @@ use rand::Rng;
 use reports::{Component, Metric, RunReport, ScenarioResult};
 use serde::{Deserialize, Serialize};
 
-use crate::gate::{Class, Gate};
+use crate::gate::{Class, Gate, TrialsLatency};
+use crate::sequential::{Look, Plan};
 use crate::stats;
 
 /// One run, with the interval histograms of its request series where they could be read
@@ -118,6 +119,15 @@ pub struct Comparison {
     /// The worst of the changes: regressed, then unknown (only an unknown that may be a
     /// regression), then improved, then no change.
     pub verdict: ChangeVerdict,
+    /// How trials' latency percentiles were combined.
+    #[serde(default)]
+    pub trials_latency: TrialsLatency,
+    /// Trials compared pair by pair (the gate file's `paired`).
+    #[serde(default)]
+    pub paired: bool,
+    /// A look of a sequential gate: its intervals are at that look's share of the error rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<Look>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +136,34 @@ pub struct SideSummary {
     pub runs: Vec<String>,
     pub commits: Vec<String>,
     pub machine: String,
+}
+
+/// Compares `new` against `base` as one look of a sequential gate planned as `plan`: the
+/// intervals at the look's confidence (see [`crate::sequential`]), the trials a side being
+/// the fewer of the two sides'. An error when that count is outside the plan.
+pub fn compare_at_look(
+    base: &Side,
+    new: &Side,
+    gate: &Gate,
+    plan: Plan,
+) -> Result<Comparison, String> {
+    let trials = base.runs.len().min(new.runs.len());
+    let look = plan.look(trials, gate.confidence).ok_or_else(|| {
+        format!(
+            "{trials} trials a side: outside the sequential plan {}..{}",
+            plan.min, plan.max
+        )
+    })?;
+    let alpha = 1.0 - look.confidence;
+    let at_look = Gate {
+        confidence: look.confidence,
+        // Twenty resamples at least in each tail of the interval.
+        resamples: gate.resamples.max((40.0 / alpha).ceil() as usize),
+        ..gate.clone()
+    };
+    let mut comparison = compare(base, new, &at_look);
+    comparison.look = Some(look);
+    Ok(comparison)
 }
 
 /// Compares `new` against `base`, metric by metric, under `gate`.
@@ -147,9 +185,23 @@ pub fn compare(base: &Side, new: &Side, gate: &Gate) -> Comparison {
             one_sided.push(key.clone());
             continue;
         }
+        // Trial i of one side against trial i of the other, when the gate says the trials
+        // were run in pairs (interleaved, A B A B) and every pair measured this metric.
+        let pairs: Option<Vec<(f64, f64)>> =
+            (gate.paired && trials && base_metrics.len() == new_metrics.len())
+                .then(|| {
+                    base_metrics
+                        .iter()
+                        .zip(&new_metrics)
+                        .map(|(b, n)| Some((b.get(key)?.value, n.get(key)?.value)))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .flatten()
+                .filter(|pairs| pairs.len() >= 2 && pairs.iter().all(|(b, _)| *b > 0.0));
         changes.extend(change_of(
             key,
             (&base_obs, &new_obs),
+            pairs.as_deref(),
             gate,
             trials,
             &mut rng,
@@ -179,6 +231,9 @@ pub fn compare(base: &Side, new: &Side, gate: &Gate) -> Comparison {
         warnings,
         changes,
         verdict,
+        trials_latency: gate.trials_latency,
+        paired: gate.paired && trials && base.runs.len() == new.runs.len(),
+        look: None,
     }
 }
 
@@ -250,6 +305,7 @@ fn observations(side: &Side, trials: bool) -> Vec<BTreeMap<String, Observation>>
 fn change_of(
     key: &str,
     (base_obs, new_obs): (&[&Observation], &[&Observation]),
+    pairs: Option<&[(f64, f64)]>,
     gate: &Gate,
     trials: bool,
     rng: &mut impl Rng,
@@ -258,12 +314,22 @@ fn change_of(
     let threshold = gate.threshold(key, first.class);
     let base_values: Vec<f64> = base_obs.iter().map(|o| o.value).collect();
     let new_values: Vec<f64> = new_obs.iter().map(|o| o.value).collect();
-    let pooled = trials
+    let pooled = (trials && pairs.is_none() && gate.trials_latency == TrialsLatency::Pooled)
         .then(|| pooled_trials(base_obs, new_obs, gate, rng))
         .flatten();
-    let (base_value, new_value, ci) = match pooled {
-        Some(pooled) => pooled,
-        None => {
+    let mut paired_change = None;
+    let (base_value, new_value, ci) = match (pooled, pairs) {
+        (Some(pooled), _) => pooled,
+        (None, Some(pairs)) => {
+            let (change, ci) = paired_interval(pairs, gate);
+            paired_change = Some(change);
+            (
+                stats::median(&base_values),
+                stats::median(&new_values),
+                Some(ci),
+            )
+        }
+        (None, None) => {
             let (base_value, new_value) = (stats::median(&base_values), stats::median(&new_values));
             let ci = if trials {
                 (base_values.len() >= 2 && new_values.len() >= 2)
@@ -279,7 +345,7 @@ fn change_of(
     if !(base_value.is_finite() && new_value.is_finite()) || base_value <= 0.0 {
         return None;
     }
-    let change = new_value / base_value - 1.0;
+    let change = paired_change.unwrap_or(new_value / base_value - 1.0);
     let (verdict, may_regress) = judge(change, ci, threshold, first.better);
     Some(Change {
         key: key.to_owned(),
@@ -293,7 +359,7 @@ fn change_of(
         threshold,
         verdict,
         may_regress,
-        informational: gate.is_informational(key, first.class),
+        informational: first.instrument || gate.is_informational(key, first.class),
     })
 }
 
@@ -387,6 +453,24 @@ fn trials_interval(base: &[f64], new: &[f64], gate: &Gate, rng: &mut impl Rng) -
         }
     }
     percentile_interval(&mut changes, gate.confidence)
+}
+
+/// Paired trials (trial i of each side run one after the other): the change is the median
+/// of the pairs' ratios. Drift of the machine over the minutes of a gate moves both trials of
+/// a pair alike and cancels in the ratio, where the unpaired sides' spread counts it as noise.
+/// Its interval is the sign test's, exact whatever the ratios' distribution (the pairs being
+/// independent): a bootstrap of a handful of pairs covers far less than it claims (the range
+/// of three values holds their median 75% of the time, not 98.5%). Too few pairs for the
+/// confidence asked give an unbounded interval: unknown.
+fn paired_interval(pairs: &[(f64, f64)], gate: &Gate) -> (f64, (f64, f64)) {
+    let mut ratios: Vec<f64> = pairs.iter().map(|(b, n)| n / b).collect();
+    ratios.sort_by(f64::total_cmp);
+    let change = stats::median(&ratios) - 1.0;
+    let interval = stats::median_interval(&ratios, gate.confidence)
+        .map_or((f64::NEG_INFINITY, f64::INFINITY), |(low, high)| {
+            (low - 1.0, high - 1.0)
+        });
+    (change, interval)
 }
 
 /// (base, new, the interval of the change): a latency metric pooled over trials.
@@ -483,6 +567,9 @@ struct Observation {
     spread: Option<Spread>,
     /// A latency metric's whole-window histogram (µs) and its quantile, for pooling trials.
     whole: Option<(Histogram<u64>, f64)>,
+    /// A metric of the measuring side (the load generator's own CPU and memory): reported,
+    /// never gating, since both sides of a gate share it.
+    instrument: bool,
 }
 
 /// A run's per-second data behind one metric.
@@ -655,16 +742,23 @@ fn observe_rows(
             ),
             Metric::Memory => (Class::Memory, Better::Lower, None),
         };
+        // CPU is judged per request answered: cores at a rate the generator only nearly
+        // holds move with its timing as well as with the service.
+        let (value, unit) = match (row.metric, per_request(scenario, value)) {
+            (Metric::Cpu, Some(us)) => (us, CPU_PER_REQUEST.to_owned()),
+            _ => (value, row.unit.clone()),
+        };
         out.insert(
             format!("{}.{}.{}", row.table, row.component, row.metric),
             Observation {
                 value,
-                unit: row.unit.clone(),
+                unit,
                 better,
                 class,
                 source: "row",
                 spread,
                 whole,
+                instrument: false,
             },
         );
     }
@@ -698,6 +792,7 @@ fn observe_series(run: &Run, scenario: &ScenarioResult, out: &mut BTreeMap<Strin
                         quantile,
                     ),
                     whole: histogram.clone().map(|h| (h, quantile)),
+                    instrument: false,
                 },
             );
         }
@@ -716,6 +811,7 @@ fn observe_series(run: &Run, scenario: &ScenarioResult, out: &mut BTreeMap<Strin
                     .map(|t| Spread::Mean(t.points.iter().map(|p| p.answered_per_second).collect()))
                     .filter(|s| matches!(s, Spread::Mean(v) if v.len() >= 2)),
                 whole: None,
+                instrument: false,
             },
         );
     }
@@ -725,18 +821,24 @@ fn observe_series(run: &Run, scenario: &ScenarioResult, out: &mut BTreeMap<Strin
 fn observe_processes(scenario: &ScenarioResult, out: &mut BTreeMap<String, Observation>) {
     for process in &scenario.processes {
         let name = format!("{}/{}", scenario.name, process.name);
+        let instrument = process.component == "generator";
         if let Some(cores) = process.cpu_cores_mean {
             let samples: Vec<f64> = process.samples.iter().map(|s| s.cpu_cores).collect();
+            let (value, unit) = match per_request(scenario, cores) {
+                Some(us) => (us, CPU_PER_REQUEST),
+                None => (cores, "cores"),
+            };
             out.insert(
                 format!("{name} cpu"),
                 Observation {
-                    value: cores,
-                    unit: "cores".into(),
+                    value,
+                    unit: unit.into(),
                     better: Better::Lower,
                     class: Class::Cpu,
                     source: "process",
                     spread: (samples.len() >= 2).then_some(Spread::Mean(samples)),
                     whole: None,
+                    instrument,
                 },
             );
         }
@@ -751,10 +853,26 @@ fn observe_processes(scenario: &ScenarioResult, out: &mut BTreeMap<String, Obser
                     source: "process",
                     spread: None,
                     whole: None,
+                    instrument,
                 },
             );
         }
     }
+}
+
+/// The unit of CPU per request answered.
+pub const CPU_PER_REQUEST: &str = "µs CPU/req";
+
+/// `cores` as CPU microseconds per request the scenario answered (every series but the
+/// breakdowns); `None` when it answered none.
+fn per_request(scenario: &ScenarioResult, cores: f64) -> Option<f64> {
+    let answered: f64 = scenario
+        .requests
+        .iter()
+        .filter(|r| !r.kind.is_breakdown())
+        .map(|r| r.achieved_per_second)
+        .sum();
+    (answered > 0.0).then(|| cores / answered * 1e6)
 }
 
 fn quantile_of(metric: &str) -> f64 {

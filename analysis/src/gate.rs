@@ -15,6 +15,8 @@
 //! [rows]                 # one metric's own threshold, by its key
 //! "latency.reflex.p99" = 25
 //! informational = ["p99"] # classes or keys reported with a verdict that does not gate
+//! trials_latency = "median" # or "pooled": how trials' latency percentiles combine
+//! paired = true          # trial i of each side compared with the other's (A B A B runs)
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +55,28 @@ pub struct Gate {
     /// the trials cannot resolve on a given machine.
     #[serde(default)]
     pub informational: Vec<String>,
+    /// How the latency percentiles of repeated trials combine (see [`TrialsLatency`]).
+    #[serde(default)]
+    pub trials_latency: TrialsLatency,
+    /// The sides' trials were run in pairs (as `cargo xtask gate` runs them, A B A B): with
+    /// as many trials a side, trial i of each is compared with the other's, the change being
+    /// the median of the pairs' ratios, resampled by pair.
+    #[serde(default)]
+    pub paired: bool,
+}
+
+/// How a latency percentile is read from repeated trials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrialsLatency {
+    /// The percentile of every request of the trials, their histograms added: a trial weighs
+    /// by its requests.
+    #[default]
+    Pooled,
+    /// The median of the trials' own percentiles: a trial that a stall of the machine made
+    /// slow is one vote of many, whatever its requests' latency (the tail of a 2-core shared
+    /// machine needs this).
+    Median,
 }
 
 /// Thresholds in percent, in the worse direction of each metric.
@@ -94,6 +118,8 @@ impl Default for Gate {
             thresholds: Thresholds::default(),
             rows: BTreeMap::new(),
             informational: Vec::new(),
+            trials_latency: TrialsLatency::default(),
+            paired: false,
         }
     }
 }

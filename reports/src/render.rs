@@ -25,6 +25,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "ms" => format!("{value:.0}"),
         "cores" => format!("{value:.3}"),
         "MB" => format!("{value:.1}"),
+        "µs CPU/req" => format!("{value:.1}"),
         _ => format!("{value:.0}"),
     }
 }

@@ -159,6 +159,31 @@ mod tests {
             crate::gate::gate(&root, &one_trial).unwrap(),
             crate::BAD_INPUT
         );
+        for bad in [
+            &["--min-trials", "1"][..],
+            &["--min-trials", "4", "--max-trials", "3"],
+            &["--time-budget", "soon"],
+            &["--time-budget", "1s"],
+        ] {
+            let mut args = vec!["xtask", "gate", "--baseline", "HEAD"];
+            args.extend_from_slice(bad);
+            assert_eq!(
+                crate::gate::gate(&root, &parse(&args)).unwrap(),
+                crate::BAD_INPUT,
+                "{bad:?}"
+            );
+        }
+        // A fixed design and sequential bounds together, or a baseline and a calibration:
+        // refused by the parser.
+        for both in [
+            &["--baseline", "HEAD", "--trials", "5", "--max-trials", "9"][..],
+            &["--baseline", "HEAD", "--calibrate", "3"],
+            &[],
+        ] {
+            let mut args = vec!["xtask", "gate"];
+            args.extend_from_slice(both);
+            assert!(Opts::try_parse_from(&args).is_err(), "{both:?}");
+        }
         let no_revision = parse(&["xtask", "gate", "--baseline", "no-such-revision-28"]);
         assert_eq!(
             crate::gate::gate(&root, &no_revision).unwrap(),

@@ -38,8 +38,9 @@ enum Task {
     /// hold (1.3x on hits, 1.6x on misses).
     Serverbench(serverbench::ServerbenchOpts),
     /// A/B gate: build a baseline revision and the current tree, run the scenarios
-    /// interleaved (N trials each), and compare them; exit 0 no regression, 1 regressed, 3
-    /// unknown.
+    /// interleaved, and look at the trials after each pair until the comparison settles
+    /// (sequential, alpha spending) or a budget runs out; exit 0 no regression, 1 regressed,
+    /// 3 unknown. `--calibrate N`: N A/A gates and how often each answer came.
     Gate(gate::GateOpts),
     /// The deterministic gate: instructions per iteration of each hot-path workload under
     /// callgrind, checked against benches/instructions.toml (`--bless` writes it).

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Change, ChangeVerdict, Comparison};
+use crate::gate::TrialsLatency;
 
 /// The Markdown of a comparison: its verdict, its warnings, the changes that are not "no
 /// change" first, then the rest folded away.
@@ -150,13 +151,36 @@ fn side_text(side: &super::SideSummary) -> String {
 
 fn method_text(comparison: &Comparison) -> String {
     let how = if comparison.method == "trials" {
-        "bootstrap over repeated trials (latency: their histograms added; others: medians)"
+        match comparison.trials_latency {
+            TrialsLatency::Pooled => {
+                "bootstrap over repeated trials (latency: their histograms added; others: medians)"
+            }
+            TrialsLatency::Median => "bootstrap over repeated trials (medians of the trials)",
+        }
     } else {
         "bootstrap over each run's seconds (one run a side: run-to-run noise unseen, warn only)"
     };
+    let how = if comparison.paired {
+        format!("{how}, paired: the change is the median of the pairs' ratios")
+    } else {
+        how.to_owned()
+    };
+    let how = match &comparison.look {
+        Some(look) => format!(
+            "{how}; sequential look at {} trials a side of {}..{}, α spent {:.4} of {:.2} \
+             (Lan–DeMets, Pocock type)",
+            look.trials,
+            look.plan.min,
+            look.plan.max,
+            look.spent,
+            1.0 - look.overall
+        ),
+        None => how,
+    };
+    let confidence = comparison.confidence * 100.0;
+    let digits = if confidence >= 99.0 { 2 } else { 0 };
     format!(
-        "{:.0}% intervals, {} resamples, {how}",
-        comparison.confidence * 100.0,
+        "{confidence:.digits$}% intervals, {} resamples, {how}",
         comparison.resamples
     )
 }
@@ -171,6 +195,7 @@ fn signed(change: f64) -> String {
 
 fn interval(change: &Change) -> String {
     match change.ci {
+        Some((low, high)) if !(low.is_finite() && high.is_finite()) => "too few pairs".into(),
         Some((low, high)) => format!("[{:+.1}%, {:+.1}%]", low * 100.0, high * 100.0),
         None => "no spread".into(),
     }

@@ -223,3 +223,158 @@ fn different_machines_and_invalid_runs_are_warned_about() {
     let comparison = compare(&base, &trials("c", 1.0, 0.03, 3, 3), &Gate::default());
     assert!(comparison.warnings.is_empty(), "{:?}", comparison.warnings);
 }
+
+/// A trial whose Reflex P99 row and series are read from 10,000 requests at 1 ms, a
+/// `stalled` share of them at 40 ms (a pause of the machine).
+fn trial_with_stall(id: &str, stalled: f64) -> Run {
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+    let slow = (10_000.0 * stalled) as u64;
+    histogram.record_n(1_000, 10_000 - slow).unwrap();
+    if slow > 0 {
+        histogram.record_n(40_000, slow).unwrap();
+    }
+    let p99_ms = histogram.value_at_quantile(0.99) as f64 / 1000.0;
+    let mut run = run_with(id, p99_ms, 0.2);
+    run.report.rows[0].source = Some("reflex_process".into());
+    let request = &mut run.report.scenarios[0].requests[0];
+    request.latency_histogram = reports::histogram::encode(&histogram);
+    request.latency.p99_us = histogram.value_at_quantile(0.99);
+    request.latency.p50_us = histogram.value_at_quantile(0.5);
+    run
+}
+
+#[test]
+fn one_stalled_trial_moves_the_pooled_tail_but_not_the_median_of_trials_or_of_pairs() {
+    let base = Side {
+        label: "base".into(),
+        runs: (0..9)
+            .map(|i| trial_with_stall(&format!("a{i}"), 0.0))
+            .collect(),
+    };
+    // One trial of nine had a tenth of its requests caught in a pause of the machine: pooled,
+    // that is 1.1% of every request, over the P99.
+    let new = Side {
+        label: "new".into(),
+        runs: (0..9)
+            .map(|i| trial_with_stall(&format!("b{i}"), if i == 2 { 0.1 } else { 0.0 }))
+            .collect(),
+    };
+    let pooled = compare(&base, &new, &Gate::default());
+    let p99 = change(&pooled, "latency.reflex.p99");
+    assert_ne!(p99.verdict, ChangeVerdict::NoChange, "{p99:?}");
+    assert_eq!(pooled.trials_latency, TrialsLatency::Pooled);
+
+    let gate = Gate {
+        trials_latency: TrialsLatency::Median,
+        ..Gate::default()
+    };
+    let median = compare(&base, &new, &gate);
+    for key in ["latency.reflex.p99", "reflex/reflex_process p99"] {
+        let p99 = change(&median, key);
+        assert_eq!(p99.verdict, ChangeVerdict::NoChange, "{p99:?}");
+    }
+    assert!(render_markdown(&median).contains("medians of the trials"));
+    // Paired (trial i against trial i), the slow pair is one ratio of nine: the sign test's
+    // 95% interval of the median ratio leaves it out.
+    let gate = Gate {
+        paired: true,
+        ..Gate::default()
+    };
+    let paired = compare(&base, &new, &gate);
+    assert!(paired.paired);
+    let p99 = change(&paired, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::NoChange, "{p99:?}");
+    assert_eq!(p99.ci, Some((0.0, 0.0)), "{p99:?}");
+}
+
+#[test]
+fn cpu_is_judged_per_request_answered_and_the_generator_s_never_gates() {
+    // Cores moved 10% with the rate answered: the same CPU per request.
+    let side = |prefix: &str, cores: f64, rate: f64| Side {
+        label: prefix.into(),
+        runs: (0..4)
+            .map(|i| {
+                let mut run = run_with(&format!("{prefix}{i}"), 1.0, cores);
+                run.report.scenarios[0].requests[0].achieved_per_second = rate;
+                let mut generator = run.report.scenarios[0].processes[0].clone();
+                generator.component = "generator".into();
+                generator.name = "generator".into();
+                generator.cpu_cores_mean = Some(cores * rate / 5_000.0);
+                run.report.scenarios[0].processes.push(generator);
+                run
+            })
+            .collect(),
+    };
+    let comparison = compare(
+        &side("a", 0.2, 10_000.0),
+        &side("b", 0.22, 11_000.0),
+        &Gate::default(),
+    );
+    let cpu = change(&comparison, "reflex/reflex cpu");
+    assert_eq!(cpu.unit, CPU_PER_REQUEST);
+    assert!((cpu.base - 20.0).abs() < 1e-9, "{cpu:?}");
+    assert!(cpu.change.abs() < 1e-9, "{cpu:?}");
+    assert_eq!(cpu.verdict, ChangeVerdict::NoChange);
+    // The generator's CPU per request rose 10%: reported, not gating.
+    let generator = change(&comparison, "reflex/generator cpu");
+    assert!(
+        generator.informational && generator.change > 0.09,
+        "{generator:?}"
+    );
+    let memory = change(&comparison, "reflex/generator memory");
+    assert!(memory.informational);
+}
+
+#[test]
+fn a_sequential_look_judges_at_its_share_of_the_error_rate() {
+    let base = trials("a", 1.0, 0.03, 5, 1);
+    let new = trials("b", 1.0, 0.03, 5, 2);
+    let plan = Plan { min: 3, max: 15 };
+    let comparison = compare_at_look(&base, &new, &Gate::default(), plan).unwrap();
+    let look = comparison.look.unwrap();
+    assert_eq!(look.trials, 5);
+    assert_eq!(comparison.confidence, look.confidence);
+    assert!(comparison.confidence > 0.99, "{look:?}");
+    assert!(comparison.resamples >= 10_000, "{}", comparison.resamples);
+    // Its interval is wider than the one-look 95% interval of the same trials.
+    let one_look = compare(&base, &new, &Gate::default());
+    let width = |c: &Comparison| {
+        let (low, high) = change(c, "latency.reflex.p99").ci.unwrap();
+        high - low
+    };
+    assert!(width(&comparison) > width(&one_look));
+    assert!(render_markdown(&comparison).contains("sequential look at 5 trials a side"));
+    // Outside the plan: an error naming it.
+    let two = trials("c", 1.0, 0.03, 2, 3);
+    let error = compare_at_look(&two, &new, &Gate::default(), plan).unwrap_err();
+    assert!(error.contains("3..15"), "{error}");
+}
+
+#[test]
+fn too_few_pairs_for_the_confidence_asked_are_unknown() {
+    // Four pairs: their range covers 1 − 2/16 = 87.5%, short of 95%, however alike they are.
+    let gate = Gate {
+        paired: true,
+        ..Gate::default()
+    };
+    let comparison = compare(
+        &trials("a", 1.0, 0.01, 4, 1),
+        &trials("b", 1.0, 0.01, 4, 2),
+        &gate,
+    );
+    let p99 = change(&comparison, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::Unknown, "{p99:?}");
+    assert!(render_markdown(&comparison).contains("too few pairs"));
+    // Seven pairs 30% slower: the range of seven covers 98.4%, wholly above the threshold.
+    let gate = Gate {
+        confidence: 0.98,
+        ..gate
+    };
+    let comparison = compare(
+        &trials("a", 1.0, 0.03, 7, 1),
+        &trials("c", 1.3, 0.03, 7, 3),
+        &gate,
+    );
+    let p99 = change(&comparison, "latency.reflex.p99");
+    assert_eq!(p99.verdict, ChangeVerdict::Regressed, "{p99:?}");
+}

@@ -136,6 +136,12 @@ pub struct CompareOpts {
     /// Also write the Markdown comparison to this file.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Judge these trials as one look of a sequential gate that may run MIN to MAX trials a
+    /// side (as `3..15`): the intervals are at this look's share of the error rate
+    /// (alpha spending, Lan–DeMets, Pocock type), so that stopping at the first settled look
+    /// keeps the gate's confidence. `cargo xtask gate` passes it at every look.
+    #[arg(long, value_name = "MIN..MAX")]
+    pub sequential: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

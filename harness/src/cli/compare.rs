@@ -36,6 +36,18 @@ pub(super) async fn compare_command(opts: &CompareOpts) -> u8 {
         );
         return exit::BAD_INPUT;
     }
+    let plan = match opts
+        .sequential
+        .as_deref()
+        .map(analysis::sequential::Plan::parse)
+    {
+        None => None,
+        Some(Ok(plan)) => Some(plan),
+        Some(Err(message)) => {
+            eprintln!("error: --sequential {message}");
+            return exit::BAD_INPUT;
+        }
+    };
     let store = opts.store.store(false);
     let (base, new) = match (
         runs::side(&opts.base, &store).await,
@@ -47,7 +59,16 @@ pub(super) async fn compare_command(opts: &CompareOpts) -> u8 {
             return exit::BAD_INPUT;
         }
     };
-    let comparison = analysis::compare(&base, &new, &gate);
+    let comparison = match plan {
+        None => analysis::compare(&base, &new, &gate),
+        Some(plan) => match analysis::compare::compare_at_look(&base, &new, &gate, plan) {
+            Ok(comparison) => comparison,
+            Err(message) => {
+                eprintln!("error: --sequential: {message}");
+                return exit::BAD_INPUT;
+            }
+        },
+    };
     let rendered = match opts.format.as_str() {
         "md" | "markdown" => analysis::compare::render_markdown(&comparison),
         "json" => analysis::compare::render_json(&comparison),
