@@ -150,8 +150,8 @@ pub fn compare_at_look(
     let trials = base.runs.len().min(new.runs.len());
     let look = plan.look(trials, gate.confidence).ok_or_else(|| {
         format!(
-            "{trials} trials a side: outside the sequential plan {}..{}",
-            plan.min, plan.max
+            "{trials} trials a side: no look of the sequential plan {}..{}/{} there",
+            plan.min, plan.max, plan.every
         )
     })?;
     let alpha = 1.0 - look.confidence;

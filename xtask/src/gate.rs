@@ -1,10 +1,11 @@
 //! `cargo xtask gate --baseline REV`: A/B runs on one machine. The baseline revision is built
 //! from a git worktree and the current tree beside it, each into a folder of binaries of its
 //! own; then the chosen scenarios run interleaved, A B A B …, so that drift of the machine
-//! hits both sides alike. After each pair from `--min-trials` on, `octoperf compare
-//! --sequential` looks at the trials at that look's share of the error rate (alpha spending:
-//! see `analysis::sequential`), and the gate stops at the first look that settles the
-//! question, at `--max-trials`, or before a pair would end after `--time-budget`. A trial the
+//! hits both sides alike. At 7, 11 and 15 trials a side (`--min-trials`, `--look-every`,
+//! `--max-trials`) `octoperf compare --sequential` looks at the trials at that look's share of
+//! the error rate (alpha spending: see `analysis::sequential`), and the gate stops at the
+//! first look that settles the question, at the last, or before a pair would end after
+//! `--time-budget`. A trial the
 //! machine disturbed (a pause the hiccup meter saw, a busy neighbour) is run again rather
 //! than judged. Its exit code is the gate's: 0 no regression, 1 regressed, 3 unknown.
 //! `--calibrate N` runs N gates of the current tree against itself and counts their answers.
@@ -28,15 +29,19 @@ pub struct GateOpts {
     #[arg(long = "scenario", value_name = "NAME")]
     pub scenarios: Vec<String>,
     /// Trials a side before the first look at them. Seven is the fewest pairs whose range can
-    /// hold the sign test's interval at the first look's share of a 95% gate (98.4% > 97.1%).
+    /// hold the sign test's interval at the first look's share of a 95% gate (98.4% > 97.7%).
     #[arg(long, default_value_t = 7, value_name = "N")]
     pub min_trials: usize,
     /// The most trials a side: the gate stops there with the answer it has ("unknown" when
     /// a gated metric is still unresolved).
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub max_trials: usize,
+    /// Trials a side between looks (the last look is at --max-trials). Fewer, larger steps
+    /// give each look a share of the error rate the sign test can use: 7, 11, 15 by default.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub look_every: usize,
     /// A fixed design instead of sequential looks: exactly N trials a side, one look.
-    #[arg(long, value_name = "N", conflicts_with_all = ["min_trials", "max_trials"])]
+    #[arg(long, value_name = "N", conflicts_with_all = ["min_trials", "max_trials", "look_every"])]
     pub trials: Option<usize>,
     /// The most time the trials may take, builds not counted (as `15m`, `900s`): no pair of
     /// trials is begun that would end after it.
@@ -70,7 +75,8 @@ struct Inputs {
     commit: Option<String>,
     out: PathBuf,
     gate_file: PathBuf,
-    plan: (usize, usize),
+    /// Trials a side: the first look, the last, and the step between looks.
+    plan: (usize, usize, usize),
     budget: Duration,
 }
 
@@ -152,10 +158,16 @@ pub fn gate(root: &Path, opts: &GateOpts) -> anyhow::Result<u8> {
 /// `gate.json`, the last look in `compare.md` and `compare.json`.
 fn one_gate(trials: &Trials, out: &Path) -> anyhow::Result<Outcome> {
     let inputs = trials.inputs;
-    let (min, max) = inputs.plan;
+    let (min, max, every) = inputs.plan;
+    let looks_at = |n: usize| n >= min && ((n - min).is_multiple_of(every) || n == max);
+    let points: Vec<String> = (min..=max)
+        .filter(|&n| looks_at(n))
+        .map(|n| n.to_string())
+        .collect();
     eprintln!(
-        "gate: trials of each side interleaved, a look after each pair from {min} to {max} \
-         a side, at most {} of trials; scenarios {}; output {}",
+        "gate: trials of each side interleaved, looks at {} trials a side, at most {} of \
+         trials; scenarios {}; output {}",
+        points.join(", "),
         looks::minutes(inputs.budget.as_secs_f64()),
         inputs.scenarios.join(", "),
         out.display()
@@ -173,7 +185,7 @@ fn one_gate(trials: &Trials, out: &Path) -> anyhow::Result<Outcome> {
             run_trial(trials, out, side, n, &mut reruns)?;
         }
         slowest_pair = slowest_pair.max(pair.elapsed());
-        if n >= min {
+        if looks_at(n) {
             let look = look(trials, out, n)?;
             let unresolved = look.unresolved();
             eprintln!(
@@ -300,7 +312,7 @@ fn run_trial(
 /// Looks at `n` trials a side: `octoperf compare --sequential`, its Markdown into
 /// `compare.md` and its JSON into `compare.json`.
 fn look(trials: &Trials, out: &Path, n: usize) -> anyhow::Result<Look> {
-    let (min, max) = trials.inputs.plan;
+    let (min, max, every) = trials.inputs.plan;
     let output = Command::new(&trials.octoperf)
         .current_dir(trials.root)
         .arg("compare")
@@ -309,7 +321,7 @@ fn look(trials: &Trials, out: &Path, n: usize) -> anyhow::Result<Look> {
         .arg("--gate")
         .arg(&trials.inputs.gate_file)
         .arg("--sequential")
-        .arg(format!("{min}..{max}"))
+        .arg(format!("{min}..{max}/{every}"))
         .args(["--format", "json", "--markdown"])
         .arg(out.join("compare.md"))
         .output()
@@ -455,7 +467,7 @@ fn check(root: &Path, opts: &GateOpts) -> anyhow::Result<Inputs> {
     let plan = match opts.trials {
         Some(trials) => {
             anyhow::ensure!(trials >= 2, "--trials {trials}: at least 2");
-            (trials, trials)
+            (trials, trials, 1)
         }
         None => {
             anyhow::ensure!(
@@ -469,7 +481,12 @@ fn check(root: &Path, opts: &GateOpts) -> anyhow::Result<Inputs> {
                 opts.max_trials,
                 opts.min_trials
             );
-            (opts.min_trials, opts.max_trials)
+            anyhow::ensure!(
+                opts.look_every >= 1,
+                "--look-every {}: at least 1",
+                opts.look_every
+            );
+            (opts.min_trials, opts.max_trials, opts.look_every)
         }
     };
     let budget = humantime::parse_duration(&opts.time_budget)

@@ -329,7 +329,11 @@ fn cpu_is_judged_per_request_answered_and_the_generator_s_never_gates() {
 fn a_sequential_look_judges_at_its_share_of_the_error_rate() {
     let base = trials("a", 1.0, 0.03, 5, 1);
     let new = trials("b", 1.0, 0.03, 5, 2);
-    let plan = Plan { min: 3, max: 15 };
+    let plan = Plan {
+        min: 3,
+        max: 15,
+        every: 1,
+    };
     let comparison = compare_at_look(&base, &new, &Gate::default(), plan).unwrap();
     let look = comparison.look.unwrap();
     assert_eq!(look.trials, 5);
@@ -347,7 +351,7 @@ fn a_sequential_look_judges_at_its_share_of_the_error_rate() {
     // Outside the plan: an error naming it.
     let two = trials("c", 1.0, 0.03, 2, 3);
     let error = compare_at_look(&two, &new, &Gate::default(), plan).unwrap_err();
-    assert!(error.contains("3..15"), "{error}");
+    assert!(error.contains("3..15/1"), "{error}");
 }
 
 #[test]

@@ -136,11 +136,11 @@ pub struct CompareOpts {
     /// Also write the Markdown comparison to this file.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
-    /// Judge these trials as one look of a sequential gate that may run MIN to MAX trials a
-    /// side (as `3..15`): the intervals are at this look's share of the error rate
-    /// (alpha spending, Lan–DeMets, Pocock type), so that stopping at the first settled look
-    /// keeps the gate's confidence. `cargo xtask gate` passes it at every look.
-    #[arg(long, value_name = "MIN..MAX")]
+    /// Judge these trials as one look of a sequential gate that looks after MIN trials a
+    /// side, then every EVERY (default 1), the last at MAX (as `7..15/4`): the intervals are
+    /// at this look's share of the error rate (alpha spending, Lan–DeMets), so that stopping
+    /// at the first settled look keeps the gate's confidence. `cargo xtask gate` passes it.
+    #[arg(long, value_name = "MIN..MAX[/EVERY]")]
     pub sequential: Option<String>,
 }
 
