@@ -12,6 +12,10 @@
 //!   percentile of every request of those trials): one trial with a stall then weighs by its
 //!   requests, not as one fifth of a median of five P99s. Other metrics compare the sides'
 //!   medians of one value per run. Invalid scenarios are left out.
+//! - **Paired trials** (the gate file's `paired`, as the gate runs them: A B A B, as many a
+//!   side): trial i of each side against the other's; the change is the median of the pairs'
+//!   ratios and its interval the sign test's (exact; see `paired_interval`). Used for every
+//!   metric measured in every pair.
 //! - **One run a side**: the measured window's per-second interval histograms are resampled
 //!   (seconds with replacement, merged, the percentile read again); CPU from the per-second
 //!   process samples, throughput from the per-second answered rates. That interval is

@@ -164,6 +164,7 @@ mod tests {
             &["--min-trials", "4", "--max-trials", "3"],
             &["--time-budget", "soon"],
             &["--time-budget", "1s"],
+            &["--look-every", "0"],
         ] {
             let mut args = vec!["xtask", "gate", "--baseline", "HEAD"];
             args.extend_from_slice(bad);
@@ -173,6 +174,11 @@ mod tests {
                 "{bad:?}"
             );
         }
+        let no_gates = parse(&["xtask", "gate", "--calibrate", "0"]);
+        assert_eq!(
+            crate::gate::gate(&root, &no_gates).unwrap(),
+            crate::BAD_INPUT
+        );
         // A fixed design and sequential bounds together, or a baseline and a calibration:
         // refused by the parser.
         for both in [

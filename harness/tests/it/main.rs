@@ -671,6 +671,22 @@ fn runs_are_recorded_then_listed_compared_and_reviewed_from_the_history() {
         .unwrap();
     assert_eq!(bad_gate.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_gate.stderr).contains("gate.toml"));
+    // A sequential plan that does not parse, and one with no look at one run a side.
+    for (plan, says) in [("9..3", "9..3"), ("7..15/4", "no look")] {
+        let sequential = octoperf()
+            .arg("compare")
+            .arg(&outs[0])
+            .arg(&outs[1])
+            .args(["--sequential", plan])
+            .output()
+            .unwrap();
+        assert_eq!(sequential.status.code(), Some(2), "{sequential:?}");
+        let stderr = String::from_utf8_lossy(&sequential.stderr);
+        assert!(
+            stderr.contains("--sequential") && stderr.contains(says),
+            "{stderr}"
+        );
+    }
 
     // The review of the period.
     let review_dir = dir.path().join("review");

@@ -121,6 +121,16 @@ pub enum Stop {
     TimeBudget,
 }
 
+impl Stop {
+    pub fn word(self) -> &'static str {
+        match self {
+            Stop::Answered => "an answer",
+            Stop::MaxTrials => "--max-trials",
+            Stop::TimeBudget => "--time-budget",
+        }
+    }
+}
+
 /// The account of one gate, written as `gate.json` beside its trials.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -291,11 +301,11 @@ pub fn calibration_markdown(what: &str, outcomes: &[Outcome]) -> String {
     for (i, outcome) in outcomes.iter().enumerate() {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:?} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             i + 1,
             outcome.answer.replace('_', " "),
             outcome.trials,
-            outcome.stop,
+            outcome.stop.word(),
             minutes(outcome.seconds),
             outcome.reruns.len()
         );
